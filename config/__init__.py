@@ -1,0 +1,74 @@
+"""Typed settings, read once at start-up from the environment and `.env`."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DB = "sqlite:///./data/nhacviec.db"
+
+
+class Settings(BaseSettings):
+    """All nhacviec settings; every key is documented in `.env.example`."""
+
+    model_config = SettingsConfigDict(env_prefix="NHACVIEC_", env_file=".env", extra="ignore")
+
+    database_url: str = DEFAULT_DB
+    timezone: str = "Asia/Ho_Chi_Minh"
+    default_lang: str = "vi"
+    data_dir: Path = Path("./data")
+    evidence_dir: Path = Path("./data/evidence")
+    evidence_max_bytes: int = 20 * 1024 * 1024
+    import_max_rows: int = 5000
+
+    # Telegram
+    telegram_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_file_url: str | None = None
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_bot_username: str | None = None
+
+    # Reminders
+    work_start: str = "08:00"
+    work_end: str = "17:00"
+    reminder_offsets: str = "7,3,1,0"
+    overdue_every_workdays: int = 2
+    reminder_grace_days: int = 3
+    scheduler_interval_seconds: int = 60
+
+    # Zalo
+    zalo_bot_token: SecretStr | None = None
+    zalo_bot_api_url: str = "https://bot-api.zaloplatforms.com"
+    zalo_bot_secret: SecretStr | None = None
+    zalo_oa_app_id: str | None = None
+    zalo_oa_app_secret: SecretStr | None = None
+    zalo_oa_secret_key: SecretStr | None = None
+    zalo_oa_access_token: SecretStr | None = None
+    zalo_oa_refresh_token: SecretStr | None = None
+    zalo_oa_api_url: str = "https://openapi.zalo.me"
+    zalo_oauth_url: str = "https://oauth.zaloapp.com"
+    zalo_oa_transaction_template: str | None = None
+
+    # Webhook server
+    webhook_host: str = "127.0.0.1"
+    webhook_port: int = 8080
+    public_url: str | None = None
+
+    @field_validator("default_lang")
+    @classmethod
+    def _known_lang(cls, value: str) -> str:
+        if value not in ("vi", "en"):
+            raise ValueError("default_lang must be 'vi' or 'en'")
+        return value
+
+    @property
+    def telegram_file_base(self) -> str:
+        """File download base URL, derived from the API URL unless set."""
+        if self.telegram_file_url:
+            return self.telegram_file_url
+        base = self.telegram_api_url.rstrip("/")
+        if base.endswith("/bot"):
+            return base[: -len("/bot")] + "/file/bot"
+        return base + "/file/bot"

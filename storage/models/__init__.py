@@ -1,0 +1,15 @@
+"""All tables; importing this package registers them on SQLModel.metadata."""
+from storage.models.directory import Unit, UnitGroup, UnitGroupMember, UnitKind
+from storage.models.plans import (
+    Assignment, Channel, Evidence, Plan, Role, Status, StatusChange, Task,
+)
+from storage.models.chat import (
+    ChatLink, ChatState, ChatUser, ExtensionRequest, Invite, KeyValue, MemberRole,
+    MessageRef, ProcessedUpdate,
+)
+
+__all__ = [
+    "Assignment", "Channel", "ChatLink", "ChatState", "ChatUser", "Evidence", "ExtensionRequest",
+    "Invite", "KeyValue", "MemberRole", "MessageRef", "Plan", "ProcessedUpdate", "Role", "Status",
+    "StatusChange", "Task", "Unit", "UnitGroup", "UnitGroupMember", "UnitKind",
+]
