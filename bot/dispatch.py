@@ -1,0 +1,61 @@
+"""Run an incoming message through the core and deliver what it answers, on the right channels."""
+from __future__ import annotations
+
+import logging
+
+from bot.messenger import Messenger, SendError
+from handlers.context import Services
+from handlers.messages import Incoming, Outgoing
+from handlers.router import handle, remember_sent
+from handlers.system import unreachable_notices
+from services import people
+from storage.db import session_scope
+
+log = logging.getLogger(__name__)
+
+
+class Dispatcher:
+    """Owns the messengers; handlers never see them."""
+
+    def __init__(self, services: Services, messengers: dict[str, Messenger]) -> None:
+        self.services = services
+        self.messengers = messengers
+        services.inline_buttons = {name: m.inline_buttons for name, m in messengers.items()}
+        services.fetch_file = self._fetch
+
+    async def _fetch(self, channel: str, attachment) -> bytes:
+        return await self.messengers[channel].fetch(attachment)
+
+    async def process(self, incoming: Incoming) -> list[Outgoing]:
+        """Handle and deliver; returns the answers (notices included) for the adapter."""
+        outs = await handle(incoming, self.services)
+        for out in outs:
+            await self.deliver(out, default_channel=incoming.channel, default_chat=incoming.chat_id)
+        return outs
+
+    async def deliver(self, out: Outgoing, *, default_channel: str, default_chat: str, notify: bool = True) -> None:
+        """Send or edit one message; a failure to another chat is logged, never raised at the sender."""
+        channel = out.channel or default_channel
+        chat_id = out.chat_id or default_chat
+        messenger = self.messengers.get(channel)
+        if messenger is None:
+            log.warning("no messenger for channel %s", channel)
+            return
+        try:
+            if out.edit_message_id:
+                await messenger.edit(chat_id, out.edit_message_id, out)
+                remember_sent(self.services, channel=channel, chat_id=chat_id, message_id=out.edit_message_id,
+                              about=out.about)
+                return
+            for sent in await messenger.send(chat_id, out):
+                remember_sent(self.services, channel=channel, chat_id=chat_id, message_id=sent.message_id,
+                              about=out.about)
+        except SendError as exc:
+            log.warning("sending to %s:%s failed: %s", channel, chat_id, exc)
+            if exc.final:
+                with session_scope(self.services.engine) as session:
+                    links = people.deactivate_chat(session, channel=channel, chat_id=chat_id, reason=exc.reason)
+                    notices = unreachable_notices(session, links=links, reason=exc.reason) if notify else []
+                    session.commit()
+                for notice in notices:
+                    await self.deliver(notice, default_channel=channel, default_chat=chat_id, notify=False)

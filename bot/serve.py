@@ -1,0 +1,49 @@
+"""`nhacviec run` with chat tokens: every configured channel and the scheduler in one event loop."""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from sqlalchemy.engine import Engine
+
+from bot import telegram as tg
+from bot.dispatch import Dispatcher
+from bot.runtime import TelegramRuntime
+from config import Settings
+from handlers.context import Services
+
+log = logging.getLogger(__name__)
+
+
+def channels_configured(settings: Settings) -> bool:
+    """True when at least one chat channel has credentials."""
+    return bool(settings.telegram_token or settings.zalo_bot_token or settings.zalo_oa_app_id)
+
+
+async def serve(settings: Settings, engine: Engine, stop: asyncio.Event) -> None:
+    """Start channels (and the scheduler), run until `stop` is set, then stop them cleanly."""
+    services = Services(engine=engine, settings=settings, bot_username=settings.telegram_bot_username)
+    dispatcher = Dispatcher(services, {})
+    app = None
+    if settings.telegram_token:
+        app = tg.build_application(settings, polling=not settings.telegram_webhook_url)
+        dispatcher.messengers[tg.CHANNEL] = tg.TelegramMessenger(app)
+        TelegramRuntime(app, dispatcher)
+    dispatcher.services.inline_buttons = {n: m.inline_buttons for n, m in dispatcher.messengers.items()}
+    if app is not None:
+        await app.initialize()
+        me = await app.bot.get_me()
+        services.bot_username = services.bot_username or me.username
+        await tg.set_commands(app)
+        await app.start()
+        if app.updater is not None:
+            await app.updater.start_polling(drop_pending_updates=False)
+    log.info("nhacviec running")
+    try:
+        await stop.wait()
+    finally:
+        if app is not None:
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
+            await app.stop()
+            await app.shutdown()

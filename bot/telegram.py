@@ -1,0 +1,163 @@
+"""Telegram through python-telegram-bot 22: updates in, neutral messages out, SDK errors mapped."""
+from __future__ import annotations
+
+import logging
+
+from telegram import (BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update)
+from telegram.constants import ChatMemberStatus
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+
+from bot.messenger import SendError, Sent, split_text
+from config import Settings
+from handlers.messages import Attachment, Incoming, Outgoing
+from i18n import _, use_locale
+
+log = logging.getLogger(__name__)
+CHANNEL = "telegram"
+MAX_TEXT = 4096
+COMMANDS = ("viec", "overdue", "upcoming", "tasks", "status", "find", "invite", "undo", "lang", "help")
+
+
+def build_application(settings: Settings, *, polling: bool = True) -> Application:
+    """The PTB Application pointed at the configured Bot API server, rate limiter on."""
+    builder = (ApplicationBuilder().token(settings.telegram_token.get_secret_value())
+               .base_url(settings.telegram_api_url).base_file_url(settings.telegram_file_base)
+               .rate_limiter(AIORateLimiter(max_retries=3)).concurrent_updates(False))
+    if not polling:
+        builder = builder.updater(None)
+    return builder.build()
+
+
+class TelegramMessenger:
+    """Sends, edits and downloads through the Application's bot."""
+
+    channel = CHANNEL
+    inline_buttons = True
+    max_text = MAX_TEXT
+
+    def __init__(self, application: Application) -> None:
+        self.bot = application.bot
+
+    async def send(self, chat_id: str, message: Outgoing) -> list[Sent]:
+        parts = split_text(message.text, MAX_TEXT)
+        sent = []
+        for i, part in enumerate(parts):
+            markup = _markup(message) if i == len(parts) - 1 else None
+            result = await _call(self.bot.send_message, chat_id=chat_id, text=part, reply_markup=markup)
+            sent.append(Sent(str(result.message_id)))
+        return sent
+
+    async def edit(self, chat_id: str, message_id: str, message: Outgoing) -> None:
+        try:
+            await _call(self.bot.edit_message_text, chat_id=chat_id, message_id=int(message_id),
+                        text=message.text[:MAX_TEXT], reply_markup=_markup(message))
+        except SendError as exc:
+            if "not modified" not in str(exc).lower():
+                raise
+
+    async def fetch(self, attachment: Attachment) -> bytes:
+        file = await self.bot.get_file(attachment.file_id)
+        return bytes(await file.download_as_bytearray())
+
+
+def _markup(message: Outgoing) -> InlineKeyboardMarkup | None:
+    if not message.buttons:
+        return None
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+                                 for row in message.buttons])
+
+
+async def _call(method, **kwargs):
+    """Call the Bot API, turning SDK errors into SendError the delivery layer understands."""
+    try:
+        return await method(**kwargs)
+    except RetryAfter as exc:
+        raise SendError(str(exc), retry_after=_seconds(exc.retry_after)) from exc
+    except ChatMigrated as exc:
+        raise SendError(str(exc), migrated_to=str(exc.new_chat_id)) from exc
+    except Forbidden as exc:
+        raise SendError(str(exc), final=True, reason=_reason(str(exc))) from exc
+    except BadRequest as exc:
+        final = "chat not found" in str(exc).lower() or "user is deactivated" in str(exc).lower()
+        raise SendError(str(exc), final=final, reason=_reason(str(exc))) from exc
+    except NetworkError as exc:
+        raise SendError(str(exc)) from exc
+    except TelegramError as exc:
+        raise SendError(str(exc)) from exc
+
+
+def _seconds(value) -> float:
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
+
+
+def _reason(text: str) -> str:
+    low = text.lower()
+    if "blocked" in low:
+        return "blocked"
+    if "kicked" in low or "not a member" in low:
+        return "kicked"
+    if "chat not found" in low:
+        return "chat_not_found"
+    return "error"
+
+
+def to_incoming(update: Update) -> Incoming | None:
+    """A neutral incoming message from a Telegram update (None for updates we ignore)."""
+    key = f"tg:{update.update_id}"
+    if update.callback_query:
+        q = update.callback_query
+        msg = q.message
+        return Incoming(channel=CHANNEL, chat_id=str(msg.chat.id if msg else q.from_user.id),
+                        sender_id=str(q.from_user.id), sender_name=q.from_user.full_name,
+                        chat_type=_chat_type(msg.chat.type if msg else "private"), button_data=q.data,
+                        button_message_id=str(msg.message_id) if msg else None, update_key=key)
+    msg: Message | None = update.message
+    if msg is None or msg.from_user is None:
+        return None
+    attachment = None
+    if msg.document:
+        d = msg.document
+        attachment = Attachment("document", d.file_id, d.file_name or "", d.mime_type or "", d.file_size)
+    elif msg.photo:
+        p = msg.photo[-1]
+        attachment = Attachment("photo", p.file_id, f"anh_{msg.message_id}.jpg", "image/jpeg", p.file_size)
+    text = msg.text or msg.caption or ""
+    if not text and attachment is None:
+        return None
+    return Incoming(channel=CHANNEL, chat_id=str(msg.chat.id), sender_id=str(msg.from_user.id),
+                    sender_name=msg.from_user.full_name, text=text, chat_type=_chat_type(msg.chat.type),
+                    message_id=str(msg.message_id), attachment=attachment, update_key=key,
+                    reply_to_message_id=str(msg.reply_to_message.message_id) if msg.reply_to_message else None)
+
+
+def _chat_type(kind: str) -> str:
+    return "private" if kind == "private" else "group"
+
+
+def removed_from_chat(update: Update) -> bool:
+    """The bot was blocked (private) or removed/kicked (group)."""
+    member = update.my_chat_member
+    return bool(member and member.new_chat_member.status in (ChatMemberStatus.BANNED, ChatMemberStatus.LEFT))
+
+
+async def set_commands(application: Application) -> None:
+    """Command menu in Vietnamese (default) and English."""
+    for lang in ("vi", "en"):
+        with use_locale(lang):
+            commands = [BotCommand(name, _describe(name)) for name in COMMANDS]
+        await application.bot.set_my_commands(commands, language_code=None if lang == "vi" else lang)
+
+
+def _describe(name: str) -> str:
+    return {"viec": _("Nhiệm vụ của đơn vị"), "overdue": _("Nhiệm vụ quá hạn"), "upcoming": _("Sắp đến hạn"),
+            "tasks": _("Danh sách nhiệm vụ"), "status": _("Tình hình theo đơn vị/nhiệm vụ"),
+            "find": _("Tìm nhiệm vụ"), "invite": _("Tạo mã mời"), "undo": _("Hoàn tác thay đổi vừa làm"),
+            "lang": _("Đổi ngôn ngữ"), "help": _("Hướng dẫn")}[name]
+
+
+def update_handler(on_update) -> TypeHandler:
+    """One handler for every update; the core does the routing."""
+    async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await on_update(update)
+    return TypeHandler(Update, callback)

@@ -1,0 +1,163 @@
+"""Report specifications and the dated periods they produce for one year."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from calendars.reporting_checkins import CheckInConfig, checkin_dates
+from calendars.reporting_rules import (
+    CUTOFF,
+    DEFAULT_KIND,
+    SO,
+    DayMonth,
+    DayOfLastMonth,
+    Rule,
+    WorkingDaysFrom,
+    shift_to_working_day,
+)
+from calendars.workdays import WorkCalendar
+from i18n import N_
+
+# What `period_problems` can find, as the officer reads it.
+PROBLEMS = {
+    "so_before_cutoff": N_("Hạn gửi báo cáo không muộn hơn ngày chốt số liệu; Nghị định 09/2019 (Điều 8 khoản 5) "
+                           "yêu cầu ít nhất 01 ngày làm việc sau ngày chốt."),
+    "unit_after_so": N_("Có loại đơn vị phải nộp muộn hơn hạn gửi báo cáo của cơ quan."),
+}
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    """One periodic report as the organisation's file defines it (no year yet)."""
+
+    code: str
+    name: str
+    cutoff_from: DayMonth
+    cutoff_to: DayMonth
+    so_rule: Rule
+    unit_rules: dict[str, Rule] = field(default_factory=dict)
+    shift: str = "before"
+
+    def rule_for(self, key: str) -> Rule:
+        """The rule of SO or of a unit kind named in this report."""
+        return self.so_rule if key == SO else self.unit_rules[key]
+
+
+@dataclass(frozen=True)
+class ReportPeriod:
+    """One report in one year, with every deadline as written (nominal) and as a working day."""
+
+    code: str
+    name: str
+    year: int
+    cutoff_start: date
+    cutoff_end: date
+    so_deadline: date
+    so_effective: date
+    unit_deadlines: dict[str, date]
+    unit_effective: dict[str, date]
+
+    @property
+    def key(self) -> str:
+        """Stable identifier of the period, e.g. "q1-2026"."""
+        return f"{self.code}-{self.year}"
+
+    def deadline_for(self, kind: str) -> tuple[date, date]:
+        """(nominal, effective) deadline for a unit kind ("so" for the organisation itself).
+
+        A kind the report does not name gets the "default" rule, and without one the
+        organisation's own deadline: a late reminder is better than none.
+        """
+        for key in (kind, DEFAULT_KIND):
+            if kind != SO and key in self.unit_deadlines:
+                return self.unit_deadlines[key], self.unit_effective[key]
+        return self.so_deadline, self.so_effective
+
+
+def compute_period(spec: ReportSpec, year: int, work: WorkCalendar) -> ReportPeriod:
+    """The dated period of `spec` for reporting year `year`."""
+    cutoff_end = spec.cutoff_to.resolve(year)
+    nominal, effective = _deadlines(spec, year, cutoff_end, work)
+    units = list(spec.unit_rules)
+    return ReportPeriod(
+        code=spec.code, name=spec.name, year=year,
+        cutoff_start=spec.cutoff_from.resolve(year), cutoff_end=cutoff_end,
+        so_deadline=nominal[SO], so_effective=effective[SO],
+        unit_deadlines={k: nominal[k] for k in units}, unit_effective={k: effective[k] for k in units},
+    )
+
+
+def _deadlines(spec: ReportSpec, year: int, cutoff_end: date, work: WorkCalendar):
+    nominal: dict[str, date] = {}
+    effective: dict[str, date] = {}
+
+    def settle(key: str) -> None:
+        # Rules may refer to each other (units before the Sở); the loader has ruled out cycles.
+        if key == CUTOFF or key in effective:
+            return
+        rule = spec.rule_for(key)
+        if isinstance(rule, WorkingDaysFrom):
+            settle(rule.of)
+            day = rule.nominal(cutoff_end if rule.of == CUTOFF else effective[rule.of], work)
+        elif isinstance(rule, DayOfLastMonth):
+            day = rule.nominal(cutoff_end)
+        else:
+            day = rule.nominal(year)
+        nominal[key] = day
+        effective[key] = shift_to_working_day(day, spec.shift, work)
+
+    for key in (SO, *spec.unit_rules):
+        settle(key)
+    return nominal, effective
+
+
+@dataclass(frozen=True)
+class ReportingCalendar:
+    """An organisation's periodic-report calendar, loaded from its YAML file."""
+
+    name: str
+    reports: tuple[ReportSpec, ...]
+    source: str = ""
+    organisation: str = ""
+    reports_to: str = ""
+    notes: str = ""
+    check_ins: CheckInConfig = field(default_factory=CheckInConfig)
+
+    @property
+    def codes(self) -> list[str]:
+        """Report codes in file order."""
+        return [spec.code for spec in self.reports]
+
+    def periods(self, year: int, work: WorkCalendar) -> list[ReportPeriod]:
+        """Every report of reporting year `year`, dated against `work`."""
+        return [compute_period(spec, year, work) for spec in self.reports]
+
+    def period(self, code: str, year: int, work: WorkCalendar) -> ReportPeriod:
+        """One report of `year` by code; KeyError when the calendar has no such report."""
+        for spec in self.reports:
+            if spec.code == code:
+                return compute_period(spec, year, work)
+        raise KeyError(code)
+
+    def checkin_dates(self, year: int, work: WorkCalendar, every: str | None = None) -> list[date]:
+        """Check-in days of `year` for event/continuous tasks (cadence from the file unless given)."""
+        cadence = every or self.check_ins.every
+        return checkin_dates(year, work, every=cadence, day=self.check_ins.day)
+
+    def problems(self, year: int, work: WorkCalendar) -> list[tuple[str, str]]:
+        """(period key, problem code) pairs worth showing the officer; see `period_problems`."""
+        return [(p.key, code) for p in self.periods(year, work) for code in period_problems(p)]
+
+
+def period_problems(period: ReportPeriod) -> list[str]:
+    """Codes (keys of PROBLEMS) of what looks wrong in a dated period.
+
+    Real plans break NĐ 09/2019 now and then (Hà Nội's Q1 2026 deadline falls before its
+    cut-off once the Sunday is moved), so these are warnings to show, not load errors.
+    """
+    found = []
+    if period.so_effective <= period.cutoff_end:
+        found.append("so_before_cutoff")
+    if any(day > period.so_effective for day in period.unit_effective.values()):
+        found.append("unit_after_so")
+    return found

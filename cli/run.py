@@ -1,0 +1,40 @@
+"""`nhacviec run`: the bot's main job."""
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import click
+
+from bot.serve import channels_configured, serve
+from cli.app import App, pass_app
+from cli.chat import start_console
+from i18n import _
+
+
+def register(main: click.Group) -> None:
+    main.add_command(run_cmd)
+
+
+@click.command("run")
+@click.option("--console", "force_console", is_flag=True, help="Luôn mở kênh console.")
+@pass_app
+def run_cmd(app: App, force_console: bool) -> None:
+    """Chạy bot: mọi kênh đã cấu hình và bộ lập lịch nhắc việc."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if force_console or not channels_configured(app.settings):
+        click.echo(_("Chưa cấu hình Telegram hay Zalo: mở kênh console trên không gian làm việc mẫu.\n"
+                     "Để kết nối Telegram: tạo bot với @BotFather, ghi NHACVIEC_TELEGRAM_TOKEN=<token> vào tệp .env "
+                     "(xem .env.example) rồi chạy lại make run."))
+        start_console(app, unit_code=None, officer=True, sample=True)
+        return
+    asyncio.run(_serve(app))
+
+
+async def _serve(app: App) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await serve(app.settings, app.engine, stop)

@@ -1,0 +1,203 @@
+"""Answers in words ("xong", "đang làm", "xin gia hạn đến 20/3") and files, applied to the right task."""
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+from sqlmodel import select
+
+from handlers import staff
+from handlers.context import Turn
+from handlers.messages import Button
+from handlers.render import page, short, status_buttons, task_card
+from i18n import _, fmt_date
+from replies.classifier import Reply, classify
+from services import queries
+from services.evidence import EvidenceError, check_size, store_evidence
+from services.labels import status_label
+from services.queries import AssignmentView
+from services.status import NotAllowed, last_change, set_status
+from storage.models import MessageRef, Status
+
+INTENT_TO_STATUS = {"done": Status.DONE, "in_progress": Status.IN_PROGRESS, "not_done": Status.OPEN}
+
+
+async def on_text(turn: Turn, text: str) -> None:
+    """Classify the words, find the task they are about, apply or ask."""
+    pending = staff.get_state(turn, "await_ext")
+    reply = classify(text, today=turn.today) if text else Reply("unknown", None, False)
+    if pending and reply.date and reply.intent in ("extension", "unknown", "in_progress"):
+        staff.ask_extension(turn, json.loads(pending.payload)["assignment_id"], reply.date, reason=text)
+        return
+    if turn.incoming.attachment and reply.intent in ("unknown", "done"):
+        await on_file(turn, reply)
+        return
+    targets = _targets(turn)
+    if reply.intent == "unknown" or not reply.confident:
+        _not_understood(turn, targets)
+        return
+    if len(targets) == 1:
+        await apply_reply(turn, targets[0], reply)
+    elif targets:
+        ask_which(turn, targets, reply)
+    else:
+        turn.reply(_("Đơn vị của bạn không có nhiệm vụ nào đang mở để cập nhật."))
+
+
+def _targets(turn: Turn) -> list[AssignmentView]:
+    """The reply's task(s), or else the unit's open tasks."""
+    replied = turn.incoming.reply_to_message_id
+    if replied:
+        ids = turn.session.exec(select(MessageRef.assignment_id).where(
+            MessageRef.channel == turn.incoming.channel, MessageRef.chat_id == turn.incoming.chat_id,
+            MessageRef.message_id == str(replied))).all()
+        views = [v for v in (queries.view(turn.session, i) for i in ids) if v]
+        views = [v for v in views if turn.is_officer or v.assignment.unit_id == turn.unit_id]
+        if views:
+            return views
+    if turn.unit_id is None:
+        return []
+    return queries.views(turn.session, unit_ids=[turn.unit_id])
+
+
+def _not_understood(turn: Turn, targets: list[AssignmentView]) -> None:
+    if len(targets) == 1 and turn.incoming.reply_to_message_id:
+        turn.reply(_("Mình chưa rõ ý bạn về nhiệm vụ này. Chọn một trong các nút:"),
+                   buttons=status_buttons(targets[0].id), about=[targets[0].id])
+    elif turn.incoming.chat_type == "private":
+        turn.reply(_("Mình chưa hiểu. Bạn có thể trả lời: \"xong\", \"đang làm\", \"xin gia hạn đến 20/3\", "
+                     "hoặc gõ /viec để chọn nhiệm vụ."))
+
+
+def ask_which(turn: Turn, targets: list[AssignmentView], reply: Reply, number: int = 0) -> None:
+    """Several open tasks: ask which one the answer is about (buttons, paged)."""
+    items, number, pages = page(targets, number)
+    code = {"done": "done", "in_progress": "prog", "not_done": "open", "extension": "ext"}[reply.intent]
+    when = reply.date.isoformat() if reply.date else "-"
+    rows = [[Button(f"NV {v.task.number}: {short(v.task.title, 40)}", f"pick:{v.id}:{code}:{when}")] for v in items]
+    if pages > 1 and number + 1 < pages:
+        rows.append([Button(_("Trang sau ›"), f"p:pick:{code},{when}:{number + 1}")])
+    turn.reply(_("Bạn trả lời cho nhiệm vụ nào?"), buttons=rows)
+
+
+async def apply_pick(turn: Turn, assignment_id: int, code: str, when: str) -> None:
+    """A task chosen from 'which one?'."""
+    v = queries.view(turn.session, assignment_id)
+    if v is None:
+        raise ValueError(assignment_id)
+    intent = {"done": "done", "prog": "in_progress", "open": "not_done", "ext": "extension"}.get(code, "done")
+    await apply_reply(turn, v, Reply(intent, date.fromisoformat(when) if when != "-" else None))
+
+
+async def apply_reply(turn: Turn, v: AssignmentView, reply: Reply) -> None:
+    """Apply one understood answer to one assignment."""
+    if reply.intent == "extension":
+        if reply.date:
+            staff.ask_extension(turn, v.id, reply.date, reason=turn.incoming.text)
+        else:
+            staff.ask_extension_date(turn, v.id)
+        return
+    await apply_status(turn, v.id, INTENT_TO_STATUS[reply.intent], promised_on=reply.date)
+
+
+async def apply_status(turn: Turn, assignment_id: int, status: str, *, promised_on: date | None = None,
+                       edit: str | None = None, evidence_id: int | None = None) -> None:
+    """Set the status and confirm (editing the pressed message when there is one)."""
+    v = queries.view(turn.session, assignment_id)
+    if v is None:
+        raise ValueError(assignment_id)
+    try:
+        change = set_status(turn.session, assignment=v.assignment, status=status, actor=turn.actor, now=turn.now,
+                            note=turn.incoming.text or None, promised_on=promised_on, evidence_id=evidence_id)
+    except NotAllowed as exc:
+        turn.reply(str(exc), notice=str(exc))
+        return
+    if change is None:
+        turn.reply(_("Đã ghi nhận trước đó: nhiệm vụ {number} — {status}.").format(
+            number=v.task.number, status=status_label(v.assignment.status)), notice=_("Đã ghi nhận trước đó"))
+        return
+    text = _confirmation(v, status, promised_on)
+    if edit:
+        turn.reply(task_card(v, turn.today) + "\n" + text, edit_message_id=edit, notice=_("Đã ghi nhận"),
+                   about=[v.id])
+    else:
+        turn.reply(text, about=[v.id])
+
+
+def _confirmation(v: AssignmentView, status: str, promised_on: date | None) -> str:
+    if status == Status.DONE:
+        return _("✅ Đã ghi nhận: nhiệm vụ {number} hoàn thành. Cảm ơn! Có thể gửi tệp kiểm chứng ngay sau tin "
+                 "này. (/undo để hoàn tác)").format(number=v.task.number)
+    if status == Status.IN_PROGRESS and promised_on:
+        return _("⏳ Đã ghi nhận: nhiệm vụ {number} đang thực hiện, dự kiến xong {date}.").format(
+            number=v.task.number, date=fmt_date(promised_on))
+    if status == Status.IN_PROGRESS:
+        return _("⏳ Đã ghi nhận: nhiệm vụ {number} đang thực hiện.").format(number=v.task.number)
+    return _("Đã ghi nhận: nhiệm vụ {number} chưa hoàn thành. Bot sẽ tiếp tục nhắc.").format(number=v.task.number)
+
+
+async def on_file(turn: Turn, reply: Reply) -> None:
+    """A document or photo: evidence for the task it is about."""
+    att = turn.incoming.attachment
+    try:
+        check_size(att.size, turn.services.settings.evidence_max_bytes)
+    except EvidenceError as exc:
+        turn.reply(str(exc))
+        return
+    targets = _targets(turn) if turn.incoming.reply_to_message_id else []
+    if not targets:
+        recent = last_change(turn.session, actor_id=turn.user.id, since=turn.now - timedelta(minutes=10))
+        if recent and recent.field == "status" and recent.after == Status.DONE:
+            targets = [queries.view(turn.session, recent.assignment_id)]
+    if not targets and reply.intent == "done":
+        targets = queries.views(turn.session, unit_ids=[turn.unit_id])
+    if len(targets) == 1:
+        await _store_for(turn, targets[0], done=reply.intent == "done" or targets[0].assignment.status == Status.DONE)
+        return
+    if not targets:
+        targets = queries.views(turn.session, unit_ids=[turn.unit_id], statuses=(Status.OPEN, Status.IN_PROGRESS, Status.DONE))
+    staff.set_state(turn, "pending_file", {"file_id": att.file_id, "name": att.name, "mime": att.mime,
+                                           "size": att.size, "kind": att.kind, "done": reply.intent == "done"})
+    items, _n, _p = page(targets, 0)
+    turn.reply(_("Tệp \"{name}\" là tài liệu kiểm chứng của nhiệm vụ nào?").format(name=att.name or att.kind),
+               buttons=[[Button(f"NV {v.task.number}: {short(v.task.title, 40)}", f"ev:{v.id}")] for v in items])
+
+
+async def attach_pending(turn: Turn, assignment_id: int) -> None:
+    """The task chosen for a file sent earlier."""
+    from handlers.messages import Attachment
+    state = staff.get_state(turn, "pending_file")
+    v = queries.view(turn.session, assignment_id)
+    if state is None or v is None:
+        turn.reply(_("Không còn tệp nào đang chờ. Hãy gửi lại tệp kèm chữ \"xong\"."))
+        return
+    info = json.loads(state.payload)
+    done = info.pop("done", False)
+    turn.incoming.attachment = Attachment(**info)
+    staff.clear_state(turn)
+    await _store_for(turn, v, done=done)
+
+
+async def _store_for(turn: Turn, v: AssignmentView, *, done: bool) -> None:
+    att = turn.incoming.attachment
+    fetch = turn.services.fetch_file
+    try:
+        data = await fetch(turn.incoming.channel, att) if fetch else b""
+        evidence = store_evidence(turn.session, assignment_id=v.id, data=data, name=att.name or f"{att.kind}.jpg",
+                                  mime=att.mime, channel=turn.incoming.channel, uploaded_by=turn.user.id,
+                                  folder=turn.services.settings.evidence_dir,
+                                  limit=turn.services.settings.evidence_max_bytes)
+    except EvidenceError as exc:
+        turn.reply(str(exc))
+        return
+    if done and v.assignment.status != Status.DONE:
+        await apply_status(turn, v.id, Status.DONE, evidence_id=evidence.id)
+        return
+    try:
+        set_status(turn.session, assignment=v.assignment, status=v.assignment.status, actor=turn.actor,
+                   now=turn.now, evidence_id=evidence.id, note=att.name)
+    except NotAllowed as exc:
+        turn.reply(str(exc))
+        return
+    turn.reply(_("📎 Đã lưu tài liệu kiểm chứng \"{name}\" cho nhiệm vụ {number}.").format(
+        name=evidence.original_name, number=v.task.number), about=[v.id])

@@ -1,0 +1,93 @@
+"""What a handler gets: the session, the person, the clock, and a way to fetch attached files."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Awaitable, Callable
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from config import Settings
+from handlers.messages import Attachment, Incoming, Outgoing
+from services.status import Actor
+from storage.models import ChatLink, ChatUser, MemberRole
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Services:
+    """Long-lived things the composition root hands to the handlers."""
+
+    engine: Engine
+    settings: Settings
+    clock: Clock = system_clock
+    fetch_file: Callable[[str, Attachment], Awaitable[bytes]] | None = None  # (channel, attachment) -> bytes
+    inline_buttons: dict[str, bool] = field(default_factory=lambda: {"telegram": True})
+    bot_username: str | None = None
+
+
+@dataclass
+class Turn:
+    """One incoming message being handled."""
+
+    services: Services
+    session: Session
+    incoming: Incoming
+    user: ChatUser
+    group: ChatLink | None = None
+    out: list[Outgoing] = field(default_factory=list)
+
+    @property
+    def now(self) -> datetime:
+        return self.services.clock()
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(LOCAL_TZ).date()
+
+    @property
+    def unit_id(self) -> int | None:
+        if self.user.unit_id is not None:
+            return self.user.unit_id
+        return self.group.unit_id if self.group else None
+
+    @property
+    def role(self) -> str:
+        if self.user.unit_id is not None:
+            return self.user.role
+        return MemberRole.MEMBER if self.group else ""
+
+    @property
+    def linked(self) -> bool:
+        return self.unit_id is not None and self.user.active
+
+    @property
+    def is_officer(self) -> bool:
+        return self.user.unit_id is not None and self.user.role == MemberRole.OFFICER
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(name=self.user.display_name or self.user.external_id, channel=self.incoming.channel,
+                     user=self.user, unit_id=self.unit_id, role=self.role)
+
+    def reply(self, text: str, buttons=None, about=None, **kw) -> Outgoing:
+        """Queue an answer in this chat."""
+        kw.setdefault("lang", self.user.lang)
+        msg = Outgoing(text=text, buttons=buttons or [], about=list(about or []), **kw)
+        self.out.append(msg)
+        return msg
+
+    def send_to(self, link: ChatLink, text: str, buttons=None, about=None) -> Outgoing:
+        """Queue a message to another chat (officers, heads)."""
+        msg = Outgoing(text=text, buttons=buttons or [], chat_id=link.chat_id, channel=link.channel,
+                       about=list(about or []), lang=link.lang)
+        self.out.append(msg)
+        return msg

@@ -1,0 +1,55 @@
+"""Channel-neutral messages: what every adapter turns updates into, and what handlers answer."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Button:
+    """A choice: the label shown and the data that comes back when chosen."""
+
+    label: str
+    data: str
+
+
+@dataclass
+class Attachment:
+    """A file the person sent (document or photo); bytes are fetched through the channel."""
+
+    kind: str              # document | photo
+    file_id: str
+    name: str = ""
+    mime: str = ""
+    size: int | None = None
+
+
+@dataclass
+class Incoming:
+    """One thing a person did in a chat."""
+
+    channel: str
+    chat_id: str
+    sender_id: str
+    sender_name: str = ""
+    text: str = ""
+    chat_type: str = "private"          # private | group
+    message_id: str | None = None
+    reply_to_message_id: str | None = None
+    button_data: str | None = None
+    button_message_id: str | None = None
+    attachment: Attachment | None = None
+    update_key: str | None = None       # unique per delivered update, for idempotency
+
+
+@dataclass
+class Outgoing:
+    """One message to send (or a message to edit, or a short notice on a button press)."""
+
+    text: str
+    buttons: list[list[Button]] = field(default_factory=list)
+    chat_id: str | None = None          # None: the chat the incoming came from
+    channel: str | None = None
+    about: list[int] = field(default_factory=list)   # assignment ids, remembered for replies/quotes
+    edit_message_id: str | None = None
+    notice: str | None = None           # answer to a button press (toast)
+    lang: str | None = None

@@ -1,0 +1,199 @@
+"""Officers: who is late, what is coming, status by unit or task, search, invites, extension decisions."""
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import timedelta
+
+from handlers import answers, staff
+from handlers.context import Turn
+from handlers.render import fit, nav_buttons, page, short, task_line
+from i18n import _, fmt_date, ngettext, use_locale
+from services import people, queries
+from services.extensions import ExtensionError, decide_extension
+from services.invites import InviteError, create_invite, deep_link
+from services.labels import status_label
+from storage.models import ChatLink, Status
+
+
+def _officer_only(turn: Turn) -> bool:
+    if not turn.is_officer:
+        turn.reply(_("Lệnh này dành cho cán bộ theo dõi CCHC. Gõ /viec để xem nhiệm vụ của đơn vị bạn."))
+        return False
+    return True
+
+
+async def cmd_overdue(turn: Turn, args: str, number: int = 0) -> None:
+    """/overdue: overdue assignments grouped by unit, with days late."""
+    if not _officer_only(turn):
+        return
+    views = queries.overdue(turn.session, today=turn.today)
+    if not views:
+        turn.reply(_("Không có nhiệm vụ nào quá hạn. 🎉"))
+        return
+    groups: OrderedDict[str, list] = OrderedDict()
+    for v in sorted(views, key=lambda v: (v.unit.code, v.assignment.due_on)):
+        groups.setdefault(v.unit.code, []).append(v)
+    units, number, pages = page(list(groups.items()), number)
+    lines = [_("⚠️ {n} phân công quá hạn ở {u} đơn vị (trang {page}/{pages}):").format(
+        n=len(views), u=len(groups), page=number + 1, pages=pages)]
+    for code, items in units:
+        lines.append(f"\n{items[0].unit.name} ({code}):")
+        for v in items:
+            late = (turn.today - v.assignment.due_on).days
+            lines.append(ngettext("  • NV {number}: {title} — hạn {date}, trễ {n} ngày",
+                                  "  • NV {number}: {title} — hạn {date}, trễ {n} ngày", late).format(
+                number=v.task.number, title=short(v.task.title, 70), date=fmt_date(v.assignment.due_on), n=late))
+    turn.reply(fit(lines), buttons=nav_buttons("overdue", "-", number, pages))
+
+
+async def cmd_upcoming(turn: Turn, args: str, number: int = 0) -> None:
+    """/upcoming [days]: open assignments due in the next days (default 7)."""
+    if not _officer_only(turn):
+        return
+    days = int(args) if args.strip().isdigit() else 7
+    views = queries.views(turn.session, due_from=turn.today, due_before=turn.today + timedelta(days=days + 1))
+    _list(turn, views, _("📅 Sắp đến hạn trong {days} ngày: {n} phân công").format(days=days, n=len(views)),
+          "upcoming", str(days), number)
+
+
+async def cmd_tasks(turn: Turn, args: str, number: int = 0) -> None:
+    """/tasks [unit]: open assignments, all or one unit's."""
+    if not _officer_only(turn):
+        return
+    unit_ids = None
+    if args.strip():
+        unit = queries.unit_by_code(turn.session, args.strip())
+        if unit is None:
+            turn.reply(_("Không có đơn vị mã {code}.").format(code=args.strip()[:20]))
+            return
+        unit_ids = [unit.id]
+    views = queries.views(turn.session, unit_ids=unit_ids)
+    _list(turn, views, _("📋 {n} phân công đang mở").format(n=len(views)), "tasks", args.strip() or "-", number)
+
+
+async def cmd_find(turn: Turn, args: str, number: int = 0) -> None:
+    """/find <words>: search task titles and products."""
+    if not _officer_only(turn):
+        return
+    if not args.strip():
+        turn.reply(_("Cách dùng: /find <từ khoá>, ví dụ /find chuyển đổi số"))
+        return
+    views = queries.views(turn.session, words=args, statuses=Status.ACTIVE + (Status.DONE,))
+    _list(turn, views, _("🔎 \"{q}\": {n} kết quả").format(q=args.strip()[:40], n=len(views)), "find",
+          args.strip()[:30], number)
+
+
+def _list(turn: Turn, views, header: str, kind: str, arg: str, number: int) -> None:
+    items, number, pages = page(views, number)
+    lines = [header + (f" ({number + 1}/{pages})" if pages > 1 else "")]
+    lines += [task_line(v, turn.today, with_unit=True) for v in items]
+    turn.reply(fit(lines), buttons=nav_buttons(kind, arg, number, pages), about=[v.id for v in items])
+
+
+async def cmd_status(turn: Turn, args: str) -> None:
+    """/status <unit code | task number>: where things stand."""
+    if not _officer_only(turn):
+        return
+    key = args.strip()
+    unit = queries.unit_by_code(turn.session, key) if key else None
+    if unit is not None:
+        views = queries.views(turn.session, unit_ids=[unit.id], statuses=None)
+        title = _("Tình hình của {unit}:").format(unit=unit.name)
+    elif key:
+        views = queries.views(turn.session, task_number=key, statuses=None)
+        title = _("Tình hình nhiệm vụ {number}:").format(number=key)
+    else:
+        turn.reply(_("Cách dùng: /status <mã đơn vị | số nhiệm vụ>, ví dụ /status VP hoặc /status 12"))
+        return
+    views = [v for v in views if v.assignment.status != Status.CANCELLED]
+    if not views:
+        turn.reply(_("Không tìm thấy đơn vị hay nhiệm vụ \"{key}\".").format(key=key[:30]))
+        return
+    counts: dict[str, int] = {}
+    for v in views:
+        counts[v.assignment.status] = counts.get(v.assignment.status, 0) + 1
+    summary = ", ".join(f"{status_label(s)}: {n}" for s, n in counts.items())
+    lines = [title, summary] + [task_line(v, turn.today, with_unit=unit is None) for v in views[:40]]
+    turn.reply(fit(lines))
+
+
+async def cmd_invite(turn: Turn, args: str) -> None:
+    """/invite <unit> [role] [uses]: a join code and deep link."""
+    if not _officer_only(turn):
+        return
+    parts = args.split()
+    if not parts:
+        turn.reply(_("Cách dùng: /invite <mã đơn vị> [member|head|officer] [số lần dùng]"))
+        return
+    unit = queries.unit_by_code(turn.session, parts[0])
+    if unit is None:
+        turn.reply(_("Không có đơn vị mã {code}.").format(code=parts[0][:20]))
+        return
+    role = parts[1] if len(parts) > 1 else "member"
+    uses = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 20
+    try:
+        invite = create_invite(turn.session, unit=unit, role=role, uses=uses, expires_days=14,
+                               created_by=turn.actor.name, now=turn.now)
+    except InviteError as exc:
+        turn.reply(str(exc))
+        return
+    turn.reply(_("Mã mời cho {unit} ({role}): {code}\nLiên kết Telegram: {link}\nZalo: gửi mã {code} cho bot.\n"
+                 "Hiệu lực đến {date}, dùng được {uses} lần.").format(
+        unit=unit.name, role=role, code=invite.code, link=deep_link(turn.services.bot_username, invite.code),
+        date=fmt_date(invite.expires_at), uses=uses))
+
+
+async def on_button(turn: Turn, data: str) -> None:
+    """Extension decisions (xa:) and page turns (p:)."""
+    kind, _sep, rest = data.partition(":")
+    if kind == "xa":
+        request_id, verdict = rest.split(":")
+        await _decide(turn, int(request_id), verdict == "ok")
+    elif kind == "p":
+        what, arg, number = rest.split(":")
+        await _turn_page(turn, what, arg, int(number))
+
+
+async def _turn_page(turn: Turn, what: str, arg: str, number: int) -> None:
+    arg = "" if arg == "-" else arg
+    if what == "mine":
+        await staff.cmd_my_tasks(turn, "", number)
+    elif what == "overdue":
+        await cmd_overdue(turn, arg, number)
+    elif what == "upcoming":
+        await cmd_upcoming(turn, arg, number)
+    elif what == "tasks":
+        await cmd_tasks(turn, arg, number)
+    elif what == "find":
+        await cmd_find(turn, arg, number)
+    elif what == "pick":
+        code, when = arg.split(",")
+        intent = {"done": "done", "prog": "in_progress", "open": "not_done", "ext": "extension"}[code]
+        from replies.classifier import Reply
+        from datetime import date as _date
+        reply = Reply(intent, _date.fromisoformat(when) if when != "-" else None)
+        answers.ask_which(turn, queries.views(turn.session, unit_ids=[turn.unit_id]), reply, number)
+
+
+async def _decide(turn: Turn, request_id: int, approve: bool) -> None:
+    try:
+        request, assignment = decide_extension(turn.session, request_id=request_id, approve=approve,
+                                               actor=turn.actor, now=turn.now)
+    except ExtensionError as exc:
+        turn.reply(str(exc), notice=str(exc))
+        return
+    v = queries.view(turn.session, assignment.id)
+    verdict = _("Đã đồng ý") if approve else _("Đã từ chối")
+    turn.reply(_("{verdict} gia hạn nhiệm vụ {number} của {unit} đến {date}.").format(
+        verdict=verdict, number=v.task.number, unit=v.unit.code, date=fmt_date(request.requested_on)),
+        edit_message_id=turn.incoming.button_message_id, notice=verdict)
+    for link in _unit_links(turn, v.unit.id):
+        with use_locale(link.lang):
+            text = (_("✅ Đề nghị gia hạn nhiệm vụ {number} đã được đồng ý. Hạn mới: {date}.") if approve else
+                    _("❌ Đề nghị gia hạn nhiệm vụ {number} không được đồng ý. Hạn vẫn là {date}."))
+            turn.send_to(link, text.format(number=v.task.number, date=fmt_date(assignment.due_on)), about=[v.id])
+
+
+def _unit_links(turn: Turn, unit_id: int) -> list[ChatLink]:
+    from sqlmodel import select
+    return list(turn.session.exec(select(ChatLink).where(ChatLink.unit_id == unit_id, ChatLink.active == True)))  # noqa: E712

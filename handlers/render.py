@@ -1,0 +1,88 @@
+"""How tasks read in a chat: one line or a card, with days left or late, and pages of lists."""
+from __future__ import annotations
+
+from datetime import date
+
+from handlers.messages import Button
+from i18n import _, fmt_date, ngettext
+from services.labels import role_label, status_label
+from services.queries import AssignmentView
+
+PAGE_SIZE = 8
+MAX_TEXT = 3500  # below Telegram's 4,096; Zalo splits at 2,000 in its adapter
+
+
+def short(text: str, limit: int = 90) -> str:
+    """First line of `text`, cut to `limit` characters."""
+    line = " ".join((text or "").split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+def due_phrase(due: date | None, today: date, deadline_text: str = "") -> str:
+    """'hạn 10/03/2026, còn 3 ngày' / 'quá hạn 2 ngày' / 'hạn hôm nay'."""
+    if due is None:
+        return _("thời hạn: {text}").format(text=deadline_text or _("chưa xác định"))
+    days = (due - today).days
+    if days > 0:
+        return ngettext("hạn {date}, còn {n} ngày", "hạn {date}, còn {n} ngày", days).format(date=fmt_date(due), n=days)
+    if days == 0:
+        return _("hạn hôm nay {date}").format(date=fmt_date(due))
+    return ngettext("hạn {date}, quá hạn {n} ngày", "hạn {date}, quá hạn {n} ngày", -days).format(
+        date=fmt_date(due), n=-days)
+
+
+def task_line(v: AssignmentView, today: date, *, with_unit: bool = False, index: int | None = None) -> str:
+    """One line per assignment for lists."""
+    prefix = f"{index}. " if index is not None else ""
+    unit = f"[{v.unit.code}] " if with_unit else ""
+    state = "" if v.assignment.status == "open" else f" — {status_label(v.assignment.status)}"
+    return _("{prefix}{unit}NV {number}: {title} ({due}){state}").format(
+        prefix=prefix, unit=unit, number=v.task.number, title=short(v.task.title),
+        due=due_phrase(v.assignment.due_on, today, v.task.deadline_text), state=state)
+
+
+def task_card(v: AssignmentView, today: date) -> str:
+    """A task with everything staff need to act on it."""
+    lines = [_("📌 Nhiệm vụ {number}: {title}").format(number=v.task.number, title=short(v.task.title, 300))]
+    if v.task.product:
+        lines.append(_("Sản phẩm: {product}").format(product=short(v.task.product, 200)))
+    lines.append(_("Đơn vị: {unit} ({role})").format(unit=v.unit.name, role=role_label(v.assignment.role)))
+    lines.append(_("Thời hạn: {due}").format(due=due_phrase(v.assignment.due_on, today, v.task.deadline_text)))
+    lines.append(_("Trạng thái: {status}").format(status=status_label(v.assignment.status)))
+    return "\n".join(lines)
+
+
+def status_buttons(assignment_id: int) -> list[list[Button]]:
+    """The three answers staff give to a task."""
+    return [[Button(_("✅ Đã hoàn thành"), f"s:{assignment_id}:done"),
+             Button(_("⏳ Đang thực hiện"), f"s:{assignment_id}:prog")],
+            [Button(_("📅 Xin gia hạn"), f"x:{assignment_id}")]]
+
+
+def page(items: list, number: int) -> tuple[list, int, int]:
+    """Items of page `number` (0-based), the clamped page number and the page count."""
+    pages = max(1, (len(items) + PAGE_SIZE - 1) // PAGE_SIZE)
+    number = min(max(number, 0), pages - 1)
+    return items[number * PAGE_SIZE:(number + 1) * PAGE_SIZE], number, pages
+
+
+def nav_buttons(kind: str, arg: str, number: int, pages: int) -> list[list[Button]]:
+    """'‹ Trang trước' / 'Trang sau ›' for paged lists."""
+    row = []
+    if number > 0:
+        row.append(Button(_("‹ Trang trước"), f"p:{kind}:{arg}:{number - 1}"))
+    if number < pages - 1:
+        row.append(Button(_("Trang sau ›"), f"p:{kind}:{arg}:{number + 1}"))
+    return [row] if row else []
+
+
+def fit(lines: list[str]) -> str:
+    """Join lines, cutting before the limit of one chat message."""
+    out, size = [], 0
+    for line in lines:
+        if size + len(line) + 1 > MAX_TEXT:
+            out.append("…")
+            break
+        out.append(line)
+        size += len(line) + 1
+    return "\n".join(out)

@@ -1,0 +1,150 @@
+"""Entry point of the conversation core: one incoming message in, replies out, one commit."""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from handlers import officers, staff, start
+from handlers.context import Services, Turn
+from handlers.messages import Incoming, Outgoing
+from i18n import _, use_locale
+from services import people
+from storage.models import ChatState, MessageRef, ProcessedUpdate
+
+log = logging.getLogger(__name__)
+
+COMMANDS = {
+    "start": start.cmd_start, "help": start.cmd_help, "lang": start.cmd_lang,
+    "viec": staff.cmd_my_tasks, "mytasks": staff.cmd_my_tasks, "undo": staff.cmd_undo,
+    "overdue": officers.cmd_overdue, "quahan": officers.cmd_overdue, "upcoming": officers.cmd_upcoming,
+    "tasks": officers.cmd_tasks, "status": officers.cmd_status, "find": officers.cmd_find,
+    "invite": officers.cmd_invite,
+}
+OPEN_TO_STRANGERS = {"start", "help", "lang"}
+
+
+async def handle(incoming: Incoming, services: Services) -> list[Outgoing]:
+    """Apply one incoming message; a redelivered update changes nothing and gets no answer."""
+    with Session(services.engine, expire_on_commit=False) as session:
+        if incoming.update_key and _seen(session, incoming):
+            return []
+        user = people.ensure_user(session, channel=incoming.channel, external_id=incoming.sender_id,
+                                  name=incoming.sender_name)
+        group = (people.group_link(session, channel=incoming.channel, chat_id=incoming.chat_id)
+                 if incoming.chat_type == "group" else None)
+        turn = Turn(services=services, session=session, incoming=incoming, user=user, group=group)
+        people.touch_inbound(session, channel=incoming.channel, chat_id=incoming.chat_id, at=turn.now)
+        with use_locale(user.lang):
+            await _dispatch(turn)
+        if incoming.update_key:
+            session.add(ProcessedUpdate(channel=incoming.channel, key=incoming.update_key))
+        _remember_choices(turn)
+        try:
+            session.commit()
+        except IntegrityError:  # the same update handled concurrently elsewhere
+            session.rollback()
+            return []
+        return turn.out
+
+
+def _seen(session: Session, incoming: Incoming) -> bool:
+    return session.exec(select(ProcessedUpdate).where(ProcessedUpdate.channel == incoming.channel,
+                                                      ProcessedUpdate.key == incoming.update_key)).first() is not None
+
+
+async def _dispatch(turn: Turn) -> None:
+    incoming = turn.incoming
+    data = incoming.button_data or _numbered_choice(turn)
+    if data:
+        if not turn.linked and not data.startswith("lang:"):
+            start.explain_join(turn)
+            return
+        await _button(turn, data)
+        return
+    text = (incoming.text or "").strip()
+    if text.startswith("/"):
+        name, _sep, args = text[1:].partition(" ")
+        name = name.split("@", 1)[0].lower()
+        handler = COMMANDS.get(name)
+        if handler is None:
+            turn.reply(_("Không có lệnh /{name}. Gõ /help để xem các lệnh.").format(name=name[:30]))
+        elif not turn.linked and name not in OPEN_TO_STRANGERS:
+            start.explain_join(turn)
+        else:
+            await handler(turn, args.strip())
+        return
+    if not turn.linked:
+        if text and start.looks_like_code(text):
+            await start.cmd_start(turn, text)
+        elif incoming.chat_type == "private":
+            start.explain_join(turn)
+        return
+    await staff.on_text(turn, text)
+
+
+async def _button(turn: Turn, data: str) -> None:
+    if data.startswith(("xa:", "p:")):
+        await officers.on_button(turn, data)
+    elif data.startswith(("sn:", "ci:", "cid:")):
+        from handlers import reminder_buttons
+        await reminder_buttons.on_button(turn, data)
+    else:
+        await staff.on_button(turn, data)
+
+
+def _numbered_choice(turn: Turn) -> str | None:
+    """On channels without buttons, '1', '2'… answer the last numbered question."""
+    text = (turn.incoming.text or "").strip()
+    if not text.isdigit() or turn.services.inline_buttons.get(turn.incoming.channel, False):
+        return None
+    state = _state(turn, "choices")
+    if state is None:
+        return None
+    choices = json.loads(state.payload)
+    index = int(text) - 1
+    return choices[index] if 0 <= index < len(choices) else None
+
+
+def _state(turn: Turn, kind: str) -> ChatState | None:
+    state = turn.session.exec(select(ChatState).where(
+        ChatState.channel == turn.incoming.channel, ChatState.chat_id == turn.incoming.chat_id,
+        ChatState.user_key == turn.incoming.sender_id, ChatState.kind == kind)).first()
+    if state and state.expires_at < turn.now:
+        return None
+    return state
+
+
+def _remember_choices(turn: Turn) -> None:
+    """Keep the buttons of the last question to this chat, so a number can answer it."""
+    if turn.services.inline_buttons.get(turn.incoming.channel, False):
+        return
+    mine = [m for m in turn.out if m.chat_id is None and m.buttons]
+    if not mine:
+        return
+    data = [b.data for row in mine[-1].buttons for b in row]
+    state = _state(turn, "choices") or turn.session.exec(select(ChatState).where(
+        ChatState.channel == turn.incoming.channel, ChatState.chat_id == turn.incoming.chat_id,
+        ChatState.user_key == turn.incoming.sender_id)).first()
+    state = state or ChatState(channel=turn.incoming.channel, chat_id=turn.incoming.chat_id,
+                               user_key=turn.incoming.sender_id, kind="choices", expires_at=turn.now)
+    state.kind, state.payload = "choices", json.dumps(data)
+    state.expires_at = turn.now + timedelta(hours=12)
+    turn.session.add(state)
+
+
+def remember_sent(services: Services, *, channel: str, chat_id: str, message_id: str, about: list[int]) -> None:
+    """After sending: which assignments that message was about (so replies and quotes apply to them)."""
+    if not about:
+        return
+    with Session(services.engine) as session:
+        for assignment_id in dict.fromkeys(about):
+            session.add(MessageRef(channel=channel, chat_id=str(chat_id), message_id=str(message_id),
+                                   assignment_id=assignment_id))
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()

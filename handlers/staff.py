@@ -1,0 +1,151 @@
+"""Staff of a unit: /viec, the status buttons, /undo, extension requests."""
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+from handlers import answers, start
+from handlers.context import Turn
+from handlers.messages import Button
+from handlers.render import PAGE_SIZE, due_phrase, nav_buttons, page, short, status_buttons, task_card
+from i18n import _, fmt_date, use_locale
+from services import people, queries
+from services.extensions import ExtensionError, request_extension
+from services.status import NotAllowed, set_status, undo_last
+from storage.models import ChatState, Status
+
+INTENT_STATUS = {"done": Status.DONE, "prog": Status.IN_PROGRESS, "open": Status.OPEN}
+
+
+async def cmd_my_tasks(turn: Turn, args: str, number: int = 0) -> None:
+    """/viec: the unit's open assignments, nearest deadline first, each with its buttons."""
+    views = queries.views(turn.session, unit_ids=[turn.unit_id])
+    if not views:
+        turn.reply(_("Đơn vị của bạn không có nhiệm vụ nào đang mở. 👍"))
+        return
+    items, number, pages = page(views, number)
+    turn.reply(_("Đơn vị có {n} nhiệm vụ đang mở (trang {page}/{pages}):").format(
+        n=len(views), page=number + 1, pages=pages))
+    for v in items:
+        turn.reply(task_card(v, turn.today), buttons=status_buttons(v.id), about=[v.id])
+    nav = nav_buttons("mine", "-", number, pages)
+    if nav:
+        turn.reply(_("Xem tiếp:"), buttons=nav)
+
+
+async def on_button(turn: Turn, data: str) -> None:
+    """Button presses (and numbered answers) of staff."""
+    kind, _sep, rest = data.partition(":")
+    parts = rest.split(":")
+    try:
+        if kind == "s":
+            await answers.apply_status(turn, int(parts[0]), INTENT_STATUS.get(parts[1], Status.DONE),
+                                       edit=turn.incoming.button_message_id)
+        elif kind == "x":
+            ask_extension_date(turn, int(parts[0]))
+        elif kind == "xd":
+            ask_extension(turn, int(parts[0]), date.fromisoformat(parts[1]))
+        elif kind == "pick":
+            await answers.apply_pick(turn, int(parts[0]), parts[1], parts[2] if len(parts) > 2 else "-")
+        elif kind == "ev":
+            await answers.attach_pending(turn, int(parts[0]))
+        elif kind == "lang":
+            start.set_language(turn, parts[0])
+        else:
+            turn.reply(_("Nút này không còn dùng được. Gõ /viec để xem lại nhiệm vụ."))
+    except NotAllowed as exc:
+        turn.reply(str(exc))
+    except (ValueError, IndexError):
+        turn.reply(_("Nút này không còn dùng được. Gõ /viec để xem lại nhiệm vụ."))
+
+
+def ask_extension_date(turn: Turn, assignment_id: int) -> None:
+    """'Xin gia hạn' pressed: ask for the new date, with quick choices."""
+    v = queries.view(turn.session, assignment_id)
+    if v is None:
+        raise ValueError(assignment_id)
+    base = max(v.assignment.due_on or turn.today, turn.today)
+    choices = [base + timedelta(days=d) for d in (3, 7, 14)]
+    set_state(turn, "await_ext", {"assignment_id": assignment_id})
+    turn.reply(_("Bạn xin gia hạn nhiệm vụ {number} đến ngày nào? Chọn hoặc gõ ngày (ví dụ: \"đến {example}\").").format(
+        number=v.task.number, example=fmt_date(choices[1])[:5]),
+        buttons=[[Button(fmt_date(d), f"xd:{assignment_id}:{d.isoformat()}") for d in choices]], about=[v.id])
+
+
+def ask_extension(turn: Turn, assignment_id: int, new_due: date, reason: str = "") -> None:
+    """Record the request and send it to the officers with Đồng ý / Từ chối."""
+    v = queries.view(turn.session, assignment_id)
+    if v is None:
+        raise ValueError(assignment_id)
+    try:
+        request = request_extension(turn.session, assignment=v.assignment, new_due=new_due, actor=turn.actor,
+                                    now=turn.now, reason=reason)
+    except ExtensionError as exc:
+        turn.reply(str(exc))
+        return
+    clear_state(turn)
+    turn.reply(_("Đã gửi đề nghị gia hạn nhiệm vụ {number} đến {date}. Bot sẽ báo khi được duyệt.").format(
+        number=v.task.number, date=fmt_date(new_due)))
+    for link in people.officer_links(turn.session):
+        with use_locale(link.lang):
+            turn.send_to(link, _("📅 {unit} xin gia hạn nhiệm vụ {number}: {title}\nHạn hiện tại: {old} → xin đến: "
+                                 "{new}\nNgười đề nghị: {who}").format(
+                unit=v.unit.name, number=v.task.number, title=short(v.task.title, 150),
+                old=fmt_date(v.assignment.due_on), new=fmt_date(new_due), who=turn.actor.name),
+                buttons=[[Button(_("Đồng ý"), f"xa:{request.id}:ok"), Button(_("Từ chối"), f"xa:{request.id}:no")]],
+                about=[v.id])
+
+
+async def cmd_undo(turn: Turn, args: str) -> None:
+    """/undo: revert the sender's last change within 10 minutes."""
+    result = undo_last(turn.session, actor=turn.actor, now=turn.now)
+    if result is None:
+        turn.reply(_("Không có thay đổi nào của bạn trong 10 phút qua để hoàn tác."))
+        return
+    change, assignment = result
+    v = queries.view(turn.session, assignment.id)
+    turn.reply(_("Đã hoàn tác. Nhiệm vụ {number} trở lại: {status}.").format(
+        number=v.task.number, status=_status(assignment.status)), buttons=status_buttons(v.id), about=[v.id])
+
+
+def _status(code: str) -> str:
+    from services.labels import status_label
+    return status_label(code)
+
+
+def set_state(turn: Turn, kind: str, payload: dict, hours: int = 12) -> None:
+    """Remember what the bot is waiting for from this person in this chat."""
+    state = get_state(turn, any_kind=True) or ChatState(
+        channel=turn.incoming.channel, chat_id=turn.incoming.chat_id, user_key=turn.incoming.sender_id,
+        kind=kind, expires_at=turn.now)
+    state.kind, state.payload, state.expires_at = kind, json.dumps(payload), turn.now + timedelta(hours=hours)
+    turn.session.add(state)
+
+
+def get_state(turn: Turn, kind: str | None = None, any_kind: bool = False) -> ChatState | None:
+    """The pending question in this chat, if still valid."""
+    from sqlmodel import select
+    q = select(ChatState).where(ChatState.channel == turn.incoming.channel,
+                                ChatState.chat_id == turn.incoming.chat_id,
+                                ChatState.user_key == turn.incoming.sender_id)
+    state = turn.session.exec(q).first()
+    if state is None or any_kind:
+        return state
+    if state.kind != kind or state.expires_at < turn.now:
+        return None
+    return state
+
+
+def clear_state(turn: Turn) -> None:
+    """Forget the pending question."""
+    state = get_state(turn, any_kind=True)
+    if state is not None:
+        turn.session.delete(state)
+
+
+__all__ = ["cmd_my_tasks", "on_button", "cmd_undo", "on_text", "PAGE_SIZE", "due_phrase"]
+
+
+async def on_text(turn: Turn, text: str) -> None:
+    """Free text from a linked person: an answer about a task."""
+    await answers.on_text(turn, text)

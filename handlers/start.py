@@ -1,0 +1,108 @@
+"""Joining with a code, /help and /lang."""
+from __future__ import annotations
+
+import re
+
+from handlers.context import Turn
+from handlers.messages import Button
+from i18n import _, set_locale
+from services import people
+from services.invites import InviteError, redeem
+from storage.models import MemberRole, Unit
+
+CODE_RE = re.compile(r"^[A-Za-z0-9]{6,12}$")
+
+
+def looks_like_code(text: str) -> bool:
+    """A bare join code sent as text (Zalo has no deep links)."""
+    return bool(CODE_RE.match(text.strip().replace("-", "")))
+
+
+def explain_join(turn: Turn) -> None:
+    """What a stranger gets: how to join, nothing else."""
+    turn.reply(_("Xin chào! Đây là bot nhắc việc CCHC của Sở GDĐT. Bạn chưa được liên kết với đơn vị nào.\n"
+                 "Để tham gia, hãy xin mã mời từ bộ phận CCHC (Văn phòng Sở) rồi gửi: /start MÃ_MỜI "
+                 "(trên Zalo: gửi mã mời)."))
+
+
+async def cmd_start(turn: Turn, args: str) -> None:
+    """/start <code>: link this person (or this group) to the code's unit and role."""
+    code = args.strip()
+    if not code:
+        if turn.linked:
+            unit = turn.session.get(Unit, turn.unit_id)
+            turn.reply(_("Bạn đang thuộc {unit}. Gõ /viec để xem nhiệm vụ, /help để xem các lệnh.").format(
+                unit=unit.name))
+        else:
+            explain_join(turn)
+        return
+    try:
+        redeemed = redeem(turn.session, code=code, now=turn.now)
+    except InviteError as exc:
+        turn.reply(str(exc))
+        return
+    _link(turn, redeemed.unit, redeemed.invite.role)
+
+
+def _link(turn: Turn, unit: Unit, role: str) -> None:
+    incoming = turn.incoming
+    if incoming.chat_type == "group":
+        people.link_chat(turn.session, channel=incoming.channel, chat_id=incoming.chat_id, kind="group",
+                         unit=unit, user=None, role=MemberRole.MEMBER, lang=turn.user.lang)
+        turn.reply(_("Nhóm này đã được liên kết với {unit}. Nhắc việc của đơn vị sẽ gửi vào nhóm.").format(
+            unit=unit.name))
+        return
+    turn.user.unit_id, turn.user.role, turn.user.active = unit.id, role, True
+    turn.session.add(turn.user)
+    people.link_chat(turn.session, channel=incoming.channel, chat_id=incoming.chat_id, kind="private",
+                     unit=unit, user=turn.user, role=role, lang=turn.user.lang)
+    turn.reply(_("Chào mừng {name}! Bạn đã tham gia {unit} với vai trò {role}.\nGõ /viec để xem nhiệm vụ, "
+                 "/help để xem các lệnh.").format(name=turn.user.display_name or "", unit=unit.name,
+                                                  role=role_name(role)))
+
+
+def role_name(role: str) -> str:
+    """Vietnamese name of a member role."""
+    return {MemberRole.MEMBER: _("cán bộ đơn vị"), MemberRole.HEAD: _("lãnh đạo đơn vị"),
+            MemberRole.OFFICER: _("cán bộ theo dõi CCHC")}.get(role, role)
+
+
+async def cmd_help(turn: Turn, args: str) -> None:
+    """What this person can do."""
+    if not turn.linked:
+        explain_join(turn)
+        return
+    lines = [_("Các lệnh:"),
+             _("/viec — nhiệm vụ của đơn vị, hạn gần nhất trước"),
+             _("Trả lời tin nhắc việc bằng: \"xong\", \"đang làm\", \"xin gia hạn đến 20/3\"; gửi kèm tệp kiểm chứng"),
+             _("/undo — hoàn tác thay đổi vừa làm (trong 10 phút)"),
+             _("/lang vi|en — đổi ngôn ngữ")]
+    if turn.is_officer:
+        lines += [_("/overdue (/quahan) — nhiệm vụ quá hạn theo đơn vị"),
+                  _("/upcoming [số ngày] — sắp đến hạn"),
+                  _("/tasks [mã đơn vị] — danh sách nhiệm vụ"),
+                  _("/status <mã đơn vị | số nhiệm vụ> — tình hình"),
+                  _("/find <từ khoá> — tìm nhiệm vụ"),
+                  _("/invite <mã đơn vị> [member|head|officer] — tạo mã mời")]
+    turn.reply("\n".join(lines))
+
+
+async def cmd_lang(turn: Turn, args: str) -> None:
+    """/lang vi|en: per person."""
+    lang = args.strip().lower()
+    if lang not in ("vi", "en"):
+        turn.reply(_("Chọn ngôn ngữ / Choose a language:"),
+                   buttons=[[Button("Tiếng Việt", "lang:vi"), Button("English", "lang:en")]])
+        return
+    set_language(turn, lang)
+
+
+def set_language(turn: Turn, lang: str) -> None:
+    """Store the person's language and confirm in it."""
+    turn.user.lang = lang
+    turn.session.add(turn.user)
+    for link in people.links_of_user(turn.session, user_id=turn.user.id):
+        link.lang = lang
+        turn.session.add(link)
+    set_locale(lang)
+    turn.reply(_("Đã chuyển sang tiếng Việt."), lang=lang)

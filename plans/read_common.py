@@ -1,0 +1,82 @@
+"""What every plan reader shares: the error, the Document, the row budget and text cleaning."""
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from i18n import _
+
+
+class ImportFileError(Exception):
+    """A plan file that cannot be read; `message` is ready to show to the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Document:
+    """The text of a plan file: its tables (rows of cell texts) and its body paragraphs."""
+
+    tables: list[list[list[str]]] = field(default_factory=list)
+    paragraphs: list[str] = field(default_factory=list)
+    title: str = ""
+    issuer: str = ""
+
+
+class RowBudget:
+    """Counts table rows and stops the reader as soon as the file has more than allowed."""
+
+    def __init__(self, max_rows: int, name: str):
+        self.max_rows = max_rows
+        self.name = name
+        self.count = 0
+
+    def take(self) -> None:
+        """Count one row; raise once the limit is passed (so huge files are never read whole)."""
+        self.count += 1
+        if self.count > self.max_rows:
+            raise ImportFileError(_("Tệp {name} có hơn {limit} dòng, vượt giới hạn cho phép. "
+                                    "Hãy tách nhỏ tệp rồi gửi lại.").format(name=self.name, limit=self.max_rows))
+
+
+_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
+_BLOCK_TAG = re.compile(r"</?(?:br|li|p|div|tr|td|th|ul|ol|table)(?:\s[^<>]*)?/?>", re.IGNORECASE)
+_SPACES = re.compile(r"\s+")
+
+
+def strip_tags(text: str, *, block: str = " ") -> str:
+    """Remove HTML tags and decode entities; block tags (<br>, <li>, <p>…) become `block`."""
+    if "<" in text:
+        text = _TAG.sub("", _BLOCK_TAG.sub(block, text))
+    return html.unescape(text) if "&" in text else text
+
+
+def collapse(text: str) -> str:
+    """Text without markup and with every run of whitespace turned into one space."""
+    return _SPACES.sub(" ", strip_tags(text)).strip()
+
+
+def tidy_lines(text: str) -> str:
+    """Keep line breaks (HTML <br>/<li>/<p> become breaks), collapse spaces inside lines, drop empty lines."""
+    text = strip_tags(text, block="\n").replace("\r", "\n")
+    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII form for matching: 'Thời gian hoàn thành' -> 'thoi gian hoan thanh'."""
+    text = collapse(text).lower().replace("đ", "d")
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def trim_row(cells: list[str]) -> list[str]:
+    """Drop trailing empty cells, so a row that spans the table reads as its real content."""
+    end = len(cells)
+    while end and not cells[end - 1].strip():
+        end -= 1
+    return cells[:end]

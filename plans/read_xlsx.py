@@ -1,0 +1,85 @@
+"""Read an Excel plan (.xlsx) sheet by sheet, streaming rows so an oversized sheet stops early."""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from pathlib import Path
+
+import openpyxl
+from openpyxl.utils import range_boundaries
+
+from i18n import _
+from plans.read_common import ImportFileError, RowBudget, tidy_lines, trim_row
+
+_MERGE_REF = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Z]+[0-9]+:[A-Z]+[0-9]+)\"")
+_BLANK_ROWS_PER_ROW = 20  # a sheet may format far more blank rows than it fills; bound the scan anyway
+
+
+def read_xlsx(path: Path, budget: RowBudget) -> tuple[list[list[list[str]]], list[str]]:
+    """One table per worksheet; cells as text with vertical merges filled down."""
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # openpyxl raises KeyError, BadZipFile, InvalidFileException… for a broken file
+        raise ImportFileError(_("Tệp {name} bị hỏng hoặc không phải tệp Excel (.xlsx) hợp lệ.")
+                              .format(name=path.name)) from None
+    try:
+        return [_sheet(sheet, budget) for sheet in book.worksheets], []
+    except ImportFileError:
+        raise
+    except Exception:
+        raise ImportFileError(_("Tệp {name} bị hỏng hoặc không phải tệp Excel (.xlsx) hợp lệ.")
+                              .format(name=path.name)) from None
+    finally:
+        book.close()
+
+
+def _sheet(sheet, budget: RowBudget) -> list[list[str]]:
+    sheet.reset_dimensions()  # trust the cells, not the sheet's own (often wrong) size record
+    rows: list[list[str]] = []
+    blank_limit = budget.max_rows * _BLANK_ROWS_PER_ROW
+    for values in sheet.iter_rows(values_only=True):
+        cells = [cell_text(v) for v in values]
+        if any(cells):
+            budget.take()
+        elif len(rows) > blank_limit:
+            budget.take()  # thousands of blank formatted rows count against the limit too
+        rows.append(cells)
+    _fill_vertical_merges(rows, _merged_ranges(sheet))
+    while rows and not any(rows[-1]):
+        rows.pop()
+    return [trim_row(r) for r in rows]
+
+
+def cell_text(value) -> str:
+    """An Excel value as the reader sees it: dates dd/mm/yyyy, whole numbers without '.0'."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y" if value.time() == time(0) else "%H:%M %d/%m/%Y")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return tidy_lines(str(value))
+
+
+def _merged_ranges(sheet) -> list[tuple[int, int, int, int]]:
+    # Read-only sheets do not expose merged cells; the <mergeCells> list sits after the rows in the XML.
+    with sheet._get_source() as source:
+        data = source.read()
+    return [range_boundaries(ref.decode()) for ref in _MERGE_REF.findall(data)]
+
+
+def _fill_vertical_merges(rows: list[list[str]], ranges) -> None:
+    """Repeat a vertically merged cell's text down its rows (horizontal repeats stay empty)."""
+    for min_col, min_row, _max_col, max_row in ranges:
+        if max_row <= min_row or min_row > len(rows):
+            continue
+        top = rows[min_row - 1]
+        text = top[min_col - 1] if min_col <= len(top) else ""
+        for index in range(min_row, min(max_row, len(rows))):
+            row = rows[index]
+            row.extend([""] * (min_col - len(row)))
+            row[min_col - 1] = row[min_col - 1] or text

@@ -1,0 +1,139 @@
+"""Bring a plan's tasks and assignments in line with a new reading of its document."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import Session, select
+
+from storage.models import Assignment, Channel, Plan, Role, Status, StatusChange, Task, Unit
+from storage.types import utcnow
+
+
+@dataclass
+class TaskSpec:
+    """What a task should look like after the import."""
+
+    number: str
+    section: str
+    title: str
+    product: str
+    lead_text: str
+    partners_text: str
+    deadline_text: str
+    kind: str
+    dues: tuple[date, ...]
+    lead_ids: list[int]
+    partner_ids: list[int]
+    source: str = "appendix"
+
+
+@dataclass
+class SyncReport:
+    """What an import created or changed."""
+
+    plan_id: int
+    unchanged: bool = True
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    assignments_created: int = 0
+    assignments_cancelled: int = 0
+    per_unit: dict[str, int] = field(default_factory=dict)
+    unresolved: dict[str, list[str]] = field(default_factory=dict)
+
+
+TASK_FIELDS = ("section", "title", "product", "lead_text", "partners_text", "deadline_text", "source")
+
+
+def sync_plan_tasks(session: Session, *, plan: Plan, specs: list[TaskSpec], actor: str) -> SyncReport:
+    """Create, update or retire tasks and assignments so the plan matches `specs`; no commit."""
+    report = SyncReport(plan_id=plan.id)
+    existing = {t.number: t for t in session.exec(select(Task).where(Task.plan_id == plan.id))}
+    codes = {u.id: u.code for u in session.exec(select(Unit))}
+    for position, spec in enumerate(specs):
+        task = existing.pop(spec.number, None)
+        if task is None:
+            task = Task(plan_id=plan.id, number=spec.number, title=spec.title)
+            report.created.append(spec.number)
+        if _apply(task, spec, position) and spec.number not in report.created:
+            report.updated.append(spec.number)
+        session.add(task)
+        session.flush()
+        _sync_assignments(session, task=task, spec=spec, actor=actor, report=report, codes=codes)
+    for task in existing.values():
+        if not task.removed:
+            task.removed = True
+            session.add(task)
+            report.removed.append(task.number)
+            _cancel_open(session, task=task, keep=set(), actor=actor, report=report)
+    report.unchanged = not (report.created or report.updated or report.removed
+                            or report.assignments_created or report.assignments_cancelled)
+    if not report.unchanged:
+        plan.updated_at = utcnow()
+        session.add(plan)
+    return report
+
+
+def _apply(task: Task, spec: TaskSpec, position: int) -> bool:
+    changed = False
+    values = {name: getattr(spec, name) for name in TASK_FIELDS}
+    values.update(deadline_kind=spec.kind, dues=[d.isoformat() for d in spec.dues], position=position, removed=False)
+    for name, value in values.items():
+        if getattr(task, name) != value:
+            setattr(task, name, value)
+            changed = changed or name != "position"
+    return changed
+
+
+def _wanted(spec: TaskSpec) -> dict[tuple[int, str], tuple[str, date | None]]:
+    periods = [(d.isoformat(), d) for d in spec.dues] or [("", None)]
+    wanted: dict[tuple[int, str], tuple[str, date | None]] = {}
+    for role, ids in ((Role.LEAD, spec.lead_ids), (Role.PARTNER, spec.partner_ids)):
+        for unit_id in ids:
+            for period, due in periods:
+                wanted.setdefault((unit_id, period), (role, due))
+    return wanted
+
+
+def _sync_assignments(session: Session, *, task: Task, spec: TaskSpec, actor: str, report: SyncReport,
+                      codes: dict[int, str]) -> None:
+    wanted = _wanted(spec)
+    current = {(a.unit_id, a.period): a for a in session.exec(select(Assignment).where(Assignment.task_id == task.id))}
+    for key, (role, due) in wanted.items():
+        report.per_unit[codes.get(key[0], "?")] = report.per_unit.get(codes.get(key[0], "?"), 0) + 1
+        found = current.get(key)
+        if found is None:
+            found = Assignment(task_id=task.id, unit_id=key[0], role=role, period=key[1], due_on=due,
+                               original_due_on=due)
+            session.add(found)
+            session.flush()
+            _history(session, found, "created", None, Status.OPEN, actor)
+            report.assignments_created += 1
+        elif found.status == Status.CANCELLED:
+            _set_status(session, found, Status.OPEN, actor)
+            report.assignments_created += 1
+        if found.role != role:
+            found.role = role
+            session.add(found)
+    _cancel_open(session, task=task, keep=set(wanted), actor=actor, report=report)
+
+
+def _cancel_open(session: Session, *, task: Task, keep: set, actor: str, report: SyncReport) -> None:
+    rows = session.exec(select(Assignment).where(Assignment.task_id == task.id))
+    for a in rows:
+        if (a.unit_id, a.period) not in keep and a.status != Status.CANCELLED:
+            _set_status(session, a, Status.CANCELLED, actor)
+            report.assignments_cancelled += 1
+
+
+def _set_status(session: Session, a: Assignment, status: str, actor: str) -> None:
+    _history(session, a, "status", a.status, status, actor)
+    a.status = status
+    a.updated_at = utcnow()
+    session.add(a)
+
+
+def _history(session: Session, a: Assignment, field_name: str, before, after, actor: str) -> None:
+    session.add(StatusChange(assignment_id=a.id, actor_name=actor, channel=Channel.IMPORT,
+                             field=field_name, before=before, after=after))

@@ -1,0 +1,56 @@
+"""Requests for more time: staff ask, officers approve or refuse."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Session, select
+
+from i18n import _
+from services.status import Actor, check_allowed, move_due
+from storage.models import Assignment, ExtensionRequest, Status
+
+
+class ExtensionError(Exception):
+    """A request that cannot be made or decided."""
+
+
+def request_extension(session: Session, *, assignment: Assignment, new_due: date, actor: Actor, now: datetime,
+                      reason: str = "") -> ExtensionRequest:
+    """Record a pending request (one pending per assignment: a new one replaces the date)."""
+    check_allowed(actor, assignment)
+    if assignment.status not in Status.ACTIVE:
+        raise ExtensionError(_("Nhiệm vụ này đã đóng, không cần gia hạn."))
+    if assignment.due_on and new_due <= assignment.due_on:
+        raise ExtensionError(_("Ngày xin gia hạn phải sau hạn hiện tại."))
+    if new_due <= now.date():
+        raise ExtensionError(_("Ngày xin gia hạn phải sau hôm nay."))
+    pending = session.exec(select(ExtensionRequest).where(ExtensionRequest.assignment_id == assignment.id,
+                                                          ExtensionRequest.state == "pending")).first()
+    request = pending or ExtensionRequest(assignment_id=assignment.id, requested_on=new_due)
+    request.requested_on, request.reason = new_due, reason[:500]
+    request.requested_by = actor.user.id if actor.user else None
+    request.previous_due_on = assignment.due_on
+    session.add(request)
+    session.flush()
+    return request
+
+
+def decide_extension(session: Session, *, request_id: int, approve: bool, actor: Actor,
+                     now: datetime) -> tuple[ExtensionRequest, Assignment]:
+    """Approve (moving the due date) or refuse a pending request."""
+    if not actor.is_officer:
+        raise ExtensionError(_("Chỉ cán bộ theo dõi CCHC mới duyệt được gia hạn."))
+    request = session.get(ExtensionRequest, request_id)
+    if request is None:
+        raise ExtensionError(_("Không tìm thấy đề nghị gia hạn."))
+    assignment = session.get(Assignment, request.assignment_id)
+    if request.state != "pending":
+        raise ExtensionError(_("Đề nghị này đã được xử lý trước đó."))
+    request.state = "approved" if approve else "rejected"
+    request.decided_by = actor.user.id if actor.user else None
+    request.decided_at = now
+    session.add(request)
+    if approve:
+        move_due(session, assignment=assignment, new_due=request.requested_on, actor=actor, now=now,
+                 note=_("Duyệt gia hạn #{id}").format(id=request.id))
+    return request, assignment

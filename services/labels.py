@@ -1,0 +1,23 @@
+"""Vietnamese labels for stored codes (statuses, roles, kinds)."""
+from __future__ import annotations
+
+from i18n import N_, _
+
+STATUS_LABELS = {
+    "open": N_("Chưa thực hiện"),
+    "in_progress": N_("Đang thực hiện"),
+    "done": N_("Đã hoàn thành"),
+    "not_done": N_("Không hoàn thành"),
+    "cancelled": N_("Đã huỷ"),
+}
+ROLE_LABELS = {"lead": N_("Chủ trì"), "partner": N_("Phối hợp")}
+
+
+def status_label(code: str) -> str:
+    """Translated label of an assignment status."""
+    return _(STATUS_LABELS.get(code, code))
+
+
+def role_label(code: str) -> str:
+    """Translated label of an assignment role."""
+    return _(ROLE_LABELS.get(code, code))

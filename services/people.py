@@ -1,0 +1,94 @@
+"""People on chat channels: who they are, which unit, which role, where to reach them."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from storage.models import ChatLink, ChatUser, MemberRole, Unit
+
+
+def find_user(session: Session, *, channel: str, external_id: str) -> ChatUser | None:
+    """The person with this id on this channel, if known."""
+    return session.exec(select(ChatUser).where(ChatUser.channel == channel,
+                                               ChatUser.external_id == external_id)).first()
+
+
+def ensure_user(session: Session, *, channel: str, external_id: str, name: str) -> ChatUser:
+    """The person, created unlinked on first contact."""
+    user = find_user(session, channel=channel, external_id=external_id)
+    if user is None:
+        user = ChatUser(channel=channel, external_id=external_id, display_name=name)
+        session.add(user)
+        session.flush()
+    elif name and user.display_name != name:
+        user.display_name = name
+        session.add(user)
+    return user
+
+
+def group_link(session: Session, *, channel: str, chat_id: str) -> ChatLink | None:
+    """The active unit link of a group chat."""
+    return session.exec(select(ChatLink).where(ChatLink.channel == channel, ChatLink.chat_id == chat_id,
+                                               ChatLink.kind == "group", ChatLink.active == True)).first()  # noqa: E712
+
+
+def link_chat(session: Session, *, channel: str, chat_id: str, kind: str, unit: Unit, user: ChatUser | None,
+              role: str, lang: str) -> ChatLink:
+    """Make `chat_id` receive `unit`'s reminders (reactivates an old link)."""
+    link = session.exec(select(ChatLink).where(ChatLink.channel == channel, ChatLink.chat_id == chat_id,
+                                               ChatLink.unit_id == unit.id)).first()
+    if link is None:
+        link = ChatLink(channel=channel, chat_id=chat_id, kind=kind, unit_id=unit.id)
+    link.user_id = user.id if user and kind == "private" else link.user_id
+    link.role, link.lang, link.active, link.inactive_reason = role, lang, True, None
+    session.add(link)
+    session.flush()
+    return link
+
+
+def officer_links(session: Session) -> list[ChatLink]:
+    """Private chats of every active officer (the CCHC desk and leaders)."""
+    q = (select(ChatLink).join(ChatUser, ChatUser.id == ChatLink.user_id)
+         .where(ChatUser.role == MemberRole.OFFICER, ChatUser.active == True,  # noqa: E712
+                ChatLink.active == True, ChatLink.kind == "private"))  # noqa: E712
+    return list(session.exec(q))
+
+
+def head_links(session: Session, *, unit_id: int) -> list[ChatLink]:
+    """Private chats of the unit's heads."""
+    q = (select(ChatLink).join(ChatUser, ChatUser.id == ChatLink.user_id)
+         .where(ChatUser.unit_id == unit_id, ChatUser.role == MemberRole.HEAD, ChatUser.active == True,  # noqa: E712
+                ChatLink.active == True, ChatLink.kind == "private"))  # noqa: E712
+    return list(session.exec(q))
+
+
+def deactivate_chat(session: Session, *, channel: str, chat_id: str, reason: str) -> list[ChatLink]:
+    """Mark every link of a chat inactive (bot blocked, kicked, chat gone); returns them."""
+    links = list(session.exec(select(ChatLink).where(ChatLink.channel == channel, ChatLink.chat_id == chat_id,
+                                                     ChatLink.active == True)))  # noqa: E712
+    for link in links:
+        link.active, link.inactive_reason = False, reason
+        session.add(link)
+    return links
+
+
+def migrate_chat(session: Session, *, channel: str, old_chat_id: str, new_chat_id: str) -> int:
+    """A group became a supergroup: its id changed; move every link."""
+    links = list(session.exec(select(ChatLink).where(ChatLink.channel == channel, ChatLink.chat_id == old_chat_id)))
+    for link in links:
+        link.chat_id = new_chat_id
+        session.add(link)
+    return len(links)
+
+
+def touch_inbound(session: Session, *, channel: str, chat_id: str, at: datetime) -> None:
+    """Remember the last time this chat wrote to us (Zalo OA's 7-day window)."""
+    for link in session.exec(select(ChatLink).where(ChatLink.channel == channel, ChatLink.chat_id == chat_id)):
+        link.last_inbound_at = at
+        session.add(link)
+
+
+def links_of_user(session: Session, *, user_id: int) -> list[ChatLink]:
+    """Every private chat link of a person."""
+    return list(session.exec(select(ChatLink).where(ChatLink.user_id == user_id)))

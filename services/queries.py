@@ -1,0 +1,106 @@
+"""Read-only questions about plans, tasks and assignments; return plain rows or ORM objects."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from services.labels import role_label, status_label
+from storage.models import Assignment, Plan, Status, Task, Unit
+
+
+@dataclass
+class AssignmentView:
+    """An assignment with its task and unit, ready to render."""
+
+    assignment: Assignment
+    task: Task
+    unit: Unit
+
+    @property
+    def id(self) -> int:
+        return self.assignment.id
+
+
+def unit_by_code(session: Session, code: str) -> Unit | None:
+    """The unit with this code (case-insensitive)."""
+    return session.exec(select(Unit).where(func.upper(Unit.code) == code.strip().upper())).first()
+
+
+def plan_summaries(session: Session) -> list[dict]:
+    """Every plan with counts of tasks and open assignments."""
+    rows = []
+    for plan in session.exec(select(Plan).order_by(Plan.year, Plan.id)):
+        tasks = session.exec(select(func.count()).select_from(Task).where(
+            Task.plan_id == plan.id, Task.removed == False)).one()  # noqa: E712
+        open_count = session.exec(select(func.count()).select_from(Assignment).join(Task).where(
+            Task.plan_id == plan.id, Assignment.status.in_(Status.ACTIVE))).one()
+        rows.append({"id": plan.id, "title": plan.title, "year": plan.year, "tasks": tasks,
+                     "open": open_count, "source": plan.source_name, "sha256": plan.source_sha256})
+    return rows
+
+
+def _base():
+    return (select(Assignment, Task, Unit).join(Task, Task.id == Assignment.task_id)
+            .join(Unit, Unit.id == Assignment.unit_id).where(Task.removed == False))  # noqa: E712
+
+
+def views(session: Session, *, unit_ids: list[int] | None = None, plan_id: int | None = None,
+          statuses: tuple[str, ...] | None = Status.ACTIVE, due_before: date | None = None,
+          due_from: date | None = None, task_number: str | None = None, words: str | None = None,
+          limit: int | None = None) -> list[AssignmentView]:
+    """Assignments matching the filters, nearest due date first (undated last)."""
+    q = _base()
+    if unit_ids is not None:
+        q = q.where(Assignment.unit_id.in_(unit_ids))
+    if plan_id is not None:
+        q = q.where(Task.plan_id == plan_id)
+    if statuses:
+        q = q.where(Assignment.status.in_(statuses))
+    if due_before is not None:
+        q = q.where(Assignment.due_on.is_not(None), Assignment.due_on < due_before)
+    if due_from is not None:
+        q = q.where(Assignment.due_on.is_not(None), Assignment.due_on >= due_from)
+    if task_number is not None:
+        q = q.where(Task.number == task_number)
+    if words:
+        for word in words.split():
+            pattern = f"%{word}%"
+            q = q.where(or_(Task.title.ilike(pattern), Task.product.ilike(pattern), Task.number == word))
+    q = q.order_by(Assignment.due_on.is_(None), Assignment.due_on, Task.position, Unit.code)
+    if limit:
+        q = q.limit(limit)
+    return [AssignmentView(a, t, u) for a, t, u in session.exec(q)]
+
+
+def view(session: Session, assignment_id: int) -> AssignmentView | None:
+    """One assignment with its task and unit."""
+    row = session.exec(_base().where(Assignment.id == assignment_id)).first()
+    return AssignmentView(*row) if row else None
+
+
+def overdue(session: Session, *, today: date, unit_ids: list[int] | None = None) -> list[AssignmentView]:
+    """Open assignments whose due date has passed."""
+    return views(session, unit_ids=unit_ids, due_before=today)
+
+
+def assignment_rows(session: Session, *, unit_code: str | None = None, plan_id: int | None = None,
+                    due_before: date | None = None) -> list[dict]:
+    """Plain rows for `nhacviec tasks`."""
+    unit_ids = None
+    if unit_code:
+        unit = unit_by_code(session, unit_code)
+        unit_ids = [unit.id] if unit else []
+    out = []
+    for v in views(session, unit_ids=unit_ids, plan_id=plan_id, due_before=due_before, statuses=None):
+        if v.assignment.status == Status.CANCELLED:
+            continue
+        a = v.assignment
+        out.append({"assignment_id": a.id, "plan_id": v.task.plan_id, "number": v.task.number,
+                    "title": v.task.title, "unit": v.unit.code, "role": a.role, "role_label": role_label(a.role),
+                    "due_on": a.due_on.isoformat() if a.due_on else None, "deadline_text": v.task.deadline_text,
+                    "deadline_kind": v.task.deadline_kind, "status": a.status,
+                    "status_label": status_label(a.status)})
+    return out

@@ -1,0 +1,120 @@
+"""Changing an assignment: status, promised day, undo. Every change is written to the history."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session, select
+
+from i18n import _
+from storage.models import Assignment, ChatUser, MemberRole, Status, StatusChange, Task
+
+UNDO_WINDOW = timedelta(minutes=10)
+
+
+class NotAllowed(Exception):
+    """The person may not change this assignment."""
+
+
+@dataclass
+class Actor:
+    """Who makes a change and through which channel."""
+
+    name: str
+    channel: str
+    user: ChatUser | None = None
+    unit_id: int | None = None
+    role: str = MemberRole.MEMBER
+
+    @property
+    def is_officer(self) -> bool:
+        return self.role == MemberRole.OFFICER
+
+
+def check_allowed(actor: Actor, assignment: Assignment) -> None:
+    """Officers change anything; staff only their own unit's assignments."""
+    if actor.is_officer or actor.unit_id == assignment.unit_id:
+        return
+    raise NotAllowed(_("Nhiệm vụ này không thuộc đơn vị của bạn, bạn không thể cập nhật."))
+
+
+def _record(session: Session, a: Assignment, actor: Actor, field: str, before, after, *, now: datetime,
+            note: str | None = None, evidence_id: int | None = None) -> StatusChange:
+    change = StatusChange(assignment_id=a.id, at=now, actor_id=actor.user.id if actor.user else None,
+                          actor_name=actor.name, channel=actor.channel, field=field,
+                          before=None if before is None else str(before), after=None if after is None else str(after),
+                          note=note, evidence_id=evidence_id)
+    session.add(change)
+    session.flush()
+    return change
+
+
+def set_status(session: Session, *, assignment: Assignment, status: str, actor: Actor, now: datetime,
+               note: str | None = None, evidence_id: int | None = None,
+               promised_on: date | None = None) -> StatusChange | None:
+    """Move an assignment to `status`; returns the history row, None if nothing changed. No commit."""
+    check_allowed(actor, assignment)
+    if status not in Status.ALL:
+        raise ValueError(status)
+    change = None
+    if assignment.status != status:
+        change = _record(session, assignment, actor, "status", assignment.status, status, now=now, note=note,
+                         evidence_id=evidence_id)
+        assignment.status = status
+        assignment.done_at = now if status == Status.DONE else None
+    if promised_on and promised_on != assignment.promised_on:
+        change = change or _record(session, assignment, actor, "promised_on", assignment.promised_on,
+                                   promised_on.isoformat(), now=now, note=note)
+        assignment.promised_on = promised_on
+    if change is None and evidence_id is not None:
+        change = _record(session, assignment, actor, "evidence", None, None, now=now, note=note,
+                         evidence_id=evidence_id)
+    assignment.updated_at = now
+    session.add(assignment)
+    return change
+
+
+def move_due(session: Session, *, assignment: Assignment, new_due: date, actor: Actor, now: datetime,
+             note: str | None = None) -> StatusChange:
+    """Approve a new due date; the previous one stays in the history and extensions are counted."""
+    change = _record(session, assignment, actor, "due_on",
+                     assignment.due_on.isoformat() if assignment.due_on else None, new_due.isoformat(),
+                     now=now, note=note)
+    assignment.due_on = new_due
+    assignment.extensions += 1
+    assignment.updated_at = now
+    session.add(assignment)
+    return change
+
+
+def last_change(session: Session, *, actor_id: int, since: datetime) -> StatusChange | None:
+    """The person's most recent change not yet undone, if within the window."""
+    q = (select(StatusChange).where(StatusChange.actor_id == actor_id, StatusChange.at >= since,
+                                    StatusChange.undone == False)  # noqa: E712
+         .order_by(StatusChange.at.desc(), StatusChange.id.desc()))
+    return session.exec(q).first()
+
+
+def undo_last(session: Session, *, actor: Actor, now: datetime) -> tuple[StatusChange, Assignment] | None:
+    """Revert the person's last change made within the last 10 minutes."""
+    if actor.user is None:
+        return None
+    change = last_change(session, actor_id=actor.user.id, since=now - UNDO_WINDOW)
+    if change is None or change.field not in ("status", "promised_on", "evidence"):
+        return None
+    a = session.get(Assignment, change.assignment_id)
+    if change.field == "status":
+        a.status = change.before or Status.OPEN
+        a.done_at = None if a.status != Status.DONE else a.done_at
+    elif change.field == "promised_on":
+        a.promised_on = date.fromisoformat(change.before) if change.before else None
+    change.undone = True
+    _record(session, a, actor, "undo", change.after, change.before, now=now, note=f"#{change.id}")
+    a.updated_at = now
+    session.add_all([a, change])
+    return change, a
+
+
+def task_of(session: Session, assignment: Assignment) -> Task:
+    """The task an assignment belongs to."""
+    return session.get(Task, assignment.task_id)

@@ -1,0 +1,31 @@
+"""The sample workspace: the sample unit directory and the Hà Nội 2026 plan, for trying the bot."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from plans.service import import_plan
+from storage.models import Plan, Unit
+from units.directory import load_directory
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+SAMPLE_UNITS = SAMPLES / "units.csv"
+SAMPLE_PLAN = SAMPLES / "hanoi-so-gddt-kh-cchc-2026.md"
+SAMPLE_YEAR = 2026
+
+
+def ensure_sample_workspace(engine: Engine) -> bool:
+    """Load the sample units and plan into an empty database; True when something was loaded."""
+    loaded = False
+    with Session(engine, expire_on_commit=False) as session:
+        if session.exec(select(Unit)).first() is None:
+            load_directory(session, path=SAMPLE_UNITS)
+            session.commit()
+            loaded = True
+        if session.exec(select(Plan)).first() is None:
+            import_plan(session, path=SAMPLE_PLAN, year=SAMPLE_YEAR, actor="sample")
+            session.commit()
+            loaded = True
+    return loaded
