@@ -11,6 +11,7 @@ from bot.dispatch import Dispatcher
 from bot.runtime import TelegramRuntime
 from config import Settings
 from handlers.context import Services
+from scheduler.jobs import Runtime, start_scheduler, stop_scheduler
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +39,13 @@ async def serve(settings: Settings, engine: Engine, stop: asyncio.Event) -> None
         await app.start()
         if app.updater is not None:
             await app.updater.start_polling(drop_pending_updates=False)
+    # Reminders: one interval job asking the database what is due, sent through the same messengers.
+    scheduler = start_scheduler(Runtime(engine, settings, dispatcher.messengers, services.clock))
     log.info("nhacviec running")
     try:
         await stop.wait()
     finally:
+        stop_scheduler(scheduler)
         if app is not None:
             if app.updater is not None and app.updater.running:
                 await app.updater.stop()

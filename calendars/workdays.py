@@ -96,7 +96,7 @@ class WorkCalendar:
         return d
 
     def working_days_before(self, d: date, n: int) -> date:
-        """"N ngày làm việc trước ngày d": the n-th working day before `d`."""
+        """The n-th working day before `d` ("N ngày làm việc trước ngày d")."""
         return self.add_working_days(d, -n)
 
     def on_or_before(self, d: date) -> date:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from handlers import answers, staff
 from handlers.context import Turn
-from handlers.render import fit, nav_buttons, page, short, task_line
+from handlers.render import fit, nav_buttons, page, short, task_line, text_pages
 from i18n import _, fmt_date, ngettext, use_locale
 from services import people, queries
 from services.extensions import ExtensionError, decide_extension
@@ -23,27 +23,41 @@ def _officer_only(turn: Turn) -> bool:
 
 
 async def cmd_overdue(turn: Turn, args: str, number: int = 0) -> None:
-    """/overdue: overdue assignments grouped by unit, with days late."""
+    """/overdue [unit]: overdue assignments grouped by unit, with days late, paged by message size."""
     if not _officer_only(turn):
         return
-    views = queries.overdue(turn.session, today=turn.today)
+    unit_ids = None
+    if args.strip():
+        unit = queries.unit_by_code(turn.session, args.strip())
+        if unit is None:
+            turn.reply(_("Không có đơn vị mã {code}.").format(code=args.strip()[:20]))
+            return
+        unit_ids = [unit.id]
+    views = queries.overdue(turn.session, today=turn.today, unit_ids=unit_ids)
     if not views:
         turn.reply(_("Không có nhiệm vụ nào quá hạn. 🎉"))
         return
     groups: OrderedDict[str, list] = OrderedDict()
     for v in sorted(views, key=lambda v: (v.unit.code, v.assignment.due_on)):
         groups.setdefault(v.unit.code, []).append(v)
-    units, number, pages = page(list(groups.items()), number)
-    lines = [_("⚠️ {n} phân công quá hạn ở {u} đơn vị (trang {page}/{pages}):").format(
-        n=len(views), u=len(groups), page=number + 1, pages=pages)]
-    for code, items in units:
-        lines.append(f"\n{items[0].unit.name} ({code}):")
-        for v in items:
-            late = (turn.today - v.assignment.due_on).days
-            lines.append(ngettext("  • NV {number}: {title} — hạn {date}, trễ {n} ngày",
-                                  "  • NV {number}: {title} — hạn {date}, trễ {n} ngày", late).format(
-                number=v.task.number, title=short(v.task.title, 70), date=fmt_date(v.assignment.due_on), n=late))
-    turn.reply(fit(lines), buttons=nav_buttons("overdue", "-", number, pages))
+    blocks = [_overdue_block(turn, items) for items in groups.values()]
+    pages = text_pages(blocks)
+    number = min(max(number, 0), len(pages) - 1)
+    header = _("⚠️ {n} phân công quá hạn ở {u} đơn vị").format(n=len(views), u=len(groups))
+    if len(pages) > 1:
+        header += f" ({number + 1}/{len(pages)})"
+    turn.reply(header + ":\n\n" + pages[number],
+               buttons=nav_buttons("overdue", args.strip() or "-", number, len(pages)))
+
+
+def _overdue_block(turn: Turn, items) -> str:
+    lines = [f"{items[0].unit.name} ({items[0].unit.code}):"]
+    for v in items:
+        late = (turn.today - v.assignment.due_on).days
+        lines.append(ngettext("  • NV {number}: {title} — hạn {date}, trễ {n} ngày",
+                              "  • NV {number}: {title} — hạn {date}, trễ {n} ngày", late).format(
+            number=v.task.number, title=short(v.task.title, 70), date=fmt_date(v.assignment.due_on), n=late))
+    return "\n".join(lines)
 
 
 async def cmd_upcoming(turn: Turn, args: str, number: int = 0) -> None:

@@ -86,3 +86,17 @@ def fit(lines: list[str]) -> str:
         out.append(line)
         size += len(line) + 1
     return "\n".join(out)
+
+
+def text_pages(blocks: list[str], limit: int = MAX_TEXT) -> list[str]:
+    """Group blocks (one per unit…) into pages that each fit one message."""
+    pages, current = [], ""
+    for block in blocks:
+        block = block if len(block) <= limit else block[: limit - 1] + "…"
+        if current and len(current) + len(block) + 2 > limit:
+            pages.append(current)
+            current = block
+        else:
+            current = f"{current}\n\n{block}" if current else block
+    pages.append(current)
+    return pages

@@ -7,10 +7,12 @@ from datetime import date, timedelta
 from handlers import answers, start
 from handlers.context import Turn
 from handlers.messages import Button
-from handlers.render import PAGE_SIZE, due_phrase, nav_buttons, page, short, status_buttons, task_card
+from handlers.render import (PAGE_SIZE, due_phrase, fit, nav_buttons, page, short, status_buttons, task_card,
+                             task_line)
 from i18n import _, fmt_date, use_locale
 from services import people, queries
 from services.extensions import ExtensionError, request_extension
+from services.labels import status_label
 from services.status import NotAllowed, set_status, undo_last
 from storage.models import ChatState, Status
 
@@ -19,16 +21,22 @@ INTENT_STATUS = {"done": Status.DONE, "prog": Status.IN_PROGRESS, "open": Status
 
 async def cmd_my_tasks(turn: Turn, args: str, number: int = 0) -> None:
     """/viec: the unit's open assignments, nearest deadline first, each with its buttons."""
-    views = queries.views(turn.session, unit_ids=[turn.unit_id])
+    views = queries.current_only(queries.views(turn.session, unit_ids=[turn.unit_id]), turn.today)
     if not views:
         turn.reply(_("Đơn vị của bạn không có nhiệm vụ nào đang mở. 👍"))
         return
     items, number, pages = page(views, number)
-    turn.reply(_("Đơn vị có {n} nhiệm vụ đang mở (trang {page}/{pages}):").format(
-        n=len(views), page=number + 1, pages=pages))
+    header = _("Đơn vị có {n} nhiệm vụ đang mở (trang {page}/{pages}):").format(
+        n=len(views), page=number + 1, pages=pages)
+    nav = nav_buttons("mine", "-", number, pages)
+    if not turn.services.inline_buttons.get(turn.incoming.channel, False):
+        lines = [header] + [task_line(v, turn.today, index=i) for i, v in enumerate(items, 1)]
+        choices = [[Button(_("Mở NV {number}").format(number=v.task.number), f"open:{v.id}")] for v in items]
+        turn.reply(fit(lines), buttons=choices + nav, about=[v.id for v in items])
+        return
+    turn.reply(header)
     for v in items:
         turn.reply(task_card(v, turn.today), buttons=status_buttons(v.id), about=[v.id])
-    nav = nav_buttons("mine", "-", number, pages)
     if nav:
         turn.reply(_("Xem tiếp:"), buttons=nav)
 
@@ -41,6 +49,8 @@ async def on_button(turn: Turn, data: str) -> None:
         if kind == "s":
             await answers.apply_status(turn, int(parts[0]), INTENT_STATUS.get(parts[1], Status.DONE),
                                        edit=turn.incoming.button_message_id)
+        elif kind == "open":
+            show_card(turn, int(parts[0]))
         elif kind == "x":
             ask_extension_date(turn, int(parts[0]))
         elif kind == "xd":
@@ -57,6 +67,14 @@ async def on_button(turn: Turn, data: str) -> None:
         turn.reply(str(exc))
     except (ValueError, IndexError):
         turn.reply(_("Nút này không còn dùng được. Gõ /viec để xem lại nhiệm vụ."))
+
+
+def show_card(turn: Turn, assignment_id: int) -> None:
+    """One task with its three answers."""
+    v = queries.view(turn.session, assignment_id)
+    if v is None:
+        raise ValueError(assignment_id)
+    turn.reply(task_card(v, turn.today), buttons=status_buttons(v.id), about=[v.id])
 
 
 def ask_extension_date(turn: Turn, assignment_id: int) -> None:
@@ -105,12 +123,7 @@ async def cmd_undo(turn: Turn, args: str) -> None:
     change, assignment = result
     v = queries.view(turn.session, assignment.id)
     turn.reply(_("Đã hoàn tác. Nhiệm vụ {number} trở lại: {status}.").format(
-        number=v.task.number, status=_status(assignment.status)), buttons=status_buttons(v.id), about=[v.id])
-
-
-def _status(code: str) -> str:
-    from services.labels import status_label
-    return status_label(code)
+        number=v.task.number, status=status_label(assignment.status)), buttons=status_buttons(v.id), about=[v.id])
 
 
 def set_state(turn: Turn, kind: str, payload: dict, hours: int = 12) -> None:

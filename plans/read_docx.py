@@ -84,7 +84,12 @@ class _BodyReader:
         return cells
 
     def cell_text(self, tc) -> str:
-        lines = (self.paragraph_text(p) for p in tc.iterchildren(W + "p"))
+        lines = []
+        for child in tc.iterchildren(W + "p", W + "tbl"):
+            if child.tag == W + "p":
+                lines.append(self.paragraph_text(child))
+            else:  # a table nested in the cell: keep its words, one cell per line
+                lines.extend(self.cell_text(inner) for tr in child.iterchildren(W + "tr") for inner in _cells(tr))
         return tidy_lines("\n".join(lines))
 
 

@@ -47,7 +47,7 @@ def read_markdown(path: Path, budget: RowBudget) -> tuple[list[list[list[str]]],
 
 
 def _row_kind(line: str) -> str:
-    if "\t" in line:
+    if "\t" in line.lstrip():  # a tab that only indents a list item does not make a table row
         return "tab"
     stripped = line.strip()
     if stripped.startswith("|") and stripped.count("|") >= 2:

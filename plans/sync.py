@@ -26,6 +26,7 @@ class TaskSpec:
     lead_ids: list[int]
     partner_ids: list[int]
     source: str = "appendix"
+    unit_dues: dict[int, date] | None = None   # per-unit due dates (reporting calendar); see _wanted_per_unit
 
 
 @dataclass
@@ -87,6 +88,8 @@ def _apply(task: Task, spec: TaskSpec, position: int) -> bool:
 
 
 def _wanted(spec: TaskSpec) -> dict[tuple[int, str], tuple[str, date | None]]:
+    if spec.unit_dues is not None:
+        return _wanted_per_unit(spec)
     periods = [(d.isoformat(), d) for d in spec.dues] or [("", None)]
     wanted: dict[tuple[int, str], tuple[str, date | None]] = {}
     for role, ids in ((Role.LEAD, spec.lead_ids), (Role.PARTNER, spec.partner_ids)):
@@ -116,6 +119,8 @@ def _sync_assignments(session: Session, *, task: Task, spec: TaskSpec, actor: st
         if found.role != role:
             found.role = role
             session.add(found)
+        if spec.unit_dues is not None:
+            _follow_due(session, found, due, actor, report, spec.number)
     _cancel_open(session, task=task, keep=set(wanted), actor=actor, report=report)
 
 
@@ -137,3 +142,24 @@ def _set_status(session: Session, a: Assignment, status: str, actor: str) -> Non
 def _history(session: Session, a: Assignment, field_name: str, before, after, actor: str) -> None:
     session.add(StatusChange(assignment_id=a.id, actor_name=actor, channel=Channel.IMPORT,
                              field=field_name, before=before, after=after))
+
+
+# --- Per-unit due dates (reporting calendar: each kind of unit has its own deadline) ---
+
+def _wanted_per_unit(spec: TaskSpec) -> dict[tuple[int, str], tuple[str, date | None]]:
+    """One assignment per lead unit, due on its own date; the task is the occurrence, so period ''."""
+    return {(unit_id, ""): (Role.LEAD, spec.unit_dues[unit_id]) for unit_id in spec.lead_ids
+            if unit_id in spec.unit_dues}
+
+
+def _follow_due(session: Session, a: Assignment, due: date | None, actor: str, report: SyncReport,
+                number: str) -> None:
+    """A re-applied calendar moves a due date, unless an officer already extended it."""
+    if a.due_on == due or a.extensions or a.status not in Status.ACTIVE:
+        return
+    _history(session, a, "due_on", a.due_on.isoformat() if a.due_on else None, due.isoformat() if due else None,
+             actor)
+    a.due_on, a.original_due_on, a.updated_at = due, due, utcnow()
+    session.add(a)
+    if number not in report.updated and number not in report.created:
+        report.updated.append(number)

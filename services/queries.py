@@ -75,6 +75,21 @@ def views(session: Session, *, unit_ids: list[int] | None = None, plan_id: int |
     return [AssignmentView(a, t, u) for a, t, u in session.exec(q)]
 
 
+def current_only(views: list[AssignmentView], today: date) -> list[AssignmentView]:
+    """Of a recurring task, keep what is late and the next occurrence; later ones would only be noise."""
+    seen_future: set[tuple[int, int]] = set()
+    out = []
+    for v in views:
+        key = (v.task.id, v.unit.id)
+        due = v.assignment.due_on
+        if due is not None and due >= today:
+            if key in seen_future:
+                continue
+            seen_future.add(key)
+        out.append(v)
+    return out
+
+
 def view(session: Session, assignment_id: int) -> AssignmentView | None:
     """One assignment with its task and unit."""
     row = session.exec(_base().where(Assignment.id == assignment_id)).first()

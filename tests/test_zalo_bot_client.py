@@ -1,6 +1,7 @@
 """ZaloBotClient against a fake Bot Platform server, and parsing of Bot Platform updates."""
 from __future__ import annotations
 
+import asyncio
 import socket
 from datetime import datetime, timezone
 
@@ -91,9 +92,8 @@ async def test_get_updates_returns_the_single_update(fake, bot):
 async def test_long_poll_wakes_up_when_an_update_arrives(fake, sleeps):
     fake.poll_wait = 5.0
     async with ZaloBotClient(TOKEN, fake.base_url, sleep=sleeps) as client:
-        import asyncio
         poll = asyncio.create_task(client.get_updates(timeout=5))
-        await asyncio.sleep(0)  # let the request go out before the update arrives
+        assert await asyncio.to_thread(fake.polling.wait, 4)   # the poll is waiting on the server
         fake.push_update(bot_text_update("chat-1", "hi"))
         updates = await asyncio.wait_for(poll, 4)
     assert updates[0]["message"]["text"] == "hi"

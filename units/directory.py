@@ -20,7 +20,7 @@ COLUMN_WORDS = {"ma": "code", "ma don vi": "code", "ten": "name", "ten don vi": 
                 "loai don vi": "kind", "don vi cha": "parent", "cap tren": "parent", "ten goi khac": "aliases",
                 "ten khac": "aliases", "viet tat": "aliases", "nhom": "groups"}
 KIND_WORDS = {
-    "phong": UnitKind.PHONG, "phong thuoc so": UnitKind.PHONG, "van phong": UnitKind.PHONG,
+    "phong": UnitKind.PHONG, "phong thuoc so": UnitKind.PHONG,
     "don vi": UnitKind.DON_VI, "don vi truc thuoc": UnitKind.DON_VI, "don vi thuoc so": UnitKind.DON_VI,
     "don vi su nghiep": UnitKind.DON_VI, "truong": UnitKind.TRUONG, "truong hoc": UnitKind.TRUONG,
     "co so giao duc": UnitKind.TRUONG, "xa phuong": UnitKind.XA_PHUONG, "xa": UnitKind.XA_PHUONG,
@@ -77,18 +77,47 @@ class LoadReport:
     groups: list[str] = field(default_factory=list)
 
 
+@dataclass
+class _Row:
+    """One entry of the file and where it stands, for error messages."""
+
+    file: str
+    line: int
+    values: dict
+
+    def error(self, problem: str, **values) -> DirectoryError:
+        return _error_at(self.file, self.line, problem, **values)
+
+    def text(self, key: str, value=None) -> str:
+        value = self.values.get(key) if value is None else value
+        if isinstance(value, (list, dict)):
+            raise self.error(_("giá trị của \"{key}\" phải là chữ, không phải danh sách"), key=key)
+        return " ".join((value or "").split())
+
+    def items(self, key: str) -> list[str]:
+        """Aliases or groups: a YAML list, or one text with ";" between items."""
+        value = self.values.get(key)
+        raw = value if isinstance(value, list) else self.text(key).split(";")
+        return list(dict.fromkeys(item for item in (self.text(key, v) for v in raw) if item))
+
+
+def _error_at(file: str, line: int, problem: str, **values) -> DirectoryError:
+    """An error naming the file and line; `problem` is already translated and may hold {placeholders}."""
+    return DirectoryError(_("{name}, dòng {line}: {problem}").format(
+        name=file, line=line, problem=problem.format(**values)))
+
+
 def read_directory(path: Path) -> list[UnitRecord]:
     """Parse and check a CSV or YAML directory file; raise DirectoryError on the first problem."""
     text = _read_text(path)
     yaml_file = path.suffix.lower() in (".yaml", ".yml")
     rows = _yaml_rows(text, path.name) if yaml_file else _csv_rows(text, path.name)
     records, seen = [], {}
-    for line, row in rows:
-        record = _record(row, line, path.name)
+    for row in rows:
+        record = _record(row)
         if record.code in seen:
-            raise DirectoryError(_("{name}, dòng {line}: mã \"{code}\" trùng với dòng {first}").format(
-                name=path.name, line=line, code=record.code, first=seen[record.code]))
-        seen[record.code] = line
+            raise row.error(_("mã \"{code}\" trùng với dòng {first}"), code=record.code, first=seen[record.code])
+        seen[record.code] = row.line
         records.append(record)
     if not records:
         raise DirectoryError(_("Tệp {name} không có đơn vị nào").format(name=path.name))
@@ -111,20 +140,20 @@ def _read_text(path: Path) -> str:
                                "hãy lưu lại với bảng mã UTF-8").format(name=path.name, line=line)) from None
 
 
-def _csv_rows(text: str, name: str) -> list[tuple[int, dict]]:
+def _csv_rows(text: str, name: str) -> list[_Row]:
     reader = csv.reader(io.StringIO(text))
     header = next((row for row in reader if any(c.strip() for c in row)), None)
     if header is None:
-        raise DirectoryError(_("Tệp {name} không có đơn vị nào").format(name=name))
-    columns = _columns([c for c in header], name, reader.line_num)
+        return []
+    columns = _columns(header, name, reader.line_num)
     rows = []
     for row in reader:
         if not any(cell.strip() for cell in row):
             continue
-        if len(row) > len(columns) and any(c.strip() for c in row[len(columns):]):
-            raise DirectoryError(_("{name}, dòng {line}: nhiều ô hơn dòng tiêu đề (tên có dấu phẩy thì đặt "
-                                   "trong ngoặc kép)").format(name=name, line=reader.line_num))
-        rows.append((reader.line_num, dict(zip(columns, row))))
+        if len(row) > len(columns):
+            raise _error_at(name, reader.line_num, _("nhiều ô hơn dòng tiêu đề (tên có dấu phẩy thì đặt trong "
+                                                    "ngoặc kép)"))
+        rows.append(_Row(name, reader.line_num, dict(zip(columns, row))))
     return rows
 
 
@@ -134,17 +163,19 @@ def _columns(titles: list[str], name: str, line: int) -> list[str]:
         folded = normalize(title).replace(" ", "_")
         column = folded if folded in COLUMNS else COLUMN_WORDS.get(normalize(title))
         if column is None:
-            raise DirectoryError(_("{name}, dòng {line}: cột lạ \"{column}\"; các cột là: {columns}").format(
-                name=name, line=line, column=title.strip(), columns=", ".join(COLUMNS)))
+            raise _error_at(name, line, _("cột lạ \"{column}\"; các cột là: {columns}"), column=title.strip(),
+                            columns=", ".join(COLUMNS))
+        if column in columns:
+            raise _error_at(name, line, _("cột {column} có hai lần"), column=column)
         columns.append(column)
     missing = [c for c in COLUMNS if c not in columns]
     if missing:
-        raise DirectoryError(_("{name}, dòng {line}: dòng tiêu đề thiếu cột {missing}; cần đủ: {columns}").format(
-            name=name, line=line, missing=", ".join(missing), columns=",".join(COLUMNS)))
+        raise _error_at(name, line, _("dòng tiêu đề thiếu cột {missing}; cần đủ: {columns}"),
+                        missing=", ".join(missing), columns=",".join(COLUMNS))
     return columns
 
 
-def _yaml_rows(text: str, name: str) -> list[tuple[int, dict]]:
+def _yaml_rows(text: str, name: str) -> list[_Row]:
     try:  # BaseLoader keeps every value a string: no "NO" → False, no 012 → 10
         data = yaml.load(text, Loader=yaml.BaseLoader)
         root = yaml.compose(text, Loader=yaml.BaseLoader)
@@ -161,58 +192,35 @@ def _yaml_rows(text: str, name: str) -> list[tuple[int, dict]]:
     for item, node in zip(data, root.value):
         line = node.start_mark.line + 1
         if not isinstance(item, dict):
-            raise DirectoryError(_("{name}, dòng {line}: mỗi đơn vị phải là một bảng khóa: giá trị "
-                                   "(code, name, kind…)").format(name=name, line=line))
+            raise _error_at(name, line, _("mỗi đơn vị phải là một bảng khóa: giá trị (code, name, kind…)"))
         unknown = [k for k in item if k not in COLUMNS]
         if unknown:
-            raise DirectoryError(_("{name}, dòng {line}: khóa lạ \"{column}\"; các khóa là: {columns}").format(
-                name=name, line=line, column=unknown[0], columns=", ".join(COLUMNS)))
-        rows.append((line, item))
+            raise _error_at(name, line, _("khóa lạ \"{column}\"; các khóa là: {columns}"), column=unknown[0],
+                            columns=", ".join(COLUMNS))
+        rows.append(_Row(name, line, item))
     return rows
 
 
-def _record(row: dict, line: int, name: str) -> UnitRecord:
-    def error(message: str, **values) -> DirectoryError:
-        return DirectoryError(_("{name}, dòng {line}: ").format(name=name, line=line) + message.format(**values))
-
-    code = _text(row.get("code"), line, name).upper()
-    title = " ".join(_text(row.get("name"), line, name).split())
+def _record(row: _Row) -> UnitRecord:
+    code, title, parent = row.text("code").upper(), row.text("name"), row.text("parent").upper()
     if not code:
-        raise error(_("thiếu mã đơn vị (cột code)"))
+        raise row.error(_("thiếu mã đơn vị (cột code)"))
     if not _UNIT_CODE.match(code):
-        raise error(_("mã \"{code}\" chỉ được gồm chữ cái không dấu, chữ số, \"-\", \"_\", \".\""), code=code)
+        raise row.error(_("mã \"{code}\" chỉ được gồm chữ cái không dấu, chữ số, \"-\", \"_\", \".\""), code=code)
     if not title:
-        raise error(_("thiếu tên đơn vị (cột name)"))
-    kind_text = _text(row.get("kind"), line, name)
-    kind = KIND_WORDS.get(normalize(kind_text))
+        raise row.error(_("thiếu tên đơn vị (cột name)"))
+    kind = KIND_WORDS.get(normalize(row.text("kind")))
     if kind is None:
-        raise error(_("loại đơn vị \"{kind}\" không hợp lệ; dùng một trong: {kinds}"), kind=kind_text,
-                    kinds=", ".join(UnitKind.ALL))
-    parent = _text(row.get("parent"), line, name).upper()
+        raise row.error(_("loại đơn vị \"{kind}\" không hợp lệ; dùng một trong: {kinds}"), kind=row.text("kind"),
+                        kinds=", ".join(UnitKind.ALL))
     if parent == code:
-        raise error(_("đơn vị \"{code}\" không thể là đơn vị cha của chính nó"), code=code)
-    groups = [g.lower() for g in _items(row.get("groups"), line, name)]
+        raise row.error(_("đơn vị \"{code}\" không thể là đơn vị cha của chính nó"), code=code)
+    groups = [g.lower() for g in row.items("groups")]
     bad = next((g for g in groups if not _GROUP_CODE.match(g)), None)
     if bad:
-        raise error(_("mã nhóm \"{group}\" chỉ được gồm chữ thường không dấu, chữ số, \"_\", \"-\""), group=bad)
-    return UnitRecord(code=code, name=title, kind=kind, parent=parent, aliases=_items(row.get("aliases"), line, name),
-                      groups=list(dict.fromkeys(groups)), line=line)
-
-
-def _text(value, line: int, name: str) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise DirectoryError(_("{name}, dòng {line}: giá trị \"{value}\" phải là chữ, không phải danh sách")
-                             .format(name=name, line=line, value=value))
-    return value.strip()
-
-
-def _items(value, line: int, name: str) -> list[str]:
-    """Aliases or groups: a YAML list, or one text with ";" between items."""
-    raw = value if isinstance(value, list) else _text(value, line, name).split(";")
-    items = [" ".join(_text(v, line, name).split()) for v in raw]
-    return list(dict.fromkeys(v for v in items if v))
+        raise row.error(_("mã nhóm \"{group}\" chỉ được gồm chữ thường không dấu, chữ số, \"_\", \"-\""), group=bad)
+    return UnitRecord(code=code, name=title, kind=kind, parent=parent, aliases=row.items("aliases"),
+                      groups=list(dict.fromkeys(groups)), line=row.line)
 
 
 def load_directory(session: Session, *, path: Path) -> LoadReport:
@@ -245,11 +253,20 @@ def load_directory(session: Session, *, path: Path) -> LoadReport:
 
 def _check_parents(records: list[UnitRecord], existing: dict[str, Unit], name: str) -> None:
     # Checked before any write, so a bad file leaves nothing half-loaded even if a caller forgets to roll back.
-    known = set(existing) | {r.code for r in records}
+    codes = {u.id: code for code, u in existing.items()}
+    parents = {code: codes.get(u.parent_id, "") for code, u in existing.items()}
+    parents.update({r.code: r.parent for r in records})
     for record in records:
-        if record.parent and record.parent not in known:
-            raise DirectoryError(_("{name}, dòng {line}: không có đơn vị cha mã \"{parent}\" trong tệp hay trong "
-                                   "danh bạ").format(name=name, line=record.line, parent=record.parent))
+        if record.parent and record.parent not in parents:
+            raise _error_at(name, record.line, _("không có đơn vị cha mã \"{parent}\" trong tệp hay trong danh bạ"),
+                            parent=record.parent)
+    for record in records:
+        seen, code = {record.code}, record.parent
+        while code and code not in seen:
+            seen.add(code)
+            code = parents.get(code, "")
+        if code == record.code:
+            raise _error_at(name, record.line, _("đơn vị cha của \"{code}\" quay vòng về chính nó"), code=record.code)
 
 
 def _ensure_groups(session: Session, records: list[UnitRecord]) -> dict[str, UnitGroup]:

@@ -49,8 +49,11 @@ def normalize(text: str) -> str:
 
 Pattern = tuple[str, ...]
 _TAG = re.compile(r"<[^>]*>")
-# Between two names: , ; / + • : . ( ) a line break, or a dash with a space beside it ("KH-TC" stays one name).
-_SEPARATOR = re.compile(r"[,;\n()\[\]/+•:|.]|(^|\s)[-–—]|[-–—](\s|$)")
+# Between two names: a comma or a dash with a space beside it ("KH-TC" stays one name) is a soft break that a
+# name may still span ("Kế hoạch - Tài chính", "UBND xã, phường"); ; ( ) / + • : . and line breaks are hard.
+_SOFT = re.compile(r",|(^|\s)[-–—]|[-–—](\s|$)")
+_HARD = re.compile(r"[;\n()\[\]/+•:|.]")
+NO_BREAK, SOFT_BREAK, HARD_BREAK = 0, 1, 2
 
 
 @dataclass
@@ -59,7 +62,7 @@ class Cell:
 
     text: str
     words: list[Word]
-    separated: list[bool]  # a separator stands before the word (always true for the first)
+    breaks: list[int]      # the separator before each word: NO_BREAK, SOFT_BREAK or HARD_BREAK (first word)
     owner: list[int]       # inside "( )": the index of the word before the parenthesis, else -1
 
     def written(self, start: int, end: int) -> str:
@@ -71,16 +74,16 @@ def read_cell(raw: str, rewrites: dict[Pattern, str] | None = None) -> Cell:
     """Split a cell (plain text or HTML like <ul><li>…) into words; `rewrites` merge spellings of one thing."""
     text = prepare(html.unescape(_TAG.sub("\n", raw)))  # each tag ends a name as a line break does
     ws = rewrite(words(text), rewrites or {})
-    separated, owner, depth, opener = [], [], 0, -1
+    breaks, owner, depth, opener = [], [], 0, -1
     for i, w in enumerate(ws):
         gap = text[ws[i - 1].end if i else 0:w.start]
-        separated.append(i == 0 or bool(_SEPARATOR.search(gap)))
+        breaks.append(HARD_BREAK if i == 0 or _HARD.search(gap) else SOFT_BREAK if _SOFT.search(gap) else NO_BREAK)
         for ch in gap:
             if ch == "(" and depth == 0:
                 opener = i - 1
             depth = depth + 1 if ch == "(" else max(0, depth - 1) if ch == ")" else depth
         owner.append(opener if depth else -1)
-    return Cell(text, ws, separated, owner)
+    return Cell(text, ws, breaks, owner)
 
 
 def rewrite(ws: list[Word], table: dict[Pattern, str]) -> list[Word]:

@@ -8,7 +8,7 @@ from rapidfuzz import fuzz, process
 from sqlmodel import Session, select
 
 from storage.models import Unit, UnitGroup, UnitGroupMember
-from units.normalize import Cell, Pattern, Word, pattern_at, read_cell
+from units.normalize import HARD_BREAK, Cell, Pattern, Word, pattern_at, read_cell
 
 Key = Pattern
 
@@ -18,6 +18,8 @@ SUFFIXES: tuple[Key, ...] = (("truc", "thuoc", "so"), ("thuoc", "so"), ("cua", "
 # Words that join names in one cell ("Văn phòng Sở phối hợp với…", "… và phòng …").
 CONNECTORS: tuple[Key, ...] = (("phoi", "hop", "voi"), ("phoi", "hop"), ("chu", "tri"), ("cung", "voi"),
                                ("va",), ("voi",), ("hoac",))
+# After a name these narrow it to an unknown part ("Các phòng, đơn vị có liên quan"): not the whole group.
+RESTRICTORS: tuple[Key, ...] = (("co", "lien", "quan"), ("lien", "quan"), ("duoc", "giao"), ("duoc", "phan", "cong"))
 # Spellings of the same thing, folded to one form before matching.
 REWRITES: dict[Key, str] = {
     ("uy", "ban", "nhan", "dan"): "ubnd",
@@ -97,36 +99,42 @@ class UnitResolver:
     def resolve(self, cell_text: str | None) -> Resolution:
         """The units a lead/partner cell names; unknown names come back in `unresolved`."""
         cell = read_cell(cell_text or "", REWRITES)
-        hits = self._exact_hits(cell.words)
+        hits = self._exact_hits(cell)
         covered = {i for h in hits for i in range(h.start, h.end)}
         unresolved: list[tuple[int, str]] = []
         for start, end in _uncovered_segments(cell, covered):
             for part in self._settle(cell, start, end, covered):
                 if isinstance(part, _Hit):
                     hits.append(part)
+                    covered.update(range(part.start, part.end))  # its parenthesis, if any, qualifies it
                 else:
                     unresolved.append((part[0], cell.written(*part)))
         return self._assemble(cell, hits, unresolved)
 
-    def _exact_hits(self, ws: list[Word]) -> list[_Hit]:
+    def _exact_hits(self, cell: Cell) -> list[_Hit]:
         hits, i = [], 0
-        while i < len(ws):
-            hit = self._match_at(ws, i)
+        while i < len(cell.words):
+            hit = self._match_at(cell, i)
             hits += [hit] if hit else []
             i = hit.end if hit else i + 1
         return hits
 
-    def _match_at(self, ws: list[Word], i: int) -> _Hit | None:
+    def _match_at(self, cell: Cell, i: int) -> _Hit | None:
         # Try the words as written first, then without a leading "Phòng"/"Bộ phận"/"UBND"…
-        for j in (i, i + pattern_at(ws, i, PREFIXES)):
-            end, targets = self._longest(ws, j)
+        prefix = _attached(cell, i + 1, pattern_at(cell.words, i, PREFIXES))
+        for j in (i, i + prefix):
+            end, targets = self._longest(cell, j)
             if targets:
-                return _Hit(i, end + pattern_at(ws, end, SUFFIXES), targets)
+                end += _attached(cell, end, pattern_at(cell.words, end, SUFFIXES))
+                narrowed = _attached(cell, end, pattern_at(cell.words, end, RESTRICTORS))
+                return _Hit(i, _name_end(cell, end + narrowed), ()) if narrowed else _Hit(i, end, targets)
         return None
 
-    def _longest(self, ws: list[Word], j: int) -> tuple[int, tuple[_Target, ...]]:
-        for length in range(min(self._longest_key, len(ws) - j), 0, -1):
-            span = tuple(w.folded for w in ws[j:j + length])
+    def _longest(self, cell: Cell, j: int) -> tuple[int, tuple[_Target, ...]]:
+        # A name may run over a comma or dash, never over ";", "(" or a new line.
+        stop = next((k for k in range(j + 1, len(cell.words)) if cell.breaks[k] == HARD_BREAK), len(cell.words))
+        for length in range(min(self._longest_key, stop - j), 0, -1):
+            span = tuple(w.folded for w in cell.words[j:j + length])
             targets = self._exact.get(span)
             # "KH-TC", "GD TrH": short pieces written apart still spell an abbreviation.
             if targets is None and all(len(s) <= 5 for s in span):
@@ -175,7 +183,7 @@ class UnitResolver:
         for hit in sorted(hits, key=lambda h: h.start):
             written = cell.written(hit.start, hit.end)
             ids = [uid for t in hit.targets for uid in t.unit_ids]
-            if not ids:  # a group with no members names nobody
+            if not ids:  # a group with no members, or one narrowed to an unknown part, names nobody
                 unresolved.append((hit.start, written))
             for uid in ids:
                 if uid not in result.unit_ids:
@@ -193,8 +201,8 @@ def _folded(text: str) -> list[str]:
 
 
 def _unit_keys(name: str) -> list[Key]:
-    full = _folded(name)
-    return [tuple(full), tuple(_core(full))]
+    # Only the core: prefix and suffix words are matched around it, and never across a separator.
+    return [tuple(_core(_folded(name)))]
 
 
 def _core(tokens: list[str]) -> list[str]:
@@ -213,6 +221,18 @@ def _unambiguous(targets: Iterable[_Target]) -> bool:
     # One unit, or only groups (a phrase listed on two groups names both of them).
     targets = list(targets)
     return len(targets) == 1 or all(t.group for t in targets)
+
+
+def _attached(cell: Cell, start: int, length: int) -> int:
+    """`length` if no separator stands before words start..start+length-1 ("Văn phòng; Sở Nội vụ"), else 0."""
+    return length if not any(cell.breaks[start:start + length]) else 0
+
+
+def _name_end(cell: Cell, end: int) -> int:
+    """Where the name running on at `end` stops: at a separator or a connector."""
+    while end < len(cell.words) and not cell.breaks[end] and not pattern_at(cell.words, end, CONNECTORS):
+        end += 1
+    return end
 
 
 def _trim_connectors(ws: list[Word], start: int, end: int) -> tuple[int, int]:
@@ -243,7 +263,7 @@ def _uncovered_segments(cell: Cell, covered: set[int]) -> list[tuple[int, int]]:
     """Runs of words outside any match, cut at separators."""
     segments, start = [], None
     for i in range(len(cell.words) + 1):
-        boundary = i == len(cell.words) or i in covered or cell.separated[i]
+        boundary = i == len(cell.words) or i in covered or cell.breaks[i]
         if boundary and start is not None:
             segments.append((start, i))
             start = None

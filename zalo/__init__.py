@@ -5,7 +5,8 @@ from zalo.errors import (ZaloAuthError, ZaloError, ZaloNetworkError, ZaloNoInter
 from zalo.oa_client import ZaloOaClient, transaction_payload
 from zalo.payloads import Attachment, SentMessage, ZaloInbound, parse_bot_update, parse_oa_event
 from zalo.signature import verify_bot_secret, verify_oa_signature, verify_oa_webhook
-from zalo.tokens import DbTokenStore, MemoryTokenStore, OaTokens, TokenStore, replace_tokens, seed_from_settings, seed_tokens
+from zalo.tokens import (DbTokenStore, MemoryTokenStore, OaTokens, TokenStore, replace_tokens,
+                         seed_from_settings, seed_tokens)
 
 __all__ = [
     "ZaloBotClient", "ZaloOaClient", "transaction_payload",
@@ -13,5 +14,6 @@ __all__ = [
     "ZaloRateLimited", "ZaloTokenExpired", "ZaloUserBlocked",
     "Attachment", "SentMessage", "ZaloInbound", "parse_bot_update", "parse_oa_event",
     "verify_bot_secret", "verify_oa_signature", "verify_oa_webhook",
-    "DbTokenStore", "MemoryTokenStore", "OaTokens", "TokenStore", "replace_tokens", "seed_from_settings", "seed_tokens",
+    "DbTokenStore", "MemoryTokenStore", "OaTokens", "TokenStore",
+    "replace_tokens", "seed_from_settings", "seed_tokens",
 ]

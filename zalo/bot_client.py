@@ -127,7 +127,8 @@ def _result(response: httpx.Response) -> Any:
     parameters = body.get("parameters") if isinstance(body.get("parameters"), dict) else {}
     retry_after = retry_after_seconds(parameters.get("retry_after") or response.headers.get("Retry-After"))
     code = body.get("error_code")
-    raise bot_error(code if isinstance(code, int) and code else response.status_code, str(body.get("description", "")), http_status=response.status_code,
+    code = code if isinstance(code, int) and code else response.status_code
+    raise bot_error(code, str(body.get("description", "")), http_status=response.status_code,
                     retry_after=retry_after)
 
 

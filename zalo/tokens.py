@@ -6,14 +6,16 @@ Zalo refresh tokens are single use (a new one comes with every refresh). Every p
 3. if another owner holds an unexpired lease, wait and read again;
 4. claim the lease by compare-and-set on `version` (losers go back to 1);
 5. spend the refresh token at OAuth, then compare-and-set the new pair (dropping the lease) BEFORE using it.
-An asyncio.Lock keeps one process's tasks from queueing up at step 4.
+An asyncio.Lock keeps one process's tasks from racing at step 4, and step 5 runs in a task of its own so a
+caller cancelled mid-refresh (a timeout, shutdown) does not cut it off between Zalo's answer and our write.
 
 Residual risk: Zalo cannot take part in our transaction. A crash (kill -9, power cut) after Zalo answers step 5
 and before our write commits loses the new pair, and the stored refresh token is already spent. The lease left
 behind says who was refreshing and until when; after it expires one process retries the old token, Zalo refuses
 it (-14014), and the record is marked rejected, so every later call fails fast with ZaloAuthError asking the
 operator to re-authorise the OA (`replace_tokens`) instead of hammering OAuth. The window is one HTTP answer
-long. Leases use wall-clock time, so hosts sharing a PostgreSQL store need clocks in sync (well under the lease).
+long; an OAuth request that times out unanswered is treated the same way (it is not repeated blindly, and the
+next attempt either succeeds or ends in that rejection). Leases use wall-clock time, so hosts sharing a PostgreSQL store need clocks in sync (well under the lease).
 """
 from __future__ import annotations
 
@@ -208,6 +210,7 @@ class TokenKeeper:
         self._max_polls = math.ceil(lease.total_seconds() / poll) + 10
         self._owner = uuid.uuid4().hex
         self._lock = asyncio.Lock()
+        self._spending: asyncio.Task[str] | None = None
 
     async def access_token(self) -> str:
         """The stored access token, refreshed first when it expires within the margin."""
@@ -239,6 +242,8 @@ class TokenKeeper:
                 record = await self._load()
                 if record.tokens.access_token != stale:
                     return record.tokens.access_token
+                if self._spending is not None:      # our own refresh outlived a cancelled caller
+                    return await asyncio.shield(self._spending)
                 if record.rejected:
                     raise ZaloAuthError(0, f"Zalo OA refresh token was rejected ({record.rejected}); "
                                            "re-authorise the OA and store the new tokens")
@@ -248,8 +253,21 @@ class TokenKeeper:
                 claim = replace(record, lease_owner=self._owner, lease_until=self._clock() + self._lease)
                 claimed = await self._store.swap(record.version, claim)
                 if claimed is not None:
-                    return await self._spend(claimed, interrupted=record.lease_owner is not None)
+                    return await asyncio.shield(self._start_spending(claimed, record.lease_owner is not None))
             raise ZaloNetworkError(0, "timed out waiting for another Zalo OA token refresh", maybe_sent=False)
+
+    def _start_spending(self, claimed: TokenRecord, interrupted: bool) -> asyncio.Task[str]:
+        # A task of its own, awaited through shield: a caller cancelled mid-refresh (a send timeout, shutdown)
+        # must not cut off the write of the new pair after Zalo has spent the old refresh token.
+        task = asyncio.ensure_future(self._spend(claimed, interrupted=interrupted))
+        self._spending = task
+        task.add_done_callback(self._spent)
+        return task
+
+    def _spent(self, task: asyncio.Task[str]) -> None:
+        self._spending = None
+        if not task.cancelled():
+            task.exception()  # retrieved here too, in case every caller was cancelled
 
     async def _load(self) -> TokenRecord:
         record = await self._store.load()

@@ -7,9 +7,11 @@ from storage.models.chat import (
     ChatLink, ChatState, ChatUser, ExtensionRequest, Invite, KeyValue, MemberRole,
     MessageRef, ProcessedUpdate,
 )
+from storage.models.reminders import Reminder, ReminderSnooze, ReminderState
 
 __all__ = [
     "Assignment", "Channel", "ChatLink", "ChatState", "ChatUser", "Evidence", "ExtensionRequest",
-    "Invite", "KeyValue", "MemberRole", "MessageRef", "Plan", "ProcessedUpdate", "Role", "Status",
+    "Invite", "KeyValue", "MemberRole", "MessageRef", "Plan", "ProcessedUpdate", "Reminder",
+    "ReminderSnooze", "ReminderState", "Role", "Status",
     "StatusChange", "Task", "Unit", "UnitGroup", "UnitGroupMember", "UnitKind",
 ]

@@ -92,7 +92,7 @@ class _Failure:
     times: int | None
 
     def matches(self, method: str, params: JSON) -> bool:
-        return self.method in (method, "*") and self.chat_id in (None, params.get("chat_id"))
+        return self.method in (method, "*") and self.chat_id in (None, _chat_id(params.get("chat_id")))
 
 
 @dataclass
@@ -241,6 +241,15 @@ def _chat_id(value: Any) -> int | str:
     if isinstance(value, str) and value.lstrip("-").isdigit():
         return int(value)
     return value
+
+
+def _user_json(user_id: int, first_name: str, username: str | None,
+               language_code: str | None) -> JSON:
+    user = {"id": user_id, "is_bot": False, "first_name": first_name,
+            "username": username or f"user{user_id}"}
+    if language_code:
+        user["language_code"] = language_code
+    return user
 
 
 def _without_reply(message: JSON) -> JSON:
@@ -407,10 +416,7 @@ class _BotApi:
                       date: int | None = None) -> JSON:
         """A user's message as Telegram would deliver it, recorded so the bot may reply to it."""
         with self._cond:
-            user = {"id": user_id, "is_bot": False, "first_name": first_name,
-                    "username": username or f"user{user_id}"}
-            if language_code:
-                user["language_code"] = language_code
+            user = _user_json(user_id, first_name, username, language_code)
             message = {"message_id": next(self._message_ids[chat_id]), "from": user,
                        "chat": self._remember_chat(chat_id, chat_type, user, title),
                        "date": date or int(time.time())}
@@ -424,7 +430,8 @@ class _BotApi:
 
     def push_message(self, chat_id: int, user_id: int, text: str = "", *,
                      update_id: int | None = None, **options: Any) -> int:
-        """Queue an incoming message (options as build_message); returns its update_id."""
+        """Queue a user's message; options are build_message's (chat_type, reply_to, document, photo,
+        first_name, username, language_code, title, date). Returns the update_id."""
         message = self.build_message(chat_id, user_id, text, **options)
         update: JSON = {"message": message}
         if update_id is not None:
@@ -441,10 +448,7 @@ class _BotApi:
                 raise ValueError(f"no message {message_id} in chat {chat_id}")
             query_id = str(next(self._ids))
             self._open_queries.add(query_id)
-            user = {"id": user_id, "is_bot": False, "first_name": first_name,
-                    "username": username or f"user{user_id}"}
-            if language_code:
-                user["language_code"] = language_code
+            user = _user_json(user_id, first_name, username, language_code)
             query = {"id": query_id, "from": user, "message": copy.deepcopy(message),
                      "chat_instance": f"instance{chat_id}", "data": data}
         return self.push_raw({"callback_query": query})
@@ -457,6 +461,7 @@ class _BotApi:
             self._next_update_id = max(self._next_update_id, update["update_id"] + 1)
             self._pushed.append(update)
             self._queue.append(_Queued(copy.deepcopy(update)))
+            self._cond.notify_all()
         self._wake_pollers()
         return update["update_id"]
 
@@ -839,15 +844,28 @@ class _BotApi:
 
 
 class _Server(uvicorn.Server):
-    """uvicorn that tells the starting thread once it is listening."""
+    """uvicorn that reports when it listens and stops at once instead of in 0.1 s ticks."""
 
     def __init__(self, config: uvicorn.Config) -> None:
         super().__init__(config)
         self.ready = threading.Event()
+        self.stopping = asyncio.Event()
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)
         self.ready.set()
+
+    async def main_loop(self) -> None:
+        await self.on_tick(0)  # sets the default response headers
+        await self.stopping.wait()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for server in self.servers:
+            server.close()
+        for connection in list(self.server_state.connections):
+            connection.shutdown()  # idle keep-alive connections close, busy ones after answering
+        if self.server_state.tasks:
+            await asyncio.wait(set(self.server_state.tasks), timeout=2)
 
 
 class FakeTelegram(_BotApi):
@@ -904,7 +922,9 @@ class FakeTelegram(_BotApi):
         with self._cond:
             self._closing = True
         self._wake_pollers()
-        self._server.should_exit = True
+        if self._loop is not None and not self._loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop ended on its own meanwhile
+                self._loop.call_soon_threadsafe(self._server.stopping.set)
         self._thread.join(10)
         self._thread = None
 

@@ -15,6 +15,7 @@ import threading
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 import uvicorn
@@ -136,6 +137,7 @@ class FakeZaloBot(_FakeServer):
         self.sent: list[JSON] = []          # {"method": ..., **params} for every send* call
         self.calls: list[str] = []          # every method called, in order
         self.webhook: JSON = {"url": "", "secret_token": None, "updated_at": 0}
+        self.polling = threading.Event()    # set while a getUpdates call waits for an update
         self._updates: deque[JSON] = deque()
         self._arrived: asyncio.Event | None = None
 
@@ -184,11 +186,14 @@ class FakeZaloBot(_FakeServer):
             return _bot_error(400, "webhook is set; call deleteWebhook before getUpdates")
         if not self._updates and self.poll_wait > 0:
             self._arrived = asyncio.Event()
+            self.polling.set()
             wait = min(float(params.get("timeout", 30)), self.poll_wait)
             try:
                 await asyncio.wait_for(self._arrived.wait(), wait)
             except TimeoutError:
                 pass
+            finally:
+                self.polling.clear()
         with self._lock:
             if not self._updates:
                 return _bot_error(408, "Request timeout", http_status=200)
@@ -245,9 +250,11 @@ class FakeZaloOA(_FakeServer):
         self.app_id, self.app_secret, self.oa_id = app_id, app_secret, oa_id
         self.expires_in = expires_in
         self.oauth_delay = oauth_delay      # server-side latency, to widen refresh races
-        self.sent: list[JSON] = []          # {"kind": "cs"|"transaction", "user_id", "message", "message_id"}
+        self.sent: list[JSON] = []          # {"kind": "cs"|"transaction", "user_id", "message", "message_id",
+                                            #  "access_token"}
         self.refresh_calls: list[str] = []  # every refresh token presented to OAuth
         self.double_spends: list[str] = []  # refresh tokens presented again after being spent
+        self.oauth_seen = threading.Event() # set when a refresh request arrives
         self.users: dict[str, str] = {}     # user_id -> display_name
         self.not_interacted: set[str] = set()
         self.blocked: set[str] = set()
@@ -308,7 +315,8 @@ class FakeZaloOA(_FakeServer):
             return _oa_error(-201, "Invalid parameters")
         message_id = f"{next(_ids):032x}"
         with self._lock:
-            self.sent.append({"kind": kind, "user_id": user_id, "message": message, "message_id": message_id})
+            self.sent.append({"kind": kind, "user_id": user_id, "message": message, "message_id": message_id,
+                              "access_token": request.headers.get("access_token")})
         return JSONResponse({"error": 0, "message": "Success", "data": {"message_id": message_id,
                                                                          "user_id": user_id}})
 
@@ -342,7 +350,7 @@ class FakeZaloOA(_FakeServer):
         return None if valid else _oa_error(-216, "Access token is invalid")
 
     async def _access_token(self, request: Request) -> Response:
-        form = await request.form()
+        form = dict(parse_qsl((await request.body()).decode()))
         refresh = str(form.get("refresh_token", ""))
         failure = self._take_failure("oauth")
         if failure is not None:
@@ -353,13 +361,8 @@ class FakeZaloOA(_FakeServer):
             return _oauth_error(-14002, "Invalid appId")
         if form.get("grant_type") != "refresh_token":
             return _oauth_error(-14018, "Invalid grant type")
-        with self._lock:  # check and spend in one step, so overlapping spends are seen
-            self.refresh_calls.append(refresh)
-            usable = refresh in self._refresh
-            if refresh in self._spent:
-                self.double_spends.append(refresh)
-            self._refresh.discard(refresh)
-            self._spent.add(refresh)
+        self.oauth_seen.set()
+        usable = self._spend(refresh)
         if self.oauth_delay:
             await asyncio.sleep(self.oauth_delay)
         if not usable:
@@ -367,6 +370,16 @@ class FakeZaloOA(_FakeServer):
         access, new_refresh = self.issue_tokens()
         return JSONResponse({"access_token": access, "refresh_token": new_refresh,
                              "expires_in": str(self.expires_in)})
+
+    def _spend(self, refresh: str) -> bool:
+        with self._lock:  # check and spend in one step, so overlapping spends are seen
+            self.refresh_calls.append(refresh)
+            if refresh in self._spent:
+                self.double_spends.append(refresh)
+            usable = refresh in self._refresh
+            self._refresh.discard(refresh)
+            self._spent.add(refresh)
+        return usable
 
 
 def _oa_error(code: int, message: str) -> Response:

@@ -1,0 +1,52 @@
+"""Messengers for sending reminders outside `nhacviec run` (the `nhacviec remind` command).
+
+`build_messengers` is the one place that knows which channels are configured; the Zalo work adds
+its messengers here. `open_messengers` starts and stops whatever a messenger needs around a use.
+"""
+from __future__ import annotations
+
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import AsyncIterator
+
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+
+from bot import telegram as tg
+from bot.messenger import Messenger
+from config import Settings
+
+
+def telegram_application(settings: Settings) -> Application:
+    """A PTB Application for sending only: rate limiter at the configured pace, no polling, no job queue.
+
+    The limiter spaces messages evenly (one every 1/rate s) instead of allowing a burst of `rate`
+    at once: a burst followed by a steady flow is what earns 429s. With max_retries=0 a 429's
+    retry_after comes back to the round, which schedules the retry instead of sleeping.
+    """
+    rate = max(1, settings.telegram_rate_per_second)
+    limiter = AIORateLimiter(overall_max_rate=1, overall_time_period=1 / rate, max_retries=0)
+    return (ApplicationBuilder().token(settings.telegram_token.get_secret_value())
+            .base_url(settings.telegram_api_url).base_file_url(settings.telegram_file_base)
+            .rate_limiter(limiter).updater(None).job_queue(None).build())
+
+
+def build_messengers(settings: Settings) -> dict[str, Messenger]:
+    """A messenger for every configured channel, keyed by channel name."""
+    messengers: dict[str, Messenger] = {}
+    if settings.telegram_token:
+        messengers[tg.CHANNEL] = tg.TelegramMessenger(telegram_application(settings))
+    return messengers
+
+
+@asynccontextmanager
+async def open_messengers(messengers: dict[str, Messenger]) -> AsyncIterator[dict[str, Messenger]]:
+    """Initialise each messenger's client (PTB's bot: getMe) for the block, shut it down after."""
+    async with AsyncExitStack() as stack:
+        for messenger in messengers.values():
+            client = getattr(messenger, "bot", None) or messenger
+            if hasattr(client, "initialize") and hasattr(client, "shutdown"):
+                await client.initialize()
+                stack.push_async_callback(client.shutdown)
+            elif hasattr(messenger, "open") and hasattr(messenger, "close"):
+                await messenger.open()
+                stack.push_async_callback(messenger.close)
+        yield messengers

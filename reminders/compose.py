@@ -1,0 +1,177 @@
+"""One reminder message per chat: everything due for it, grouped, each line with its due date."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from calendars.reporting_checkins import question_text
+from calendars.workdays import WorkCalendar
+from handlers.messages import Button, Outgoing
+from handlers.render import due_phrase, fit, short
+from i18n import _, fmt_date, ngettext, use_locale
+from reminders import cadence
+from services.queries import AssignmentView
+from storage.models import Assignment, ChatLink, Status, Task, Unit
+
+MAX_LINES = 25        # tasks listed in one message; the rest are counted
+MAX_BUTTON_ROWS = 5   # a row of buttons per task, for the first ones only
+MAX_DIGEST_UNITS = 30
+# Which kind speaks for a task reminded under several kinds at once (overdue first).
+PRIORITY = {cadence.OVERDUE: 0, "d0": 1, cadence.SNOOZED: 50, cadence.CHECKIN: 60}
+
+
+@dataclass
+class Item:
+    """One task in a reminder message."""
+
+    view: AssignmentView
+    kind: str
+
+
+@dataclass
+class DigestLine:
+    """One overdue unit in an officer's digest."""
+
+    unit: str
+    count: int
+    oldest: date
+
+
+@dataclass
+class ChatMessage:
+    """What one chat gets in one round."""
+
+    channel: str
+    chat_id: str
+    lang: str
+    units: list[str] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    digest: list[DigestLine] = field(default_factory=list)
+    late: bool = False
+
+    def add(self, view: AssignmentView, kind: str) -> None:
+        """Add a task, once: a second kind for the same task keeps the more urgent one."""
+        for item in self.items:
+            if item.view.id == view.id:
+                if _rank(kind) < _rank(item.kind):
+                    item.kind = kind
+                return
+        self.items.append(Item(view, kind))
+
+
+def _rank(kind: str) -> int:
+    k = cadence.kind_offset(kind)
+    return PRIORITY.get(kind, 10 + k if k is not None else 99)
+
+
+def load_views(session: Session, ids: set[int]) -> dict[int, AssignmentView]:
+    """Assignments with their task and unit, by id."""
+    found: dict[int, AssignmentView] = {}
+    ordered = sorted(ids)
+    for i in range(0, len(ordered), 500):
+        q = (select(Assignment, Task, Unit).join(Task, Task.id == Assignment.task_id)
+             .join(Unit, Unit.id == Assignment.unit_id).where(Assignment.id.in_(ordered[i:i + 500])))
+        found.update({a.id: AssignmentView(a, t, u) for a, t, u in session.exec(q)})
+    return found
+
+
+def digest_lines(session: Session, *, today: date) -> list[DigestLine]:
+    """Units with overdue assignments: how many and since when, most overdue first."""
+    q = (select(Unit.name, func.count(Assignment.id), func.min(Assignment.due_on))
+         .join(Assignment, Assignment.unit_id == Unit.id).join(Task, Task.id == Assignment.task_id)
+         .where(Assignment.status.in_(Status.ACTIVE), Assignment.due_on < today, Task.removed == False)  # noqa: E712
+         .group_by(Unit.id, Unit.name).order_by(func.min(Assignment.due_on), Unit.name))
+    return [DigestLine(name, count, oldest) for name, count, oldest in session.exec(q)]
+
+
+def new_message(link: ChatLink) -> ChatMessage:
+    """An empty message for the chat of `link`."""
+    return ChatMessage(channel=link.channel, chat_id=link.chat_id, lang=link.lang)
+
+
+def render(message: ChatMessage, *, today: date, work: WorkCalendar) -> Outgoing:
+    """The text and buttons, in the chat's language."""
+    with use_locale(message.lang):
+        lines = [_header(message, today)]
+        if message.late:
+            lines.append(_("⏱ Gửi muộn do hệ thống tạm dừng: nhắc việc của những ngày trước được gộp vào tin này."))
+        lines += _task_lines(message, today, work)
+        lines += _digest_part(message, today)
+        if message.items:
+            lines += ["", _("Trả lời tin này \"xong\", \"đang làm\" hoặc \"xin gia hạn đến 20/3\", "
+                            "hoặc bấm nút bên dưới.")]
+        buttons = [_buttons(item) for item in message.items[:MAX_BUTTON_ROWS]]
+    return Outgoing(text=fit(lines), buttons=buttons, chat_id=message.chat_id, channel=message.channel,
+                    about=[item.view.id for item in message.items], lang=message.lang)
+
+
+def _header(message: ChatMessage, today: date) -> str:
+    if message.items and len(message.units) == 1:
+        return _("🔔 Nhắc việc ngày {date} — {unit}").format(date=fmt_date(today), unit=message.units[0])
+    return _("🔔 Nhắc việc ngày {date}").format(date=fmt_date(today))
+
+
+def _section(item: Item, today: date, work: WorkCalendar) -> int:
+    due = item.view.assignment.due_on
+    if due is None:
+        return 3
+    if due < today:
+        return 0
+    return 1 if due < work.next_working_day(today) else 2
+
+
+def _task_lines(message: ChatMessage, today: date, work: WorkCalendar) -> list[str]:
+    titles = (_("⚠️ Quá hạn:"), _("📌 Đến hạn:"), _("⏰ Sắp đến hạn:"), _("❓ Hỏi tiến độ:"))
+    several = len(message.units) > 1
+    ordered = sorted(message.items, key=lambda i: (_section(i, today, work), i.view.assignment.due_on or today,
+                                                   i.view.task.position, i.view.id))
+    message.items[:] = ordered  # buttons follow the order the reader sees
+    lines, current = [], None
+    for item in ordered[:MAX_LINES]:
+        section = _section(item, today, work)
+        if section != current:
+            lines += ["", titles[section]]
+            current = section
+        lines.append(_line(item, today, several))
+    if len(ordered) > MAX_LINES:
+        rest = len(ordered) - MAX_LINES
+        lines.append(ngettext("… và {n} nhiệm vụ khác (gõ /viec để xem).",
+                              "… và {n} nhiệm vụ khác (gõ /viec để xem).", rest).format(n=rest))
+    return lines
+
+
+def _line(item: Item, today: date, with_unit: bool) -> str:
+    v = item.view
+    unit = f"[{v.unit.code}] " if with_unit else ""
+    if v.assignment.due_on is None:
+        return _("• {unit}NV {number}: {question}").format(
+            unit=unit, number=v.task.number, question=question_text("progress").format(task=short(v.task.title, 80)))
+    return _("• {unit}NV {number}: {title} ({due})").format(
+        unit=unit, number=v.task.number, title=short(v.task.title, 100),
+        due=due_phrase(v.assignment.due_on, today, v.task.deadline_text))
+
+
+def _digest_part(message: ChatMessage, today: date) -> list[str]:
+    if not message.digest:
+        return []
+    lines = ["", ngettext("📋 {n} đơn vị có nhiệm vụ quá hạn:", "📋 {n} đơn vị có nhiệm vụ quá hạn:",
+                          len(message.digest)).format(n=len(message.digest))]
+    for line in message.digest[:MAX_DIGEST_UNITS]:
+        lines.append(ngettext("• {unit}: {count} nhiệm vụ, trễ nhất từ {date}",
+                              "• {unit}: {count} nhiệm vụ, trễ nhất từ {date}", line.count).format(
+            unit=line.unit, count=line.count, date=fmt_date(line.oldest)))
+    if len(message.digest) > MAX_DIGEST_UNITS:
+        lines.append(_("… và {n} đơn vị khác.").format(n=len(message.digest) - MAX_DIGEST_UNITS))
+    lines.append(_("Gõ /overdue để xem chi tiết."))
+    return lines
+
+
+def _buttons(item: Item) -> list[Button]:
+    aid, number = item.view.id, item.view.task.number
+    done = Button(_("✅ NV {number}").format(number=number), f"s:{aid}:done")
+    if item.view.assignment.due_on is None:
+        return [done, Button(_("📅 Báo hạn"), f"ci:{aid}"), Button(_("⏳ Đang làm"), f"s:{aid}:prog")]
+    return [done, Button(_("⏰ 1 ngày"), f"sn:{aid}:1"), Button(_("⏰ 3 ngày"), f"sn:{aid}:3")]

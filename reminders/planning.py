@@ -1,0 +1,168 @@
+"""What is due on one working day, and to which chats: range queries on the (status, due_on) index."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+from sqlalchemy import distinct, exists
+from sqlmodel import Session, select
+
+from calendars.reporting_checkins import checkin_dates
+from calendars.workdays import WorkCalendar
+from config import Settings
+from reminders import cadence
+from services import people
+from storage.models import Assignment, ChatLink, MemberRole, Plan, ReminderSnooze, Status, Task
+
+CHECKIN_TASK_KINDS = ("event", "continuous")
+IN_CHUNK = 500  # bound parameters per IN (…): SQLite allows many more, PostgreSQL is happier this way
+
+
+@dataclass(frozen=True)
+class Due:
+    """A reminder that should exist: one assignment (None for a digest), one chat link, one kind, one day."""
+
+    assignment_id: int | None
+    link_id: int
+    kind: str
+    day: date
+    late: bool = False
+
+    @property
+    def key(self) -> str:
+        """The unique key that makes planning idempotent."""
+        if self.assignment_id is None:
+            return f"{self.kind}:{self.day.isoformat()}:{self.link_id}"
+        return f"{self.assignment_id}:{self.kind}:{self.day.isoformat()}:{self.link_id}"
+
+
+@dataclass(frozen=True)
+class _Hit:
+    assignment_id: int
+    unit_id: int
+    kind: str
+    ordinal: int = 0  # overdue reminders: 1 for the first
+
+
+def plan_day(session: Session, *, day: date, work: WorkCalendar, settings: Settings,
+             digest: bool = True) -> list[Due]:
+    """Every reminder working day `day` carries, for the chats linked now. Reads only."""
+    hits = [*_offset_hits(session, day, work, settings), *_overdue_hits(session, day, work, settings),
+            *_checkin_hits(session, day, work, settings)]
+    snoozed, again = _snoozes(session, day)
+    links = _links_by_unit(session, {h.unit_id for h in hits})
+    planned: dict[str, Due] = {}
+    for hit in hits:
+        for link in links.get(hit.unit_id, ()):
+            if (link.id, hit.assignment_id) in snoozed or not _reaches(link, hit):
+                continue
+            due = Due(hit.assignment_id, link.id, hit.kind, day)
+            planned[due.key] = due
+    for link_id, assignment_id in again:
+        due = Due(assignment_id, link_id, cadence.SNOOZED, day)
+        planned[due.key] = due
+    if digest and _any_overdue(session, day):
+        for link in people.officer_links(session):
+            due = Due(None, link.id, cadence.DIGEST, day)
+            planned[due.key] = due
+    return list(planned.values())
+
+
+def _reaches(link: ChatLink, hit: _Hit) -> bool:
+    # The unit's head is added from the second overdue reminder on, and only to those.
+    if link.role == MemberRole.HEAD:
+        return hit.kind == cadence.OVERDUE and hit.ordinal >= 2
+    return True
+
+
+def effective_offsets(task_offsets: str | None, plan_offsets: str | None, default: str) -> tuple[int, ...]:
+    """The task's cadence, else its plan's, else the configured default."""
+    return (cadence.parse_offsets(task_offsets) or cadence.parse_offsets(plan_offsets)
+            or cadence.parse_offsets(default) or cadence.DEFAULT_OFFSETS)
+
+
+def _offsets_in_use(session: Session, default: str) -> set[int]:
+    used = set(effective_offsets(None, None, default))
+    for column in (Task.reminder_offsets, Plan.reminder_offsets):
+        for text in session.exec(select(distinct(column)).where(column.is_not(None))):
+            used.update(cadence.parse_offsets(text) or ())
+    return used
+
+
+def _active_with_plan():
+    return (select(Assignment.id, Assignment.unit_id, Assignment.due_on, Task.reminder_offsets,
+                   Plan.reminder_offsets)
+            .join(Task, Task.id == Assignment.task_id).join(Plan, Plan.id == Task.plan_id)
+            .where(Assignment.status.in_(Status.ACTIVE), Task.removed == False))  # noqa: E712
+
+
+def _offset_hits(session: Session, day: date, work: WorkCalendar, settings: Settings) -> list[_Hit]:
+    hits = []
+    for k in sorted(_offsets_in_use(session, settings.reminder_offsets)):
+        start, end = cadence.offset_window(day, k, work)
+        rows = session.exec(_active_with_plan().where(Assignment.due_on >= start, Assignment.due_on < end))
+        for aid, unit_id, _due, task_offsets, plan_offsets in rows:
+            if k in effective_offsets(task_offsets, plan_offsets, settings.reminder_offsets):
+                hits.append(_Hit(aid, unit_id, cadence.offset_kind(k)))
+    return hits
+
+
+def _overdue_hits(session: Session, day: date, work: WorkCalendar, settings: Settings) -> list[_Hit]:
+    dues = session.exec(select(distinct(Assignment.due_on)).where(
+        Assignment.status.in_(Status.ACTIVE), Assignment.due_on.is_not(None), Assignment.due_on < day)).all()
+    ordinals = cadence.overdue_dates(day, list(dues), work, settings.overdue_every_workdays)
+    hits = []
+    chosen = sorted(ordinals)
+    for i in range(0, len(chosen), IN_CHUNK):
+        rows = session.exec(_active_with_plan().where(Assignment.due_on.in_(chosen[i:i + IN_CHUNK])))
+        hits += [_Hit(aid, unit_id, cadence.OVERDUE, ordinals[due]) for aid, unit_id, due, _t, _p in rows]
+    return hits
+
+
+@lru_cache(maxsize=64)
+def _checkin_days(year: int, every: str, work: WorkCalendar) -> frozenset[date]:
+    return frozenset(checkin_dates(year, work, every=every))
+
+
+def _checkin_hits(session: Session, day: date, work: WorkCalendar, settings: Settings) -> list[_Hit]:
+    cadences = [every for every in ("monthly", "weekly") if day in _checkin_days(day.year, every, work)]
+    if not cadences:
+        return []
+    default = settings.reminder_checkin_every
+    q = (select(Assignment.id, Assignment.unit_id, Task.checkin_every).join(Task, Task.id == Assignment.task_id)
+         .where(Assignment.status.in_(Status.ACTIVE), Assignment.due_on.is_(None),
+                Task.removed == False, Task.deadline_kind.in_(CHECKIN_TASK_KINDS)))  # noqa: E712
+    return [_Hit(aid, unit_id, cadence.CHECKIN) for aid, unit_id, every in session.exec(q)
+            if (every or default) in cadences]
+
+
+def _snoozes(session: Session, day: date) -> tuple[set[tuple[int, int]], list[tuple[int, int]]]:
+    """(link, assignment) pairs still snoozed on `day`, and those whose snooze ends on `day`."""
+    rows = session.exec(select(ReminderSnooze.link_id, ReminderSnooze.assignment_id, ReminderSnooze.until)
+                        .join(Assignment, Assignment.id == ReminderSnooze.assignment_id)
+                        .join(ChatLink, ChatLink.id == ReminderSnooze.link_id)
+                        .where(ReminderSnooze.until >= day, Assignment.status.in_(Status.ACTIVE),
+                               ChatLink.active == True))  # noqa: E712
+    snoozed, again = set(), []
+    for link_id, assignment_id, until in rows:
+        snoozed.add((link_id, assignment_id))
+        if until == day:
+            again.append((link_id, assignment_id))
+    return snoozed, again
+
+
+def _links_by_unit(session: Session, unit_ids: set[int]) -> dict[int, list[ChatLink]]:
+    found: dict[int, list[ChatLink]] = defaultdict(list)
+    ids = sorted(unit_ids)
+    for i in range(0, len(ids), IN_CHUNK):
+        q = select(ChatLink).where(ChatLink.unit_id.in_(ids[i:i + IN_CHUNK]), ChatLink.active == True)  # noqa: E712
+        for link in session.exec(q):
+            found[link.unit_id].append(link)
+    return found
+
+
+def _any_overdue(session: Session, day: date) -> bool:
+    return session.exec(select(exists().where(Assignment.status.in_(Status.ACTIVE),
+                                              Assignment.due_on < day))).one()

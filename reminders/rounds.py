@@ -1,0 +1,166 @@
+"""One reminder round at a given moment: plan what is due, claim it, send one message per chat.
+
+The database is the source of truth. A round may run in `nhacviec run` (the scheduler) and in
+`nhacviec remind` at the same time, or be killed at any instant: planning is idempotent by key,
+claims are atomic, a killed sender's claims are recovered, so nothing is lost and only a message
+in flight at a kill can go out twice.
+"""
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.messenger import Messenger
+from config import Settings
+from reminders import batches as batching
+from reminders import store
+from reminders.compose import render
+from reminders.delivery import Delivery, Tally, deliver
+from reminders.planning import plan_day
+from reminders.workcal import default_calendar
+from calendars.workdays import WorkCalendar
+from storage.db import session_scope
+
+CATCH_UP_DAYS = 31   # after a longer stop, older days are not even recorded
+CLAIM_CHATS = 50     # chats claimed per commit: a kill leaves at most these waiting for recovery
+
+
+@dataclass
+class RoundReport:
+    """What a round did (or, dry, would do)."""
+
+    at: datetime
+    day: date
+    working: bool = True
+    dry_run: bool = False
+    planned: int = 0
+    recovered: int = 0
+    tally: Tally = field(default_factory=Tally)
+
+    def as_json(self) -> dict:
+        t = self.tally
+        return {"at": self.at.isoformat(), "day": self.day.isoformat(), "working": self.working,
+                "dry_run": self.dry_run, "planned": self.planned, "recovered": self.recovered,
+                "messages": t.messages, "sent": t.sent, "late": t.late, "failed": t.failed,
+                "skipped": t.skipped, "deferred": t.deferred, "chats": t.outcomes}
+
+
+def in_working_hours(local: datetime, settings: Settings, work: WorkCalendar) -> bool:
+    """A working day, between work_start and work_end (local time)."""
+    start, end = time.fromisoformat(settings.work_start), time.fromisoformat(settings.work_end)
+    return work.is_working_day(local.date()) and start <= local.time() < end
+
+
+async def run_round(engine: Engine, settings: Settings, messengers: dict[str, Messenger], now: datetime,
+                    dry_run: bool = False, *, work: WorkCalendar | None = None, me: str = store.ME) -> RoundReport:
+    """Plan, claim and send every reminder due at `now` (aware); dry: the same, written nowhere."""
+    work = work or default_calendar()
+    local = now.astimezone(ZoneInfo(settings.timezone))
+    report = RoundReport(at=now, day=local.date(), dry_run=dry_run)
+    if not in_working_hours(local, settings, work):
+        report.working = False
+        return report
+    with session_scope(engine) as session:
+        if not dry_run:
+            report.recovered = store.recover_stale(session, now=now, me=me)
+        report.planned = plan_through(session, today=report.day, now=now, work=work, settings=settings)
+        rows = store.due_rows(session, now=now)
+        links = batching.load_links(session, {r.link_id for r in rows})
+        if dry_run:
+            _dry(session, rows, links, report, work, settings)
+            session.rollback()
+            return report
+        session.commit()
+        held = _holds(session, links, now)
+    delivery = Delivery(engine, settings, messengers, now, report.tally, me)
+    delivery.tally.held.update(held)
+    sendable = [r for r in rows if _sendable(links.get(r.link_id), messengers, held, now)]
+    for chunk in _chat_chunks(sendable, links):
+        await _send_chunk(delivery, chunk, links, report.day, work)
+    return report
+
+
+def plan_through(session: Session, *, today: date, now: datetime, work: WorkCalendar, settings: Settings) -> int:
+    """Plan every working day since the last planned one, through today; returns rows added.
+
+    Today is planned again each round (cheap, idempotent) so a task added or moved at 10:00
+    still gets today's reminder. Days missed while the bot was off are late; those older than
+    the grace period are recorded as skipped.
+    """
+    last = store.planned_through(session)
+    first = today if last is None else max(last + timedelta(days=1), today - timedelta(days=CATCH_UP_DAYS))
+    added, day = 0, min(first, today)
+    while day <= today:
+        if work.is_working_day(day):
+            dues = [replace(d, late=day < today) for d in
+                    plan_day(session, day=day, work=work, settings=settings, digest=day == today)]
+            old = work.working_days_between(day, today) > settings.reminder_grace_days
+            added += store.insert_planned(session, dues=dues, now=now,
+                                          skipped={d.key for d in dues} if old else set())
+        day += timedelta(days=1)
+    store.set_planned_through(session, day=today, now=now)
+    return added
+
+
+def _holds(session: Session, links: dict, now: datetime) -> dict[str, datetime]:
+    holds = {}
+    for channel in {link.channel for link in links.values()}:
+        until = store.channel_hold(session, channel=channel)
+        if until is not None and until > now:
+            holds[channel] = until
+    return holds
+
+
+def _sendable(link, messengers: dict, held: dict, now: datetime) -> bool:
+    # Rows of a channel this process cannot reach (or that asked us to wait) stay pending, unclaimed.
+    if link is None:
+        return True  # claimed, then skipped as chat_inactive
+    return link.channel in messengers and not (link.channel in held and held[link.channel] > now)
+
+
+def _chat_chunks(rows: list, links: dict):
+    by_chat: dict[tuple, list] = {}
+    for row in rows:
+        link = links.get(row.link_id)
+        by_chat.setdefault(batching.chat_of(link) if link else ("", str(row.link_id)), []).append(row)
+    groups = list(by_chat.values())
+    for i in range(0, len(groups), CLAIM_CHATS):
+        yield [row for group in groups[i:i + CLAIM_CHATS] for row in group]
+
+
+async def _send_chunk(d: Delivery, rows: list, links: dict, today: date, work: WorkCalendar) -> None:
+    with session_scope(d.engine) as session:
+        claimed = set(store.claim(session, ids=[r.id for r in rows], now=d.now, me=d.me))
+        session.commit()
+        mine = [r for r in rows if r.id in claimed]
+        built = batching.build(session, mine, today=today, work=work, settings=d.settings, links=links)
+        for reason, skipped in built.skipped.items():
+            store.mark_skipped(session, ids=[r.id for r in skipped], reason=reason, me=d.me)
+            d.tally.skipped += len(skipped)
+        session.commit()
+    gate = asyncio.Semaphore(max(1, d.settings.reminder_send_concurrency))
+
+    async def one(batch: batching.Batch) -> None:
+        async with gate:
+            await deliver(d, batch, render(batch.message, today=today, work=work))
+
+    await asyncio.gather(*(one(batch) for batch in built.batches))
+
+
+def _dry(session: Session, rows: list, links: dict, report: RoundReport, work: WorkCalendar,
+         settings: Settings) -> None:
+    built = batching.build(session, rows, today=report.day, work=work, settings=settings, links=links)
+    report.tally.skipped = sum(len(v) for v in built.skipped.values())
+    for batch in built.batches:
+        out = render(batch.message, today=report.day, work=work)
+        report.tally.messages += 1
+        report.tally.sent += len(batch.rows)
+        report.tally.late += batch.late_count
+        report.tally.outcomes.append({"channel": batch.message.channel, "chat_id": batch.message.chat_id,
+                                      "state": "would_send", "reminders": len(batch.rows),
+                                      "late": batch.message.late, "text": out.text, "error": None})

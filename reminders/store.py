@@ -1,0 +1,206 @@
+"""Reminder rows through their life: planned once, claimed by one sender, then sent, failed or skipped.
+
+Keyword-only functions taking the session first; none commits (the round does, at the points
+where a crash must find the state on disk: after planning, after claiming, after each send).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, select
+
+from reminders.planning import IN_CHUNK, Due
+from storage.models import KeyValue, MessageRef, Reminder, ReminderSnooze, ReminderState
+from storage.types import utcnow
+
+PLANNED_THROUGH = "reminders.planned_through"
+HOLD_PREFIX = "reminders.hold."
+STALE_CLAIM = timedelta(minutes=10)
+HOST = socket.gethostname()
+# host:pid alone could name a new process that got a killed one's pid; the token tells them apart.
+ME = f"{HOST}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+def _chunks(items: list, size: int = IN_CHUNK):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def insert_planned(session: Session, *, dues: list[Due], now: datetime, skipped: set[str] = frozenset()) -> int:
+    """Store reminders not stored yet (INSERT … ON CONFLICT DO NOTHING on the key); returns how many."""
+    new = _not_stored(session, dues)
+    if not new:
+        return 0
+    rows = [{"key": d.key, "assignment_id": d.assignment_id, "link_id": d.link_id, "kind": d.kind, "day": d.day,
+             "late": d.late, "state": ReminderState.SKIPPED if d.key in skipped else ReminderState.PENDING,
+             "attempts": 0, "next_attempt_at": now, "created_at": now} for d in new]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    for part in _chunks(rows):
+        session.execute(dialect.insert(Reminder).on_conflict_do_nothing(index_elements=["key"]), part)
+    return len(new)
+
+
+def _not_stored(session: Session, dues: list[Due]) -> list[Due]:
+    by_key = {d.key: d for d in dues}
+    for part in _chunks(list(by_key)):
+        for key in session.exec(select(Reminder.key).where(Reminder.key.in_(part))):
+            by_key.pop(key, None)
+    return list(by_key.values())
+
+
+def stored_keys(session: Session, *, keys: list[str], states: tuple[str, ...]) -> set[str]:
+    """Which of these keys exist in one of `states`."""
+    found: set[str] = set()
+    for part in _chunks(keys):
+        found.update(session.exec(select(Reminder.key).where(Reminder.key.in_(part), Reminder.state.in_(states))))
+    return found
+
+
+def planned_through(session: Session) -> date | None:
+    """The last day whose reminders were planned (None before the first round)."""
+    row = session.get(KeyValue, PLANNED_THROUGH)
+    return date.fromisoformat(row.value) if row and row.value else None
+
+
+def set_planned_through(session: Session, *, day: date, now: datetime) -> None:
+    """Remember that every day up to `day` is planned."""
+    row = session.get(KeyValue, PLANNED_THROUGH) or KeyValue(key=PLANNED_THROUGH)
+    if row.value and date.fromisoformat(row.value) >= day:
+        return
+    row.value, row.version, row.updated_at = day.isoformat(), row.version + 1, now
+    session.add(row)
+
+
+def channel_hold(session: Session, *, channel: str) -> datetime | None:
+    """Until when a channel asked us to wait (429 retry_after), if it did."""
+    row = session.get(KeyValue, HOLD_PREFIX + channel)
+    return datetime.fromisoformat(row.value) if row and row.value else None
+
+
+def set_channel_hold(session: Session, *, channel: str, until: datetime, now: datetime) -> None:
+    """Send nothing more on `channel` before `until`."""
+    row = session.get(KeyValue, HOLD_PREFIX + channel) or KeyValue(key=HOLD_PREFIX + channel)
+    row.value, row.version, row.updated_at = until.isoformat(), row.version + 1, now
+    session.add(row)
+
+
+def recover_stale(session: Session, *, now: datetime, me: str = ME) -> int:
+    """Claims of dead senders (or older than 10 minutes) go back to pending; returns how many.
+
+    A sender killed between the channel's answer and its commit leaves its message 'sending':
+    sent again, that one is the only duplicate a kill can cause.
+    """
+    stale = [r.id for r in session.exec(select(Reminder).where(Reminder.state == ReminderState.SENDING))
+             if _abandoned(r, now, me)]
+    for part in _chunks(stale):
+        session.execute(update(Reminder).where(Reminder.id.in_(part), Reminder.state == ReminderState.SENDING)
+                        .values(state=ReminderState.PENDING, claimed_by=None, claimed_at=None, next_attempt_at=now))
+    return len(stale)
+
+
+def _abandoned(row: Reminder, now: datetime, me: str) -> bool:
+    if row.claimed_at is None or row.claimed_at < now - STALE_CLAIM:
+        return True
+    host, _sep, rest = (row.claimed_by or "").partition(":")
+    pid_text, _sep, token = rest.partition(":")
+    if host != HOST or not pid_text.isdigit():
+        return False  # another machine's sender: only its age tells
+    if row.claimed_by == me:
+        return False
+    return int(pid_text) == os.getpid() or not _alive(int(pid_text))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def due_rows(session: Session, *, now: datetime, limit: int | None = None) -> list[Reminder]:
+    """Pending reminders whose time has come, oldest first (the (state, next_attempt_at) index)."""
+    q = (select(Reminder).where(Reminder.state == ReminderState.PENDING, Reminder.next_attempt_at <= now)
+         .order_by(Reminder.id))
+    return list(session.exec(q.limit(limit) if limit else q))
+
+
+def claim(session: Session, *, ids: list[int], now: datetime, me: str = ME) -> list[int]:
+    """Take these reminders for sending; returns the ids this sender got (others may have won some)."""
+    got: list[int] = []
+    for part in _chunks(ids):
+        result = session.execute(
+            update(Reminder).where(Reminder.id.in_(part), Reminder.state == ReminderState.PENDING)
+            .values(state=ReminderState.SENDING, claimed_by=me, claimed_at=now).returning(Reminder.id))
+        got += [row[0] for row in result]
+    return got
+
+
+def _finish(session: Session, ids: list[int], me: str, **values) -> None:
+    for part in _chunks(ids):
+        session.execute(update(Reminder).where(Reminder.id.in_(part), Reminder.state == ReminderState.SENDING,
+                                               Reminder.claimed_by == me).values(**values))
+
+
+def mark_sent(session: Session, *, ids: list[int], now: datetime, message_ids: list[str], channel: str,
+              chat_id: str, about: list[int], me: str = ME) -> None:
+    """Sent: remember the message, and which assignments it was about (so a reply applies to them)."""
+    _finish(session, ids, me, state=ReminderState.SENT, sent_at=now, message_id=message_ids[-1] if message_ids
+            else None, last_error=None)
+    for message_id in message_ids:
+        for assignment_id in dict.fromkeys(about):
+            session.add(MessageRef(channel=channel, chat_id=str(chat_id), message_id=str(message_id),
+                                   assignment_id=assignment_id, at=now))
+
+
+def mark_skipped(session: Session, *, ids: list[int], reason: str, me: str = ME) -> None:
+    """Not sent on purpose (done meanwhile, date moved, too old, chat gone): recorded, never retried."""
+    _finish(session, ids, me, state=ReminderState.SKIPPED, last_error=reason[:500])
+
+
+def mark_failed(session: Session, *, ids: list[int], reason: str, me: str = ME) -> None:
+    """The channel will never take it (blocked, kicked, chat gone) or retries ran out."""
+    _finish(session, ids, me, state=ReminderState.FAILED, last_error=reason[:500])
+
+
+def release(session: Session, *, ids: list[int], at: datetime, error: str | None = None, count: bool = True,
+            max_attempts: int = 6, me: str = ME) -> int:
+    """Back to pending until `at` (backoff or retry_after); failed once `max_attempts` is reached."""
+    failed = 0
+    for row in session.exec(select(Reminder).where(Reminder.id.in_(ids), Reminder.claimed_by == me,
+                                                   Reminder.state == ReminderState.SENDING)):
+        row.attempts += 1 if count else 0
+        row.last_error = (error or row.last_error or "")[:500] or None
+        row.claimed_by, row.claimed_at, row.next_attempt_at = None, None, at
+        row.state = ReminderState.FAILED if count and row.attempts >= max_attempts else ReminderState.PENDING
+        failed += row.state == ReminderState.FAILED
+        session.add(row)
+    return failed
+
+
+def snooze(session: Session, *, link_id: int, assignment_id: int, until: date) -> ReminderSnooze:
+    """Hold this chat's reminders of this task until `until` (a later press replaces an earlier one)."""
+    row = session.exec(select(ReminderSnooze).where(ReminderSnooze.link_id == link_id,
+                                                    ReminderSnooze.assignment_id == assignment_id)).first()
+    row = row or ReminderSnooze(link_id=link_id, assignment_id=assignment_id, until=until, created_at=utcnow())
+    row.until = until
+    session.add(row)
+    return row
+
+
+def snoozed_until(session: Session, *, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], date]:
+    """Snooze end per (link, assignment) among `pairs`."""
+    found: dict[tuple[int, int], date] = {}
+    assignment_ids = sorted({a for _link, a in pairs})
+    for part in _chunks(assignment_ids):
+        for row in session.exec(select(ReminderSnooze).where(ReminderSnooze.assignment_id.in_(part))):
+            if (row.link_id, row.assignment_id) in pairs:
+                found[(row.link_id, row.assignment_id)] = row.until
+    return found

@@ -1,0 +1,75 @@
+"""The scheduler is only a clock: one interval job asks the database what is due (a reminder round).
+
+APScheduler 3.11 AsyncIOScheduler, in-memory job store, one job with primitive arguments.
+`misfire_grace_time=None` runs a late tick however late (the default of 1 s silently drops it),
+`coalesce=True` folds missed ticks into one and `max_instances=1` keeps rounds from overlapping.
+Nothing is lost if a tick is: the next round finds the same rows.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.engine import Engine
+
+from bot.messenger import Messenger
+from config import Settings
+from reminders.rounds import RoundReport, run_round
+
+log = logging.getLogger(__name__)
+JOB_ID = "reminder-round"
+
+
+def system_clock() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Runtime:
+    """What a tick needs; registered by name so the job itself carries only a string."""
+
+    engine: Engine
+    settings: Settings
+    messengers: dict[str, Messenger]
+    clock: Callable[[], datetime] = system_clock
+
+
+_RUNTIMES: dict[str, Runtime] = {}
+
+
+async def tick(name: str) -> RoundReport | None:
+    """One scheduled round for the runtime registered as `name`."""
+    runtime = _RUNTIMES.get(name)
+    if runtime is None:
+        return None
+    try:
+        report = await run_round(runtime.engine, runtime.settings, runtime.messengers, runtime.clock())
+    except Exception:  # a failing round must not stop the clock; the rows wait for the next one
+        log.exception("reminder round failed")
+        return None
+    if report.tally.messages or report.tally.failed:
+        log.info("reminders: %s", report.as_json() | {"chats": len(report.tally.outcomes)})
+    return report
+
+
+def start_scheduler(runtime: Runtime, *, name: str = "main", first_run: datetime | None = None) -> AsyncIOScheduler:
+    """Start the one interval job on the running event loop; returns the scheduler to shut down later."""
+    _RUNTIMES[name] = runtime
+    scheduler = AsyncIOScheduler(timezone=runtime.settings.timezone)
+    scheduler.add_job(tick, IntervalTrigger(seconds=max(1, runtime.settings.scheduler_interval_seconds)),
+                      args=[name], id=JOB_ID, name="reminders", replace_existing=True,
+                      misfire_grace_time=None, coalesce=True, max_instances=1,
+                      next_run_time=first_run or runtime.clock())
+    scheduler.start()
+    return scheduler
+
+
+def stop_scheduler(scheduler: AsyncIOScheduler | None, *, name: str = "main") -> None:
+    """Stop ticking (a round in progress finishes on its own task)."""
+    _RUNTIMES.pop(name, None)
+    if scheduler is not None and scheduler.running:
+        scheduler.shutdown(wait=False)

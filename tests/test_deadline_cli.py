@@ -1,0 +1,46 @@
+"""`nhacviec deadline`: one JSON object per phrase, exactly as the importer reads the cell."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from cli.deadline import current_year
+
+
+def test_prints_one_json_object_per_phrase(cli):
+    result = cli("deadline", "--year", "2026", "Quý I/2026", "Theo kỳ báo cáo CCHC", "hằng quý", "abc")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert [json.loads(line) for line in lines] == [
+        {"text": "Quý I/2026", "kind": "date", "dues": ["2026-03-31"]},
+        {"text": "Theo kỳ báo cáo CCHC", "kind": "event", "dues": []},
+        {"text": "hằng quý", "kind": "recurring", "dues": ["2026-03-31", "2026-06-30", "2026-09-30", "2026-12-31"]},
+        {"text": "abc", "kind": "unknown", "dues": []},
+    ]
+    # Vietnamese stays readable, and the keys come in the documented order
+    assert lines[0] == '{"text": "Quý I/2026", "kind": "date", "dues": ["2026-03-31"]}'
+
+
+def test_the_phrase_is_echoed_as_given(cli):
+    result = cli("deadline", "--year", "2026", "trước ngày **03/4/2026**")
+    assert json.loads(result.output) == {"text": "trước ngày **03/4/2026**", "kind": "date", "dues": ["2026-04-03"]}
+
+
+def test_year_decides_undated_phrases(cli):
+    result = cli("deadline", "--year", "2027", "Quý I năm sau", "tháng 12")
+    assert [json.loads(line)["dues"] for line in result.output.splitlines()] == [["2028-03-31"], ["2027-12-31"]]
+
+
+def test_year_defaults_to_the_current_year_in_vietnam(cli):
+    result = cli("deadline", "Cả năm")
+    assert json.loads(result.output)["dues"] == [f"{current_year()}-12-31"]
+
+
+def test_current_year_turns_over_at_midnight_in_hanoi_not_utc():
+    assert current_year(datetime(2025, 12, 31, 17, 30, tzinfo=timezone.utc)) == 2026  # 00:30 on 1/1 in VN
+    assert current_year(datetime(2025, 12, 31, 16, 59, tzinfo=timezone.utc)) == 2025
+
+
+def test_bad_year_and_missing_phrase_are_refused(cli):
+    assert cli("deadline", "--year", "26", "Quý I").exit_code != 0
+    assert cli("deadline", "--year", "2026").exit_code != 0

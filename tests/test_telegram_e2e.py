@@ -1,0 +1,116 @@
+"""End to end on Telegram: the real PTB Application against a fake Bot API server on 127.0.0.1."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from storage.models import (Assignment, ChatLink, ChatUser, Evidence, ProcessedUpdate, Status, StatusChange, Task,
+                            Unit)
+from tests.fakes import FakeFile
+from tests.telegram_harness import running_bot
+
+STAFF, OFFICER, STRANGER = 1001, 2002, 3003
+PDF = b"%PDF-1.4\n% bao cao CCHC quy I\n" + b"0" * 2000 + b"\n%%EOF\n"
+
+
+def texts_to(fake, chat_id: int) -> list[str]:
+    return [m["text"] for m in fake.sent if str(m["chat_id"]) == str(chat_id)]
+
+
+def card_for(fake, chat_id: int, number: str) -> dict:
+    return next(m for m in fake.sent if str(m["chat_id"]) == str(chat_id)
+                and m["text"].startswith(f"📌 Nhiệm vụ {number}:"))
+
+
+async def join(h, user_id: int, unit: str, role: str = "member") -> None:
+    before = len(h.fake.sent)
+    h.fake.push_message(user_id, user_id, f"/start {h.invite(unit, role)}", first_name=f"User{user_id}")
+    await h.fake.wait_for_sent_async(before + 1)
+
+
+async def test_join_list_done_with_pdf_and_officer_overdue(settings, engine):
+    async with running_bot(settings, engine) as h:
+        await join(h, STAFF, "VP")
+        assert "Văn phòng Sở" in texts_to(h.fake, STAFF)[-1]
+        [user] = h.rows(ChatUser, ChatUser.external_id == str(STAFF))
+        [vp] = h.rows(Unit, Unit.code == "VP")
+        assert user.unit_id == vp.id and user.role == "member"
+
+        before = len(h.fake.sent)
+        h.fake.push_message(STAFF, STAFF, "/viec")
+        await h.fake.wait_for_async(lambda: "Xem tiếp" in h.fake.sent[-1]["text"])
+        card = card_for(h.fake, STAFF, "1")
+        assert "31/03/2026" in card["text"] and "quá hạn 15 ngày" in card["text"]
+        labels = [b["text"] for row in card["reply_markup"]["inline_keyboard"] for b in row]
+        assert labels == ["✅ Đã hoàn thành", "⏳ Đang thực hiện", "📅 Xin gia hạn"]
+
+        before = len(h.fake.sent)
+        h.fake.push_message(STAFF, STAFF, "xong", reply_to=card["message_id"],
+                            document=FakeFile("bao-cao-quy-1.pdf", PDF, "application/pdf"))
+        await h.fake.wait_for_async(lambda: any("✅ Đã ghi nhận" in t for t in texts_to(h.fake, STAFF)))
+        assert "nhiệm vụ 1 hoàn thành" in texts_to(h.fake, STAFF)[-1]
+        [task1] = h.rows(Task, Task.number == "1")
+        [done] = h.rows(Assignment, Assignment.task_id == task1.id, Assignment.unit_id == vp.id)
+        assert done.status == Status.DONE
+        [evidence] = h.rows(Evidence, Evidence.assignment_id == done.id)
+        assert evidence.original_name == "bao-cao-quy-1.pdf"
+        assert evidence.sha256 == hashlib.sha256(PDF).hexdigest()
+        assert Path(evidence.stored_path).read_bytes() == PDF
+        [change] = h.rows(StatusChange, StatusChange.assignment_id == done.id, StatusChange.field == "status")
+        assert (change.before, change.after, change.channel, change.evidence_id) == ("open", "done", "telegram",
+                                                                                     evidence.id)
+        await join(h, OFFICER, "VP", role="officer")
+        before = len(h.fake.sent)
+        h.fake.push_message(OFFICER, OFFICER, "/overdue")
+        await h.fake.wait_for_sent_async(before + 1)
+        overdue = texts_to(h.fake, OFFICER)[-1]
+        assert overdue.startswith("⚠️") and len(overdue) <= 4096
+        before = len(h.fake.sent)
+        h.fake.push_message(OFFICER, OFFICER, "/quahan VP")
+        await h.fake.wait_for_sent_async(before + 1)
+        overdue = texts_to(h.fake, OFFICER)[-1]
+        vp_block = overdue.split("Văn phòng Sở (VP):")[1].split("\n\n")[0]
+        assert "NV 3:" in vp_block and "NV 1:" not in vp_block
+        assert "trễ 15 ngày" in vp_block
+
+
+async def test_stranger_wrong_code_and_replayed_update(settings, engine):
+    async with running_bot(settings, engine) as h:
+        h.fake.push_message(STRANGER, STRANGER, "/viec")
+        await h.fake.wait_for_sent_async(1)
+        assert "mã mời" in texts_to(h.fake, STRANGER)[-1]
+        h.fake.push_message(STRANGER, STRANGER, "/start SAIMA123")
+        await h.fake.wait_for_sent_async(2)
+        assert "không đúng" in texts_to(h.fake, STRANGER)[-1]
+        assert h.rows(ChatLink) == []
+
+        await join(h, STAFF, "VP")
+        sent_before = len(h.fake.sent)
+        update_id = h.fake.push_message(STAFF, STAFF, "/start")
+        await h.fake.wait_for_sent_async(sent_before + 1)
+        replay = next(u for u in h.fake.updates if u["update_id"] == update_id)
+        h.fake.push_raw(replay)
+        marker = h.fake.push_message(STAFF, STAFF, "/help")
+        await h.fake.wait_for_sent_async(sent_before + 2)
+        assert len(h.rows(ProcessedUpdate, ProcessedUpdate.key == f"tg:{update_id}")) == 1
+        assert "/viec" in texts_to(h.fake, STAFF)[-1] and marker > update_id
+        assert len(h.fake.sent) == sent_before + 2
+
+
+async def test_button_pressed_twice_changes_once(settings, engine):
+    async with running_bot(settings, engine) as h:
+        await join(h, STAFF, "VP")
+        before = len(h.fake.sent)
+        h.fake.push_message(STAFF, STAFF, "/viec")
+        await h.fake.wait_for_async(lambda: any(m["text"].startswith("📌 Nhiệm vụ 1:") for m in h.fake.sent))
+        await h.fake.wait_for_async(lambda: "Xem tiếp" in h.fake.sent[-1]["text"])
+        card = card_for(h.fake, STAFF, "1")
+        data = card["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        h.fake.push_callback(STAFF, STAFF, data, card["message_id"])
+        await h.fake.wait_for_async(lambda: len(h.fake.answers) >= 1)
+        h.fake.push_callback(STAFF, STAFF, data, card["message_id"])
+        await h.fake.wait_for_async(lambda: len(h.fake.answers) >= 2)
+        assert "Đã hoàn thành" in h.fake.message(STAFF, card["message_id"])["text"]
+        changes = h.rows(StatusChange, StatusChange.channel == "telegram", StatusChange.field == "status")
+        assert len(changes) == 1 and changes[0].after == "done"
+        assert h.fake.commands("en") and h.fake.commands("")
