@@ -23,7 +23,7 @@ run: $(STAMP)
 	$(BIN)/nhacviec run
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

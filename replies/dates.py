@@ -6,8 +6,10 @@ Decisions (all relative to `today`, the day the reply was written, Asia/Ho_Chi_M
 - "thứ X" is the next such day after today (on a Thursday "thứ 5" is next Thursday);
   "thứ X này" may be today; "thứ X tuần sau" is day X of next week (weeks start on Monday).
 - A named week or month means its end, because a promise "tuần sau em gửi" is kept by then:
-  "tuần sau" → Friday of next week, "cuối tuần"/"tuần này" → this Friday (on a weekend: Sunday),
-  "đầu tuần sau" → next Monday, "cuối tháng" → last day of the month, "tháng sau" → end of next month.
+  "tuần sau" → Friday of next week, "cuối tuần" → this Friday (on a weekend: Sunday),
+  "tuần này"/"trong tuần" → this Friday (on a weekend: today),
+  "đầu tuần sau" → next Monday, "cuối tháng" → last day of the month, "tháng sau" → end of next month,
+  "cuối tháng 4" → 30/4.
 - "20/3": this year, unless that is more than 60 days ago, then next year. "ngày 20": this month
   if not yet past, else next month. A date that does not exist (31/2) is reported as None.
 - "thêm 3 ngày", "2 hôm nữa", "1 tuần", "1 tháng" count from today; "5 ngày làm việc" skips weekends.
@@ -23,8 +25,8 @@ PAST_LIMIT = timedelta(days=60)
 _WEEKDAYS = {"2": 0, "3": 1, "4": 2, "5": 3, "6": 4, "7": 5,
              "tu": 2, "nam": 3, "sau": 4, "bay": 5, "chu nhat": 6}
 _NUMBERS = {"mot": 1, "nam": 5, "bay": 7}
-_NOT_TOMORROW = r"(?<!hoang )(?<!chi )(?<!co )(?<!thay )(?<!ban )(?<!sao )(?<!c )"
-_DEADLINE_BEFORE = re.compile(r"(?<!gia )(?<!lui )(?<!move )(?<!doi )\bhan(?: nop| cuoi)?(?: la)?(?: ngay)? $")
+_NOT_TOMORROW = r"(?<!\bhoang )(?<!\bchi )(?<!\bco )(?<!\bthay )(?<!\bban )(?<!\bsao )(?<!\bc )"  # names: "chị Mai"
+_DEADLINE_BEFORE = re.compile(r"(?<!\bgia )(?<!\blui )(?<!\bmove )(?<!\bdoi )\bhan(?: nop| cuoi)?(?: la)?(?: ngay)? $")
 
 
 @dataclass(frozen=True)
@@ -148,12 +150,12 @@ def _duration(m: re.Match, today: date) -> date | None:
     return today + timedelta(days=count)
 
 
-_NOT_FRACTION = r"(?<!xong )(?<!duoc )"
+_NOT_FRACTION = r"(?<!\bxong )(?<!\bduoc )"  # "xong 1/2" is half done
 _DURATION_BEFORE = r"them|nua|trong|khoang|tam|late|muon|cham|tre|han|xin|can|sau|lui|lai|chung|hoan|move"
 _PATTERNS = [(re.compile(p), f, weak) for p, f, weak in [
     (_NOT_FRACTION + r"\b(?:ngay )?(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?\b", _dmy, False),
     (r"\b(?:ngay )?(\d{1,2}) thang (\d{1,2})(?: nam (\d{4}))?\b", _dmy, False),
-    (r"\bngay (\d{1,2})\b(?! (?:ngay|hom|tuan|thang|lam)\b)", _day_of_month, False),
+    (r"\bngay (\d{1,2})\b(?! (?:ngay|hom|tuan|thang)\b)", _day_of_month, False),
     (r"\b(?:thu (2|3|4|5|6|7|tu|nam|sau|bay)|(chu nhat))\b(?: (tuan sau|tuan toi|toi|nay)\b)?", _weekday, False),
     (r"\bcuoi tuan(?: (sau|toi)\b| nay\b)?", _end_of_week, False),
     (r"\b(?:start|dau) tuan(?: (?:sau|toi)\b)?", _start_of_week, False),

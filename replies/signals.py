@@ -21,7 +21,7 @@ _BARE_SIGNAL = {"finish": "done", "deliver": "done_weak"}  # "xong ạ" is done;
 # Aspect words: before the verb ("đã gửi", "sẽ gửi", "đang làm", "chưa nộp") and after it ("gửi rồi", "gửi sau").
 _BEFORE = {"da": "perf", "vua": "perf", "xin": "perf", "dang": "prog", "se": "fut", "de": "fut",
            "sap": "fut", "hen": "fut", "dinh": "fut", "chua": "neg", "khong": "neg", "chang": "neg"}
-_AFTER_FUTURE = {"sau", "ngay", "luon", "lien", "tiep", "som", "xongif"}
+_AFTER_FUTURE = {"sau", "ngay", "luon", "lien", "tiep", "som", "not", "xongif"}
 _CONJUNCTIONS = {"va", "nhung", "ma", "thi", "con", "roi"}
 _NEG_REACH = 3
 _BEFORE_REACH = 4
@@ -36,7 +36,7 @@ def _rx(pattern: str) -> re.Pattern:
 
 _CONDITIONAL = re.compile(r"\b(?:(?:khi nao|bao gio|luc nao) (?:lam )?xong|xong(?= (?:thi |la )?"
                           r"(?:em |minh |ben em |chung em )?(?:se )?(?:gui|nop|bao|up|chuyen|trinh)\b)(?!.*\broi\b))")
-_QUESTION = _rx(r"nao|bao gio|bao nhieu|gi|ai|(?<!ban )sao(?! mai)|where|howmany|ask|(?:cho em|em|xin) hoi"
+_QUESTION = _rx(r"nao|bao gio|bao nhieu|gi|ai|(?<!\bban )sao(?! mai)|where|howmany|ask|(?:cho em|em|xin) hoi"
                 r"|(?:o|qua|vao|len) dau|ngay may|may (?:gio|ngay|ban|file|lan|cai|trang|bo|muc)"
                 r"|phai khong|duoc khong|co phai|co can|hay(?! (?:qua|lam|very)\b)(?= \w)")
 _REQUEST = _rx(r"giup|gium|dum")
@@ -44,6 +44,7 @@ _EXTENSION = _rx(r"gia han|lui|move|postpone|khat|stretch|extension|extend|them 
                  r"|doi (?:han|sang|den|toi|lai)|hoan (?:lai|den|sang|toi)|xin hoan|xin them|can them"
                  r"|cho (?:em |minh )?(?:xin )?(?:them|den|toi|sang|qua)|(?:nop|gui|bao cao) (?:late|muon|cham|tre)"
                  r"|xin phep (?:nop|gui|bao cao)(?: [a-z]+)? sau")
+_ASKS_FOR_DAY = _rx(r"xin|cho (?:em|minh)(?! (?:hoi|ask)\b)")
 _PROGRESS = _rx(r"dang(?! busy)|in progres|working|doing|do dang|tiep tuc")
 _PARTIAL = _rx(r"gan xong|sap xong|gan het|xong (?:1|mot) (?:phan|nua|it)|1 phan|1 nua|phan lon|xong phan"
                r"|con thieu|con 1 (?:chut|it)|(?:chua|khong) (?:xong|hoan thanh) het|chua du|\d{1,2}(?=%)")
@@ -82,7 +83,8 @@ def read_clause(clause: Clause, today: date) -> Signals:
     text = _CONDITIONAL.sub("xongif", clause.text)
     words = text.split()
     dates = find_dates(text, today)
-    extension = bool(_EXTENSION.search(text)) or ("xin" in words and any(not d.weak for d in dates))
+    asks_for_day = _ASKS_FOR_DAY.search(text) and any(not d.weak for d in dates)  # "cho em nộp thứ 2"
+    extension = bool(_EXTENSION.search(text) or asks_for_day)
     question = clause.asked or bool(_QUESTION.search(text)) or _asks_at_end(words)
     if extension:
         return Signals(extension=True, asked=question, dates=dates)

@@ -94,7 +94,7 @@ def _context(words: list[str]) -> list[str]:
     out = list(words)
     for i, word in enumerate(out):
         after = out[i + 1] if i + 1 < len(out) else ""
-        if word == "da" and i == 0 and (not after or after in _YES_FOLLOWERS):
+        if word == "da" and i == 0 and (not after or after in _YES_FOLLOWERS or after[0].isdigit()):
             out[i] = "ya"  # a reply opening "Da em ..." is "Dạ" (yes), not "Đã" (already)
         elif word == "mot" and after in _UNIT_NOUNS:
             out[i] = "1"  # "mot phan" is "một phần"; "mot e gui" is "mốt em gửi"
