@@ -63,6 +63,8 @@ def sync_plan_tasks(session: Session, *, plan: Plan, specs: list[TaskSpec], acto
         session.flush()
         _sync_assignments(session, task=task, spec=spec, actor=actor, report=report, codes=codes)
     for task in existing.values():
+        if task.source != "appendix":  # accepted suggestions and calendar tasks are not in the appendix
+            continue
         if not task.removed:
             task.removed = True
             session.add(task)
@@ -103,8 +105,10 @@ def _sync_assignments(session: Session, *, task: Task, spec: TaskSpec, actor: st
                       codes: dict[int, str]) -> None:
     wanted = _wanted(spec)
     current = {(a.unit_id, a.period): a for a in session.exec(select(Assignment).where(Assignment.task_id == task.id))}
+    _move_changed_dates(session, wanted=wanted, current=current, actor=actor)
     for key, (role, due) in wanted.items():
-        report.per_unit[codes.get(key[0], "?")] = report.per_unit.get(codes.get(key[0], "?"), 0) + 1
+        code = codes.get(key[0], "?")
+        report.per_unit[code] = report.per_unit.get(code, 0) + 1
         found = current.get(key)
         if found is None:
             found = Assignment(task_id=task.id, unit_id=key[0], role=role, period=key[1], due_on=due,
@@ -119,15 +123,29 @@ def _sync_assignments(session: Session, *, task: Task, spec: TaskSpec, actor: st
         if found.role != role:
             found.role = role
             session.add(found)
-        if spec.unit_dues is not None:
-            _follow_due(session, found, due, actor, report, spec.number)
     _cancel_open(session, task=task, keep=set(wanted), actor=actor, report=report)
+
+
+def _move_changed_dates(session: Session, *, wanted: dict, current: dict, actor: str) -> None:
+    """A deadline edited in the document moves the unit's assignment, keeping its status and history."""
+    for unit_id in {u for u, _p in wanted}:
+        new = sorted(p for u, p in wanted if u == unit_id and (u, p) not in current)
+        old = sorted(p for (u, p), a in current.items()
+                     if u == unit_id and (u, p) not in wanted and a.status != Status.CANCELLED)
+        for old_period, new_period in zip(old, new):
+            a = current.pop((unit_id, old_period))
+            due = wanted[(unit_id, new_period)][1]
+            _history(session, a, "due_on", a.due_on.isoformat() if a.due_on else None,
+                     due.isoformat() if due else None, actor)
+            a.period, a.due_on, a.original_due_on = new_period, due, due
+            session.add(a)
+            current[(unit_id, new_period)] = a
 
 
 def _cancel_open(session: Session, *, task: Task, keep: set, actor: str, report: SyncReport) -> None:
     rows = session.exec(select(Assignment).where(Assignment.task_id == task.id))
     for a in rows:
-        if (a.unit_id, a.period) not in keep and a.status != Status.CANCELLED:
+        if (a.unit_id, a.period) not in keep and a.status not in (Status.CANCELLED, Status.DONE):
             _set_status(session, a, Status.CANCELLED, actor)
             report.assignments_cancelled += 1
 
