@@ -88,9 +88,10 @@ def parse_line(line: str, *, chat_id: str, sender: str, counter: Callable[[], in
                     attachment=attachment, message_id=str(counter()))
 
 
-async def run_console(services: Services, *, user: ChatUser, unit: Unit, stdin: TextIO = sys.stdin,
-                      stdout: TextIO = sys.stdout) -> None:
+async def run_console(services: Services, *, user: ChatUser, unit: Unit, stdin: TextIO | None = None,
+                      stdout: TextIO | None = None) -> None:
     """Read lines until EOF or /quit, answering each through the core."""
+    stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
     messenger = ConsoleMessenger(stdout, user.external_id)
     dispatcher = Dispatcher(services, {CHANNEL: messenger})
     counter = itertools.count(1).__next__

@@ -110,20 +110,24 @@ async def test_pending_reminder_of_a_task_done_meanwhile_is_skipped_not_sent(eng
 async def test_downtime_is_caught_up_in_one_late_message_and_old_days_are_skipped(engine, settings, world):
     unit = world.unit("TT")
     link = world.link(unit)
-    world.assign(world.task("Hạn thứ Ba tuần trước"), unit, date(2026, 3, 10))   # d0 Tue 10/3 → too old
+    world.assign(world.task("Hạn thứ Ba tuần trước"), unit, date(2026, 3, 10))   # d0 10/3, od 11/3: too old
     world.assign(world.task("Hạn thứ Hai"), unit, date(2026, 3, 16))             # d0 Mon 16/3, od Tue 17/3
     world.assign(world.task("Hạn thứ Sáu"), unit, date(2026, 3, 20))             # d3 Tue, d1 Thu
     async with sending(engine, settings) as s:
         await s.round(at(date(2026, 3, 6), "09:00"))        # first run: plans 6/3 only; then the bot stops
-        s.fake._sent.clear()
+        before = len(s.texts(link.chat_id))                 # d3 of the 10/3 task (Sat 7/3 → Fri 6/3)
         report = await s.round(at(date(2026, 3, 19), "10:00"))
-        [text] = s.texts(link.chat_id)
-    assert "Gửi muộn do hệ thống tạm dừng" in text
-    assert "Hạn thứ Hai" in text and "Hạn thứ Sáu" in text and "Hạn thứ Ba tuần trước" not in text
-    assert report.tally.messages == 1 and report.tally.late >= 3
-    skipped = world.reminders(store_state(ReminderState.SKIPPED))
-    assert {(r.day, r.kind) for r in skipped} >= {(date(2026, 3, 10), "d0")}
-    assert all(r.late for r in world.reminders(store_state(ReminderState.SENT)) if r.day < date(2026, 3, 19))
+        [text] = s.texts(link.chat_id)[before:]
+    assert "Gửi muộn do hệ thống tạm dừng" in text and report.tally.messages == 1
+    assert "Hạn thứ Ba tuần trước (hạn 10/03/2026, quá hạn 9 ngày)" in text    # today's overdue reminder
+    assert "Hạn thứ Hai" in text and "Hạn thứ Sáu" in text
+    skipped = {(r.day, r.kind) for r in world.reminders(store_state(ReminderState.SKIPPED))}
+    assert skipped >= {(date(2026, 3, 10), "d0"), (date(2026, 3, 11), "od"), (date(2026, 3, 13), "d7")}
+    assert max(day for day, _kind in skipped) == date(2026, 3, 13)   # > 3 working days before 19/3
+    sent = world.reminders(store_state(ReminderState.SENT))
+    assert {(r.day, r.kind) for r in sent if r.late} == {(date(2026, 3, 16), "d0"), (date(2026, 3, 17), "od"),
+                                                         (date(2026, 3, 17), "d3")}
+    assert report.tally.late == 3 and {r.message_id for r in sent} == {str(s.fake.sent[-1]["message_id"])}
 
 
 def store_state(state):

@@ -1,0 +1,85 @@
+"""The console channel: same handlers, buttons as numbered choices, `make run` without tokens."""
+from __future__ import annotations
+
+import asyncio
+import io
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from bot.console import console_identity, run_console
+from handlers.context import Services
+from services.workspace import ensure_sample_workspace
+from storage.models import Assignment, Evidence, ExtensionRequest, StatusChange, Task, Unit
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def chat(engine, settings, lines: list[str], *, unit: str | None = "VP", officer: bool = False) -> str:
+    ensure_sample_workspace(engine)
+    with Session(engine, expire_on_commit=False) as session:
+        user, u = console_identity(session, unit_code=unit, officer=officer)
+    services = Services(engine=engine, settings=settings, clock=lambda: datetime(2026, 4, 15, 9, tzinfo=VN))
+    out = io.StringIO()
+    asyncio.run(run_console(services, user=user, unit=u, stdin=io.StringIO("\n".join(lines) + "\n"), stdout=out))
+    return out.getvalue()
+
+
+def vp_assignment(engine, number: str) -> Assignment:
+    with Session(engine) as s:
+        vp = s.exec(select(Unit).where(Unit.code == "VP")).one()
+        return s.exec(select(Assignment).join(Task).where(Task.number == number, Assignment.unit_id == vp.id)
+                      .order_by(Assignment.due_on)).first()
+
+
+def test_numbered_choices_open_a_task_and_mark_it_done(engine, settings):
+    out = chat(engine, settings, ["/viec", "3", "1"])
+    assert "Trả lời bằng số:" in out and "Mở NV 1" in out
+    assert "📌 Nhiệm vụ 1:" in out and "31/03/2026" in out
+    assert "✅ Đã ghi nhận" in out
+    assert vp_assignment(engine, "1").status == "done"
+
+
+def test_reply_to_a_message_with_words_and_a_file(engine, settings, tmp_path):
+    report = tmp_path / "bao-cao.pdf"
+    report.write_bytes(b"%PDF-1.4 bao cao")
+    out = chat(engine, settings, ["/viec", "3", f"#2 /file {report} xong ạ"])
+    assert "hoàn thành" in out
+    a = vp_assignment(engine, "1")
+    assert a.status == "done"
+    with Session(engine) as s:
+        [ev] = s.exec(select(Evidence).where(Evidence.assignment_id == a.id)).all()
+        [change] = s.exec(select(StatusChange).where(StatusChange.assignment_id == a.id,
+                                                     StatusChange.field == "status")).all()
+    assert ev.original_name == "bao-cao.pdf" and change.evidence_id == ev.id and change.channel == "console"
+
+
+def test_undo_reverts_the_last_change(engine, settings):
+    out = chat(engine, settings, ["/viec", "3", "1", "/undo"])
+    assert "Đã hoàn tác" in out
+    assert vp_assignment(engine, "1").status == "open"
+
+
+def test_extension_request_reaches_officers(engine, settings):
+    chat(engine, settings, ["/start"], unit="VP", officer=True)  # an officer exists
+    out = chat(engine, settings, ["/viec", "3", "#2 xin gia hạn đến 30/4"], unit="VP")
+    assert "Đã gửi đề nghị gia hạn nhiệm vụ 1 đến 30/04/2026" in out
+    assert "(gửi tới officer-VP)" in out and "Đồng ý" in out
+    with Session(engine) as s:
+        [req] = s.exec(select(ExtensionRequest)).all()
+    assert req.requested_on.isoformat() == "2026-04-30" and req.state == "pending"
+    out = chat(engine, settings, [f"/help"], unit="VP", officer=True)
+    assert "/overdue" in out
+
+
+def test_staff_cannot_use_officer_commands(engine, settings):
+    out = chat(engine, settings, ["/overdue", "/khongco"], unit="TCCB")
+    assert "dành cho cán bộ theo dõi CCHC" in out and "Không có lệnh /khongco" in out
+
+
+def test_make_run_without_tokens_opens_the_console_on_the_sample(cli):
+    result = cli("run", input="/viec\n")
+    assert result.exit_code == 0, result.output
+    assert "NHACVIEC_TELEGRAM_TOKEN" in result.output
+    assert "Đơn vị có" in result.output and "Tạm biệt" in result.output
