@@ -35,8 +35,9 @@ class Dispatcher:
 
     async def deliver(self, out: Outgoing, *, default_channel: str, default_chat: str, notify: bool = True) -> None:
         """Send or edit one message; a failure to another chat is logged, never raised at the sender."""
-        channel = out.channel or default_channel
-        chat_id = out.chat_id or default_chat
+        await self._deliver(out, out.channel or default_channel, out.chat_id or default_chat, notify=notify)
+
+    async def _deliver(self, out: Outgoing, channel: str, chat_id: str, *, notify: bool, hops: int = 0) -> None:
         messenger = self.messengers.get(channel)
         if messenger is None:
             log.warning("no messenger for channel %s", channel)
@@ -44,18 +45,30 @@ class Dispatcher:
         try:
             if out.edit_message_id:
                 await messenger.edit(chat_id, out.edit_message_id, out)
-                remember_sent(self.services, channel=channel, chat_id=chat_id, message_id=out.edit_message_id,
-                              about=out.about)
-                return
-            for sent in await messenger.send(chat_id, out):
-                remember_sent(self.services, channel=channel, chat_id=chat_id, message_id=sent.message_id,
-                              about=out.about)
+                sent_ids = [out.edit_message_id]
+            else:
+                sent_ids = [sent.message_id for sent in await messenger.send(chat_id, out)]
         except SendError as exc:
             log.warning("sending to %s:%s failed: %s", channel, chat_id, exc)
-            if exc.final:
-                with session_scope(self.services.engine) as session:
-                    links = people.deactivate_chat(session, channel=channel, chat_id=chat_id, reason=exc.reason)
-                    notices = unreachable_notices(session, links=links, reason=exc.reason) if notify else []
-                    session.commit()
-                for notice in notices:
-                    await self.deliver(notice, default_channel=channel, default_chat=chat_id, notify=False)
+            await self._failed(out, channel, chat_id, exc, notify=notify, hops=hops)
+            return
+        for message_id in sent_ids:
+            remember_sent(self.services, channel=channel, chat_id=chat_id, message_id=message_id, about=out.about)
+
+    async def _failed(self, out: Outgoing, channel: str, chat_id: str, exc: SendError, *, notify: bool,
+                      hops: int) -> None:
+        if exc.migrated_to and hops == 0:  # a group became a supergroup: move its links, send again there
+            with session_scope(self.services.engine) as session:
+                people.migrate_chat(session, channel=channel, old_chat_id=chat_id, new_chat_id=exc.migrated_to)
+                session.commit()
+            if not out.edit_message_id:
+                await self._deliver(out, channel, exc.migrated_to, notify=notify, hops=1)
+            return
+        if not exc.final:
+            return
+        with session_scope(self.services.engine) as session:
+            links = people.deactivate_chat(session, channel=channel, chat_id=chat_id, reason=exc.reason)
+            notices = unreachable_notices(session, links=links, reason=exc.reason) if notify else []
+            session.commit()
+        for notice in notices:
+            await self.deliver(notice, default_channel=channel, default_chat=chat_id, notify=False)

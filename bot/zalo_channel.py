@@ -1,0 +1,132 @@
+"""What the two Zalo channels share: inbound mapping, error mapping, numbered choices, downloads.
+
+Both Zalo channels lack inline buttons, so buttons are rendered as numbered choices. The router already
+remembers the choices of its own replies; messages sent outside an update (reminders, notices to officers)
+are remembered here, after they are sent, so that "1", "2"… answer them too.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timedelta
+from typing import Callable
+
+import httpx
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from bot.messenger import SendError
+from handlers.messages import Attachment, Incoming, Outgoing
+from i18n import _
+from services.evidence import EvidenceError
+from storage.models import ChatLink, ChatState
+from storage.types import utcnow
+from zalo import (ZaloAuthError, ZaloError, ZaloInbound, ZaloNoInteraction, ZaloQuotaExceeded, ZaloRateLimited,
+                  ZaloUserBlocked)
+
+log = logging.getLogger(__name__)
+
+RATE_LIMIT_WAIT = 30.0     # seconds, when Zalo says "too many" without saying how long
+QUOTA_WAIT = 3600.0        # out of quota: the whole channel waits; the quota returns with the next period
+CHOICES_HOURS = 12         # as long as the router keeps the choices of its own replies
+# A chat that writes to us again can be reached again: Zalo's 7-day window reopens, a block was lifted.
+REOPENED_BY_WRITING = ("no_interaction", "blocked")
+FILE_KINDS = {"image": "photo", "file": "document"}
+
+
+def send_error(exc: ZaloError) -> SendError:
+    """The SendError delivery understands for a typed Zalo error (retry later, wait, or give up on the chat)."""
+    if isinstance(exc, ZaloRateLimited):
+        return SendError(str(exc), retry_after=exc.retry_after or RATE_LIMIT_WAIT, reason="rate_limited")
+    if isinstance(exc, ZaloQuotaExceeded):
+        return SendError(str(exc), retry_after=QUOTA_WAIT, reason="quota")
+    if isinstance(exc, ZaloUserBlocked):
+        return SendError(str(exc), final=True, reason="blocked")
+    if isinstance(exc, ZaloNoInteraction):
+        return SendError(str(exc), final=True, reason="no_interaction")
+    if isinstance(exc, ZaloAuthError):
+        log.error("Zalo refused our credentials: %s", exc)  # an operator must act; the chat is not at fault
+    return SendError(str(exc), reason="error")
+
+
+def to_incoming(channel: str, inbound: ZaloInbound) -> Incoming | None:
+    """The neutral message for a Zalo message; None when there is nothing the core can read."""
+    attachment = next((a for a in (_attachment(inbound, item) for item in inbound.attachments) if a), None)
+    if not inbound.text.strip() and attachment is None:
+        return None
+    return Incoming(channel=channel, chat_id=inbound.chat_id, sender_id=inbound.user_id,
+                    sender_name=inbound.user_name, text=inbound.text, chat_type=inbound.chat_type,
+                    message_id=inbound.msg_id or None, reply_to_message_id=inbound.quote_msg_id,
+                    attachment=attachment, update_key=inbound.event_id)
+
+
+def _attachment(inbound: ZaloInbound, item) -> Attachment | None:
+    kind = FILE_KINDS.get(item.kind)
+    if kind is None or not item.url:
+        return None
+    if kind == "photo":
+        return Attachment("photo", item.url, f"anh_{inbound.msg_id or 'zalo'}.jpg", "image/jpeg")
+    return Attachment("document", item.url, item.name or "tep", "")
+
+
+def reopen_chat(engine: Engine, *, channel: str, chat_id: str) -> int:
+    """The chat wrote to us: links closed because it could not be reached are active again."""
+    with Session(engine) as session:
+        links = list(session.exec(select(ChatLink).where(
+            ChatLink.channel == channel, ChatLink.chat_id == chat_id, ChatLink.active == False,  # noqa: E712
+            ChatLink.inactive_reason.in_(REOPENED_BY_WRITING))))
+        for link in links:
+            link.active, link.inactive_reason = True, None
+            session.add(link)
+        session.commit()
+    return len(links)
+
+
+class ChoiceMemory:
+    """Remembers the numbered choices last sent to a private chat, in the state the router reads back."""
+
+    def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    def remember(self, *, channel: str, chat_id: str, message: Outgoing) -> None:
+        """Keep the buttons of `message` so a number answers them; a pending question is left alone."""
+        data = [b.data for row in message.buttons for b in row]
+        if not data:
+            return
+        now = self.clock()
+        with Session(self.engine) as session:
+            state = session.exec(select(ChatState).where(
+                ChatState.channel == channel, ChatState.chat_id == chat_id, ChatState.user_key == chat_id)).first()
+            if state is not None and state.kind != "choices" and state.expires_at > now:
+                return  # the person owes an answer (a date, which task a file is for): do not lose it
+            state = state or ChatState(channel=channel, chat_id=chat_id, user_key=chat_id, kind="choices",
+                                       expires_at=now)
+            state.kind, state.payload = "choices", json.dumps(data)
+            state.expires_at = now + timedelta(hours=CHOICES_HOURS)
+            session.add(state)
+            try:
+                session.commit()
+            except IntegrityError:  # the router wrote the same chat's choices at the same moment
+                session.rollback()
+
+
+async def download(http: httpx.AsyncClient, url: str, limit: int) -> bytes:
+    """The bytes at a Zalo media URL, refused politely when too large or unreachable."""
+    if not url.startswith(("https://", "http://")):
+        raise EvidenceError(_("Không tải được tệp từ Zalo. Hãy gửi lại."))
+    try:
+        async with http.stream("GET", url, follow_redirects=True) as response:
+            if response.status_code != 200:
+                raise EvidenceError(_("Không tải được tệp từ Zalo. Hãy gửi lại."))
+            data = bytearray()
+            async for chunk in response.aiter_bytes():
+                data += chunk
+                if len(data) > limit:
+                    raise EvidenceError(_("Tệp quá lớn. Giới hạn là {limit} MB.").format(
+                        limit=round(limit / 1048576, 1)))
+    except httpx.HTTPError as exc:
+        log.warning("downloading a Zalo attachment failed: %s", type(exc).__name__)
+        raise EvidenceError(_("Không tải được tệp từ Zalo. Hãy gửi lại.")) from None
+    return bytes(data)
