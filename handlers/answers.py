@@ -119,9 +119,9 @@ async def apply_status(turn: Turn, assignment_id: int, status: str, *, promised_
     text = _confirmation(v, status, promised_on)
     if edit:
         turn.reply(task_card(v, turn.today) + "\n" + text, edit_message_id=edit, notice=_("Đã ghi nhận"),
-                   about=[v.id])
+                   buttons=status_buttons(v.id, v.assignment.status), about=[v.id])
     else:
-        turn.reply(text, about=[v.id])
+        turn.reply(text, buttons=status_buttons(v.id, v.assignment.status), about=[v.id])
 
 
 def _confirmation(v: AssignmentView, status: str, promised_on: date | None) -> str:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from handlers import answers, staff
 from handlers.context import Turn
-from handlers.render import fit, nav_buttons, page, short, task_line, text_pages
+from handlers.render import fit, nav_buttons, open_buttons, page, short, task_line, text_pages
 from i18n import _, fmt_date, ngettext, use_locale
 from services import people, queries
 from services.extensions import ExtensionError, decide_extension
@@ -101,7 +101,8 @@ def _list(turn: Turn, views, header: str, kind: str, arg: str, number: int) -> N
     items, number, pages = page(views, number)
     lines = [header + (f" ({number + 1}/{pages})" if pages > 1 else "")]
     lines += [task_line(v, turn.today, with_unit=True) for v in items]
-    turn.reply(fit(lines), buttons=nav_buttons(kind, arg, number, pages), about=[v.id for v in items])
+    turn.reply(fit(lines), buttons=open_buttons(items, with_unit=True) + nav_buttons(kind, arg, number, pages),
+               about=[v.id for v in items])
 
 
 async def cmd_status(turn: Turn, args: str) -> None:
@@ -128,7 +129,7 @@ async def cmd_status(turn: Turn, args: str) -> None:
         counts[v.assignment.status] = counts.get(v.assignment.status, 0) + 1
     summary = ", ".join(f"{status_label(s)}: {n}" for s, n in counts.items())
     lines = [title, summary] + [task_line(v, turn.today, with_unit=unit is None) for v in views[:40]]
-    turn.reply(fit(lines))
+    turn.reply(fit(lines), buttons=open_buttons(views[:10], with_unit=unit is None), about=[v.id for v in views[:40]])
 
 
 async def cmd_invite(turn: Turn, args: str) -> None:

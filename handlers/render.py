@@ -52,8 +52,10 @@ def task_card(v: AssignmentView, today: date) -> str:
     return "\n".join(lines)
 
 
-def status_buttons(assignment_id: int) -> list[list[Button]]:
-    """The three answers staff give to a task."""
+def status_buttons(assignment_id: int, status: str = "open") -> list[list[Button]]:
+    """The three answers staff give to a task (or 'reopen' once it is closed)."""
+    if status in ("done", "not_done", "cancelled"):
+        return [[Button(_("↩️ Mở lại"), f"s:{assignment_id}:open")]]
     return [[Button(_("✅ Đã hoàn thành"), f"s:{assignment_id}:done"),
              Button(_("⏳ Đang thực hiện"), f"s:{assignment_id}:prog")],
             [Button(_("📅 Xin gia hạn"), f"x:{assignment_id}")]]
@@ -100,3 +102,10 @@ def text_pages(blocks: list[str], limit: int = MAX_TEXT) -> list[str]:
             current = f"{current}\n\n{block}" if current else block
     pages.append(current)
     return pages
+
+
+def open_buttons(views: list[AssignmentView], *, with_unit: bool = False) -> list[list[Button]]:
+    """One button per listed assignment that opens its card (two per row)."""
+    buttons = [Button(f"NV {v.task.number}" + (f" [{v.unit.code}]" if with_unit else ""), f"open:{v.id}")
+               for v in views]
+    return [buttons[i:i + 2] for i in range(0, len(buttons), 2)]

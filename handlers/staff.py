@@ -74,7 +74,7 @@ def show_card(turn: Turn, assignment_id: int) -> None:
     v = queries.view(turn.session, assignment_id)
     if v is None:
         raise ValueError(assignment_id)
-    turn.reply(task_card(v, turn.today), buttons=status_buttons(v.id), about=[v.id])
+    turn.reply(task_card(v, turn.today), buttons=status_buttons(v.id, v.assignment.status), about=[v.id])
 
 
 def ask_extension_date(turn: Turn, assignment_id: int) -> None:
@@ -123,7 +123,7 @@ async def cmd_undo(turn: Turn, args: str) -> None:
     change, assignment = result
     v = queries.view(turn.session, assignment.id)
     turn.reply(_("Đã hoàn tác. Nhiệm vụ {number} trở lại: {status}.").format(
-        number=v.task.number, status=status_label(assignment.status)), buttons=status_buttons(v.id), about=[v.id])
+        number=v.task.number, status=status_label(assignment.status)), buttons=status_buttons(v.id, assignment.status), about=[v.id])
 
 
 def set_state(turn: Turn, kind: str, payload: dict, hours: int = 12) -> None:

@@ -83,3 +83,14 @@ def test_make_run_without_tokens_opens_the_console_on_the_sample(cli):
     assert result.exit_code == 0, result.output
     assert "NHACVIEC_TELEGRAM_TOKEN" in result.output
     assert "Đơn vị có" in result.output and "Tạm biệt" in result.output
+
+
+def test_officer_marks_and_reopens_another_units_assignment(engine, settings):
+    out = chat(engine, settings, ["/tasks TCCB", "1", "1", "1"], unit="VP", officer=True)
+    assert "📋" in out and "NV 6 [TCCB]" in out
+    assert "✅ Đã ghi nhận" in out and "↩️ Mở lại" in out
+    with Session(engine) as s:
+        changes = s.exec(select(StatusChange).where(StatusChange.channel == "console",
+                                                    StatusChange.field == "status")).all()
+    assert [(c.before, c.after) for c in changes] == [("open", "done"), ("done", "open")]
+    assert all(c.actor_name == "Người dùng console" for c in changes)

@@ -1,0 +1,140 @@
+"""The Zalo Bot Platform channel: a messenger with numbered choices, and long polling when there is no webhook."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Awaitable, Callable
+
+import httpx
+
+from bot.messenger import SendError, Sent, numbered, split_text
+from bot.zalo_channel import ChoiceMemory, download, send_error
+from handlers.messages import Attachment, Outgoing
+from storage.models.plans import Channel
+from zalo import ZaloBotClient, ZaloError, ZaloInbound, parse_bot_update
+from zalo.bot_client import MAX_TEXT
+
+log = logging.getLogger(__name__)
+CHANNEL = Channel.ZALO_BOT
+ERROR_WAIT = 5.0        # seconds between long polls after a failure (OpenClaw waits the same)
+OnInbound = Callable[[ZaloInbound], Awaitable[None]]
+
+
+class ZaloBotMessenger:
+    """Sends through a ZaloBotClient; buttons become numbered choices, long texts are split at 2,000."""
+
+    channel = CHANNEL
+    inline_buttons = False
+    max_text = MAX_TEXT
+
+    def __init__(self, client: ZaloBotClient, *, choices: ChoiceMemory | None = None,
+                 max_download: int = 20 * 1024 * 1024) -> None:
+        self.client = client
+        self.choices = choices
+        self.max_download = max_download
+        self._http = httpx.AsyncClient(timeout=30.0)
+
+    async def open(self) -> None:
+        """Nothing to start: the HTTP clients connect on first use."""
+
+    async def close(self) -> None:
+        """Close the HTTP connections."""
+        await self.client.aclose()
+        await self._http.aclose()
+
+    async def send(self, chat_id: str, message: Outgoing) -> list[Sent]:
+        """Send every part of the message; a failure after the first part loses only the rest."""
+        sent = []
+        for part in split_text(numbered(message), MAX_TEXT):
+            if not part.strip():
+                continue
+            try:
+                result = await self.client.send_message(chat_id, part)
+            except ZaloError as exc:
+                raise bot_send_error(exc) from exc
+            sent.append(Sent(result.message_id))
+        if sent and self.choices is not None:
+            self.choices.remember(channel=CHANNEL, chat_id=str(chat_id), message=message)
+        return sent
+
+    async def edit(self, chat_id: str, message_id: str, message: Outgoing) -> None:
+        """Zalo cannot edit a sent message: the new text goes out as a new one."""
+        await self.send(chat_id, message)
+
+    async def fetch(self, attachment: Attachment) -> bytes:
+        """Download a photo the person sent (its file_id is Zalo's URL)."""
+        return await download(self._http, attachment.file_id, self.max_download)
+
+
+def bot_send_error(exc: ZaloError) -> SendError:
+    """Like send_error, reading the Bot Platform's HTTP-like codes (there is no documented table)."""
+    text = (exc.message or "").lower()
+    if exc.code == 403 and "block" in text:
+        return SendError(str(exc), final=True, reason="blocked")
+    if exc.code in (400, 404) and "chat" in text and "not found" in text:
+        return SendError(str(exc), final=True, reason="chat_not_found")
+    return send_error(exc)
+
+
+class BotPoller:
+    """Long-polls getUpdates (after deleteWebhook: the two are exclusive) and hands each update on."""
+
+    def __init__(self, client: ZaloBotClient, on_inbound: OnInbound, *, timeout: int = 30,
+                 error_wait: float = ERROR_WAIT) -> None:
+        self.client = client
+        self.on_inbound = on_inbound
+        self.timeout = timeout
+        self.error_wait = error_wait
+        self._task: asyncio.Task | None = None
+        self._poll: asyncio.Task | None = None
+        self._stopping = asyncio.Event()
+
+    async def start(self) -> None:
+        """Remove any webhook, then poll in a task of its own."""
+        await self.client.delete_webhook()
+        self._task = asyncio.create_task(self._run(), name="zalo-bot-polling")
+
+    async def stop(self) -> None:
+        """Stop after the update in hand is handled; an idle long poll is cut short."""
+        self._stopping.set()
+        if self._poll is not None:
+            self._poll.cancel()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while not self._stopping.is_set():
+            updates = await self._next()
+            for update in updates or ():
+                inbound = parse_bot_update(update)
+                if inbound is None:
+                    continue
+                try:
+                    await self.on_inbound(inbound)
+                except Exception:  # one bad update must not stop the channel
+                    log.exception("handling a Zalo bot update failed")
+
+    async def _next(self) -> list[dict] | None:
+        self._poll = asyncio.ensure_future(self.client.get_updates(self.timeout))
+        try:
+            return await self._poll
+        except asyncio.CancelledError:
+            if self._stopping.is_set():
+                return None
+            raise
+        except ZaloError as exc:
+            log.warning("Zalo bot getUpdates failed: %s", exc)
+            with contextlib.suppress(TimeoutError):  # wait a little, unless we are stopping
+                await asyncio.wait_for(self._stopping.wait(), self.error_wait)
+            return None
+        finally:
+            self._poll = None
+
+
+def build_bot_messenger(settings, choices: ChoiceMemory | None) -> ZaloBotMessenger:
+    """The messenger for NHACVIEC_ZALO_BOT_TOKEN against NHACVIEC_ZALO_BOT_API_URL."""
+    client = ZaloBotClient(settings.zalo_bot_token.get_secret_value(), settings.zalo_bot_api_url)
+    return ZaloBotMessenger(client, choices=choices, max_download=settings.evidence_max_bytes)

@@ -1,0 +1,80 @@
+"""`nhacviec reminders preview` and `nhacviec remind`: what officers run to look ahead and to catch up."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from storage.models import KeyValue
+from tests.fakes import FakeTelegram, refuse_internet
+from tests.test_reminders_world import TOKEN, World
+
+WED = date(2026, 3, 18)
+
+
+@pytest.fixture
+def world(engine):
+    w = World(engine)
+    unit = w.unit("VP", name="Văn phòng Sở")
+    w.link(unit)
+    w.assign(w.task("Báo cáo công tác CCHC quý I"), unit, WED)
+    w.assign(w.task("Rà soát quy chế"), unit, date(2026, 3, 25))
+    return w
+
+
+@pytest.fixture
+def fake():
+    with refuse_internet(), FakeTelegram(token=TOKEN) as server:
+        yield server
+
+
+def env_for(fake: FakeTelegram) -> dict:
+    return {"NHACVIEC_TELEGRAM_TOKEN": TOKEN, "NHACVIEC_TELEGRAM_API_URL": fake.base_url}
+
+
+def test_preview_lists_each_chat_message_and_writes_nothing(cli, world):
+    result = cli("reminders", "preview", "--date", "2026-03-18", "--json")
+    data = json.loads(result.output)
+    [chat] = data["chats"]
+    assert data["working_day"] and chat["chat_id"] == "1001" and chat["kinds"] == ["d0", "d7"]
+    assert "hạn hôm nay 18/03/2026" in chat["text"] and "hạn 25/03/2026, còn 7 ngày" in chat["text"]
+    assert world.reminders() == [] and world.get(KeyValue, "reminders.planned_through") is None
+    text = cli("reminders", "preview", "--date", "2026-03-18").output
+    assert "1 cuộc trò chuyện" in text and "Báo cáo công tác CCHC quý I" in text
+
+
+def test_preview_of_a_holiday_says_nothing_goes_out(cli, world):
+    assert "ngày nghỉ" in cli("reminders", "preview", "--date", "2026-04-30").output
+    assert cli("reminders", "preview", "--date", "30/04/2026").exit_code != 0
+
+
+def test_remind_dry_run_shows_the_message_and_sends_nothing(cli, world, fake):
+    result = cli("remind", "--at", "2026-03-18T09:00", "--dry-run", env=env_for(fake))
+    assert "Chạy thử" in result.output and "sẽ gửi 1 tin nhắn (2 nhắc việc" in result.output
+    assert "hạn hôm nay 18/03/2026" in result.output
+    assert fake.sent == [] and world.reminders() == []
+
+
+def test_remind_delivers_through_telegram_once(cli, world, fake):
+    early = cli("remind", "--at", "2026-03-18T07:30", env=env_for(fake))      # naive = Vietnam time
+    assert "ngoài giờ làm việc" in early.output and fake.sent == []
+    result = cli("remind", "--at", "2026-03-18T01:30:00+00:00", env=env_for(fake))   # 08:30 in Hà Nội
+    assert "đã gửi 1 tin nhắn (2 nhắc việc, 0 gửi muộn)" in result.output
+    again = json.loads(cli("remind", "--at", "2026-03-18T10:00", "--json", env=env_for(fake)).output)
+    assert again["messages"] == 0 and len(fake.sent) == 1
+    assert {r.state for r in world.reminders()} == {"sent"}
+
+
+def test_remind_without_a_channel_keeps_reminders_waiting(cli, world):
+    result = cli("remind", "--at", "2026-03-18T09:00")
+    assert "Chưa cấu hình kênh nào" in result.output
+    assert {r.state for r in world.reminders()} == {"pending"} and len(world.reminders()) == 2
+    assert cli("remind", "--at", "hôm nay").exit_code != 0
+
+
+def test_remind_says_so_when_the_channel_cannot_be_reached(cli, world, fake):
+    env = env_for(fake) | {"NHACVIEC_TELEGRAM_TOKEN": "999:WRONG"}
+    result = cli("remind", "--at", "2026-03-18T09:00", env=env)
+    assert result.exit_code != 0 and "Không kết nối được kênh gửi tin" in result.output
+    assert world.reminders() == []          # nothing planned, so the next round still finds it all
