@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.engine import Engine
+from telegram import Update
 
 from bot import zalo_bot, zalo_oa
 from bot.dispatch import Dispatcher
@@ -95,7 +96,6 @@ class ZaloInbox:
 
 
 def _with_name(inbound: ZaloInbound, name: str) -> ZaloInbound:
-    from dataclasses import replace
     return replace(inbound, user_name=name)
 
 
@@ -126,3 +126,56 @@ class Inbound:
         await self.background.close()
         for messenger in reversed(self.opened):
             await messenger.close()
+
+
+async def start_inbound(settings: Settings, dispatcher: Dispatcher, *, telegram_app=None) -> Inbound:
+    """Open the Zalo messengers in `dispatcher`, start Bot polling or webhooks, and the webhook server if needed."""
+    started, inbox, hooks = Inbound(), ZaloInbox(dispatcher), WebhookHandlers()
+    for name in (zalo_bot.CHANNEL, zalo_oa.CHANNEL):
+        if name in dispatcher.messengers:
+            await dispatcher.messengers[name].open()
+            started.opened.append(dispatcher.messengers[name])
+    bot = dispatcher.messengers.get(zalo_bot.CHANNEL)
+    if bot is not None and _bot_webhook(settings):
+        hooks.zalo_bot_secret, hooks.on_zalo_bot = settings.zalo_bot_secret.get_secret_value(), inbox.on_bot
+        await _set_bot_webhook(bot.client, settings)
+    elif bot is not None:
+        started.poller = zalo_bot.BotPoller(bot.client, inbox.on_bot)
+        await started.poller.start()
+    oa = dispatcher.messengers.get(zalo_oa.CHANNEL)
+    if oa is not None:
+        hooks.verify_oa, hooks.on_zalo_oa = oa.client.verify_webhook, inbox.on_oa
+    if telegram_app is not None and settings.telegram_webhook_url:
+        hooks.telegram_secret = telegram_secret(settings)
+        hooks.on_telegram = _telegram_feed(telegram_app)
+        await telegram_app.bot.set_webhook(settings.telegram_webhook_url, secret_token=hooks.telegram_secret,
+                                           allowed_updates=Update.ALL_TYPES)
+    if hooks.on_zalo_bot or hooks.on_zalo_oa or hooks.on_telegram:
+        started.server = WebhookServer(build_app(hooks, started.background), settings.webhook_host,
+                                       settings.webhook_port)
+        await started.server.start()
+    return started
+
+
+def _bot_webhook(settings: Settings) -> bool:
+    if settings.public_url and not settings.zalo_bot_secret:
+        log.warning("NHACVIEC_PUBLIC_URL is set but NHACVIEC_ZALO_BOT_SECRET is not: Zalo bot uses long polling")
+    return bool(settings.public_url and settings.zalo_bot_secret)
+
+
+def bot_webhook_url(settings: Settings) -> str:
+    """Where Zalo should POST Bot Platform updates: NHACVIEC_PUBLIC_URL + /zalo/bot."""
+    return (settings.public_url or "").rstrip("/") + "/zalo/bot"
+
+
+async def _set_bot_webhook(client, settings: Settings) -> None:
+    try:
+        await client.set_webhook(bot_webhook_url(settings), settings.zalo_bot_secret.get_secret_value())
+    except (ZaloError, ValueError) as exc:  # keep running: an earlier setWebhook may still be in force
+        log.error("Zalo bot setWebhook failed, updates may not arrive: %s", exc)
+
+
+def _telegram_feed(application):
+    async def feed(payload: dict) -> None:
+        await application.update_queue.put(Update.de_json(payload, application.bot))
+    return feed
