@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Callable
 
 from sqlalchemy.engine import Engine
 from telegram import Update
@@ -22,17 +24,19 @@ from config import Settings
 from handlers.system import unreachable_notices
 from services import people
 from storage.db import make_engine, session_scope
+from storage.types import utcnow
 from zalo import ZaloError, ZaloInbound
 
 log = logging.getLogger(__name__)
 
 
-def zalo_messengers(settings: Settings, engine: Engine | None = None) -> dict[str, Messenger]:
+def zalo_messengers(settings: Settings, engine: Engine | None = None, *,
+                    clock: Callable[[], datetime] = utcnow) -> dict[str, Messenger]:
     """A messenger for each configured Zalo channel (an engine is made from the settings when not given)."""
     if not settings.zalo_bot_token and not zalo_oa.oa_configured(settings):
         return {}
     engine = engine or make_engine(settings.database_url)
-    choices = ChoiceMemory(engine)
+    choices = ChoiceMemory(engine, clock)
     messengers: dict[str, Messenger] = {}
     if settings.zalo_bot_token:
         messengers[zalo_bot.CHANNEL] = zalo_bot.build_bot_messenger(settings, choices)

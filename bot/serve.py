@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 
 from bot import telegram as tg
 from bot.dispatch import Dispatcher
+from bot.inbound import start_inbound, zalo_messengers
 from bot.runtime import TelegramRuntime
 from config import Settings
 from handlers.context import Services
@@ -30,6 +31,7 @@ async def serve(settings: Settings, engine: Engine, stop: asyncio.Event) -> None
         app = tg.build_application(settings, polling=not settings.telegram_webhook_url)
         dispatcher.messengers[tg.CHANNEL] = tg.TelegramMessenger(app)
         TelegramRuntime(app, dispatcher)
+    dispatcher.messengers.update(zalo_messengers(settings, engine))
     dispatcher.services.inline_buttons = {n: m.inline_buttons for n, m in dispatcher.messengers.items()}
     if app is not None:
         await app.initialize()
@@ -39,6 +41,7 @@ async def serve(settings: Settings, engine: Engine, stop: asyncio.Event) -> None
         await app.start()
         if app.updater is not None:
             await app.updater.start_polling(drop_pending_updates=False)
+    inbound = await start_inbound(settings, dispatcher, telegram_app=app)  # Zalo, and webhooks if any
     # Reminders: one interval job asking the database what is due, sent through the same messengers.
     scheduler = start_scheduler(Runtime(engine, settings, dispatcher.messengers, services.clock))
     log.info("nhacviec running")
@@ -46,6 +49,7 @@ async def serve(settings: Settings, engine: Engine, stop: asyncio.Event) -> None
         await stop.wait()
     finally:
         stop_scheduler(scheduler)
+        await inbound.stop()
         if app is not None:
             if app.updater is not None and app.updater.running:
                 await app.updater.stop()

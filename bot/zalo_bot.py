@@ -92,7 +92,10 @@ class BotPoller:
 
     async def start(self) -> None:
         """Remove any webhook, then poll in a task of its own."""
-        await self.client.delete_webhook()
+        try:
+            await self.client.delete_webhook()
+        except ZaloError as exc:  # polling will keep saying what is wrong; the bot still starts
+            log.warning("Zalo bot deleteWebhook failed: %s", exc)
         self._task = asyncio.create_task(self._run(), name="zalo-bot-polling")
 
     async def stop(self) -> None:

@@ -3,7 +3,7 @@
 `apply_calendar` creates or updates the plan "Lịch báo cáo CCHC định kỳ năm YYYY": one task per
 report, one assignment per unit that must report, due on the working day its kind's deadline
 means. Applying again changes only what the calendar changed (an extended date is kept).
-`year_view` gathers what `nhacviec calendar` shows: periods and the year's task deadlines.
+`task_deadlines` gathers the year's dated tasks that `nhacviec calendar` shows beside the periods.
 """
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def _spec(period: ReportPeriod, unit_dues: dict[int, date], calendar: ReportingC
     with use_locale("vi"):
         product = TASK_PRODUCT.format(start=fmt_date(period.cutoff_start), end=fmt_date(period.cutoff_end))
         deadline = TASK_DEADLINE.format(so=fmt_date(period.so_effective))
-    return TaskSpec(number=period.code, section=calendar.name, title=f"{period.name} năm {period.year}",
+    return TaskSpec(number=period.code, section=calendar.name, title=f"{period.name} {period.year}",
                     product=product, lead_text="", partners_text="", deadline_text=deadline, kind="date",
                     dues=tuple(sorted(set(unit_dues.values()))), lead_ids=list(unit_dues), partner_ids=[],
                     source="calendar", unit_dues=unit_dues)
@@ -73,12 +73,13 @@ class TaskDeadline:
     plan: str
     nominal: date
     effective: date
+    from_calendar: bool = False   # a period of the applied reporting calendar (already a period event)
     units: list[str] = field(default_factory=list)
 
 
 def task_deadlines(session: Session, *, year: int, work: WorkCalendar, unit: Unit | None = None) -> list[TaskDeadline]:
     """The year's open task deadlines, by date, each with the working day it effectively means."""
-    q = (select(Assignment.due_on, Task.number, Task.title, Plan.title, Unit.code)
+    q = (select(Assignment.due_on, Task.number, Task.title, Plan.title, Plan.source_name, Unit.code)
          .join(Task, Task.id == Assignment.task_id).join(Plan, Plan.id == Task.plan_id)
          .join(Unit, Unit.id == Assignment.unit_id)
          .where(Assignment.due_on >= date(year, 1, 1), Assignment.due_on <= date(year, 12, 31),
@@ -86,7 +87,9 @@ def task_deadlines(session: Session, *, year: int, work: WorkCalendar, unit: Uni
     if unit is not None:
         q = q.where(Assignment.unit_id == unit.id)
     found: dict[tuple, TaskDeadline] = {}
-    for due, number, title, plan, code in session.exec(q.order_by(Assignment.due_on, Task.position, Unit.code)):
-        entry = found.setdefault((due, plan, number), TaskDeadline(number, title, plan, due, work.on_or_before(due)))
+    for due, number, title, plan, source, code in session.exec(q.order_by(Assignment.due_on, Task.position,
+                                                                          Unit.code)):
+        entry = found.setdefault((due, plan, number), TaskDeadline(
+            number, title, plan, due, work.on_or_before(due), source.startswith(SOURCE_PREFIX)))
         entry.units.append(code)
     return list(found.values())

@@ -11,7 +11,7 @@ import click
 from sqlmodel import Session
 
 from calendars import ics
-from calendars.apply import apply_calendar, task_deadlines
+from calendars.apply import SOURCE_PREFIX, apply_calendar, find_plan, task_deadlines
 from calendars.reporting import CalendarError, load_calendar
 from cli.app import App, fail, pass_app
 from i18n import _, fmt_date, fmt_datetime
@@ -130,15 +130,18 @@ def calendar_group(ctx: click.Context, year: int | None, unit_code: str | None, 
         return
     app = ctx.find_object(App)
     year = year or datetime.now(ZoneInfo(app.settings.timezone)).year
-    calendar, name = _calendar(app, preset)
     work = default_calendar()
     with Session(app.engine) as session:
+        applied = find_plan(session, year=year)
+        if preset is None and applied is not None:  # show the calendar the year's plan was made from
+            preset = applied.source_name.removeprefix(SOURCE_PREFIX)
+        calendar, name = _calendar(app, preset)
         unit = unit_by_code(session, unit_code) if unit_code else None
         if unit_code and unit is None:
             fail(_("Không có đơn vị mã {code}.").format(code=unit_code))
         tasks = task_deadlines(session, year=year, work=work, unit=unit)
     periods = calendar.periods(year, work)
-    click.echo(_("{name} — năm {year}").format(name=calendar.name, year=year))
+    click.echo(_("{name}: các kỳ báo cáo năm {year}").format(name=calendar.name, year=year))
     for period in periods:
         _show_period(period, unit, work)
     _show_tasks(tasks, year, unit, work)
@@ -190,7 +193,7 @@ def _show_tasks(tasks, year: int, unit, work) -> None:
 def _write_ics(path: Path, periods, tasks, scope: str, unit, work, title: str) -> None:
     events = ics.period_events(periods, scope=scope, kind=unit.kind if unit else "so",
                                unit=unit.code if unit else "", work=work)
-    for t in tasks:
+    for t in (t for t in tasks if not t.from_calendar):
         events.append(ics.CalendarEvent(
             uid=ics.event_uid(f"{t.plan}.{t.number}", unit.code if unit else "all", t.nominal), day=t.effective,
             summary=_("Hạn NV {number}: {title}").format(number=t.number, title=t.title[:120]),

@@ -22,17 +22,24 @@ def _officer_only(turn: Turn) -> bool:
     return True
 
 
+def _unit_filter(turn: Turn, args: str) -> list[int] | None:
+    """None for every unit, [id] for the named one; [] (after saying so) when the code is unknown."""
+    if not args.strip():
+        return None
+    unit = queries.unit_by_code(turn.session, args.strip())
+    if unit is None:
+        turn.reply(_("Không có đơn vị mã {code}.").format(code=args.strip()[:20]))
+        return []
+    return [unit.id]
+
+
 async def cmd_overdue(turn: Turn, args: str, number: int = 0) -> None:
     """/overdue [unit]: overdue assignments grouped by unit, with days late, paged by message size."""
     if not _officer_only(turn):
         return
-    unit_ids = None
-    if args.strip():
-        unit = queries.unit_by_code(turn.session, args.strip())
-        if unit is None:
-            turn.reply(_("Không có đơn vị mã {code}.").format(code=args.strip()[:20]))
-            return
-        unit_ids = [unit.id]
+    unit_ids = _unit_filter(turn, args)
+    if unit_ids == []:
+        return
     views = queries.overdue(turn.session, today=turn.today, unit_ids=unit_ids)
     if not views:
         turn.reply(_("Không có nhiệm vụ nào quá hạn. 🎉"))
@@ -74,13 +81,9 @@ async def cmd_tasks(turn: Turn, args: str, number: int = 0) -> None:
     """/tasks [unit]: open assignments, all or one unit's."""
     if not _officer_only(turn):
         return
-    unit_ids = None
-    if args.strip():
-        unit = queries.unit_by_code(turn.session, args.strip())
-        if unit is None:
-            turn.reply(_("Không có đơn vị mã {code}.").format(code=args.strip()[:20]))
-            return
-        unit_ids = [unit.id]
+    unit_ids = _unit_filter(turn, args)
+    if unit_ids == []:
+        return
     views = queries.views(turn.session, unit_ids=unit_ids)
     _list(turn, views, _("📋 {n} phân công đang mở").format(n=len(views)), "tasks", args.strip() or "-", number)
 
