@@ -9,7 +9,8 @@ from cli.app import App
 from config import Settings
 from i18n import set_locale
 
-FEATURES = ("cli.units", "cli.plans", "cli.deadline", "cli.chat", "cli.reminders", "cli.run", "cli.classify")
+FEATURES = ("cli.units", "cli.plans", "cli.deadline", "cli.chat", "cli.reminders", "cli.run", "cli.classify",
+            "cli.zalo")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -123,6 +123,8 @@ def _sync_assignments(session: Session, *, task: Task, spec: TaskSpec, actor: st
         if found.role != role:
             found.role = role
             session.add(found)
+        if spec.unit_dues is not None:
+            _follow_due(session, found, due, actor, report, spec.number)
     _cancel_open(session, task=task, keep=set(wanted), actor=actor, report=report)
 
 

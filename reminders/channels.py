@@ -11,6 +11,7 @@ from typing import AsyncIterator
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot import telegram as tg
+from bot.inbound import zalo_messengers
 from bot.messenger import Messenger
 from config import Settings
 
@@ -34,6 +35,7 @@ def build_messengers(settings: Settings) -> dict[str, Messenger]:
     messengers: dict[str, Messenger] = {}
     if settings.telegram_token:
         messengers[tg.CHANNEL] = tg.TelegramMessenger(telegram_application(settings))
+    messengers.update(zalo_messengers(settings))  # Zalo Bot Platform and OA, when configured
     return messengers
 
 

@@ -10,7 +10,7 @@ import secrets
 import socket
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
@@ -144,9 +144,11 @@ def claim(session: Session, *, ids: list[int], now: datetime, me: str = ME) -> l
 
 
 def _finish(session: Session, ids: list[int], me: str, **values) -> None:
+    # Core statements on the table: this runs once per message sent, the ORM's bookkeeping is not needed.
+    table = Reminder.__table__
     for part in _chunks(ids):
-        session.execute(update(Reminder).where(Reminder.id.in_(part), Reminder.state == ReminderState.SENDING,
-                                               Reminder.claimed_by == me).values(**values))
+        session.execute(update(table).where(table.c.id.in_(part), table.c.state == ReminderState.SENDING,
+                                            table.c.claimed_by == me).values(**values))
 
 
 def mark_sent(session: Session, *, ids: list[int], now: datetime, message_ids: list[str], channel: str,
@@ -154,10 +156,10 @@ def mark_sent(session: Session, *, ids: list[int], now: datetime, message_ids: l
     """Sent: remember the message, and which assignments it was about (so a reply applies to them)."""
     _finish(session, ids, me, state=ReminderState.SENT, sent_at=now, message_id=message_ids[-1] if message_ids
             else None, last_error=None)
-    for message_id in message_ids:
-        for assignment_id in dict.fromkeys(about):
-            session.add(MessageRef(channel=channel, chat_id=str(chat_id), message_id=str(message_id),
-                                   assignment_id=assignment_id, at=now))
+    refs = [{"channel": channel, "chat_id": str(chat_id), "message_id": str(message_id), "assignment_id": aid,
+             "at": now} for message_id in message_ids for aid in dict.fromkeys(about)]
+    if refs:
+        session.execute(insert(MessageRef.__table__), refs)
 
 
 def mark_skipped(session: Session, *, ids: list[int], reason: str, me: str = ME) -> None:
