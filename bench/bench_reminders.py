@@ -2,12 +2,15 @@
 
 1. Find and claim (plan the day, select pending rows, claim them) with ~200 assignments due and the
    rest due later: target < 50 ms at 100k, and a 100k/1k ratio near 1 (cost follows what is due).
-2. Deliver 3,000 reminders (3,000 chats) to the fake Bot API with the limiter on at 300/s, the fake
-   enforcing the same 300/s: achieved rate / configured limit (target ≥ 0.95) and 429s (target 0).
+2. Deliver 3,000 reminders (3,000 chats) to the fake Bot API with the limiter on at 200/s, the fake
+   (in its own process) enforcing the same 200/s in every sliding second: achieved rate / configured
+   limit (target ≥ 0.95) and 429s (target 0). 200/s keeps the run near 15 s while staying below what
+   one core can push through PTB + SQLite (~330 messages/s here), so the limiter is what is measured.
 """
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import random
 import statistics
 import tempfile
@@ -35,7 +38,7 @@ SIZES = (1_000, 10_000, 100_000)
 DUE_OFFSETS = (0, 1, 3, 7, -1)                  # d0, d1, d3, d7 and a first overdue reminder
 DUE_EACH = 40
 TARGET_MS = 50.0
-RATE = 300
+RATE = 200                                     # both sides; Telegram's own is ~30/s
 MESSAGES = 3_000
 TOKEN = "123456:BENCH"
 
@@ -122,20 +125,34 @@ async def _deliver(engine, settings: Settings) -> tuple[int, float]:
         return report.tally.messages, time.perf_counter() - start
 
 
+def _serve_fake(conn, limited: bool = True) -> None:
+    """Child process: the fake Bot API enforcing RATE/s, so it does not share our CPU time (GIL)."""
+    with FakeTelegram(token=TOKEN) as fake:
+        fake.rate_limit(per_chat_per_sec=1, global_per_sec=RATE if limited else None, group_per_min=20)
+        conn.send(fake.base_url)
+        conn.recv()
+        conn.send({"sent": len(fake.sent), "count_429": fake.count_429})
+
+
 def bench_delivery(folder: Path, settings: Settings) -> bool:
-    """Send 3,000 one-per-chat reminders through PTB + AIORateLimiter to a fake that enforces 300/s."""
+    """Send 3,000 one-per-chat reminders through PTB + AIORateLimiter to a fake that enforces RATE/s."""
     engine = _database(folder, "deliver.db")
     _fill(engine, assignments=MESSAGES, units=MESSAGES, due_today_only=True)
-    with FakeTelegram(token=TOKEN) as fake:
-        fake.rate_limit(per_chat_per_sec=1, global_per_sec=RATE, group_per_min=20)
+    ours, theirs = multiprocessing.get_context("spawn").Pipe()
+    server = multiprocessing.get_context("spawn").Process(target=_serve_fake, args=(theirs,), daemon=True)
+    server.start()
+    try:
         cfg = settings.model_copy(update={"database_url": str(engine.url), "telegram_token": SecretStr(TOKEN),
-                                          "telegram_api_url": fake.base_url, "telegram_rate_per_second": RATE})
+                                          "telegram_api_url": ours.recv(), "telegram_rate_per_second": RATE})
         sent, seconds = asyncio.run(_deliver(engine, cfg))
-        count_429 = fake.count_429
+        ours.send("stop")
+        seen = ours.recv()
+    finally:
+        server.join(10)
     rate = sent / seconds
-    ok = sent == MESSAGES and rate / RATE >= 0.95 and count_429 == 0
+    ok = sent == MESSAGES == seen["sent"] and rate / RATE >= 0.95 and seen["count_429"] == 0
     print(f"delivery: {sent:,} messages in {seconds:.2f} s = {rate:.0f}/s; limit {RATE}/s → {rate / RATE:.2f} "
-          f"of the limit (target ≥ 0.95); 429s: {count_429} (target 0): {'met' if ok else 'NOT met'}")
+          f"of the limit (target ≥ 0.95); 429s: {seen['count_429']} (target 0): {'met' if ok else 'NOT met'}")
     return ok
 
 

@@ -48,7 +48,7 @@ async def serve(settings: Settings, engine: Engine, stop: asyncio.Event) -> None
     try:
         await stop.wait()
     finally:
-        stop_scheduler(scheduler)
+        await stop_scheduler(scheduler)
         await inbound.stop()
         if app is not None:
             if app.updater is not None and app.updater.running:

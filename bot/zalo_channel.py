@@ -6,9 +6,8 @@ are remembered here, after they are sent, so that "1", "2"… answer them too.
 """
 from __future__ import annotations
 
-import json
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Callable
 
 import httpx
@@ -17,10 +16,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.messenger import SendError
+from handlers.choices import save_choices
 from handlers.messages import Attachment, Incoming, Outgoing
 from i18n import _
 from services.evidence import EvidenceError
-from storage.models import ChatLink, ChatState
+from storage.models import ChatLink
 from storage.types import utcnow
 from zalo import (ZaloAuthError, ZaloError, ZaloInbound, ZaloNoInteraction, ZaloQuotaExceeded, ZaloRateLimited,
                   ZaloUserBlocked)
@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 
 RATE_LIMIT_WAIT = 30.0     # seconds, when Zalo says "too many" without saying how long
 QUOTA_WAIT = 3600.0        # out of quota: the whole channel waits; the quota returns with the next period
-CHOICES_HOURS = 12         # as long as the router keeps the choices of its own replies
 # A chat that writes to us again can be reached again: Zalo's 7-day window reopens, a block was lifted.
 REOPENED_BY_WRITING = ("no_interaction", "blocked")
 FILE_KINDS = {"image": "photo", "file": "document"}
@@ -91,21 +90,12 @@ class ChoiceMemory:
         self.clock = clock
 
     def remember(self, *, channel: str, chat_id: str, message: Outgoing) -> None:
-        """Keep the buttons of `message` so a number answers them; a pending question is left alone."""
+        """Keep the buttons of `message` so a number answers them (pending questions are kept apart)."""
         data = [b.data for row in message.buttons for b in row]
         if not data:
             return
-        now = self.clock()
         with Session(self.engine) as session:
-            state = session.exec(select(ChatState).where(
-                ChatState.channel == channel, ChatState.chat_id == chat_id, ChatState.user_key == chat_id)).first()
-            if state is not None and state.kind != "choices" and state.expires_at > now:
-                return  # the person owes an answer (a date, which task a file is for): do not lose it
-            state = state or ChatState(channel=channel, chat_id=chat_id, user_key=chat_id, kind="choices",
-                                       expires_at=now)
-            state.kind, state.payload = "choices", json.dumps(data)
-            state.expires_at = now + timedelta(hours=CHOICES_HOURS)
-            session.add(state)
+            save_choices(session, channel=channel, chat_id=chat_id, user_key=chat_id, data=data, now=self.clock())
             try:
                 session.commit()
             except IntegrityError:  # the router wrote the same chat's choices at the same moment

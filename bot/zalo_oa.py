@@ -3,6 +3,7 @@ window has closed (if configured), otherwise the unit is reported unreachable on
 from __future__ import annotations
 
 import logging
+from typing import Awaitable, Callable
 
 import httpx
 from sqlalchemy.engine import Engine
@@ -39,7 +40,7 @@ class ZaloOaMessenger:
 
     def __init__(self, client: ZaloOaClient, *, transaction_template: str | None = None,
                  choices: ChoiceMemory | None = None, max_download: int = 20 * 1024 * 1024,
-                 on_open=None) -> None:
+                 on_open: Callable[[], Awaitable[None]] | None = None) -> None:
         self.client = client
         self.transaction_template = template_type(transaction_template)
         self.choices = choices

@@ -23,6 +23,7 @@ def register(main: click.Group) -> None:
 def run_cmd(app: App, force_console: bool) -> None:
     """Chạy bot: mọi kênh đã cấu hình và bộ lập lịch nhắc việc."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines print request URLs, which hold bot tokens
     if force_console or not channels_configured(app.settings):
         click.echo(_("Chưa cấu hình Telegram hay Zalo: mở kênh console trên không gian làm việc mẫu.\n"
                      "Để kết nối Telegram: tạo bot với @BotFather, ghi NHACVIEC_TELEGRAM_TOKEN=<token> vào tệp .env "

@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     reminder_grace_days: int = 3
     scheduler_interval_seconds: int = 60
     reminder_max_attempts: int = 6          # network failures before a reminder is marked failed
-    reminder_send_concurrency: int = 4      # chats sent to at once in a round
+    reminder_send_concurrency: int = 1      # chats sent to at once; more hides latency, a crash may double 1 per worker
     reminder_checkin_every: str = "monthly"  # monthly | weekly: check-ins of event/continuous tasks
     reporting_calendar: str = "default"     # preset name or YAML path (calendars/presets)
     telegram_rate_per_second: int = 30      # overall Bot API sending rate (Telegram allows ~30/s)

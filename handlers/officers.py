@@ -8,7 +8,7 @@ from handlers import answers, staff
 from handlers.context import Turn
 from handlers.render import fit, nav_buttons, open_buttons, page, short, task_line, text_pages
 from i18n import _, fmt_date, ngettext, use_locale
-from services import people, queries
+from services import queries
 from services.extensions import ExtensionError, decide_extension
 from services.invites import InviteError, create_invite, deep_link
 from services.labels import status_label

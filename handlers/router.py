@@ -1,19 +1,17 @@
 """Entry point of the conversation core: one incoming message in, replies out, one commit."""
 from __future__ import annotations
 
-import json
 import logging
-from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from handlers import officers, staff, start
+from handlers import choices, officers, staff, start
 from handlers.context import Services, Turn
 from handlers.messages import Incoming, Outgoing
 from i18n import _, use_locale
 from services import people
-from storage.models import ChatState, MessageRef, ProcessedUpdate
+from storage.models import MessageRef, ProcessedUpdate
 
 log = logging.getLogger(__name__)
 
@@ -101,21 +99,10 @@ def _numbered_choice(turn: Turn) -> str | None:
     text = (turn.incoming.text or "").strip()
     if not text.isdigit() or turn.services.inline_buttons.get(turn.incoming.channel, False):
         return None
-    state = _state(turn, "choices")
-    if state is None:
-        return None
-    choices = json.loads(state.payload)
+    data = choices.load_choices(turn.session, channel=turn.incoming.channel, chat_id=turn.incoming.chat_id,
+                                user_key=turn.incoming.sender_id, now=turn.now)
     index = int(text) - 1
-    return choices[index] if 0 <= index < len(choices) else None
-
-
-def _state(turn: Turn, kind: str) -> ChatState | None:
-    state = turn.session.exec(select(ChatState).where(
-        ChatState.channel == turn.incoming.channel, ChatState.chat_id == turn.incoming.chat_id,
-        ChatState.user_key == turn.incoming.sender_id, ChatState.kind == kind)).first()
-    if state and state.expires_at < turn.now:
-        return None
-    return state
+    return data[index] if 0 <= index < len(data) else None
 
 
 def _remember_choices(turn: Turn) -> None:
@@ -123,17 +110,10 @@ def _remember_choices(turn: Turn) -> None:
     if turn.services.inline_buttons.get(turn.incoming.channel, False):
         return
     mine = [m for m in turn.out if m.chat_id is None and m.buttons]
-    if not mine:
-        return
-    data = [b.data for row in mine[-1].buttons for b in row]
-    state = _state(turn, "choices") or turn.session.exec(select(ChatState).where(
-        ChatState.channel == turn.incoming.channel, ChatState.chat_id == turn.incoming.chat_id,
-        ChatState.user_key == turn.incoming.sender_id)).first()
-    state = state or ChatState(channel=turn.incoming.channel, chat_id=turn.incoming.chat_id,
-                               user_key=turn.incoming.sender_id, kind="choices", expires_at=turn.now)
-    state.kind, state.payload = "choices", json.dumps(data)
-    state.expires_at = turn.now + timedelta(hours=12)
-    turn.session.add(state)
+    if mine:
+        choices.save_choices(turn.session, channel=turn.incoming.channel, chat_id=turn.incoming.chat_id,
+                             user_key=turn.incoming.sender_id, data=[b.data for row in mine[-1].buttons for b in row],
+                             now=turn.now)
 
 
 def remember_sent(services: Services, *, channel: str, chat_id: str, message_id: str, about: list[int]) -> None:

@@ -13,7 +13,7 @@ from i18n import _, fmt_date, use_locale
 from services import people, queries
 from services.extensions import ExtensionError, request_extension
 from services.labels import status_label
-from services.status import NotAllowed, set_status, undo_last
+from services.status import NotAllowed, undo_last
 from storage.models import ChatState, Status
 
 INTENT_STATUS = {"done": Status.DONE, "prog": Status.IN_PROGRESS, "open": Status.OPEN}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
+
 from pathlib import Path
 
 from sqlmodel import Session, select

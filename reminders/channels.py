@@ -16,15 +16,28 @@ from bot.messenger import Messenger
 from config import Settings
 
 
+def overall_limit(rate: int) -> tuple[float, float]:
+    """(max_rate, time_period) for AIORateLimiter's overall bucket: never more than `rate` in any second.
+
+    PTB's default bucket holds a whole second's worth: a burst of `rate`, then `rate` per second,
+    so one sliding second can see nearly twice the limit and Telegram answers 429. A small bucket
+    (1.5 % of the rate) leaking at rate − bucket keeps every second at or under `rate` while still
+    absorbing the moments the sender was busy.
+    """
+    rate = max(1, rate)
+    burst = max(1, round(rate * 0.015))
+    leak = max(rate - burst, rate / 2)
+    return burst, burst / leak
+
+
 def telegram_application(settings: Settings) -> Application:
     """A PTB Application for sending only: rate limiter at the configured pace, no polling, no job queue.
 
-    The limiter spaces messages evenly (one every 1/rate s) instead of allowing a burst of `rate`
-    at once: a burst followed by a steady flow is what earns 429s. With max_retries=0 a 429's
-    retry_after comes back to the round, which schedules the retry instead of sleeping.
+    With max_retries=0 a 429's retry_after comes back to the round, which schedules the retry
+    instead of sleeping.
     """
-    rate = max(1, settings.telegram_rate_per_second)
-    limiter = AIORateLimiter(overall_max_rate=1, overall_time_period=1 / rate, max_retries=0)
+    max_rate, period = overall_limit(settings.telegram_rate_per_second)
+    limiter = AIORateLimiter(overall_max_rate=max_rate, overall_time_period=period, max_retries=0)
     return (ApplicationBuilder().token(settings.telegram_token.get_secret_value())
             .base_url(settings.telegram_api_url).base_file_url(settings.telegram_file_base)
             .rate_limiter(limiter).updater(None).job_queue(None).build())

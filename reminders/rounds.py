@@ -79,9 +79,11 @@ async def run_round(engine: Engine, settings: Settings, messengers: dict[str, Me
         held = _holds(session, links, now)
     delivery = Delivery(engine, settings, messengers, now, report.tally, me)
     delivery.tally.held.update(held)
-    sendable = [r for r in rows if _sendable(links.get(r.link_id), messengers, held, now)]
-    for chunk in _chat_chunks(sendable, links):
-        await _send_chunk(delivery, chunk, links, report.day, work)
+    for chunk in _chat_chunks(rows, links):
+        # A 429 earlier in this round holds its channel: leave those rows pending, unclaimed.
+        chunk = [r for r in chunk if _sendable(links.get(r.link_id), messengers, delivery.tally.held, now)]
+        if chunk:
+            await _send_chunk(delivery, chunk, links, report.day, work)
     return report
 
 

@@ -7,6 +7,7 @@ Nothing is lost if a tick is: the next round finds the same rows.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -39,6 +40,8 @@ class Runtime:
 
 
 _RUNTIMES: dict[str, Runtime] = {}
+_RUNNING: dict[str, asyncio.Task] = {}
+STOP_GRACE = 20.0  # seconds a round in progress may take to finish when the bot stops
 
 
 async def tick(name: str) -> RoundReport | None:
@@ -46,11 +49,14 @@ async def tick(name: str) -> RoundReport | None:
     runtime = _RUNTIMES.get(name)
     if runtime is None:
         return None
+    _RUNNING[name] = asyncio.current_task()
     try:
         report = await run_round(runtime.engine, runtime.settings, runtime.messengers, runtime.clock())
     except Exception:  # a failing round must not stop the clock; the rows wait for the next one
         log.exception("reminder round failed")
         return None
+    finally:
+        _RUNNING.pop(name, None)
     if report.tally.messages or report.tally.failed:
         log.info("reminders: %s", report.as_json() | {"chats": len(report.tally.outcomes)})
     return report
@@ -68,8 +74,18 @@ def start_scheduler(runtime: Runtime, *, name: str = "main", first_run: datetime
     return scheduler
 
 
-def stop_scheduler(scheduler: AsyncIOScheduler | None, *, name: str = "main") -> None:
-    """Stop ticking (a round in progress finishes on its own task)."""
+async def stop_scheduler(scheduler: AsyncIOScheduler | None, *, name: str = "main",
+                         grace: float = STOP_GRACE) -> None:
+    """Stop ticking; a round in progress gets `grace` seconds to finish before it is cancelled.
+
+    A cancelled round leaves its claimed rows 'sending': the next start sees this process is gone
+    and sends them then.
+    """
     _RUNTIMES.pop(name, None)
-    if scheduler is not None and scheduler.running:
-        scheduler.shutdown(wait=False)
+    if scheduler is None or not scheduler.running:
+        return
+    scheduler.pause()
+    running = _RUNNING.get(name)
+    if running is not None and not running.done():
+        await asyncio.wait([running], timeout=grace)
+    scheduler.shutdown(wait=False)

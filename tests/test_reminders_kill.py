@@ -4,7 +4,8 @@ The real `nhacviec remind` runs in a child process against the fake Bot API serv
 process. It is killed again and again: right after start-up, and right after the server has
 answered some sendMessage (the window where a message is out but not yet marked sent). Every
 restart must find the rows on disk and go on. A message can go out twice only when it was in
-flight at a kill, so duplicates ≤ kills (the sender sends to one chat at a time here).
+flight at a kill: with one sending worker (the default) duplicates ≤ kills; with four workers up
+to four messages can be in flight, so duplicates ≤ 4 × kills.
 """
 from __future__ import annotations
 
@@ -17,12 +18,13 @@ import sys
 from collections import Counter
 from datetime import date
 
-from sqlmodel import Session
+import pytest
+from sqlmodel import Session, select
 
-from storage.models import Assignment, ChatLink, Plan, Task, Unit
+from storage.models import Assignment, ChatLink, Plan, Reminder, Task, Unit
 from tests.conftest import REPO
 from tests.fakes import FakeTelegram, refuse_internet
-from tests.test_reminders_world import TOKEN, World
+from tests.test_reminders_world import TOKEN
 
 CHATS = 300
 KILLS = 15
@@ -59,15 +61,16 @@ def kill_when(fake: FakeTelegram, proc: subprocess.Popen, predicate) -> bool:
     return True
 
 
-def test_killed_sender_loses_nothing_and_doubles_only_messages_in_flight(engine, db_url, tmp_path):
+@pytest.mark.parametrize("workers, kills", [(1, 15), (4, 5)])
+def test_killed_sender_loses_nothing_and_doubles_only_messages_in_flight(engine, db_url, tmp_path, workers, kills):
     populate(engine)
-    rng = random.Random(int(os.environ.get("NHACVIEC_KILL_SEED", "2026")))
+    rng = random.Random(int(os.environ.get("NHACVIEC_KILL_SEED", "2026")) + workers)
     with refuse_internet(), FakeTelegram(token=TOKEN) as fake:
         env = {**os.environ, "PYTHONPATH": str(REPO), "NHACVIEC_DATABASE_URL": db_url,
                "NHACVIEC_TELEGRAM_TOKEN": TOKEN, "NHACVIEC_TELEGRAM_API_URL": fake.base_url,
-               "NHACVIEC_TELEGRAM_RATE_PER_SECOND": "2000", "NHACVIEC_REMINDER_SEND_CONCURRENCY": "1"}
-        kills = 0
-        for i in range(KILLS):
+               "NHACVIEC_TELEGRAM_RATE_PER_SECOND": "2000", "NHACVIEC_REMINDER_SEND_CONCURRENCY": str(workers)}
+        killed = 0
+        for i in range(kills):
             proc = start(env, tmp_path)
             if i % 5 == 0:    # during start-up, planning or claiming: before its first message
                 calls = len(fake.calls)
@@ -75,17 +78,16 @@ def test_killed_sender_loses_nothing_and_doubles_only_messages_in_flight(engine,
             else:             # just after the server answered a sendMessage
                 target = len(fake._sent) + rng.randint(1, 12)
                 point = lambda: len(fake._sent) >= target  # noqa: E731
-            kills += kill_when(fake, proc, point)
+            killed += kill_when(fake, proc, point)
         proc = start(env, tmp_path)
         out, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
         sent = fake.sent
     per_chat = Counter(m["chat_id"] for m in sent)
     duplicates = len(sent) - len(per_chat)
-    print(f"\nkill test: {kills} kills, {len(sent)} messages for {CHATS} chats, {duplicates} duplicates "
-          f"(last run: {json.loads(out)['recovered']} claims recovered)")
+    print(f"\nkill test, {workers} worker(s): {killed} kills, {len(sent)} messages for {CHATS} chats, "
+          f"{duplicates} duplicates (last run recovered {json.loads(out)['recovered']} claims)")
     assert set(per_chat) == {5000 + i for i in range(CHATS)}          # none lost
-    assert duplicates <= kills
-    rows = World.__new__(World)
-    rows.engine = engine
-    assert Counter(r.state for r in rows.reminders()) == {"sent": CHATS}
+    assert duplicates <= killed * workers                             # one in flight per worker at most
+    with Session(engine) as session:
+        assert Counter(session.exec(select(Reminder.state))) == {"sent": CHATS}

@@ -34,7 +34,7 @@ async def test_one_interval_job_with_primitive_args_runs_a_round_at_once(engine,
                 assert job.trigger.interval.total_seconds() == 45 and len(scheduler.get_jobs()) == 1
                 await fake.wait_for_sent_async(1)
             finally:
-                jobs.stop_scheduler(scheduler, name="test")
+                await jobs.stop_scheduler(scheduler, name="test")
     assert not scheduler.running and "test" not in jobs._RUNTIMES
     with Session(engine) as session:
         assert [r.state for r in session.exec(select(Reminder))] == ["sent"]

@@ -7,12 +7,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlmodel import Session
 
 from bot.messenger import SendError
 from handlers.messages import Button, Outgoing
 from storage.models import (Assignment, ChatLink, Evidence, KeyValue, Reminder, StatusChange, Task, Unit)
-from tests.fakes.zalo_api import bot_image_update, oa_follow_event
-from tests.zalo_harness import VN, FileHost, handled, running_zalo
+from tests.fakes.zalo_api import FakeZaloBot, bot_image_update, bot_text_update, oa_follow_event
+from tests.zalo_harness import BOT_TOKEN, VN, FileHost, handled, running_zalo
 
 CHAT, OFFICER, OA_USER = "6ede9afa66b88fe6d6a9", "2468458835296117922", "8811223344556677889"
 PHOTO = b"\xff\xd8\xff\xe0" + b"anh bien ban giao ban" * 200 + b"\xff\xd9"
@@ -182,7 +183,6 @@ async def test_long_text_split_at_2000_and_choices_answered_by_number(settings, 
 
 
 async def test_bot_long_polling_without_a_public_url(settings, engine):
-    from tests.fakes.zalo_api import bot_text_update
     async with running_zalo(settings, engine, polling=True) as h:
         assert h.inbound.server is not None       # the OA still needs its webhook
         assert "deleteWebhook" in h.bot.calls and h.bot.webhook["url"] == ""
@@ -190,3 +190,27 @@ async def test_bot_long_polling_without_a_public_url(settings, engine):
             h.bot.push_update(bot_text_update(CHAT, h.invite("VP"), wrapped=True))
         assert "Văn phòng Sở" in h.bot_texts(CHAT)[-1]
         assert link(h, "zalo_bot", CHAT).active
+
+
+def test_cli_sets_the_bot_webhook_and_replaces_oa_tokens(cli, engine):
+    with FakeZaloBot(BOT_TOKEN) as bot:
+        env = {"NHACVIEC_ZALO_BOT_TOKEN": BOT_TOKEN, "NHACVIEC_ZALO_BOT_API_URL": bot.base_url,
+               "NHACVIEC_ZALO_BOT_SECRET": "bot-webhook-secret-1234",
+               "NHACVIEC_PUBLIC_URL": "https://nhacviec.example.vn/"}
+        result = cli("zalo", "set-webhook", env=env)
+        assert "https://nhacviec.example.vn/zalo/bot" in result.output
+        assert bot.webhook["url"] == "https://nhacviec.example.vn/zalo/bot"
+        assert bot.webhook["secret_token"] == "bot-webhook-secret-1234"
+        assert "Webhook: https://nhacviec.example.vn/zalo/bot" in cli("zalo", "info", env=env).output
+        cli("zalo", "delete-webhook", env=env)
+        assert bot.webhook["url"] == ""
+        short = cli("zalo", "set-webhook", env={**env, "NHACVIEC_ZALO_BOT_SECRET": "short"})
+        assert short.exit_code == 1 and "8–256" in short.output
+
+    assert "Chưa có token Zalo OA" in cli("zalo", "tokens", "show").output
+    cli("zalo", "tokens", "set", "--access", "acc-new", "--refresh", "ref-new", "--expires-in", "3600")
+    shown = cli("zalo", "tokens", "show").output
+    assert "Access token hết hạn lúc" in shown and "acc-new" not in shown and "ref-new" not in shown
+    with Session(engine) as session:
+        stored = session.get(KeyValue, "zalo_oa")
+    assert '"access_token": "acc-new"' in stored.value and '"refresh_token": "ref-new"' in stored.value

@@ -1,0 +1,34 @@
+"""Numbered choices for channels without buttons: the last question's options, kept apart from pending questions."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, select
+
+from storage.models import ChatState
+
+SUFFIX = "#choices"
+HOURS = 12
+
+
+def _row(session: Session, channel: str, chat_id: str, user_key: str) -> ChatState | None:
+    return session.exec(select(ChatState).where(ChatState.channel == channel, ChatState.chat_id == chat_id,
+                                                 ChatState.user_key == user_key + SUFFIX)).first()
+
+
+def save_choices(session: Session, *, channel: str, chat_id: str, user_key: str, data: list[str],
+                 now: datetime) -> None:
+    """Remember what '1', '2'… mean for this person in this chat; no commit."""
+    state = _row(session, channel, chat_id, user_key) or ChatState(
+        channel=channel, chat_id=chat_id, user_key=user_key + SUFFIX, kind="choices", expires_at=now)
+    state.payload, state.expires_at = json.dumps(data), now + timedelta(hours=HOURS)
+    session.add(state)
+
+
+def load_choices(session: Session, *, channel: str, chat_id: str, user_key: str, now: datetime) -> list[str]:
+    """The options '1', '2'… currently stand for (empty when none or expired)."""
+    state = _row(session, channel, chat_id, user_key)
+    if state is None or state.expires_at < now:
+        return []
+    return json.loads(state.payload)
