@@ -23,9 +23,13 @@ def unreachable_notices(session: Session, *, links: list[ChatLink], reason: str)
             if officer.chat_id == link.chat_id and officer.channel == link.channel:
                 continue
             with use_locale(officer.lang):
-                text = _("⚠️ Không gửi được nhắc việc tới {unit} trên {channel} ({reason}). Đề nghị liên hệ đơn vị "
-                         "để kết nối lại (mã mời mới: /invite {code}).").format(
+                text = _("⚠️ Không gửi được nhắc việc tới {unit} trên {channel} ({reason}).").format(
                     unit=unit.name if unit else "?", channel=CHANNEL_NAMES.get(link.channel, link.channel),
-                    reason=_(REASONS.get(reason, reason)), code=unit.code if unit else "")
+                    reason=_(REASONS.get(reason, reason)))
+                if reason == "no_interaction":
+                    text += " " + _("Đơn vị chỉ cần nhắn một tin bất kỳ cho Zalo OA là nhận lại được nhắc việc.")
+                else:
+                    text += " " + _("Đề nghị liên hệ đơn vị để kết nối lại (mã mời mới: /invite {code}).").format(
+                        code=unit.code if unit else "")
             out.append(Outgoing(text=text, chat_id=officer.chat_id, channel=officer.channel, lang=officer.lang))
     return out
