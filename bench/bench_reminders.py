@@ -25,7 +25,7 @@ from sqlmodel import Session
 
 from config import Settings
 from reminders import store
-from reminders.channels import build_messengers, open_messengers
+from bot.channels import build_messengers, open_messengers
 from reminders.rounds import plan_through, run_round
 from reminders.workcal import default_calendar
 from storage.db import make_engine, migrate

@@ -23,10 +23,38 @@ def build_application(settings: Settings, *, polling: bool = True) -> Applicatio
     """The PTB Application pointed at the configured Bot API server, rate limiter on."""
     builder = (ApplicationBuilder().token(settings.telegram_token.get_secret_value())
                .base_url(settings.telegram_api_url).base_file_url(settings.telegram_file_base)
-               .rate_limiter(AIORateLimiter(max_retries=3)).concurrent_updates(False))
+               .rate_limiter(AIORateLimiter(*overall_limit(settings.telegram_rate_per_second), max_retries=3))
+               .concurrent_updates(False))
     if not polling:
         builder = builder.updater(None)
     return builder.build()
+
+
+def overall_limit(rate: int) -> tuple[float, float]:
+    """(max_rate, time_period) for AIORateLimiter's overall bucket: never more than `rate` in any second.
+
+    PTB's default bucket holds a whole second's worth: a burst of `rate`, then `rate` per second,
+    so one sliding second can see nearly twice the limit and Telegram answers 429. A small bucket
+    (1.5 % of the rate) leaking at rate − bucket keeps every second at or under `rate` while still
+    absorbing the moments the sender was busy.
+    """
+    rate = max(1, rate)
+    burst = max(1, round(rate * 0.015))
+    leak = max(rate - burst, rate / 2)
+    return burst, burst / leak
+
+
+def sending_application(settings: Settings) -> Application:
+    """A PTB Application for sending only: rate limiter at the configured pace, no polling, no job queue.
+
+    With max_retries=0 a 429's retry_after comes back to the round, which schedules the retry
+    instead of sleeping.
+    """
+    max_rate, period = overall_limit(settings.telegram_rate_per_second)
+    limiter = AIORateLimiter(overall_max_rate=max_rate, overall_time_period=period, max_retries=0)
+    return (ApplicationBuilder().token(settings.telegram_token.get_secret_value())
+            .base_url(settings.telegram_api_url).base_file_url(settings.telegram_file_base)
+            .rate_limiter(limiter).updater(None).job_queue(None).build())
 
 
 class TelegramMessenger:

@@ -15,7 +15,7 @@ from calendars.apply import SOURCE_PREFIX, apply_calendar, find_plan, task_deadl
 from calendars.reporting import CalendarError, load_calendar
 from cli.app import App, fail, pass_app
 from i18n import _, fmt_date, fmt_datetime
-from reminders.channels import build_messengers, open_messengers
+from bot.channels import build_messengers, open_messengers
 from reminders.preview import preview
 from reminders.rounds import RoundReport, run_round
 from reminders.workcal import default_calendar

@@ -24,6 +24,9 @@ INTENT_TO_STATUS = {"done": Status.DONE, "in_progress": Status.IN_PROGRESS, "not
 
 async def on_text(turn: Turn, text: str) -> None:
     """Classify the words, find the task they are about, apply or ask."""
+    from handlers import reminder_buttons  # a typed date may answer a check-in's "📅 Báo hạn"
+    if await reminder_buttons.on_text(turn, text):
+        return
     pending = staff.get_state(turn, "await_ext")
     reply = classify(text, today=turn.today) if text else Reply("unknown", None, False)
     if pending and reply.date and reply.intent in ("extension", "unknown", "in_progress"):

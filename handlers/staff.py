@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
+from sqlmodel import select
+
 from handlers import answers, start
 from handlers.context import Turn
 from handlers.messages import Button
@@ -14,7 +16,7 @@ from services import people, queries
 from services.extensions import ExtensionError, request_extension
 from services.labels import status_label
 from services.status import NotAllowed, undo_last
-from storage.models import ChatState, Status
+from storage.models import ChatState, MessageRef, Status
 
 INTENT_STATUS = {"done": Status.DONE, "prog": Status.IN_PROGRESS, "open": Status.OPEN}
 
@@ -48,7 +50,7 @@ async def on_button(turn: Turn, data: str) -> None:
     try:
         if kind == "s":
             await answers.apply_status(turn, int(parts[0]), INTENT_STATUS.get(parts[1], Status.DONE),
-                                       edit=turn.incoming.button_message_id)
+                                       edit=_editable(turn))
         elif kind == "open":
             show_card(turn, int(parts[0]))
         elif kind == "x":
@@ -67,6 +69,17 @@ async def on_button(turn: Turn, data: str) -> None:
         turn.reply(str(exc))
     except (ValueError, IndexError):
         turn.reply(_("Nút này không còn dùng được. Gõ /viec để xem lại nhiệm vụ."))
+
+
+def _editable(turn: Turn) -> str | None:
+    """The pressed message may become the task's card only if it was about that one task (not a reminder list)."""
+    message_id = turn.incoming.button_message_id
+    if message_id is None:
+        return None
+    about = turn.session.exec(select(MessageRef.assignment_id).where(
+        MessageRef.channel == turn.incoming.channel, MessageRef.chat_id == turn.incoming.chat_id,
+        MessageRef.message_id == message_id)).all()
+    return message_id if len(set(about)) <= 1 else None
 
 
 def show_card(turn: Turn, assignment_id: int) -> None:
@@ -137,7 +150,6 @@ def set_state(turn: Turn, kind: str, payload: dict, hours: int = 12) -> None:
 
 def get_state(turn: Turn, kind: str | None = None, any_kind: bool = False) -> ChatState | None:
     """The pending question in this chat, if still valid."""
-    from sqlmodel import select
     q = select(ChatState).where(ChatState.channel == turn.incoming.channel,
                                 ChatState.chat_id == turn.incoming.chat_id,
                                 ChatState.user_key == turn.incoming.sender_id)

@@ -102,7 +102,7 @@ def render(message: ChatMessage, *, today: date, work: WorkCalendar) -> Outgoing
         lines += _digest_part(message, today)
         if message.items:
             lines += ["", _("Trả lời tin này \"xong\", \"đang làm\" hoặc \"xin gia hạn đến 20/3\", "
-                            "hoặc bấm nút bên dưới.")]
+                            "hoặc chọn một mục bên dưới.")]
         buttons = [_buttons(item) for item in message.items[:MAX_BUTTON_ROWS]]
     return Outgoing(text=fit(lines), buttons=buttons, chat_id=message.chat_id, channel=message.channel,
                     about=[item.view.id for item in message.items], lang=message.lang)

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.messenger import Messenger
+from calendars.workdays import WorkCalendar
 from config import Settings
 from reminders import batches as batching
 from reminders import store
@@ -23,7 +24,6 @@ from reminders.compose import render
 from reminders.delivery import Delivery, Tally, deliver
 from reminders.planning import plan_day
 from reminders.workcal import default_calendar
-from calendars.workdays import WorkCalendar
 from storage.db import session_scope
 
 CATCH_UP_DAYS = 31   # after a longer stop, older days are not even recorded
@@ -81,7 +81,7 @@ async def run_round(engine: Engine, settings: Settings, messengers: dict[str, Me
     delivery.tally.held.update(held)
     for chunk in _chat_chunks(rows, links):
         # A 429 earlier in this round holds its channel: leave those rows pending, unclaimed.
-        chunk = [r for r in chunk if _sendable(links.get(r.link_id), messengers, delivery.tally.held, now)]
+        chunk = [r for r in chunk if _sendable(r, links.get(r.link_id), delivery, report.day, work)]
         if chunk:
             await _send_chunk(delivery, chunk, links, report.day, work)
     return report
@@ -118,11 +118,13 @@ def _holds(session: Session, links: dict, now: datetime) -> dict[str, datetime]:
     return holds
 
 
-def _sendable(link, messengers: dict, held: dict, now: datetime) -> bool:
-    # Rows of a channel this process cannot reach (or that asked us to wait) stay pending, unclaimed.
-    if link is None:
-        return True  # claimed, then skipped as chat_inactive
-    return link.channel in messengers and not (link.channel in held and held[link.channel] > now)
+def _sendable(row, link, d: Delivery, today: date, work: WorkCalendar) -> bool:
+    """Claim this row now? Rows of a channel this process cannot reach, or that asked us to wait,
+    stay pending for a process that can; once too old they are claimed here to be skipped."""
+    if link is None or work.working_days_between(row.day, today) > d.settings.reminder_grace_days:
+        return True  # claimed, then skipped (chat gone, too old)
+    hold = d.tally.held.get(link.channel)
+    return link.channel in d.messengers and not (hold is not None and hold > d.now)
 
 
 def _chat_chunks(rows: list, links: dict):

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from calendars.apply import find_plan
 from storage.models import Assignment, StatusChange, Task
-from tests.test_reminders_world import World
+from tests.reminders_world import World
 
 
 @pytest.fixture

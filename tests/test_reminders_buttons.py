@@ -13,7 +13,7 @@ from handlers.messages import Incoming
 from handlers.router import handle
 from services import people
 from storage.models import Assignment, ChatState, ReminderSnooze, StatusChange
-from tests.test_reminders_world import World, at, sending
+from tests.reminders_world import World, at, sending
 
 WED = date(2026, 3, 18)
 _updates = itertools.count(1)

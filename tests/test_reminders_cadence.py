@@ -11,7 +11,7 @@ from calendars.workdays import WorkCalendar
 from reminders import cadence
 from reminders.planning import plan_day
 from storage.models import MemberRole
-from tests.test_reminders_world import World
+from tests.reminders_world import World
 
 WORK = WorkCalendar()
 

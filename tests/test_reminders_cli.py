@@ -8,7 +8,7 @@ import pytest
 
 from storage.models import KeyValue
 from tests.fakes import FakeTelegram, refuse_internet
-from tests.test_reminders_world import TOKEN, World
+from tests.reminders_world import TOKEN, World
 
 WED = date(2026, 3, 18)
 

@@ -11,7 +11,7 @@ from reminders.rounds import run_round
 from services.status import Actor, move_due
 from storage.models import Assignment, ChatLink, MemberRole, MessageRef, ReminderState
 from tests.fakes import BLOCKED, UPGRADED
-from tests.test_reminders_world import World, at, sending
+from tests.reminders_world import World, at, sending
 
 WED = date(2026, 3, 18)
 
@@ -227,3 +227,18 @@ async def test_english_chat_reads_english_dates_stay_dd_mm_yyyy(engine, settings
         await s.round(at(WED, "09:00"))
         [text] = s.texts(link.chat_id)
     assert "18/03/2026" in text
+
+
+async def test_rows_of_a_channel_this_process_cannot_reach_wait_and_are_skipped_once_too_old(engine, settings,
+                                                                                             world):
+    unit = world.unit("ZL")
+    zalo = world._add(ChatLink(channel="zalo_bot", chat_id="z-1", unit_id=unit.id))
+    tg = world.link(unit)
+    world.assign(world.task(), unit, WED)
+    async with sending(engine, settings) as s:
+        await s.round(at(WED, "09:00"))
+        assert len(s.texts(tg.chat_id)) == 1
+        assert [r.state for r in world.reminders() if r.link_id == zalo.id] == ["pending"]   # for `nhacviec run`
+        await s.round(at(date(2026, 3, 24), "09:00"))                     # 4 working days later
+    states = {(r.day, r.state, r.last_error) for r in world.reminders() if r.link_id == zalo.id}
+    assert (WED, "skipped", "too_old") in states

@@ -24,7 +24,7 @@ from sqlmodel import Session, select
 from storage.models import Assignment, ChatLink, Plan, Reminder, Task, Unit
 from tests.conftest import REPO
 from tests.fakes import FakeTelegram, refuse_internet
-from tests.test_reminders_world import TOKEN
+from tests.reminders_world import TOKEN
 
 CHATS = 300
 KILLS = 15

@@ -8,12 +8,12 @@ from pydantic import SecretStr
 from sqlmodel import Session, select
 
 from bot.serve import serve
-from reminders.channels import build_messengers, open_messengers
+from bot.channels import build_messengers, open_messengers
 from scheduler import jobs
 from storage.db import make_engine
 from storage.models import Reminder
 from tests.fakes import FakeTelegram, refuse_internet
-from tests.test_reminders_world import TOKEN, World, at, telegram_settings
+from tests.reminders_world import TOKEN, World, at, telegram_settings
 
 
 async def test_one_interval_job_with_primitive_args_runs_a_round_at_once(engine, settings):

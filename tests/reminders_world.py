@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from sqlmodel import Session, select
 
 from config import Settings
-from reminders.channels import build_messengers, open_messengers
+from bot.channels import build_messengers, open_messengers
 from reminders.rounds import run_round
 from storage.models import (
     Assignment, ChatLink, ChatUser, MemberRole, Plan, Reminder, Status, Task, Unit,
