@@ -11,9 +11,7 @@ from sqlmodel import Session
 from config import Settings
 from storage.db import make_engine, migrate
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
-if not SEEDS.exists():  # CI clones main next to a copy of shared/
-    SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parents[1] / "samples"  # the repo's copy of the seed plan used by tests
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REPO = Path(__file__).resolve().parents[1]
 
