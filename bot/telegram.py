@@ -189,3 +189,16 @@ def update_handler(on_update) -> TypeHandler:
     async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await on_update(update)
     return TypeHandler(Update, callback)
+
+
+async def fetch_username(settings: Settings) -> str | None:
+    """The bot's @username from getMe, for invite deep links (None when Telegram cannot be reached)."""
+    from telegram import Bot
+    bot = Bot(settings.telegram_token.get_secret_value(), base_url=settings.telegram_api_url,
+              base_file_url=settings.telegram_file_base)
+    try:
+        async with bot:
+            return bot.username
+    except TelegramError as exc:
+        log.warning("getMe failed: %s", exc)
+        return None

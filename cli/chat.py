@@ -46,6 +46,15 @@ def start_console(app: App, *, unit_code: str | None, officer: bool, sample: boo
     asyncio.run(run_console(services, user=user, unit=unit))
 
 
+def _bot_username(app: App) -> str | None:
+    """Configured username, else asked from Telegram when a token is set."""
+    settings = app.settings
+    if settings.telegram_bot_username or not settings.telegram_token:
+        return settings.telegram_bot_username
+    from bot.telegram import fetch_username
+    return asyncio.run(fetch_username(settings))
+
+
 @click.command("invite")
 @click.argument("unit_code")
 @click.option("--role", type=click.Choice(["member", "head", "officer"]), default="member")
@@ -65,7 +74,7 @@ def invite_cmd(app: App, unit_code: str, role: str, uses: int, expires_days: int
         except InviteError as exc:
             fail(str(exc))
         session.commit()
-    link = deep_link(app.settings.telegram_bot_username, invite.code)
+    link = deep_link(_bot_username(app), invite.code)
     if as_json:
         click.echo(json.dumps({"code": invite.code, "link": link}, ensure_ascii=False))
         return
