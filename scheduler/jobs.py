@@ -23,6 +23,8 @@ from reminders.rounds import RoundReport, run_round
 
 log = logging.getLogger(__name__)
 JOB_ID = "reminder-round"
+TOKEN_JOB_ID = "zalo-oa-tokens"
+TOKEN_EVERY_HOURS = 6  # OA access tokens last about 25 h; refresh tokens are single-use and expire unused
 
 
 def system_clock() -> datetime:
@@ -62,14 +64,35 @@ async def tick(name: str) -> RoundReport | None:
     return report
 
 
+async def refresh_tokens(name: str) -> int:
+    """Refresh Zalo OA access tokens due within 12 hours, even when nothing was sent for a while; returns how many."""
+    runtime = _RUNTIMES.get(name)
+    refreshed = 0
+    for refresh in _token_refreshers(runtime.messengers if runtime else {}):
+        try:
+            refreshed += bool(await refresh())
+        except Exception:  # logged; the next run or the next send tries again
+            log.exception("Zalo OA token refresh failed")
+    return refreshed
+
+
+def _token_refreshers(messengers: dict[str, Messenger]) -> list:
+    return [m.client.refresh_token_if_due for m in messengers.values()
+            if hasattr(getattr(m, "client", None), "refresh_token_if_due")]
+
+
 def start_scheduler(runtime: Runtime, *, name: str = "main", first_run: datetime | None = None) -> AsyncIOScheduler:
-    """Start the one interval job on the running event loop; returns the scheduler to shut down later."""
+    """Start the reminder job (and the Zalo OA token job when the OA is configured) on the running loop."""
     _RUNTIMES[name] = runtime
     scheduler = AsyncIOScheduler(timezone=runtime.settings.timezone)
     scheduler.add_job(tick, IntervalTrigger(seconds=max(1, runtime.settings.scheduler_interval_seconds)),
                       args=[name], id=JOB_ID, name="reminders", replace_existing=True,
                       misfire_grace_time=None, coalesce=True, max_instances=1,
                       next_run_time=first_run or runtime.clock())
+    if _token_refreshers(runtime.messengers):
+        scheduler.add_job(refresh_tokens, IntervalTrigger(hours=TOKEN_EVERY_HOURS), args=[name], id=TOKEN_JOB_ID,
+                          name="zalo-oa-tokens", replace_existing=True, misfire_grace_time=None, coalesce=True,
+                          max_instances=1)
     scheduler.start()
     return scheduler
 
