@@ -9,7 +9,7 @@ from sqlmodel import select
 from handlers import staff
 from handlers.context import Turn
 from handlers.messages import Button
-from handlers.render import page, short, status_buttons, task_card
+from handlers.render import page, status_buttons, task_card, task_choice
 from i18n import _, fmt_date
 from replies.classifier import Reply, classify
 from services import queries
@@ -77,7 +77,7 @@ def ask_which(turn: Turn, targets: list[AssignmentView], reply: Reply, number: i
     items, number, pages = page(targets, number)
     code = {"done": "done", "in_progress": "prog", "not_done": "open", "extension": "ext"}[reply.intent]
     when = reply.date.isoformat() if reply.date else "-"
-    rows = [[Button(f"NV {v.task.number}: {short(v.task.title, 40)}", f"pick:{v.id}:{code}:{when}")] for v in items]
+    rows = [[Button(task_choice(v), f"pick:{v.id}:{code}:{when}")] for v in items]
     if pages > 1 and number + 1 < pages:
         rows.append([Button(_("Trang sau ›"), f"p:pick:{code},{when}:{number + 1}")])
     turn.reply(_("Bạn trả lời cho nhiệm vụ nào?"), buttons=rows)
@@ -163,7 +163,7 @@ async def on_file(turn: Turn, reply: Reply) -> None:
                                            "size": att.size, "kind": att.kind, "done": reply.intent == "done"})
     items, _n, _p = page(targets, 0)
     turn.reply(_("Tệp \"{name}\" là tài liệu kiểm chứng của nhiệm vụ nào?").format(name=att.name or att.kind),
-               buttons=[[Button(f"NV {v.task.number}: {short(v.task.title, 40)}", f"ev:{v.id}")] for v in items])
+               buttons=[[Button(task_choice(v), f"ev:{v.id}")] for v in items])
 
 
 async def attach_pending(turn: Turn, assignment_id: int) -> None:

@@ -106,6 +106,12 @@ def text_pages(blocks: list[str], limit: int = MAX_TEXT) -> list[str]:
 
 def open_buttons(views: list[AssignmentView], *, with_unit: bool = False) -> list[list[Button]]:
     """One button per listed assignment that opens its card (two per row)."""
-    buttons = [Button(f"NV {v.task.number}" + (f" [{v.unit.code}]" if with_unit else ""), f"open:{v.id}")
+    buttons = [Button(_("NV {number}").format(number=v.task.number) + (f" [{v.unit.code}]" if with_unit else ""),
+                      f"open:{v.id}")
                for v in views]
     return [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+
+
+def task_choice(v: AssignmentView) -> str:
+    """Label of a button that picks this task."""
+    return _("NV {number}: {title}").format(number=v.task.number, title=short(v.task.title, 40))
