@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     telegram_bot_username: str | None = None
 
     # Reminders
+    track_partners: bool = False  # remind and count phối hợp units like chủ trì units
     work_start: str = "08:00"
     work_end: str = "17:00"
     reminder_offsets: str = "7,3,1,0"
@@ -67,6 +68,11 @@ class Settings(BaseSettings):
         if value not in ("vi", "en"):
             raise ValueError("default_lang must be 'vi' or 'en'")
         return value
+
+    @property
+    def tracked_roles(self) -> tuple[str, ...]:
+        """Assignment roles that get reminders and count as overdue (chủ trì; phối hợp when tracked)."""
+        return ("lead", "partner") if self.track_partners else ("lead",)
 
     @property
     def telegram_file_base(self) -> str:

@@ -40,7 +40,8 @@ async def cmd_overdue(turn: Turn, args: str, number: int = 0) -> None:
     unit_ids = _unit_filter(turn, args)
     if unit_ids == []:
         return
-    views = queries.overdue(turn.session, today=turn.today, unit_ids=unit_ids)
+    views = queries.overdue(turn.session, today=turn.today, unit_ids=unit_ids,
+                            roles=turn.services.settings.tracked_roles)
     if not views:
         turn.reply(_("Không có nhiệm vụ nào quá hạn. 🎉"))
         return

@@ -78,11 +78,12 @@ def load_views(session: Session, ids: set[int]) -> dict[int, AssignmentView]:
     return found
 
 
-def digest_lines(session: Session, *, today: date) -> list[DigestLine]:
+def digest_lines(session: Session, *, today: date, roles: tuple[str, ...] = ("lead",)) -> list[DigestLine]:
     """Units with overdue assignments: how many and since when, most overdue first."""
     q = (select(Unit.name, func.count(Assignment.id), func.min(Assignment.due_on))
          .join(Assignment, Assignment.unit_id == Unit.id).join(Task, Task.id == Assignment.task_id)
-         .where(Assignment.status.in_(Status.ACTIVE), Assignment.due_on < today, Task.removed == False)  # noqa: E712
+         .where(Assignment.status.in_(Status.ACTIVE), Assignment.role.in_(roles), Assignment.due_on < today,
+                Task.removed == False)  # noqa: E712
          .group_by(Unit.id, Unit.name).order_by(func.min(Assignment.due_on), Unit.name))
     return [DigestLine(name, count, oldest) for name, count, oldest in session.exec(q)]
 

@@ -63,7 +63,7 @@ def plan_day(session: Session, *, day: date, work: WorkCalendar, settings: Setti
     for link_id, assignment_id in again:
         due = Due(assignment_id, link_id, cadence.SNOOZED, day)
         planned[due.key] = due
-    if digest and _any_overdue(session, day):
+    if digest and _any_overdue(session, day, settings):
         for link in people.officer_links(session):
             due = Due(None, link.id, cadence.DIGEST, day)
             planned[due.key] = due
@@ -91,18 +91,19 @@ def _offsets_in_use(session: Session, default: str) -> set[int]:
     return used
 
 
-def _active_with_plan():
+def _active_with_plan(settings: Settings):
     return (select(Assignment.id, Assignment.unit_id, Assignment.due_on, Task.reminder_offsets,
                    Plan.reminder_offsets)
             .join(Task, Task.id == Assignment.task_id).join(Plan, Plan.id == Task.plan_id)
-            .where(Assignment.status.in_(Status.ACTIVE), Task.removed == False))  # noqa: E712
+            .where(Assignment.status.in_(Status.ACTIVE), Assignment.role.in_(settings.tracked_roles),
+                   Task.removed == False))  # noqa: E712
 
 
 def _offset_hits(session: Session, day: date, work: WorkCalendar, settings: Settings) -> list[_Hit]:
     hits = []
     for k in sorted(_offsets_in_use(session, settings.reminder_offsets)):
         start, end = cadence.offset_window(day, k, work)
-        rows = session.exec(_active_with_plan().where(Assignment.due_on >= start, Assignment.due_on < end))
+        rows = session.exec(_active_with_plan(settings).where(Assignment.due_on >= start, Assignment.due_on < end))
         for aid, unit_id, _due, task_offsets, plan_offsets in rows:
             if k in effective_offsets(task_offsets, plan_offsets, settings.reminder_offsets):
                 hits.append(_Hit(aid, unit_id, cadence.offset_kind(k)))
@@ -111,12 +112,13 @@ def _offset_hits(session: Session, day: date, work: WorkCalendar, settings: Sett
 
 def _overdue_hits(session: Session, day: date, work: WorkCalendar, settings: Settings) -> list[_Hit]:
     dues = session.exec(select(distinct(Assignment.due_on)).where(
-        Assignment.status.in_(Status.ACTIVE), Assignment.due_on.is_not(None), Assignment.due_on < day)).all()
+        Assignment.status.in_(Status.ACTIVE), Assignment.role.in_(settings.tracked_roles),
+        Assignment.due_on.is_not(None), Assignment.due_on < day)).all()
     ordinals = cadence.overdue_dates(day, list(dues), work, settings.overdue_every_workdays)
     hits = []
     chosen = sorted(ordinals)
     for i in range(0, len(chosen), IN_CHUNK):
-        rows = session.exec(_active_with_plan().where(Assignment.due_on.in_(chosen[i:i + IN_CHUNK])))
+        rows = session.exec(_active_with_plan(settings).where(Assignment.due_on.in_(chosen[i:i + IN_CHUNK])))
         hits += [_Hit(aid, unit_id, cadence.OVERDUE, ordinals[due]) for aid, unit_id, due, _t, _p in rows]
     return hits
 
@@ -132,7 +134,8 @@ def _checkin_hits(session: Session, day: date, work: WorkCalendar, settings: Set
         return []
     default = settings.reminder_checkin_every
     q = (select(Assignment.id, Assignment.unit_id, Task.checkin_every).join(Task, Task.id == Assignment.task_id)
-         .where(Assignment.status.in_(Status.ACTIVE), Assignment.due_on.is_(None),
+         .where(Assignment.status.in_(Status.ACTIVE), Assignment.role.in_(settings.tracked_roles),
+                Assignment.due_on.is_(None),
                 Task.removed == False, Task.deadline_kind.in_(CHECKIN_TASK_KINDS)))  # noqa: E712
     return [_Hit(aid, unit_id, cadence.CHECKIN) for aid, unit_id, every in session.exec(q)
             if (every or default) in cadences]
@@ -163,6 +166,7 @@ def _links_by_unit(session: Session, unit_ids: set[int]) -> dict[int, list[ChatL
     return found
 
 
-def _any_overdue(session: Session, day: date) -> bool:
+def _any_overdue(session: Session, day: date, settings: Settings) -> bool:
     return session.exec(select(exists().where(Assignment.status.in_(Status.ACTIVE),
+                                              Assignment.role.in_(settings.tracked_roles),
                                               Assignment.due_on < day))).one()

@@ -96,9 +96,10 @@ def view(session: Session, assignment_id: int) -> AssignmentView | None:
     return AssignmentView(*row) if row else None
 
 
-def overdue(session: Session, *, today: date, unit_ids: list[int] | None = None) -> list[AssignmentView]:
-    """Open assignments whose due date has passed."""
-    return views(session, unit_ids=unit_ids, due_before=today)
+def overdue(session: Session, *, today: date, unit_ids: list[int] | None = None,
+            roles: tuple[str, ...] = ("lead",)) -> list[AssignmentView]:
+    """Open assignments whose due date has passed (chủ trì only, unless phối hợp units are tracked too)."""
+    return [v for v in views(session, unit_ids=unit_ids, due_before=today) if v.assignment.role in roles]
 
 
 def assignment_rows(session: Session, *, unit_code: str | None = None, plan_id: int | None = None,
