@@ -19,6 +19,7 @@ from services.queries import AssignmentView
 from services.status import NotAllowed, last_change, set_status
 from storage.models import MessageRef, Status
 
+CONTEXT_WINDOW = timedelta(minutes=15)
 INTENT_TO_STATUS = {"done": Status.DONE, "in_progress": Status.IN_PROGRESS, "not_done": Status.OPEN}
 
 
@@ -48,19 +49,35 @@ async def on_text(turn: Turn, text: str) -> None:
 
 
 def _targets(turn: Turn) -> list[AssignmentView]:
-    """The reply's task(s), or else the unit's open tasks."""
+    """The reply's task(s); else the one task the chat was just talking about; else the unit's open tasks."""
     replied = turn.incoming.reply_to_message_id
-    if replied:
-        ids = turn.session.exec(select(MessageRef.assignment_id).where(
-            MessageRef.channel == turn.incoming.channel, MessageRef.chat_id == turn.incoming.chat_id,
-            MessageRef.message_id == str(replied))).all()
-        views = [v for v in (queries.view(turn.session, i) for i in ids) if v]
-        views = [v for v in views if turn.is_officer or v.assignment.unit_id == turn.unit_id]
-        if views:
-            return views
+    ids = _about(turn, message_id=str(replied)) if replied else _just_discussed(turn)
+    views = [v for v in (queries.view(turn.session, i) for i in ids) if v]
+    views = [v for v in views if turn.is_officer or v.assignment.unit_id == turn.unit_id]
+    if not replied:  # context only points at a task still open; a closed one means the person moved on
+        views = [v for v in views if v.assignment.status in Status.ACTIVE]
+    if views:
+        return views
     if turn.unit_id is None:
         return []
-    return queries.views(turn.session, unit_ids=[turn.unit_id])
+    return queries.views(turn.session, unit_ids=[turn.unit_id], roles=turn.services.settings.tracked_roles)
+
+
+def _about(turn: Turn, *, message_id: str) -> list[int]:
+    return list(turn.session.exec(select(MessageRef.assignment_id).where(
+        MessageRef.channel == turn.incoming.channel, MessageRef.chat_id == turn.incoming.chat_id,
+        MessageRef.message_id == message_id)).all())
+
+
+def _just_discussed(turn: Turn) -> list[int]:
+    """Without a reply (Zalo Bot, console), the last message to this chat, if recent and about one task."""
+    last = turn.session.exec(select(MessageRef).where(
+        MessageRef.channel == turn.incoming.channel, MessageRef.chat_id == turn.incoming.chat_id)
+        .order_by(MessageRef.id.desc())).first()
+    if last is None or last.at < turn.now - CONTEXT_WINDOW:
+        return []
+    ids = set(_about(turn, message_id=last.message_id))
+    return list(ids) if len(ids) == 1 else []
 
 
 def _not_understood(turn: Turn, targets: list[AssignmentView]) -> None:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from handlers import answers, staff
 from handlers.context import Turn
-from handlers.render import fit, nav_buttons, open_buttons, page, short, task_line, text_pages
+from handlers.render import due_phrase, fit, nav_buttons, open_buttons, page, short, task_line, text_pages
 from i18n import _, fmt_date, ngettext, use_locale
 from services import queries
 from services.extensions import ExtensionError, decide_extension
@@ -90,15 +90,26 @@ async def cmd_tasks(turn: Turn, args: str, number: int = 0) -> None:
 
 
 async def cmd_find(turn: Turn, args: str, number: int = 0) -> None:
-    """/find <words>: search task titles and products."""
+    """/find <words>: tasks whose title or product match, one line per task with its lead units."""
     if not _officer_only(turn):
         return
     if not args.strip():
         turn.reply(_("Cách dùng: /find <từ khoá>, ví dụ /find chuyển đổi số"))
         return
-    views = queries.views(turn.session, words=args, statuses=Status.ACTIVE + (Status.DONE,))
-    _list(turn, views, _("🔎 \"{q}\": {n} kết quả").format(q=args.strip()[:40], n=len(views)), "find",
-          args.strip()[:30], number)
+    views = queries.views(turn.session, words=args, statuses=Status.ACTIVE + (Status.DONE,),
+                          roles=turn.services.settings.tracked_roles)
+    firsts = list({v.task.id: v for v in reversed(views)}.values())[::-1]  # the earliest due per task
+    firsts.sort(key=lambda v: (v.task.plan_id, v.task.position))
+    items, number, pages = page(firsts, number)
+    lines = [_("🔎 \"{q}\": {n} nhiệm vụ").format(q=args.strip()[:40], n=len(firsts))
+             + (f" ({number + 1}/{pages})" if pages > 1 else "")]
+    for v in items:
+        leads = sorted({w.unit.code for w in views if w.task.id == v.task.id})
+        lines.append(_("NV {number}: {title} — chủ trì: {units} — {due}").format(
+            number=v.task.number, title=short(v.task.title, 70), units=", ".join(leads),
+            due=due_phrase(v.assignment.due_on, turn.today, v.task.deadline_text)))
+    turn.reply(fit(lines), buttons=open_buttons(items, with_unit=True) + nav_buttons("find", args.strip()[:30],
+                                                                                      number, pages))
 
 
 def _list(turn: Turn, views, header: str, kind: str, arg: str, number: int) -> None:
@@ -110,30 +121,38 @@ def _list(turn: Turn, views, header: str, kind: str, arg: str, number: int) -> N
 
 
 async def cmd_status(turn: Turn, args: str) -> None:
-    """/status <unit code | task number>: where things stand."""
+    """/status <unit code | task number>: where things stand (chủ trì in full, phối hợp counted)."""
     if not _officer_only(turn):
         return
     key = args.strip()
-    unit = queries.unit_by_code(turn.session, key) if key else None
+    if not key:
+        turn.reply(_("Cách dùng: /status <mã đơn vị | số nhiệm vụ>, ví dụ /status VP hoặc /status 12"))
+        return
+    unit = queries.unit_by_code(turn.session, key)
     if unit is not None:
         views = queries.views(turn.session, unit_ids=[unit.id], statuses=None)
         title = _("Tình hình của {unit}:").format(unit=unit.name)
-    elif key:
+    else:
         views = queries.views(turn.session, task_number=key, statuses=None)
         title = _("Tình hình nhiệm vụ {number}:").format(number=key)
-    else:
-        turn.reply(_("Cách dùng: /status <mã đơn vị | số nhiệm vụ>, ví dụ /status VP hoặc /status 12"))
-        return
     views = [v for v in views if v.assignment.status != Status.CANCELLED]
     if not views:
         turn.reply(_("Không tìm thấy đơn vị hay nhiệm vụ \"{key}\".").format(key=key[:30]))
         return
+    tracked = [v for v in views if v.assignment.role in turn.services.settings.tracked_roles]
+    others = [v for v in views if v not in tracked]
+    lines = [title, _summary(tracked)] + [task_line(v, turn.today, with_unit=unit is None) for v in tracked[:40]]
+    if others:
+        lines.append(_("Phối hợp: {n} phân công ({summary})").format(n=len(others), summary=_summary(others)))
+    turn.reply(fit(lines), buttons=open_buttons(tracked[:10], with_unit=unit is None),
+               about=[v.id for v in tracked[:40]])
+
+
+def _summary(views) -> str:
     counts: dict[str, int] = {}
     for v in views:
         counts[v.assignment.status] = counts.get(v.assignment.status, 0) + 1
-    summary = ", ".join(f"{status_label(s)}: {n}" for s, n in counts.items())
-    lines = [title, summary] + [task_line(v, turn.today, with_unit=unit is None) for v in views[:40]]
-    turn.reply(fit(lines), buttons=open_buttons(views[:10], with_unit=unit is None), about=[v.id for v in views[:40]])
+    return ", ".join(f"{status_label(s)}: {n}" for s, n in counts.items()) or "—"
 
 
 async def cmd_invite(turn: Turn, args: str) -> None:
@@ -176,7 +195,7 @@ async def on_button(turn: Turn, data: str) -> None:
 async def _turn_page(turn: Turn, what: str, arg: str, number: int) -> None:
     arg = "" if arg == "-" else arg
     if what == "mine":
-        await staff.cmd_my_tasks(turn, "", number)
+        await staff.cmd_my_tasks(turn, arg, number)
     elif what == "overdue":
         await cmd_overdue(turn, arg, number)
     elif what == "upcoming":

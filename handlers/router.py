@@ -123,7 +123,7 @@ def remember_sent(services: Services, *, channel: str, chat_id: str, message_id:
     with Session(services.engine) as session:
         for assignment_id in dict.fromkeys(about):
             session.add(MessageRef(channel=channel, chat_id=str(chat_id), message_id=str(message_id),
-                                   assignment_id=assignment_id))
+                                   assignment_id=assignment_id, at=services.clock()))
         try:
             session.commit()
         except IntegrityError:

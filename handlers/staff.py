@@ -21,26 +21,41 @@ from storage.models import ChatState, MessageRef, Status
 INTENT_STATUS = {"done": Status.DONE, "prog": Status.IN_PROGRESS, "open": Status.OPEN}
 
 
+PARTNER_WORDS = ("phoihop", "phối hợp", "phoi hop", "partner")
+
+
 async def cmd_my_tasks(turn: Turn, args: str, number: int = 0) -> None:
-    """/viec: the unit's open assignments, nearest deadline first, each with its buttons."""
-    views = queries.current_only(queries.views(turn.session, unit_ids=[turn.unit_id]), turn.today)
+    """/viec [phoihop]: the unit's open assignments (chủ trì; phối hợp on request), nearest deadline first."""
+    partners = args.strip().lower() in PARTNER_WORDS
+    roles = ("partner",) if partners else turn.services.settings.tracked_roles
+    views = queries.current_only(queries.views(turn.session, unit_ids=[turn.unit_id], roles=roles), turn.today)
+    hint = "" if partners else _partner_hint(turn)
     if not views:
-        turn.reply(_("Đơn vị của bạn không có nhiệm vụ nào đang mở. 👍"))
+        turn.reply(_("Đơn vị của bạn không có nhiệm vụ nào đang mở. 👍") + hint)
         return
     items, number, pages = page(views, number)
-    header = _("Đơn vị có {n} nhiệm vụ đang mở (trang {page}/{pages}):").format(
+    header = (_("Đơn vị phối hợp {n} nhiệm vụ đang mở (trang {page}/{pages}):") if partners else
+              _("Đơn vị có {n} nhiệm vụ đang mở (trang {page}/{pages}):")).format(
         n=len(views), page=number + 1, pages=pages)
-    nav = nav_buttons("mine", "-", number, pages)
+    nav = nav_buttons("mine", "phoihop" if partners else "-", number, pages)
     if not turn.services.inline_buttons.get(turn.incoming.channel, False):
         lines = [header] + [task_line(v, turn.today, index=i) for i, v in enumerate(items, 1)]
         choices = [[Button(_("Mở NV {number}").format(number=v.task.number), f"open:{v.id}")] for v in items]
-        turn.reply(fit(lines), buttons=choices + nav, about=[v.id for v in items])
+        turn.reply(fit(lines) + hint, buttons=choices + nav, about=[v.id for v in items])
         return
     turn.reply(header)
     for v in items:
         turn.reply(task_card(v, turn.today), buttons=status_buttons(v.id), about=[v.id])
-    if nav:
-        turn.reply(_("Xem tiếp:"), buttons=nav)
+    if nav or hint:
+        turn.reply((_("Xem tiếp:") if nav else "") + hint, buttons=nav)
+
+
+def _partner_hint(turn: Turn) -> str:
+    if "partner" in turn.services.settings.tracked_roles:
+        return ""
+    count = len(queries.current_only(queries.views(turn.session, unit_ids=[turn.unit_id], roles=("partner",)),
+                                     turn.today))
+    return _("\n(Đơn vị còn phối hợp {n} nhiệm vụ: gõ /viec phoihop để xem.)").format(n=count) if count else ""
 
 
 async def on_button(turn: Turn, data: str) -> None:

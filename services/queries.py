@@ -50,7 +50,7 @@ def _base():
 def views(session: Session, *, unit_ids: list[int] | None = None, plan_id: int | None = None,
           statuses: tuple[str, ...] | None = Status.ACTIVE, due_before: date | None = None,
           due_from: date | None = None, task_number: str | None = None, words: str | None = None,
-          limit: int | None = None) -> list[AssignmentView]:
+          roles: tuple[str, ...] | None = None, limit: int | None = None) -> list[AssignmentView]:
     """Assignments matching the filters, nearest due date first (undated last)."""
     q = _base()
     if unit_ids is not None:
@@ -65,6 +65,8 @@ def views(session: Session, *, unit_ids: list[int] | None = None, plan_id: int |
         q = q.where(Assignment.due_on.is_not(None), Assignment.due_on >= due_from)
     if task_number is not None:
         q = q.where(Task.number == task_number)
+    if roles is not None:
+        q = q.where(Assignment.role.in_(roles))
     if words:
         for word in words.split():
             pattern = f"%{word}%"

@@ -94,3 +94,25 @@ def test_officer_marks_and_reopens_another_units_assignment(engine, settings):
                                                     StatusChange.field == "status")).all()
     assert [(c.before, c.after) for c in changes] == [("open", "done"), ("done", "open")]
     assert all(c.actor_name == "Người dùng console" for c in changes)
+
+
+def test_words_without_a_reply_apply_to_the_task_just_opened(engine, settings):
+    out = chat(engine, settings, ["/viec", "3", "mai em nộp ạ"])
+    assert "nhiệm vụ 1 đang thực hiện, dự kiến xong 16/04/2026" in out
+    a = vp_assignment(engine, "1")
+    assert a.status == "in_progress" and a.promised_on.isoformat() == "2026-04-16"
+
+
+def test_partner_tasks_are_listed_apart(engine, settings):
+    out = chat(engine, settings, ["/viec", "/viec phoihop"], unit="GDMN")
+    assert "Đơn vị có 1 nhiệm vụ đang mở" in out and "NV 14:" in out
+    assert "gõ /viec phoihop để xem" in out
+    assert "Đơn vị phối hợp" in out and "NV 1: Triển khai công tác CCHC" in out
+
+
+def test_officer_find_and_status_summarise_by_task(engine, settings):
+    out = chat(engine, settings, ["/find chuyển đổi số", "/status 12"], unit="VP", officer=True)
+    assert "🔎 \"chuyển đổi số\": 3 nhiệm vụ" in out
+    assert "NV 4: Ban hành và chỉ đạo" in out and "chủ trì: TCCB, VP" in out
+    assert "Tình hình nhiệm vụ 12:" in out and "[VP] NV 12:" in out
+    assert "Phối hợp: 26 phân công (Chưa thực hiện: 26)" in out
