@@ -13,6 +13,7 @@ from i18n import _, fmt_date
 from plans.readers import ImportFileError
 from plans.service import ParsedPlan, import_plan, parse_plan
 from services import queries
+from storage.models import Plan
 from units.resolver import UnitResolver
 
 
@@ -140,6 +141,8 @@ def tasks_cmd(app: App, unit_code: str | None, plan_id: int | None, due_before, 
     with Session(app.engine) as session:
         if unit_code and queries.unit_by_code(session, unit_code) is None:
             fail(_("Không có đơn vị mã {code}").format(code=unit_code))
+        if plan_id is not None and session.get(Plan, plan_id) is None:
+            fail(_("Không có kế hoạch #{id}. Xem danh sách: nhacviec plans list").format(id=plan_id))
         rows = queries.assignment_rows(session, unit_code=unit_code, plan_id=plan_id, due_before=before)
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1, default=str))
@@ -148,4 +151,5 @@ def tasks_cmd(app: App, unit_code: str | None, plan_id: int | None, due_before, 
         click.echo(_("Không có phân công nào phù hợp."))
     for r in rows:
         due = fmt_date(date.fromisoformat(r["due_on"])) if r["due_on"] else r["deadline_text"]
-        click.echo(f"[{r['unit']}] {r['number']}. {r['title'][:70]} — {due} — {r['status_label']}")
+        title = " ".join(r["title"].split())  # one line per assignment, even for a multi-paragraph title
+        click.echo(f"[{r['unit']}] {r['number']}. {title[:70]} — {due} — {r['status_label']}")

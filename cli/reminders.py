@@ -16,10 +16,12 @@ from calendars.reporting import CalendarError, load_calendar
 from cli.app import App, fail, pass_app
 from i18n import _, fmt_date, fmt_datetime
 from bot.channels import build_messengers, open_messengers
+from reminders import cadence_config
 from reminders.preview import preview
 from reminders.rounds import RoundReport, run_round
 from reminders.workcal import default_calendar
 from services.queries import unit_by_code
+from storage.types import utcnow
 from units.directory import kind_label
 
 
@@ -71,6 +73,64 @@ def preview_cmd(app: App, day_text: str, as_json: bool) -> None:
         click.echo(f"\n— {chat['channel']} {chat['chat_id']} —\n{chat['text']}")
 
 
+DEFAULT_WORDS = ("default", "mac-dinh", "mặc định", "macdinh")
+
+
+@reminders_group.command("cadence")
+@click.option("--plan", "plan_id", type=int, required=True, help="Mã kế hoạch (xem nhacviec plans list).")
+@click.option("--task", "task_number", default=None, help="Số thứ tự nhiệm vụ trong kế hoạch (bỏ trống: cả kế hoạch).")
+@click.option("--offsets", default=None,
+              help='Nhắc trước hạn bao nhiêu ngày, ví dụ "7,3,1,0"; "default" để dùng mặc định.')
+@click.option("--checkin", type=click.Choice(["monthly", "weekly", "default"]), default=None,
+              help="Nhịp hỏi tiến độ của nhiệm vụ không có hạn (chỉ với --task).")
+@click.option("--json", "as_json", is_flag=True, help="In dạng JSON.")
+@pass_app
+def cadence_cmd(app: App, plan_id: int, task_number: str | None, offsets: str | None, checkin: str | None,
+                as_json: bool) -> None:
+    """Xem hoặc đặt lịch nhắc riêng cho một kế hoạch hay một nhiệm vụ."""
+    offsets_value = cadence_config.KEEP if offsets is None else (None if offsets.strip().lower() in DEFAULT_WORDS
+                                                                 else offsets)
+    checkin_value = cadence_config.KEEP if checkin is None else (None if checkin == "default" else checkin)
+    with Session(app.engine, expire_on_commit=False) as session:
+        try:
+            plan, task = cadence_config.find(session, plan_id=plan_id, task_number=task_number)
+            cadence_config.change(session, plan=plan, task=task, offsets=offsets_value, checkin=checkin_value)
+        except cadence_config.CadenceError as exc:
+            fail(_cadence_error(str(exc), plan_id, task_number))
+        session.commit()
+        shown = cadence_config.current(plan, task, app.settings)
+    if as_json:
+        click.echo(json.dumps(shown.as_json(), ensure_ascii=False, indent=1))
+        return
+    click.echo(cadence_text(shown))
+
+
+def _cadence_error(code: str, plan_id: int, task_number: str | None) -> str:
+    kind, _sep, value = code.partition(":")
+    if kind == "plan":
+        return _("Không có kế hoạch #{plan}.").format(plan=plan_id)
+    if kind == "task":
+        return _("Kế hoạch #{plan} không có nhiệm vụ {number}.").format(plan=plan_id, number=task_number)
+    if kind == "offsets":
+        return _("Số ngày nhắc {value} không hợp lệ; viết dạng 7,3,1,0 (0 là sáng ngày đến hạn, tối đa 60).").format(
+            value=value)
+    return _("Nhịp hỏi tiến độ chỉ đặt được cho từng nhiệm vụ (--task).")
+
+
+def cadence_text(shown: cadence_config.Cadence) -> str:
+    """ "Kế hoạch #1: nhắc trước hạn 7, 3, 1, 0 ngày (mặc định)." and, for a task, its check-ins."""
+    sources = {"task": _("riêng nhiệm vụ"), "plan": _("theo kế hoạch"), "default": _("mặc định")}
+    days = ", ".join(map(str, shown.offsets))
+    if shown.task_number is None:
+        return _("Kế hoạch #{plan}: nhắc trước hạn {days} ngày ({source}).").format(
+            plan=shown.plan_id, days=days, source=sources[shown.offsets_from])
+    every = {"monthly": _("hằng tháng"), "weekly": _("hằng tuần")}.get(shown.checkin, shown.checkin)
+    return _("Nhiệm vụ {number} (kế hoạch #{plan}): nhắc trước hạn {days} ngày ({source}); hỏi tiến độ khi chưa "
+             "có hạn: {every} ({checkin_source}).").format(
+        number=shown.task_number, plan=shown.plan_id, days=days, source=sources[shown.offsets_from], every=every,
+        checkin_source=sources[shown.checkin_from])
+
+
 @click.command("remind")
 @click.option("--at", "at_text", required=True, help="Thời điểm (ISO, giờ Việt Nam nếu không ghi múi giờ).")
 @click.option("--dry-run", is_flag=True, help="Chỉ cho biết sẽ gửi gì; không gửi, không ghi.")
@@ -98,8 +158,8 @@ def remind_cmd(app: App, at_text: str, dry_run: bool, as_json: bool) -> None:
 async def _remind(app: App, messengers: dict, moment: datetime, dry_run: bool) -> RoundReport:
     if dry_run:
         return await run_round(app.engine, app.settings, messengers, moment, dry_run=True)
-    async with open_messengers(messengers):
-        return await run_round(app.engine, app.settings, messengers, moment)
+    async with open_messengers(messengers):  # sent now, whatever moment the round is as of
+        return await run_round(app.engine, app.settings, messengers, moment, wall_clock=utcnow)
 
 
 def summary(report: RoundReport) -> str:

@@ -9,7 +9,7 @@ from sqlmodel import select
 from handlers import staff
 from handlers.context import Turn
 from handlers.messages import Button
-from handlers.render import page, status_buttons, task_card, task_choice
+from handlers.render import nav_buttons, page, status_buttons, task_card, task_choice
 from i18n import _, fmt_date
 from replies.classifier import Reply, classify
 from services import queries
@@ -17,7 +17,7 @@ from services.evidence import EvidenceError, check_size, store_evidence
 from services.labels import status_label
 from services.queries import AssignmentView
 from services.status import NotAllowed, last_change, set_status
-from storage.models import MessageRef, Status
+from storage.models import Evidence, MessageRef, Status
 
 CONTEXT_WINDOW = timedelta(minutes=15)
 INTENT_TO_STATUS = {"done": Status.DONE, "in_progress": Status.IN_PROGRESS, "not_done": Status.OPEN}
@@ -58,6 +58,11 @@ def _targets(turn: Turn) -> list[AssignmentView]:
         views = [v for v in views if v.assignment.status in Status.ACTIVE]
     if views:
         return views
+    return unit_targets(turn)
+
+
+def unit_targets(turn: Turn) -> list[AssignmentView]:
+    """The open assignments of the person's unit that an answer may be about (chủ trì, or as tracked)."""
     if turn.unit_id is None:
         return []
     return queries.views(turn.session, unit_ids=[turn.unit_id], roles=turn.services.settings.tracked_roles)
@@ -136,7 +141,8 @@ async def apply_status(turn: Turn, assignment_id: int, status: str, *, promised_
         turn.reply(_("Đã ghi nhận trước đó: nhiệm vụ {number} — {status}.").format(
             number=v.task.number, status=status_label(v.assignment.status)), notice=_("Đã ghi nhận trước đó"))
         return
-    text = _confirmation(v, status, promised_on)
+    evidence = turn.session.get(Evidence, evidence_id) if evidence_id else None
+    text = _confirmation(v, status, promised_on, evidence=evidence)
     if edit:
         turn.reply(task_card(v, turn.today) + "\n" + text, edit_message_id=edit, notice=_("Đã ghi nhận"),
                    buttons=status_buttons(v.id, v.assignment.status), about=[v.id])
@@ -144,7 +150,10 @@ async def apply_status(turn: Turn, assignment_id: int, status: str, *, promised_
         turn.reply(text, buttons=status_buttons(v.id, v.assignment.status), about=[v.id])
 
 
-def _confirmation(v: AssignmentView, status: str, promised_on: date | None) -> str:
+def _confirmation(v: AssignmentView, status: str, promised_on: date | None, *, evidence: Evidence | None) -> str:
+    if status == Status.DONE and evidence is not None:  # the file came with the answer: say it was kept
+        return _("✅ Đã ghi nhận: nhiệm vụ {number} hoàn thành, kèm tài liệu kiểm chứng \"{name}\". Cảm ơn! "
+                 "(/undo để hoàn tác)").format(number=v.task.number, name=evidence.original_name)
     if status == Status.DONE:
         return _("✅ Đã ghi nhận: nhiệm vụ {number} hoàn thành. Cảm ơn! Có thể gửi tệp kiểm chứng ngay sau tin "
                  "này. (/undo để hoàn tác)").format(number=v.task.number)
@@ -177,10 +186,22 @@ async def on_file(turn: Turn, reply: Reply) -> None:
     if not targets:
         targets = queries.views(turn.session, unit_ids=[turn.unit_id], statuses=(Status.OPEN, Status.IN_PROGRESS, Status.DONE))
     staff.set_state(turn, "pending_file", {"file_id": att.file_id, "name": att.name, "mime": att.mime,
-                                           "size": att.size, "kind": att.kind, "done": reply.intent == "done"})
-    items, _n, _p = page(targets, 0)
-    turn.reply(_("Tệp \"{name}\" là tài liệu kiểm chứng của nhiệm vụ nào?").format(name=att.name or att.kind),
-               buttons=[[Button(task_choice(v), f"ev:{v.id}")] for v in items])
+                                           "size": att.size, "kind": att.kind, "done": reply.intent == "done",
+                                           "choices": [v.id for v in targets]})
+    ask_file_task(turn)
+
+
+def ask_file_task(turn: Turn, number: int = 0) -> None:
+    """Which task the waiting file is evidence for: the candidates, paged."""
+    state = staff.get_state(turn, "pending_file")
+    if state is None:
+        turn.reply(_("Không còn tệp nào đang chờ. Hãy gửi lại tệp kèm chữ \"xong\"."))
+        return
+    info = json.loads(state.payload)
+    targets = [v for v in (queries.view(turn.session, i) for i in info.get("choices", [])) if v]
+    items, number, pages = page(targets, number)
+    turn.reply(_("Tệp \"{name}\" là tài liệu kiểm chứng của nhiệm vụ nào?").format(name=info["name"] or info["kind"]),
+               buttons=[[Button(task_choice(v), f"ev:{v.id}")] for v in items] + nav_buttons("ev", "-", number, pages))
 
 
 async def attach_pending(turn: Turn, assignment_id: int) -> None:
@@ -193,6 +214,7 @@ async def attach_pending(turn: Turn, assignment_id: int) -> None:
         return
     info = json.loads(state.payload)
     done = info.pop("done", False)
+    info.pop("choices", None)
     turn.incoming.attachment = Attachment(**info)
     staff.clear_state(turn)
     await _store_for(turn, v, done=done)

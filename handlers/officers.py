@@ -14,6 +14,8 @@ from services.invites import InviteError, create_invite, deep_link
 from services.labels import status_label
 from storage.models import ChatLink, Status
 
+STATUS_PAGE_SIZE = 20  # lines of one /status page: well inside one Telegram message
+
 
 def _officer_only(turn: Turn) -> bool:
     if not turn.is_officer:
@@ -120,7 +122,7 @@ def _list(turn: Turn, views, header: str, kind: str, arg: str, number: int) -> N
                about=[v.id for v in items])
 
 
-async def cmd_status(turn: Turn, args: str) -> None:
+async def cmd_status(turn: Turn, args: str, number: int = 0) -> None:
     """/status <unit code | task number>: where things stand (chủ trì in full, phối hợp counted)."""
     if not _officer_only(turn):
         return
@@ -141,11 +143,16 @@ async def cmd_status(turn: Turn, args: str) -> None:
         return
     tracked = [v for v in views if v.assignment.role in turn.services.settings.tracked_roles]
     others = [v for v in views if v not in tracked]
-    lines = [title, _summary(tracked)] + [task_line(v, turn.today, with_unit=unit is None) for v in tracked[:40]]
+    pages = max(1, -(-len(tracked) // STATUS_PAGE_SIZE))
+    number = min(max(number, 0), pages - 1)
+    shown = tracked[number * STATUS_PAGE_SIZE:(number + 1) * STATUS_PAGE_SIZE]
+    lines = [title, _summary(tracked)] + [task_line(v, turn.today, with_unit=unit is None) for v in shown]
     if others:
         lines.append(_("Phối hợp: {n} phân công ({summary})").format(n=len(others), summary=_summary(others)))
-    turn.reply(fit(lines), buttons=open_buttons(tracked[:10], with_unit=unit is None),
-               about=[v.id for v in tracked[:40]])
+    if pages > 1:
+        lines.append(f"({number + 1}/{pages})")
+    turn.reply(fit(lines), buttons=open_buttons(shown[:10], with_unit=unit is None)
+               + nav_buttons("status", key[:30], number, pages), about=[v.id for v in shown])
 
 
 def _summary(views) -> str:
@@ -204,13 +211,17 @@ async def _turn_page(turn: Turn, what: str, arg: str, number: int) -> None:
         await cmd_tasks(turn, arg, number)
     elif what == "find":
         await cmd_find(turn, arg, number)
+    elif what == "status":
+        await cmd_status(turn, arg, number)
     elif what == "pick":
         code, when = arg.split(",")
         intent = {"done": "done", "prog": "in_progress", "open": "not_done", "ext": "extension"}[code]
         from replies.classifier import Reply
         from datetime import date as _date
         reply = Reply(intent, _date.fromisoformat(when) if when != "-" else None)
-        answers.ask_which(turn, queries.views(turn.session, unit_ids=[turn.unit_id]), reply, number)
+        answers.ask_which(turn, answers.unit_targets(turn), reply, number)  # the list page 1 was cut from
+    elif what == "ev":
+        answers.ask_file_task(turn, number)
 
 
 async def _decide(turn: Turn, request_id: int, approve: bool) -> None:

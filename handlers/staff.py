@@ -46,8 +46,12 @@ async def cmd_my_tasks(turn: Turn, args: str, number: int = 0) -> None:
     turn.reply(header)
     for v in items:
         turn.reply(task_card(v, turn.today), buttons=status_buttons(v.id), about=[v.id])
-    if nav or hint:
-        turn.reply((_("Xem tiếp:") if nav else "") + hint, buttons=nav)
+    several = len(items) > 1
+    if nav or hint or several:
+        # The list ends with a message about all its tasks, so a bare "xong" next asks which one
+        # instead of landing on the last card shown.
+        lead = _("Xem tiếp:") if nav else _("Trả lời vào tin của nhiệm vụ hoặc bấm nút dưới nó.") if several else ""
+        turn.reply((lead + hint).strip(), buttons=nav, about=[v.id for v in items] if several else [])
 
 
 def _partner_hint(turn: Turn) -> str:

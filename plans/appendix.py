@@ -76,6 +76,14 @@ def header_roles(row: list[str]) -> dict[str, int] | None:
     return None
 
 
+def subheader_roles(row: list[str]) -> dict[str, int] | None:
+    """Column index of each field a second header row names ("Chủ trì", "Phối hợp"), else None."""
+    named = {index: column_role(cell) for index, cell in enumerate(row) if cell.strip()}
+    if len(named) < 2 or None in named.values() or {"number", "title"} & set(named.values()):
+        return None
+    return {role: index for index, role in named.items()}
+
+
 def find_appendix(doc: Document) -> Appendix:
     """The tasks of every table headed like an appendix; ImportFileError if there is none."""
     bodies: list[tuple[dict[str, int], list[list[str]]]] = []
@@ -85,8 +93,14 @@ def find_appendix(doc: Document) -> Appendix:
             roles = header_roles(row)
             if roles is None:
                 continue
+            body = table[index + 1:]
+            # "Đơn vị thực hiện" over "Chủ trì" | "Phối hợp": the second header row names the columns (and repeats
+            # the first row's titles when "TT", "Nội dung"… are merged down over both rows)
+            sub = (header_roles(body[0]) or subheader_roles(body[0])) if body else None
+            if sub:
+                roles, body = {**roles, **sub}, body[1:]
             if "deadline" in roles:
-                bodies.append((roles, table[index + 1:]))
+                bodies.append((roles, body))
             else:
                 lacks_deadline = True
             break
@@ -120,8 +134,8 @@ class _RowReader:
         for row in body:
             cells = {role: _cell(row, roles, role) for role in ROLES}
             filled = [cell for cell in row if cell.strip()]
-            if not filled or _is_numbering(filled) or header_roles(row):
-                continue  # empty row, "(1) (2) (3)…" row, or the header repeated on a new page
+            if not filled or _is_numbering(filled) or header_roles(row) or subheader_roles(row):
+                continue  # empty row, "(1) (2) (3)…" row, or the header (either row) repeated on a new page
             if not cells["number"].strip() and fold(filled[0]).startswith(_END_WORDS):
                 break
             if not self._section(row, filled, cells, groups):

@@ -66,12 +66,14 @@ class _BodyReader:
 
     def row(self, tr, merged_above: dict[int, str]) -> list[str]:
         column = _int_prop(tr.find(W + "trPr"), "gridBefore", 0)
-        cells: list[str] = []
+        cells: list[str] = [""] * column  # a row starting further right (gridBefore) still lines up
         for tc in _cells(tr):
             props = tc.find(W + "tcPr")
             span = _int_prop(props, "gridSpan", 1)
             if _prop_val(props, "hMerge", None) == "continue":
-                continue  # old-style horizontal merge: the first cell already holds the text
+                cells.extend([""] * span)  # old-style horizontal merge: the first cell already holds the text
+                column += span
+                continue
             v_merge = _prop_val(props, "vMerge", None)
             if v_merge == "continue":
                 text = merged_above.get(column, "")
@@ -79,7 +81,9 @@ class _BodyReader:
                 text = self.cell_text(tc)
                 if v_merge == "restart":
                     merged_above[column] = text
-            cells.append(text)  # one entry per cell however many grid columns it spans
+            # One entry per grid column, as in a spreadsheet: a cell spanning two columns ("Đơn vị thực hiện"
+            # over "Chủ trì" | "Phối hợp") leaves the second empty, so every row lines up with the header.
+            cells.extend([text] + [""] * (span - 1))
             column += span
         return cells
 

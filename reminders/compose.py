@@ -18,6 +18,7 @@ from storage.models import Assignment, ChatLink, Status, Task, Unit
 
 MAX_LINES = 25        # tasks listed in one message; the rest are counted
 MAX_BUTTON_ROWS = 5   # a row of buttons per task, for the first ones only
+MAX_CHECKIN_ROWS = 5  # check-ins get rows of their own: listed last, they would never reach the first five
 MAX_DIGEST_UNITS = 30
 # Which kind speaks for a task reminded under several kinds at once (overdue first).
 PRIORITY = {cadence.OVERDUE: 0, "d0": 1, cadence.SNOOZED: 50, cadence.CHECKIN: 60}
@@ -104,7 +105,7 @@ def render(message: ChatMessage, *, today: date, work: WorkCalendar) -> Outgoing
         if message.items:
             lines += ["", _("Trả lời tin này \"xong\", \"đang làm\" hoặc \"xin gia hạn đến 20/3\", "
                             "hoặc chọn một mục bên dưới.")]
-        buttons = [_buttons(item) for item in message.items[:MAX_BUTTON_ROWS]]
+        buttons = [_buttons(item) for item in _with_buttons(message.items)]
     return Outgoing(text=fit(lines), buttons=buttons, chat_id=message.chat_id, channel=message.channel,
                     about=[item.view.id for item in message.items], lang=message.lang)
 
@@ -168,6 +169,14 @@ def _digest_part(message: ChatMessage, today: date) -> list[str]:
         lines.append(_("… và {n} đơn vị khác.").format(n=len(message.digest) - MAX_DIGEST_UNITS))
     lines.append(_("Gõ /overdue để xem chi tiết."))
     return lines
+
+
+def _with_buttons(items: list[Item]) -> list[Item]:
+    """The listed tasks that get a row of buttons: the first dated ones and the first check-ins, in reading order."""
+    listed = items[:MAX_LINES]
+    dated = [i.view.id for i in listed if i.view.assignment.due_on is not None][:MAX_BUTTON_ROWS]
+    asked = [i.view.id for i in listed if i.view.assignment.due_on is None][:MAX_CHECKIN_ROWS]
+    return [i for i in listed if i.view.id in dated or i.view.id in asked]
 
 
 def _buttons(item: Item) -> list[Button]:

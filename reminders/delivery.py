@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Callable
 
 from sqlalchemy.engine import Engine
 
@@ -45,6 +46,11 @@ class Delivery:
     now: datetime
     tally: Tally
     me: str = store.ME
+    wall_clock: Callable[[], datetime] | None = None   # when sends really happen, if not at `now`
+
+    def sent_at(self) -> datetime:
+        """When a message just sent reached the chat (the round's moment unless a wall clock is given)."""
+        return self.wall_clock() if self.wall_clock is not None else self.now
 
 
 def backoff(attempts: int) -> timedelta:
@@ -70,7 +76,7 @@ async def deliver(d: Delivery, batch: Batch, out: Outgoing) -> None:
         return
     with session_scope(d.engine) as session:
         store.mark_sent(session, ids=batch.ids, now=d.now, message_ids=[s.message_id for s in sent],
-                        channel=channel, chat_id=out.chat_id, about=out.about, me=d.me)
+                        channel=channel, chat_id=out.chat_id, about=out.about, me=d.me, received_at=d.sent_at())
         session.commit()
     d.tally.messages += 1
     d.tally.sent += len(batch.ids)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
+from typing import Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.engine import Engine
@@ -57,8 +58,13 @@ def in_working_hours(local: datetime, settings: Settings, work: WorkCalendar) ->
 
 
 async def run_round(engine: Engine, settings: Settings, messengers: dict[str, Messenger], now: datetime,
-                    dry_run: bool = False, *, work: WorkCalendar | None = None, me: str = store.ME) -> RoundReport:
-    """Plan, claim and send every reminder due at `now` (aware); dry: the same, written nowhere."""
+                    dry_run: bool = False, *, work: WorkCalendar | None = None, me: str = store.ME,
+                    wall_clock: Callable[[], datetime] | None = None) -> RoundReport:
+    """Plan, claim and send every reminder due at `now` (aware); dry: the same, written nowhere.
+
+    `wall_clock` says when messages really go out, when that is not `now` (`nhacviec remind --at`
+    a past moment): a reply to a reminder refers to it for a while after the person received it.
+    """
     work = work or default_calendar()
     local = now.astimezone(ZoneInfo(settings.timezone))
     report = RoundReport(at=now, day=local.date(), dry_run=dry_run)
@@ -68,7 +74,8 @@ async def run_round(engine: Engine, settings: Settings, messengers: dict[str, Me
     with session_scope(engine) as session:
         if not dry_run:
             report.recovered = store.recover_stale(session, now=now, me=me)
-        report.planned = plan_through(session, today=report.day, now=now, work=work, settings=settings)
+        report.planned, report.tally.skipped = plan_through(session, today=report.day, now=now, work=work,
+                                                            settings=settings)
         rows = store.due_rows(session, now=now)
         links = batching.load_links(session, {r.link_id for r in rows})
         if dry_run:
@@ -77,7 +84,7 @@ async def run_round(engine: Engine, settings: Settings, messengers: dict[str, Me
             return report
         session.commit()
         held = _holds(session, links, now)
-    delivery = Delivery(engine, settings, messengers, now, report.tally, me)
+    delivery = Delivery(engine, settings, messengers, now, report.tally, me, wall_clock)
     delivery.tally.held.update(held)
     for chunk in _chat_chunks(rows, links):
         # A 429 earlier in this round holds its channel: leave those rows pending, unclaimed.
@@ -87,26 +94,29 @@ async def run_round(engine: Engine, settings: Settings, messengers: dict[str, Me
     return report
 
 
-def plan_through(session: Session, *, today: date, now: datetime, work: WorkCalendar, settings: Settings) -> int:
-    """Plan every working day since the last planned one, through today; returns rows added.
+def plan_through(session: Session, *, today: date, now: datetime, work: WorkCalendar,
+                 settings: Settings) -> tuple[int, int]:
+    """Plan every working day since the last planned one, through today; returns (rows added, of them skipped).
 
     Today is planned again each round (cheap, idempotent) so a task added or moved at 10:00
     still gets today's reminder. Days missed while the bot was off are late; those older than
     the grace period are recorded as skipped.
     """
-    last = store.planned_through(session)
+    # Not the latest day ever planned: `remind --at` may run as of a moment before the scheduler's today.
+    last = store.last_planned_before(session, day=today)
     first = today if last is None else max(last + timedelta(days=1), today - timedelta(days=CATCH_UP_DAYS))
-    added, day = 0, min(first, today)
+    added, skipped, day = 0, 0, min(first, today)
     while day <= today:
         if work.is_working_day(day):
             dues = [replace(d, late=day < today) for d in
                     plan_day(session, day=day, work=work, settings=settings, digest=day == today)]
             old = work.working_days_between(day, today) > settings.reminder_grace_days
-            added += store.insert_planned(session, dues=dues, now=now,
-                                          skipped={d.key for d in dues} if old else set())
+            new = store.insert_planned(session, dues=dues, now=now, skipped={d.key for d in dues} if old else set())
+            added, skipped = added + new, skipped + (new if old else 0)
+            store.mark_planned(session, day=day, now=now)
         day += timedelta(days=1)
     store.set_planned_through(session, day=today, now=now)
-    return added
+    return added, skipped
 
 
 def _holds(session: Session, links: dict, now: datetime) -> dict[str, datetime]:
@@ -159,7 +169,7 @@ async def _send_chunk(d: Delivery, rows: list, links: dict, today: date, work: W
 def _dry(session: Session, rows: list, links: dict, report: RoundReport, work: WorkCalendar,
          settings: Settings) -> None:
     built = batching.build(session, rows, today=report.day, work=work, settings=settings, links=links)
-    report.tally.skipped = sum(len(v) for v in built.skipped.values())
+    report.tally.skipped += sum(len(v) for v in built.skipped.values())
     for batch in built.batches:
         out = render(batch.message, today=report.day, work=work)
         report.tally.messages += 1

@@ -19,6 +19,7 @@ from storage.models import KeyValue, MessageRef, Reminder, ReminderSnooze, Remin
 from storage.types import utcnow
 
 PLANNED_THROUGH = "reminders.planned_through"
+PLANNED_DAY = "reminders.planned:"   # + ISO day: one row per working day a round planned
 HOLD_PREFIX = "reminders.hold."
 STALE_CLAIM = timedelta(minutes=10)
 HOST = socket.gethostname()
@@ -74,6 +75,23 @@ def set_planned_through(session: Session, *, day: date, now: datetime) -> None:
         return
     row.value, row.version, row.updated_at = day.isoformat(), row.version + 1, now
     session.add(row)
+
+
+def last_planned_before(session: Session, *, day: date) -> date | None:
+    """The latest day before `day` that a round planned, whatever rounds ran as of later moments since."""
+    keys = select(KeyValue.key).where(KeyValue.key >= PLANNED_DAY, KeyValue.key < PLANNED_DAY + day.isoformat())
+    key = session.exec(keys.order_by(KeyValue.key.desc()).limit(1)).first()
+    through = planned_through(session)   # databases planned before days were recorded one by one
+    found = [d for d in (date.fromisoformat(key[len(PLANNED_DAY):]) if key else None, through)
+             if d is not None and d < day]
+    return max(found, default=None)
+
+
+def mark_planned(session: Session, *, day: date, now: datetime) -> None:
+    """Remember that `day` is planned (a concurrent round may do the same: no conflict)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(dialect.insert(KeyValue).values(key=PLANNED_DAY + day.isoformat(), value="", version=1,
+                                                    updated_at=now).on_conflict_do_nothing(index_elements=["key"]))
 
 
 def channel_hold(session: Session, *, channel: str) -> datetime | None:
@@ -152,12 +170,15 @@ def _finish(session: Session, ids: list[int], me: str, **values) -> None:
 
 
 def mark_sent(session: Session, *, ids: list[int], now: datetime, message_ids: list[str], channel: str,
-              chat_id: str, about: list[int], me: str = ME) -> None:
-    """Sent: remember the message, and which assignments it was about (so a reply applies to them)."""
+              chat_id: str, about: list[int], me: str = ME, received_at: datetime | None = None) -> None:
+    """Sent: remember the message, and which assignments it was about (so a reply applies to them).
+
+    `received_at` (default `now`) dates the message for the chat: a bare "xong" soon after it answers it.
+    """
     _finish(session, ids, me, state=ReminderState.SENT, sent_at=now, message_id=message_ids[-1] if message_ids
             else None, last_error=None)
     refs = [{"channel": channel, "chat_id": str(chat_id), "message_id": str(message_id), "assignment_id": aid,
-             "at": now} for message_id in message_ids for aid in dict.fromkeys(about)]
+             "at": received_at or now} for message_id in message_ids for aid in dict.fromkeys(about)]
     if refs:
         session.execute(insert(MessageRef.__table__), refs)
 

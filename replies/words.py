@@ -42,6 +42,8 @@ _FORMS = {
     "hộ": "giup", "đợi": "wait", "mải": "busy",
     "mãi": "always", "mái": "roof", "mại": "sale",  # not "mai" (tomorrow)
 }
+_NEGATIONS = {"chua", "khong", "chang"}
+_PLACE_WORDS = {"o", "qua", "vao", "len", "ve", "tu", "den", "toi", "cho"}
 _UNIT_NOUNS = {"phan", "nua", "chut", "it", "ngay", "hom", "tuan", "thang", "lan", "so", "vai", "ban",
                "file", "cai", "van", "tep", "muc", "ti", "xiu", "bo", "nam"}
 _YES_FOLLOWERS = {"em", "minh", "anh", "chi", "vang", "chua", "khong", "ok", "a", "ben", "truong",
@@ -98,6 +100,8 @@ def _context(words: list[str]) -> list[str]:
             out[i] = "ya"  # a reply opening "Da em ..." is "Dạ" (yes), not "Đã" (already)
         elif word == "mot" and after in _UNIT_NOUNS:
             out[i] = "1"  # "mot phan" is "một phần"; "mot e gui" is "mốt em gửi"
+        elif word == "where" and _NEGATIONS & set(out[:i]) and (i == 0 or out[i - 1] not in _PLACE_WORDS):
+            out[i] = "a"  # "chưa xong đâu ạ" stresses the "not"; "nộp ở đâu" asks where
         elif word == "dang" and "da" in out[:i] and after in {"tai", "len", "web", "tin"}:
             out[i] = "post"  # "da ... dang tai len web" is "đã ... đăng tải lên web"
     if out[:2] == ["kinh", "gui"]:
