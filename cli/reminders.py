@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -155,11 +155,33 @@ def remind_cmd(app: App, at_text: str, dry_run: bool, as_json: bool) -> None:
             click.echo(f"\n— {chat['channel']} {chat['chat_id']} —\n{chat['text']}")
 
 
+RETRY_WITHIN = timedelta(seconds=60)  # a 429 asking to wait up to this long is waited out before returning
+
+
 async def _remind(app: App, messengers: dict, moment: datetime, dry_run: bool) -> RoundReport:
     if dry_run:
         return await run_round(app.engine, app.settings, messengers, moment, dry_run=True)
     async with open_messengers(messengers):  # sent now, whatever moment the round is as of
-        return await run_round(app.engine, app.settings, messengers, moment, wall_clock=utcnow)
+        report = await run_round(app.engine, app.settings, messengers, moment, wall_clock=utcnow)
+        for _attempt in range(5):  # a short retry_after: wait it out, so the officer's one command delivers
+            wait = max((until - moment for until in report.tally.held.values()), default=timedelta(0))
+            if not report.tally.deferred or wait > RETRY_WITHIN:
+                break
+            await asyncio.sleep(wait.total_seconds())
+            moment += wait
+            again = await run_round(app.engine, app.settings, messengers, moment, wall_clock=utcnow)
+            report = _merged(report, again)
+        return report
+
+
+def _merged(first: RoundReport, again: RoundReport) -> RoundReport:
+    """One report for a round and its retry: counts added, what is still deferred from the retry."""
+    t, a = first.tally, again.tally
+    t.messages, t.sent, t.late, t.failed = t.messages + a.messages, t.sent + a.sent, t.late + a.late, t.failed + a.failed
+    t.skipped, t.deferred, t.held = t.skipped + a.skipped, a.deferred, a.held
+    t.outcomes = [o for o in t.outcomes if o.get("state") != "deferred"] + a.outcomes
+    first.planned += again.planned
+    return first
 
 
 def summary(report: RoundReport) -> str:

@@ -30,6 +30,8 @@ async def on_text(turn: Turn, text: str) -> None:
         return
     pending = staff.get_state(turn, "await_ext")
     reply = classify(text, today=turn.today) if text else Reply("unknown", None, False)
+    if pending and text and not reply.date:  # the bot asked "đến ngày nào?": a bare "đến 07/01" answers it
+        reply = classify("xin gia hạn " + text, today=turn.today)
     if pending and reply.date and reply.intent in ("extension", "unknown", "in_progress"):
         staff.ask_extension(turn, json.loads(pending.payload)["assignment_id"], reply.date, reason=text)
         return
@@ -75,14 +77,13 @@ def _about(turn: Turn, *, message_id: str) -> list[int]:
 
 
 def _just_discussed(turn: Turn) -> list[int]:
-    """Without a reply (Zalo Bot, console), the last message to this chat, if recent and about one task."""
+    """Without a reply (Zalo Bot, console), what the last message to this chat was about, if recent."""
     last = turn.session.exec(select(MessageRef).where(
         MessageRef.channel == turn.incoming.channel, MessageRef.chat_id == turn.incoming.chat_id)
         .order_by(MessageRef.id.desc())).first()
     if last is None or last.at < turn.now - CONTEXT_WINDOW:
         return []
-    ids = set(_about(turn, message_id=last.message_id))
-    return list(ids) if len(ids) == 1 else []
+    return list(dict.fromkeys(_about(turn, message_id=last.message_id)))  # one task, or a reminder's few
 
 
 def _not_understood(turn: Turn, targets: list[AssignmentView]) -> None:

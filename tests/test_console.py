@@ -116,3 +116,15 @@ def test_officer_find_and_status_summarise_by_task(engine, settings):
     assert "NV 4: Ban hành và chỉ đạo" in out and "chủ trì: TCCB, VP" in out
     assert "Tình hình nhiệm vụ 12:" in out and "[VP] NV 12:" in out
     assert "Phối hợp: 26 phân công (Chưa thực hiện: 26)" in out
+
+
+def test_a_bare_date_answers_the_extension_question(engine, settings):
+    chat(engine, settings, ["/start"], unit="VP", officer=True)
+    out = chat(engine, settings, ["/viec", "3", "3", "đến 30/4"], unit="VP")
+    assert "đến ngày nào?" in out and "Đã gửi đề nghị gia hạn nhiệm vụ 1 đến 30/04/2026" in out
+
+
+def test_a_bare_answer_after_a_list_asks_among_the_listed_tasks(engine, settings):
+    out = chat(engine, settings, ["/viec", "xong"], unit="TCCB")
+    asked = out.split("Bạn trả lời cho nhiệm vụ nào?")[1]
+    assert "NV 4:" in asked and "NV 21:" in asked and "Trang sau" not in asked

@@ -78,3 +78,12 @@ def test_remind_says_so_when_the_channel_cannot_be_reached(cli, world, fake):
     result = cli("remind", "--at", "2026-03-18T09:00", env=env)
     assert result.exit_code != 0 and "Không kết nối được kênh gửi tin" in result.output
     assert world.reminders() == []          # nothing planned, so the next round still finds it all
+
+
+def test_remind_waits_out_a_short_429_and_delivers_in_the_same_command(cli, world, fake):
+    fake.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    result = cli("remind", "--at", "2026-03-18T09:00", "--json", env=env_for(fake))
+    data = json.loads(result.output)
+    assert (data["sent"], data["deferred"], data["failed"]) == (2, 0, 0)
+    assert len(fake.sent) == 1 and "18/03/2026" in fake.sent[0]["text"]
+    assert [r.state for r in world.reminders()] == ["sent", "sent"]
