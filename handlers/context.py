@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import Awaitable, Callable
 from zoneinfo import ZoneInfo
 
@@ -13,13 +13,10 @@ from config import Settings
 from handlers.messages import Attachment, Incoming, Outgoing
 from services.status import Actor
 from storage.models import ChatLink, ChatUser, MemberRole
+from storage.types import utcnow
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 Clock = Callable[[], datetime]
-
-
-def system_clock() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass
@@ -28,7 +25,7 @@ class Services:
 
     engine: Engine
     settings: Settings
-    clock: Clock = system_clock
+    clock: Clock = utcnow
     fetch_file: Callable[[str, Attachment], Awaitable[bytes]] | None = None  # (channel, attachment) -> bytes
     inline_buttons: dict[str, bool] = field(default_factory=lambda: {"telegram": True})
     bot_username: str | None = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -20,15 +20,12 @@ from sqlalchemy.engine import Engine
 from bot.messenger import Messenger
 from config import Settings
 from reminders.rounds import RoundReport, run_round
+from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 JOB_ID = "reminder-round"
 TOKEN_JOB_ID = "zalo-oa-tokens"
 TOKEN_EVERY_HOURS = 6  # OA access tokens last about 25 h; refresh tokens are single-use and expire unused
-
-
-def system_clock() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass
@@ -38,7 +35,7 @@ class Runtime:
     engine: Engine
     settings: Settings
     messengers: dict[str, Messenger]
-    clock: Callable[[], datetime] = system_clock
+    clock: Callable[[], datetime] = utcnow
 
 
 _RUNTIMES: dict[str, Runtime] = {}
