@@ -75,7 +75,8 @@ async def cmd_upcoming(turn: Turn, args: str, number: int = 0) -> None:
     if not _officer_only(turn):
         return
     days = int(args) if args.strip().isdigit() else 7
-    views = queries.views(turn.session, due_from=turn.today, due_before=turn.today + timedelta(days=days + 1))
+    views = queries.views(turn.session, due_from=turn.today, due_before=turn.today + timedelta(days=days + 1),
+                          roles=turn.services.settings.tracked_roles)
     _list(turn, views, _("📅 Sắp đến hạn trong {days} ngày: {n} phân công").format(days=days, n=len(views)),
           "upcoming", str(days), number)
 
@@ -87,7 +88,7 @@ async def cmd_tasks(turn: Turn, args: str, number: int = 0) -> None:
     unit_ids = _unit_filter(turn, args)
     if unit_ids == []:
         return
-    views = queries.views(turn.session, unit_ids=unit_ids)
+    views = queries.views(turn.session, unit_ids=unit_ids, roles=turn.services.settings.tracked_roles)
     _list(turn, views, _("📋 {n} phân công đang mở").format(n=len(views)), "tasks", args.strip() or "-", number)
 
 

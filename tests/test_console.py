@@ -87,7 +87,7 @@ def test_make_run_without_tokens_opens_the_console_on_the_sample(cli):
 
 def test_officer_marks_and_reopens_another_units_assignment(engine, settings):
     out = chat(engine, settings, ["/tasks TCCB", "1", "1", "1"], unit="VP", officer=True)
-    assert "📋" in out and "NV 6 [TCCB]" in out
+    assert "📋" in out and "NV 4 [TCCB]" in out
     assert "✅ Đã ghi nhận" in out and "↩️ Mở lại" in out
     with Session(engine) as s:
         changes = s.exec(select(StatusChange).where(StatusChange.channel == "console",
@@ -128,3 +128,12 @@ def test_a_bare_answer_after_a_list_asks_among_the_listed_tasks(engine, settings
     out = chat(engine, settings, ["/viec", "xong"], unit="TCCB")
     asked = out.split("Bạn trả lời cho nhiệm vụ nào?")[1]
     assert "NV 4:" in asked and "NV 21:" in asked and "Trang sau" not in asked
+
+
+def test_officer_lists_count_chu_tri_units_only(engine, settings):
+    out = chat(engine, settings, ["/tasks GDMN", "/upcoming 60"], unit="VP", officer=True)
+    tasks = out.split("📋")[1].split("\n")[0]
+    assert tasks.strip().startswith("1 phân công đang mở")
+    upcoming = out.split("📅 Sắp đến hạn trong 60 ngày:")[1]
+    assert upcoming.startswith(" 6 phân công") and "[TCCB] NV 4:" in upcoming
+    assert "[GDMN]" not in upcoming  # phối hợp units are not listed unless tracked
