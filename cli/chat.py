@@ -33,9 +33,10 @@ def console_cmd(app: App, unit_code: str | None, officer: bool, sample: bool) ->
 
 def start_console(app: App, *, unit_code: str | None, officer: bool, sample: bool) -> None:
     """Open the console channel (used by `make run` without chat tokens too)."""
-    if sample:
-        from services.workspace import ensure_sample_workspace
-        ensure_sample_workspace(app.engine)
+    from services.workspace import ensure_sample_workspace, is_empty
+    if sample or is_empty(app.engine):  # nothing loaded yet: let anyone try it on the sample workspace
+        if ensure_sample_workspace(app.engine):
+            click.echo(_("Đã nạp không gian làm việc mẫu: danh bạ đơn vị mẫu và kế hoạch CCHC 2026 của Sở GDĐT Hà Nội."))
     with Session(app.engine, expire_on_commit=False) as session:
         try:
             user, unit = console_identity(session, unit_code=unit_code, officer=officer)

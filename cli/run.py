@@ -22,9 +22,11 @@ def register(main: click.Group) -> None:
 @pass_app
 def run_cmd(app: App, force_console: bool) -> None:
     """Chạy bot: mọi kênh đã cấu hình và bộ lập lịch nhắc việc."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    console = force_console or not channels_configured(app.settings)
+    logging.basicConfig(level=logging.WARNING if console else logging.INFO,  # the console is a chat, not a log
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines print request URLs, which hold bot tokens
-    if force_console or not channels_configured(app.settings):
+    if console:
         click.echo(_("Chưa cấu hình Telegram hay Zalo: mở kênh console trên không gian làm việc mẫu.\n"
                      "Để kết nối Telegram: tạo bot với @BotFather, ghi NHACVIEC_TELEGRAM_TOKEN=<token> vào tệp .env "
                      "(xem .env.example) rồi chạy lại make run."))

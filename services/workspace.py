@@ -29,3 +29,9 @@ def ensure_sample_workspace(engine: Engine) -> bool:
             session.commit()
             loaded = True
     return loaded
+
+
+def is_empty(engine: Engine) -> bool:
+    """True when no unit has been loaded yet."""
+    with Session(engine) as session:
+        return session.exec(select(Unit)).first() is None

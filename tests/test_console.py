@@ -137,3 +137,10 @@ def test_officer_lists_count_chu_tri_units_only(engine, settings):
     upcoming = out.split("📅 Sắp đến hạn trong 60 ngày:")[1]
     assert upcoming.startswith(" 6 phân công") and "[TCCB] NV 4:" in upcoming
     assert "[GDMN]" not in upcoming  # phối hợp units are not listed unless tracked
+
+
+def test_console_on_an_empty_database_loads_the_sample(cli):
+    result = cli("console", "--as", "TCCB", input="/viec\n")
+    assert result.exit_code == 0, result.output
+    assert "không gian làm việc mẫu" in result.output and "Phòng Tổ chức cán bộ" in result.output
+    assert "NV 4:" in result.output
