@@ -10,7 +10,7 @@ from config import Settings
 from i18n import set_locale
 
 FEATURES = ("cli.units", "cli.plans", "cli.deadline", "cli.chat", "cli.reminders", "cli.run", "cli.classify",
-            "cli.zalo")
+            "cli.zalo", "cli.report")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

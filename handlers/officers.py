@@ -17,7 +17,7 @@ from storage.models import ChatLink, Status
 STATUS_PAGE_SIZE = 20  # lines of one /status page: well inside one Telegram message
 
 
-def _officer_only(turn: Turn) -> bool:
+def officer_only(turn: Turn) -> bool:
     if not turn.is_officer:
         turn.reply(_("Lệnh này dành cho cán bộ theo dõi CCHC. Gõ /viec để xem nhiệm vụ của đơn vị bạn."))
         return False
@@ -37,7 +37,7 @@ def _unit_filter(turn: Turn, args: str) -> list[int] | None:
 
 async def cmd_overdue(turn: Turn, args: str, number: int = 0) -> None:
     """/overdue [unit]: overdue assignments grouped by unit, with days late, paged by message size."""
-    if not _officer_only(turn):
+    if not officer_only(turn):
         return
     unit_ids = _unit_filter(turn, args)
     if unit_ids == []:
@@ -72,7 +72,7 @@ def _overdue_block(turn: Turn, items) -> str:
 
 async def cmd_upcoming(turn: Turn, args: str, number: int = 0) -> None:
     """/upcoming [days]: open assignments due in the next days (default 7)."""
-    if not _officer_only(turn):
+    if not officer_only(turn):
         return
     days = int(args) if args.strip().isdigit() else 7
     views = queries.views(turn.session, due_from=turn.today, due_before=turn.today + timedelta(days=days + 1),
@@ -83,7 +83,7 @@ async def cmd_upcoming(turn: Turn, args: str, number: int = 0) -> None:
 
 async def cmd_tasks(turn: Turn, args: str, number: int = 0) -> None:
     """/tasks [unit]: open assignments, all or one unit's."""
-    if not _officer_only(turn):
+    if not officer_only(turn):
         return
     unit_ids = _unit_filter(turn, args)
     if unit_ids == []:
@@ -94,7 +94,7 @@ async def cmd_tasks(turn: Turn, args: str, number: int = 0) -> None:
 
 async def cmd_find(turn: Turn, args: str, number: int = 0) -> None:
     """/find <words>: tasks whose title or product match, one line per task with its lead units."""
-    if not _officer_only(turn):
+    if not officer_only(turn):
         return
     if not args.strip():
         turn.reply(_("Cách dùng: /find <từ khoá>, ví dụ /find chuyển đổi số"))
@@ -125,7 +125,7 @@ def _list(turn: Turn, views, header: str, kind: str, arg: str, number: int) -> N
 
 async def cmd_status(turn: Turn, args: str, number: int = 0) -> None:
     """/status <unit code | task number>: where things stand (chủ trì in full, phối hợp counted)."""
-    if not _officer_only(turn):
+    if not officer_only(turn):
         return
     key = args.strip()
     if not key:
@@ -165,7 +165,7 @@ def _summary(views) -> str:
 
 async def cmd_invite(turn: Turn, args: str) -> None:
     """/invite <unit> [role] [uses]: a join code and deep link."""
-    if not _officer_only(turn):
+    if not officer_only(turn):
         return
     parts = args.split()
     if not parts:

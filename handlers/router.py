@@ -6,7 +6,7 @@ import logging
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from handlers import choices, officers, staff, start
+from handlers import choices, officers, reports, staff, start
 from handlers.context import Services, Turn
 from handlers.messages import Incoming, Outgoing
 from i18n import _, use_locale
@@ -21,6 +21,7 @@ COMMANDS = {
     "overdue": officers.cmd_overdue, "quahan": officers.cmd_overdue, "upcoming": officers.cmd_upcoming,
     "tasks": officers.cmd_tasks, "status": officers.cmd_status, "find": officers.cmd_find,
     "invite": officers.cmd_invite,
+    "baocao": reports.cmd_report, "report": reports.cmd_report,
 }
 OPEN_TO_STRANGERS = {"start", "help", "lang"}
 

@@ -83,6 +83,7 @@ async def cmd_help(turn: Turn, args: str) -> None:
                   _("/tasks [mã đơn vị] — danh sách nhiệm vụ"),
                   _("/status <mã đơn vị | số nhiệm vụ> — tình hình"),
                   _("/find <từ khoá> — tìm nhiệm vụ"),
+                  _("/baocao [quý] [mã đơn vị] — báo cáo tổng hợp (hoàn thành đúng hạn, quá hạn…)"),
                   _("/invite <mã đơn vị> [member|head|officer] — tạo mã mời")]
     turn.reply("\n".join(lines))
 

@@ -1,0 +1,157 @@
+"""The summary report: completion × timeliness as of a day, by assignment, task and unit; CLI, workbook, chat."""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timezone
+
+import pytest
+from openpyxl import load_workbook
+from sqlmodel import Session, select
+
+from i18n import use_locale
+from reports.summary import ReportError, make_period, parse_quarter
+from services.workspace import ensure_sample_workspace
+from storage.models import Assignment, Status, Task, Unit
+from tests.test_console import chat
+
+UTC = timezone.utc
+
+
+@pytest.fixture(autouse=True)
+def _vietnamese():
+    with use_locale("vi"):  # the CLI sets the locale for the whole thread
+        yield
+
+
+def _set(engine, number: str, unit: str, due: str, *, status: str, done_at: datetime | None = None,
+         moved_to: str | None = None) -> None:
+    """Give the chủ trì assignment of task `number` due on `due` a known status (and an approved extension)."""
+    with Session(engine) as s:
+        a = s.exec(select(Assignment).join(Task).join(Unit, Unit.id == Assignment.unit_id).where(
+            Task.number == number, Unit.code == unit, Assignment.due_on == date.fromisoformat(due))).one()
+        a.status, a.done_at = status, done_at
+        if moved_to:
+            a.original_due_on, a.due_on, a.extensions = a.due_on, date.fromisoformat(moved_to), 1
+        s.add(a)
+        s.commit()
+
+
+@pytest.fixture
+def quarter_one(engine):
+    """Q1/2026 of the sample plan: 7 dated chủ trì assignments (6 task occurrences) with known outcomes."""
+    ensure_sample_workspace(engine)
+    _set(engine, "1", "VP", "2026-03-31", status=Status.DONE,
+         done_at=datetime(2026, 3, 31, 16, 30, tzinfo=UTC))  # 23:30 on 31/03 in Hà Nội: on time
+    _set(engine, "3", "VP", "2026-03-31", status=Status.DONE,
+         done_at=datetime(2026, 3, 31, 17, 30, tzinfo=UTC))  # 00:30 on 01/04 in Hà Nội: one day late
+    _set(engine, "6", "VP", "2026-01-31", status=Status.DONE, done_at=datetime(2026, 1, 30, 3, tzinfo=UTC))
+    _set(engine, "6", "VP", "2026-02-28", status=Status.IN_PROGRESS, moved_to="2026-03-25")
+    _set(engine, "13", "VP", "2026-03-31", status=Status.DONE, done_at=datetime(2026, 3, 20, 3, tzinfo=UTC))
+    # Left open: NV 6 of March (VP) and NV 13 of KTCN, both overdue by 15/04.
+    return engine
+
+
+def report_json(cli, *args: str) -> dict:
+    result = cli("report", "--json", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_quarter_counts_assignments_tasks_and_units(cli, quarter_one):
+    data = report_json(cli, "--year", "2026", "--quarter", "I", "--as-of", "2026-04-15")
+    assert data["period"] == {"from": "2026-01-01", "to": "2026-03-31", "year": 2026, "quarter": 1,
+                              "label": "Quý I/2026"}
+    assert data["roles"] == ["lead"] and data["unit"] is None
+    a = data["assignments"]
+    assert (a["done_on_time"], a["done_late"], a["overdue"], a["pending"], a["extensions"]) == (3, 1, 3, 0, 1)
+    assert (a["undated"], a["total"], a["done"]) == (14, 21, 4)
+    t = data["tasks"]  # NV 13: VP done, KTCN not → the task is overdue
+    assert (t["done_on_time"], t["done_late"], t["overdue"], t["undated"], t["total"]) == (2, 1, 3, 13, 19)
+    assert [(u["code"], u["overdue"]) for u in data["units"][:2]] == [("VP", 2), ("KTCN", 1)]
+    vp = data["units"][0]
+    assert (vp["total"], vp["done_on_time"], vp["done_late"], vp["undated"]) == (15, 3, 1, 9)
+
+
+def test_as_of_before_a_late_completion_counts_it_as_still_in_progress(cli, quarter_one):
+    a = report_json(cli, "--quarter", "1", "--as-of", "2026-03-31", "--unit", "vp")["assignments"]
+    # NV 3 was finished on 01/04; on 31/03 it was due that day and still being worked on.
+    assert (a["done_on_time"], a["done_late"], a["in_progress"], a["not_started"]) == (3, 0, 1, 1)
+    assert (a["overdue"], a["due_soon"]) == (1, 2)  # NV 6 of February, extended to 25/03
+
+
+def test_due_soon_and_a_task_with_two_lead_units(cli, engine):
+    ensure_sample_workspace(engine)
+    _set(engine, "4", "VP", "2026-04-30", status=Status.DONE, done_at=datetime(2026, 4, 20, 3, tzinfo=UTC))
+    _set(engine, "4", "TCCB", "2026-04-30", status=Status.IN_PROGRESS)
+    data = report_json(cli, "--from", "2026-04-01", "--to", "30/04/2026", "--as-of", "2026-04-24")
+    a, t = data["assignments"], data["tasks"]
+    assert (a["total"] - a["undated"], a["done_on_time"], a["in_progress"], a["not_started"]) == (5, 1, 1, 3)
+    assert a["due_soon"] == 4  # the four not done, all due 30/04, within 7 days of 24/04
+    # NV 4: VP done, TCCB still working → the task is in progress, not done.
+    assert (t["total"] - t["undated"], t["done_on_time"], t["in_progress"], t["not_started"]) == (4, 0, 1, 3)
+    assert data["period"]["label"] == "Từ 01/04/2026 đến 30/04/2026" and a["undated"] == 14
+
+
+def test_text_summary_in_vietnamese_and_english(cli, quarter_one):
+    result = cli("report", "--quarter", "I", "--as-of", "15/04/2026")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[1] == "Kỳ báo cáo: Quý I/2026; tính đến ngày 15/04/2026"
+    assert ("19 nhiệm vụ: 2 hoàn thành đúng hạn, 1 hoàn thành quá hạn, 3 quá hạn, 0 đang thực hiện, "
+            "13 chưa xác định hạn") in lines
+    assert "  - Gia hạn đã duyệt: 1 lần" in lines and "  - Quá hạn chưa hoàn thành: 3" in lines
+    assert lines[lines.index("Theo đơn vị (quá hạn nhiều nhất trước):") + 1].startswith("  VP Văn phòng Sở: 15 —")
+    english = cli("--lang", "en", "report", "--quarter", "I", "--as-of", "2026-04-15")
+    assert "Quarter I/2026" in english.stdout and "19 tasks: 2 completed on time" in english.stdout
+    assert "nhiệm vụ" not in english.stdout
+
+
+def test_workbook_has_the_summary_and_the_detail_in_report_layout(cli, quarter_one, tmp_path):
+    path = tmp_path / "bao-cao.xlsx"
+    result = cli("report", "--quarter", "I", "--as-of", "2026-04-15", "--unit", "VP", "--xlsx", str(path))
+    assert result.exit_code == 0, result.output
+    book = load_workbook(path)
+    assert book.sheetnames == ["Tổng hợp", "Chi tiết"]
+    summary = {row[0]: row[1:3] for row in book["Tổng hợp"].iter_rows(values_only=True) if row[0]}
+    assert summary["Hoàn thành đúng hạn"] == (3, 3) and summary["Quá hạn chưa hoàn thành"] == (2, 2)
+    assert summary["Số lần gia hạn"] == (1, 1)
+    detail = list(book["Chi tiết"].iter_rows(values_only=True))
+    assert detail[0] == ("STT", "Nhiệm vụ", "Đơn vị chủ trì", "Thời hạn", "Trạng thái", "Ngày hoàn thành",
+                         "Đánh giá", "Gia hạn")
+    late = next(r for r in detail if str(r[1]).startswith("3. "))
+    assert late[2:] == ("Văn phòng Sở", datetime(2026, 3, 31), "Đã hoàn thành", datetime(2026, 4, 1), "Quá hạn", 0)
+    extended = next(r for r in detail if r[3] == datetime(2026, 3, 25))
+    assert extended[4:] == ("Đang thực hiện", None, "Quá hạn", 1)
+    assert len(detail) == 1 + 15 and sum(r[6] == "Chưa xác định hạn" for r in detail) == 9
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--quarter", "V"), "Quý \"V\" không hợp lệ"),
+    (("--unit", "ZZZ"), "Không có đơn vị mã ZZZ."),
+    (("--quarter", "I", "--from", "2026-01-01"), "không dùng cả hai"),
+    (("--year", "1999"), "Năm 1999 không hợp lệ"),
+])
+def test_bad_input_is_a_clear_error(cli, engine, args, message):
+    ensure_sample_workspace(engine)
+    result = cli("report", *args)
+    assert result.exit_code == 1 and message in result.stderr and result.stderr.startswith("Lỗi: ")
+
+
+def test_quarter_words_and_periods():
+    assert [parse_quarter(w) for w in ("I", "ii", "3", "Q4", "quý 2")] == [1, 2, 3, 4, 2]
+    with pytest.raises(ReportError):
+        parse_quarter("5")
+    period = make_period(as_of=date(2026, 4, 15), quarter=4)
+    assert (period.start, period.end) == (date(2026, 10, 1), date(2026, 12, 31))
+    assert make_period(as_of=date(2026, 4, 15)) is None
+
+
+def test_officers_get_the_report_in_chat_and_staff_do_not(engine, settings, quarter_one):
+    out = chat(engine, settings, ["/baocao I", "/report quý 1 KTCN", "/baocao II ZZZ"], unit="VP", officer=True)
+    first = out.split("BÁO CÁO TÌNH HÌNH")[1]
+    assert "Kỳ báo cáo: Quý I/2026; tính đến ngày 15/04/2026" in first and len(first) < 3500
+    assert "19 nhiệm vụ: 2 hoàn thành đúng hạn, 1 hoàn thành quá hạn, 3 quá hạn" in first
+    assert "Đơn vị: Phòng Kiểm tra chuyên ngành (KTCN)" in out.split("BÁO CÁO TÌNH HÌNH")[2]
+    assert "Không có đơn vị mã ZZZ." in out and "Cách dùng: /baocao" in out
+    staff = chat(engine, settings, ["/baocao"], unit="TCCB")
+    assert "dành cho cán bộ theo dõi CCHC" in staff and "BÁO CÁO" not in staff
