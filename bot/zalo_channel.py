@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.messenger import SendError
-from handlers.choices import save_choices
+from services.choices import save_choices
 from handlers.messages import Attachment, Incoming, Outgoing
 from i18n import _
 from services.evidence import EvidenceError

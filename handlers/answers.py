@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from sqlmodel import select
 
 from handlers import staff
 from handlers.context import Turn
@@ -12,12 +11,12 @@ from handlers.messages import Button
 from handlers.render import nav_buttons, page, status_buttons, task_card, task_choice
 from i18n import _, fmt_date
 from replies.classifier import Reply, classify
-from services import queries
+from services import conversation, queries
 from services.evidence import EvidenceError, check_size, store_evidence
 from services.labels import status_label
 from services.queries import AssignmentView
 from services.status import NotAllowed, last_change, set_status
-from storage.models import Evidence, MessageRef, Status
+from storage.models import Evidence, Status
 
 CONTEXT_WINDOW = timedelta(minutes=15)
 INTENT_TO_STATUS = {"done": Status.DONE, "in_progress": Status.IN_PROGRESS, "not_done": Status.OPEN}
@@ -71,19 +70,14 @@ def unit_targets(turn: Turn) -> list[AssignmentView]:
 
 
 def _about(turn: Turn, *, message_id: str) -> list[int]:
-    return list(turn.session.exec(select(MessageRef.assignment_id).where(
-        MessageRef.channel == turn.incoming.channel, MessageRef.chat_id == turn.incoming.chat_id,
-        MessageRef.message_id == message_id)).all())
+    return conversation.assignments_of_message(turn.session, channel=turn.incoming.channel,
+                                               chat_id=turn.incoming.chat_id, message_id=message_id)
 
 
 def _just_discussed(turn: Turn) -> list[int]:
     """Without a reply (Zalo Bot, console), what the last message to this chat was about, if recent."""
-    last = turn.session.exec(select(MessageRef).where(
-        MessageRef.channel == turn.incoming.channel, MessageRef.chat_id == turn.incoming.chat_id)
-        .order_by(MessageRef.id.desc())).first()
-    if last is None or last.at < turn.now - CONTEXT_WINDOW:
-        return []
-    return list(dict.fromkeys(_about(turn, message_id=last.message_id)))  # one task, or a reminder's few
+    return conversation.last_message_about(turn.session, channel=turn.incoming.channel,  # one task, or a few
+                                           chat_id=turn.incoming.chat_id, since=turn.now - CONTEXT_WINDOW)
 
 
 def _not_understood(turn: Turn, targets: list[AssignmentView]) -> None:

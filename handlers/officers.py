@@ -8,7 +8,7 @@ from handlers import answers, staff
 from handlers.context import Turn
 from handlers.render import due_phrase, fit, nav_buttons, open_buttons, page, short, task_line, text_pages
 from i18n import _, fmt_date, ngettext, use_locale
-from services import queries
+from services import conversation, queries
 from services.extensions import ExtensionError, decide_extension
 from services.invites import InviteError, create_invite, deep_link
 from services.labels import status_label
@@ -245,5 +245,4 @@ async def _decide(turn: Turn, request_id: int, approve: bool) -> None:
 
 
 def _unit_links(turn: Turn, unit_id: int) -> list[ChatLink]:
-    from sqlmodel import select
-    return list(turn.session.exec(select(ChatLink).where(ChatLink.unit_id == unit_id, ChatLink.active == True)))  # noqa: E712
+    return conversation.unit_links(turn.session, unit_id=unit_id)

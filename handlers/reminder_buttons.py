@@ -5,7 +5,6 @@ import json
 import re
 from datetime import date, timedelta
 
-from sqlmodel import select
 
 from handlers import staff
 from handlers.context import Turn
@@ -14,10 +13,10 @@ from handlers.render import status_buttons
 from i18n import _, fmt_date
 from reminders import store
 from reminders.workcal import default_calendar
-from services import queries
+from services import conversation, queries
 from services.queries import AssignmentView
 from services.status import NotAllowed, check_allowed
-from storage.models import ChatLink, StatusChange
+from storage.models import StatusChange
 
 SNOOZE_DAYS = (1, 3)
 _DATE = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(\d{2,4}))?(?!\d)")
@@ -68,9 +67,8 @@ def _view(turn: Turn, raw_id: str) -> AssignmentView:
 
 def snooze(turn: Turn, v: AssignmentView, days: int) -> None:
     """No reminders of this task in this chat until `days` working days from today, then one."""
-    link = turn.session.exec(select(ChatLink).where(
-        ChatLink.channel == turn.incoming.channel, ChatLink.chat_id == turn.incoming.chat_id,
-        ChatLink.unit_id == v.assignment.unit_id, ChatLink.active == True)).first()  # noqa: E712
+    link = conversation.chat_link_for_unit(turn.session, channel=turn.incoming.channel,
+                                           chat_id=turn.incoming.chat_id, unit_id=v.assignment.unit_id)
     if link is None:
         turn.reply(_("Cuộc trò chuyện này không nhận nhắc việc của {unit}.").format(unit=v.unit.name))
         return

@@ -4,13 +4,13 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from handlers import choices, officers, reports, staff, start
+from handlers import officers, reports, staff, start
 from handlers.context import Services, Turn
 from handlers.messages import Incoming, Outgoing
 from i18n import _, use_locale
-from services import people
+from services import choices, conversation, people
 from storage.models import MessageRef, ProcessedUpdate
 
 log = logging.getLogger(__name__)
@@ -51,8 +51,7 @@ async def handle(incoming: Incoming, services: Services) -> list[Outgoing]:
 
 
 def _seen(session: Session, incoming: Incoming) -> bool:
-    return session.exec(select(ProcessedUpdate).where(ProcessedUpdate.channel == incoming.channel,
-                                                      ProcessedUpdate.key == incoming.update_key)).first() is not None
+    return conversation.already_processed(session, channel=incoming.channel, key=incoming.update_key)
 
 
 async def _dispatch(turn: Turn) -> None:

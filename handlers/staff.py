@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 from datetime import date, timedelta
 
-from sqlmodel import select
 
 from handlers import answers, start
 from handlers.context import Turn
@@ -12,11 +11,11 @@ from handlers.messages import Button
 from handlers.render import (PAGE_SIZE, due_phrase, fit, nav_buttons, page, short, status_buttons, task_card,
                              task_line)
 from i18n import _, fmt_date, use_locale
-from services import people, queries
+from services import conversation, people, queries
 from services.extensions import ExtensionError, request_extension
 from services.labels import status_label
 from services.status import NotAllowed, undo_last
-from storage.models import ChatState, MessageRef, Status
+from storage.models import ChatState, Status
 
 INTENT_STATUS = {"done": Status.DONE, "prog": Status.IN_PROGRESS, "open": Status.OPEN}
 
@@ -95,10 +94,9 @@ def _editable(turn: Turn) -> str | None:
     message_id = turn.incoming.button_message_id
     if message_id is None:
         return None
-    about = turn.session.exec(select(MessageRef.assignment_id).where(
-        MessageRef.channel == turn.incoming.channel, MessageRef.chat_id == turn.incoming.chat_id,
-        MessageRef.message_id == message_id)).all()
-    return message_id if len(set(about)) <= 1 else None
+    about = conversation.assignments_of_message(turn.session, channel=turn.incoming.channel,
+                                                chat_id=turn.incoming.chat_id, message_id=message_id)
+    return message_id if len(about) <= 1 else None
 
 
 def show_card(turn: Turn, assignment_id: int) -> None:
@@ -169,10 +167,8 @@ def set_state(turn: Turn, kind: str, payload: dict, hours: int = 12) -> None:
 
 def get_state(turn: Turn, kind: str | None = None, any_kind: bool = False) -> ChatState | None:
     """The pending question in this chat, if still valid."""
-    q = select(ChatState).where(ChatState.channel == turn.incoming.channel,
-                                ChatState.chat_id == turn.incoming.chat_id,
-                                ChatState.user_key == turn.incoming.sender_id)
-    state = turn.session.exec(q).first()
+    state = conversation.pending_question(turn.session, channel=turn.incoming.channel,
+                                          chat_id=turn.incoming.chat_id, user_key=turn.incoming.sender_id)
     if state is None or any_kind:
         return state
     if state.kind != kind or state.expires_at < turn.now:

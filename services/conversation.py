@@ -1,0 +1,47 @@
+"""What the conversation remembers: which tasks a sent message was about, pending questions, seen updates."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from storage.models import ChatLink, ChatState, MessageRef, ProcessedUpdate
+
+
+def assignments_of_message(session: Session, *, channel: str, chat_id: str, message_id: str) -> list[int]:
+    """Assignment ids a sent message (reminder, card, list) was about, in order, without repeats."""
+    ids = session.exec(select(MessageRef.assignment_id).where(
+        MessageRef.channel == channel, MessageRef.chat_id == chat_id, MessageRef.message_id == message_id)).all()
+    return list(dict.fromkeys(ids))
+
+
+def last_message_about(session: Session, *, channel: str, chat_id: str, since: datetime) -> list[int]:
+    """What the last message to this chat was about, if it was sent after `since`."""
+    last = session.exec(select(MessageRef).where(MessageRef.channel == channel, MessageRef.chat_id == chat_id)
+                        .order_by(MessageRef.id.desc())).first()
+    if last is None or last.at < since:
+        return []
+    return assignments_of_message(session, channel=channel, chat_id=chat_id, message_id=last.message_id)
+
+
+def pending_question(session: Session, *, channel: str, chat_id: str, user_key: str) -> ChatState | None:
+    """The question the bot is waiting on from this person in this chat (expired or not)."""
+    return session.exec(select(ChatState).where(ChatState.channel == channel, ChatState.chat_id == chat_id,
+                                                ChatState.user_key == user_key)).first()
+
+
+def already_processed(session: Session, *, channel: str, key: str) -> bool:
+    """True when this inbound update was applied before."""
+    return session.exec(select(ProcessedUpdate).where(ProcessedUpdate.channel == channel,
+                                                      ProcessedUpdate.key == key)).first() is not None
+
+
+def chat_link_for_unit(session: Session, *, channel: str, chat_id: str, unit_id: int) -> ChatLink | None:
+    """The active link by which this chat receives that unit's reminders."""
+    return session.exec(select(ChatLink).where(ChatLink.channel == channel, ChatLink.chat_id == chat_id,
+                                               ChatLink.unit_id == unit_id, ChatLink.active == True)).first()  # noqa: E712
+
+
+def unit_links(session: Session, *, unit_id: int) -> list[ChatLink]:
+    """Every active chat of a unit."""
+    return list(session.exec(select(ChatLink).where(ChatLink.unit_id == unit_id, ChatLink.active == True)))  # noqa: E712
