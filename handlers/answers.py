@@ -12,6 +12,7 @@ from handlers.render import nav_buttons, page, status_buttons, task_card, task_c
 from i18n import _, fmt_date
 from replies.classifier import Reply, classify
 from services import conversation, queries
+from services.access import check_offered
 from services.evidence import EvidenceError, check_size, store_evidence
 from services.labels import status_label
 from services.queries import AssignmentView
@@ -208,6 +209,7 @@ async def attach_pending(turn: Turn, assignment_id: int) -> None:
         turn.reply(_("Không còn tệp nào đang chờ. Hãy gửi lại tệp kèm chữ \"xong\"."))
         return
     info = json.loads(state.payload)
+    check_offered(info.get("choices", []), assignment_id)
     done = info.pop("done", False)
     info.pop("choices", None)
     turn.incoming.attachment = Attachment(**info)

@@ -11,7 +11,7 @@ from handlers.messages import Button
 from handlers.render import (PAGE_SIZE, due_phrase, fit, nav_buttons, page, short, status_buttons, task_card,
                              task_line)
 from i18n import _, fmt_date, use_locale
-from services import conversation, people, queries
+from services import access, conversation, people, queries
 from services.extensions import ExtensionError, request_extension
 from services.labels import status_label
 from services.status import NotAllowed, undo_last
@@ -21,6 +21,7 @@ INTENT_STATUS = {"done": Status.DONE, "prog": Status.IN_PROGRESS, "open": Status
 
 
 PARTNER_WORDS = ("phoihop", "phối hợp", "phoi hop", "partner")
+ACTS_ON_ASSIGNMENT = ("s", "open", "x", "xd", "pick", "ev")
 
 
 async def cmd_my_tasks(turn: Turn, args: str, number: int = 0) -> None:
@@ -66,6 +67,8 @@ async def on_button(turn: Turn, data: str) -> None:
     kind, _sep, rest = data.partition(":")
     parts = rest.split(":")
     try:
+        if kind in ACTS_ON_ASSIGNMENT:  # the actor is checked before anything is written or shown
+            access.assignment_for(turn.session, actor=turn.actor, assignment_id=int(parts[0]))
         if kind == "s":
             await answers.apply_status(turn, int(parts[0]), INTENT_STATUS.get(parts[1], Status.DONE),
                                        edit=_editable(turn))
@@ -85,7 +88,7 @@ async def on_button(turn: Turn, data: str) -> None:
             turn.reply(_("Nút này không còn dùng được. Gõ /viec để xem lại nhiệm vụ."))
     except NotAllowed as exc:
         turn.reply(str(exc))
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, LookupError):
         turn.reply(_("Nút này không còn dùng được. Gõ /viec để xem lại nhiệm vụ."))
 
 
@@ -128,7 +131,8 @@ def ask_extension(turn: Turn, assignment_id: int, new_due: date, reason: str = "
     try:
         request = request_extension(turn.session, assignment=v.assignment, new_due=new_due, actor=turn.actor,
                                     now=turn.now, reason=reason)
-    except ExtensionError as exc:
+    except (ExtensionError, NotAllowed) as exc:
+        clear_state(turn)  # a question left from before (another unit's task, a move) must not stick for hours
         turn.reply(str(exc))
         return
     clear_state(turn)
@@ -146,7 +150,11 @@ def ask_extension(turn: Turn, assignment_id: int, new_due: date, reason: str = "
 
 async def cmd_undo(turn: Turn, args: str) -> None:
     """/undo: revert the sender's last change within 10 minutes."""
-    result = undo_last(turn.session, actor=turn.actor, now=turn.now)
+    try:
+        result = undo_last(turn.session, actor=turn.actor, now=turn.now)
+    except NotAllowed as exc:
+        turn.reply(str(exc))
+        return
     if result is None:
         turn.reply(_("Không có thay đổi nào của bạn trong 10 phút qua để hoàn tác."))
         return

@@ -4,9 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from i18n import _
+from services.labels import status_label
 from storage.models import Assignment, ChatUser, MemberRole, Status, StatusChange, Task
 
 UNDO_WINDOW = timedelta(minutes=10)
@@ -32,8 +34,9 @@ class Actor:
 
 
 def check_allowed(actor: Actor, assignment: Assignment) -> None:
-    """Officers change anything; staff only their own unit's assignments."""
-    if actor.is_officer or actor.unit_id == assignment.unit_id:
+    """Officers change anything; staff only their own unit's assignments; a removed person nothing."""
+    removed = actor.user is not None and not actor.user.active
+    if not removed and (actor.is_officer or (actor.unit_id is not None and actor.unit_id == assignment.unit_id)):
         return
     raise NotAllowed(_("Nhiệm vụ này không thuộc đơn vị của bạn, bạn không thể cập nhật."))
 
@@ -96,23 +99,54 @@ def last_change(session: Session, *, actor_id: int, since: datetime) -> StatusCh
 
 
 def undo_last(session: Session, *, actor: Actor, now: datetime) -> tuple[StatusChange, Assignment] | None:
-    """Revert the person's last change made within the last 10 minutes."""
+    """Revert the person's last change made within the last 10 minutes, if it is still what the task says.
+
+    NotAllowed when someone changed the task since, or the person may no longer act on it. Both writes are
+    conditional (compare-and-set), so two /undo at once, or an officer's change racing it, cannot both win.
+    """
     if actor.user is None:
         return None
     change = last_change(session, actor_id=actor.user.id, since=now - UNDO_WINDOW)
     if change is None or change.field not in ("status", "promised_on", "evidence"):
         return None
     a = session.get(Assignment, change.assignment_id)
-    if change.field == "status":
-        a.status = change.before or Status.OPEN
-        a.done_at = None if a.status != Status.DONE else a.done_at
-    elif change.field == "promised_on":
-        a.promised_on = date.fromisoformat(change.before) if change.before else None
-    change.undone = True
+    check_allowed(actor, a)
+    if not _claim(session, change):
+        return None
+    if not _revert(session, a, change):
+        session.execute(update(StatusChange).where(StatusChange.id == change.id).values(undone=False))
+        session.refresh(change)
+        raise NotAllowed(_("Không hoàn tác được: nhiệm vụ đã được thay đổi sau đó (hiện là \"{status}\").").format(
+            status=status_label(a.status)))
     _record(session, a, actor, "undo", change.after, change.before, now=now, note=f"#{change.id}")
     a.updated_at = now
-    session.add_all([a, change])
+    session.add(a)
     return change, a
+
+
+def _claim(session: Session, change: StatusChange) -> bool:
+    """Mark the change undone, unless a concurrent /undo already did."""
+    done = session.execute(update(StatusChange).where(StatusChange.id == change.id, StatusChange.undone == False)  # noqa: E712
+                           .values(undone=True))
+    session.refresh(change)
+    return done.rowcount == 1
+
+
+def _revert(session: Session, a: Assignment, change: StatusChange) -> bool:
+    """Put back the value before `change`, only where the task still holds the value it set."""
+    if change.field == "status":
+        before = change.before or Status.OPEN
+        values = {"status": before} if before == Status.DONE else {"status": before, "done_at": None}
+        where = Assignment.status == change.after
+    elif change.field == "promised_on":
+        values = {"promised_on": date.fromisoformat(change.before) if change.before else None}
+        where = (Assignment.promised_on == date.fromisoformat(change.after) if change.after
+                 else Assignment.promised_on.is_(None))
+    else:  # evidence: the file stays in the history; the entry is marked undone
+        return True
+    done = session.execute(update(Assignment).where(Assignment.id == a.id, where).values(**values))
+    session.refresh(a)
+    return done.rowcount == 1
 
 
 def task_of(session: Session, assignment: Assignment) -> Task:
