@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy.engine import Engine
 
 from config import Settings
 from i18n import _
-from storage.db import open_database
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 @dataclass
@@ -21,6 +23,7 @@ class App:
 
     @cached_property
     def engine(self) -> Engine:
+        from storage.db import open_database  # SQLAlchemy and Alembic only for commands that use the database
         return open_database(self.settings.database_url)
 
 
