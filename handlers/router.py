@@ -6,7 +6,7 @@ import logging
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from handlers import officers, reports, staff, start
+from handlers import officers, plan_upload, reports, staff, start
 from handlers.context import Services, Turn
 from handlers.messages import Incoming, Outgoing
 from i18n import _, use_locale
@@ -81,12 +81,16 @@ async def _dispatch(turn: Turn) -> None:
         elif incoming.chat_type == "private":
             start.explain_join(turn)
         return
+    if incoming.attachment is not None and await plan_upload.on_file(turn):
+        return
     await staff.on_text(turn, text)
 
 
 async def _button(turn: Turn, data: str) -> None:
     if data.startswith(("xa:", "p:")):
         await officers.on_button(turn, data)
+    elif data.startswith("pl:"):
+        await plan_upload.on_button(turn, data)
     elif data.startswith(("sn:", "ci:", "cid:")):
         from handlers import reminder_buttons
         await reminder_buttons.on_button(turn, data)

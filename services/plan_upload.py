@@ -1,0 +1,185 @@
+"""A plan file received in chat or on the web: kept aside, previewed (what an import would do), then imported.
+
+The preview runs the real import inside a savepoint and rolls it back, so what it says a revision changes
+is exactly what confirming does. Confirming imports all-or-nothing, like `nhacviec import`.
+"""
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import shutil
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from i18n import _
+from plans.readers import SUPPORTED_SUFFIXES, ImportFileError, read_document
+from plans.service import ImportReport, ParsedPlan, import_plan
+from plans.suggestions import Suggestion
+from storage.models import Plan, Unit
+
+KEEP_FOR = timedelta(hours=24)
+_TOKEN = re.compile(r"^[0-9a-f]{16}$")
+_YEAR = re.compile(r"\bnăm\s+(20\d\d)\b", re.IGNORECASE)
+# A plan arrives as an office document, a spreadsheet, a PDF (when its reader is installed) or a CSV.
+PLAN_SUFFIXES = tuple(s for s in SUPPORTED_SUFFIXES if s not in (".md", ".markdown", ".txt"))
+
+
+class UploadError(Exception):
+    """A staged plan that cannot be previewed or imported; the message is translated."""
+
+
+@dataclass
+class Staged:
+    """A received plan file waiting for the officer's decision."""
+
+    token: str
+    path: Path
+    uploader: str
+    created_at: datetime
+
+
+@dataclass
+class PreviewTask:
+    number: str
+    title: str
+    leads: list[str]
+    partners: list[str]
+    deadline_text: str
+    dues: list[date]
+    unresolved: list[str]
+
+
+@dataclass
+class Preview:
+    """What importing the staged file would do, in plain values."""
+
+    token: str
+    name: str
+    title: str
+    year: int
+    tasks: list[PreviewTask]
+    warnings: list[str]
+    suggestions: list[Suggestion]
+    unresolved: dict[str, list[str]]
+    existing_plan_id: int | None = None
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    assignments_created: int = 0
+    assignments_cancelled: int = 0
+    per_unit: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def unchanged(self) -> bool:
+        return self.existing_plan_id is not None and not (
+            self.created or self.updated or self.removed or self.assignments_created or self.assignments_cancelled)
+
+
+def looks_like_plan(name: str) -> bool:
+    """A file name whose kind a plan can come in."""
+    return Path(name or "").suffix.lower() in PLAN_SUFFIXES
+
+
+def stage(folder: Path, *, data: bytes, name: str, uploader: str, now: datetime) -> Staged:
+    """Keep the received bytes under their own name in a fresh folder; nothing is read yet."""
+    token = secrets.token_hex(8)
+    place = Path(folder) / token
+    place.mkdir(parents=True)
+    path = place / _safe_name(name)
+    path.write_bytes(data)
+    (place / "meta.json").write_text(json.dumps({"uploader": uploader, "created_at": now.isoformat(),
+                                                 "name": path.name}), encoding="utf-8")
+    return Staged(token, path, uploader, now)
+
+
+def staged(folder: Path, token: str, *, uploader: str, now: datetime) -> Staged:
+    """The staged file for `token`, if it is this person's and still fresh; else UploadError."""
+    place = Path(folder) / token if _TOKEN.match(token or "") else None
+    if place is None or not (place / "meta.json").is_file():
+        raise UploadError(_("Tệp kế hoạch này đã được nhập hoặc đã huỷ. Hãy gửi lại tệp nếu cần."))
+    meta = json.loads((place / "meta.json").read_text(encoding="utf-8"))
+    created = datetime.fromisoformat(meta["created_at"])
+    if meta["uploader"] != uploader:
+        raise UploadError(_("Chỉ người đã gửi tệp mới nhập được kế hoạch này."))
+    if now - created > KEEP_FOR:
+        discard(folder, token)
+        raise UploadError(_("Tệp kế hoạch đã quá 24 giờ chưa được xác nhận. Hãy gửi lại tệp."))
+    return Staged(token, place / meta["name"], meta["uploader"], created)
+
+
+def discard(folder: Path, token: str) -> None:
+    """Forget a staged file (after import or when cancelled)."""
+    if _TOKEN.match(token or ""):
+        shutil.rmtree(Path(folder) / token, ignore_errors=True)
+
+
+def plan_year(path: Path, today: date, *, max_rows: int = 5000) -> int:
+    """The plan's year as its title or opening says ('… năm 2026'), else this year."""
+    document = read_document(path, max_rows=max_rows)
+    for line in [document.title, *document.paragraphs[:40]]:
+        found = _YEAR.search(line or "")
+        if found:
+            return int(found.group(1))
+    return today.year
+
+
+def preview(session: Session, item: Staged, *, today: date, actor: str, max_rows: int = 5000) -> Preview:
+    """Read the file and run the import in a savepoint that is rolled back: nothing is written."""
+    try:
+        year = plan_year(item.path, today, max_rows=max_rows)
+        nested = session.begin_nested()
+        try:
+            existing = _existing_ids(session)
+            parsed, report = import_plan(session, path=item.path, year=year, actor=actor, max_rows=max_rows)
+            result = _preview(item, parsed, report, year, existing, _codes(session))
+        finally:
+            nested.rollback()
+    except (ImportFileError, ValueError) as exc:
+        raise UploadError(str(exc)) from None
+    if not result.tasks:
+        raise UploadError(_("Không tìm thấy bảng nhiệm vụ (phụ lục) trong tệp {name}.").format(name=item.path.name))
+    return result
+
+
+def confirm(session: Session, item: Staged, *, today: date, actor: str, folder: Path,
+            max_rows: int = 5000) -> tuple[ParsedPlan, ImportReport]:
+    """Import the staged file, all or nothing (the caller commits); the staged copy is then forgotten."""
+    try:
+        year = plan_year(item.path, today, max_rows=max_rows)
+        with session.begin_nested():
+            parsed, report = import_plan(session, path=item.path, year=year, actor=actor, max_rows=max_rows)
+    except (ImportFileError, ValueError) as exc:
+        raise UploadError(str(exc)) from None
+    discard(folder, item.token)
+    return parsed, report
+
+
+def _preview(item: Staged, parsed: ParsedPlan, report: ImportReport, year: int, existing: set[int],
+             codes: dict[int, str]) -> Preview:
+    tasks = [PreviewTask(number=t.row.number, title=t.row.title, leads=[codes.get(i, "?") for i in t.lead_ids],
+                         partners=[codes.get(i, "?") for i in t.partner_ids], deadline_text=t.row.deadline_text,
+                         dues=list(t.deadline.dues), unresolved=list(t.unresolved)) for t in parsed.tasks]
+    revision = report.plan_id if report.plan_id in existing else None
+    return Preview(token=item.token, name=item.path.name, title=parsed.document.title or item.path.stem, year=year,
+                   tasks=tasks, warnings=list(parsed.warnings), suggestions=list(parsed.suggestions),
+                   unresolved=dict(report.unresolved), existing_plan_id=revision, created=list(report.created),
+                   updated=list(report.updated), removed=list(report.removed),
+                   assignments_created=report.assignments_created,
+                   assignments_cancelled=report.assignments_cancelled, per_unit=dict(report.per_unit))
+
+
+def _existing_ids(session: Session) -> set[int]:
+    return set(session.exec(select(Plan.id)))
+
+
+def _codes(session: Session) -> dict[int, str]:
+    return {u.id: u.code for u in session.exec(select(Unit))}
+
+
+def _safe_name(name: str) -> str:
+    cleaned = re.sub(r"[^\w.\- ]+", "_", Path(name or "ke-hoach").name, flags=re.UNICODE).strip(" .")
+    return cleaned[:120] or "ke-hoach"

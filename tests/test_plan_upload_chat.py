@@ -1,0 +1,127 @@
+"""An officer sends a plan file in chat: preview, then "Nhập kế hoạch" or "Huỷ"; staff files stay evidence."""
+from __future__ import annotations
+
+from sqlmodel import Session, func, select
+
+from storage.models import Assignment, Evidence, Plan, StatusChange, Task
+from tests.fakes import FakeFile
+from tests.fakes.zalo_api import oa_attachment_event
+from tests.fixtures.builders import build_docx, build_xlsx, seed_rows
+from tests.telegram_harness import running_bot
+from tests.zalo_harness import FileHost, running_zalo
+
+OFFICER, STAFF = 2002, 1001
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def revised_rows() -> list[dict]:
+    """The seed revised: task 3 due a month later, the last task dropped."""
+    rows = seed_rows()
+    rows[2] = {**rows[2], "deadline_text": "Tháng 4/2026"}
+    return rows[:-1]
+
+
+def counts(engine) -> tuple[int, ...]:
+    with Session(engine) as s:
+        return tuple(s.exec(select(func.count()).select_from(m)).one() for m in (Plan, Task, Assignment, StatusChange))
+
+
+def texts_to(fake, chat_id: int) -> list[str]:
+    return [m["text"] for m in fake.sent if str(m["chat_id"]) == str(chat_id)]
+
+
+async def join(h, user_id: int, unit: str, role: str) -> None:
+    before = len(h.fake.sent)
+    h.fake.push_message(user_id, user_id, f"/start {h.invite(unit, role)}")
+    await h.fake.wait_for_sent_async(before + 1)
+
+
+async def send_file(h, user_id: int, path, mime: str = DOCX) -> dict:
+    before = len(h.fake.sent)
+    h.fake.push_message(user_id, user_id, "", document=FakeFile(path.name, path.read_bytes(), mime))
+    await h.fake.wait_for_sent_async(before + 1)
+    return h.fake.sent[-1]
+
+
+async def press(h, user_id: int, message: dict, label: str) -> str:
+    data = next(b["callback_data"] for row in message["reply_markup"]["inline_keyboard"] for b in row
+                if b["text"] == label)
+    before = len(h.fake.answers)
+    h.fake.push_callback(user_id, user_id, data, message["message_id"])
+    await h.fake.wait_for_async(lambda: len(h.fake.answers) > before)
+    return texts_to(h.fake, user_id)[-1]
+
+
+async def test_officer_previews_a_revision_confirms_it_once_and_staff_file_stays_evidence(settings, engine, tmp_path):
+    revised = build_docx(tmp_path / "KH-CCHC-2026-sua-doi.docx", revised_rows())
+    async with running_bot(settings, engine) as h:
+        await join(h, OFFICER, "VP", "officer")
+        await join(h, STAFF, "VP", "member")
+        before = counts(engine)
+
+        preview = await send_file(h, OFFICER, revised)
+        text = preview["text"]
+        assert text.startswith("📄 Tệp KH-CCHC-2026-sua-doi.docx:") and "(năm 2026)" in text
+        assert "Sửa đổi kế hoạch #1: 0 nhiệm vụ mới (—), 1 thay đổi (3), 1 bỏ (33)" in text
+        assert "NV 1: " in text and "chủ trì: VP" in text and "31/03/2026" in text
+        assert "\"các đơn vị có liên quan\"" in text  # a name the directory does not know
+        assert "03/04/2026" in text  # the body's own deadline, offered apart
+        labels = [b["text"] for row in preview["reply_markup"]["inline_keyboard"] for b in row]
+        assert labels == ["Nhập kế hoạch", "Huỷ"]
+        assert counts(engine) == before  # a preview writes nothing
+
+        done = await press(h, OFFICER, preview, "Nhập kế hoạch")
+        assert done.startswith("Đã nhập kế hoạch #1: 0 nhiệm vụ mới, 1 cập nhật, 1 bỏ khỏi kế hoạch")
+        with Session(engine) as s:
+            task3 = s.exec(select(Task).where(Task.number == "3")).one()
+            task33 = s.exec(select(Task).where(Task.number == "33")).one()
+            assert task3.deadline_text == "Tháng 4/2026" and task33.removed
+            dues = {a.due_on.isoformat() for a in s.exec(select(Assignment).where(Assignment.task_id == task3.id))}
+            assert dues == {"2026-04-30"}
+        after = counts(engine)
+
+        again = await press(h, OFFICER, preview, "Nhập kế hoạch")
+        assert "đã được nhập hoặc đã huỷ" in again and counts(engine) == after
+
+        answer = await send_file(h, STAFF, revised)  # staff: the same file is evidence, never an import
+        assert answer["text"].startswith("Tệp \"KH-CCHC-2026-sua-doi.docx\" là tài liệu kiểm chứng")
+        assert counts(engine) == after
+
+
+async def test_cancel_forgets_the_file_and_an_unreadable_one_is_evidence(settings, engine, tmp_path):
+    other = build_xlsx(tmp_path / "ke-hoach-moi.xlsx", revised_rows())
+    async with running_bot(settings, engine) as h:
+        await join(h, OFFICER, "VP", "officer")
+        before = counts(engine)
+        preview = await send_file(h, OFFICER, other, "application/vnd.ms-excel")
+        assert "ke-hoach-moi (năm 2026)\nKế hoạch mới: 32 nhiệm vụ" in preview["text"]
+        await press(h, OFFICER, preview, "Huỷ")
+        assert h.fake.message(OFFICER, preview["message_id"])["text"] == "Đã huỷ, không nhập kế hoạch từ tệp ke-hoach-moi.xlsx."
+        assert counts(engine) == before and not list((settings.data_dir / "uploads").iterdir())
+        late = await press(h, OFFICER, preview, "Nhập kế hoạch")
+        assert "đã được nhập hoặc đã huỷ" in late and counts(engine) == before
+
+        letter = tmp_path / "cong-van.csv"
+        letter.write_text("Kính gửi các đơn vị\nđề nghị báo cáo\n", encoding="utf-8")
+        answer = await send_file(h, OFFICER, letter, "text/csv")
+        assert "là tài liệu kiểm chứng" in answer["text"] and counts(engine) == before
+
+
+async def test_officer_on_zalo_oa_imports_by_number(settings, engine, tmp_path):
+    revised = build_docx(tmp_path / "ke-hoach-sua.docx", revised_rows())
+    with FileHost({"kh.docx": revised.read_bytes()}) as cdn:
+        async with running_zalo(settings, engine) as h:
+            officer = "8401234"
+            await h.oa_says(officer, h.invite("VP", "officer"))
+            before = counts(engine)
+            await h.post_oa(oa_attachment_event(h.oa.app_id, officer, "file", cdn.url("kh.docx"),
+                                                name="ke-hoach-sua.docx"))
+            preview = h.oa_texts(officer)[-1]
+            assert "Sửa đổi kế hoạch #1" in preview or any("Sửa đổi kế hoạch #1" in t for t in h.oa_texts(officer))
+            assert "1. Nhập kế hoạch\n2. Huỷ" in h.oa_texts(officer)[-1]
+            assert counts(engine) == before
+            await h.oa_says(officer, "1")
+            assert h.oa_texts(officer)[-1].startswith("Đã nhập kế hoạch #1: 0 nhiệm vụ mới, 1 cập nhật, 1 bỏ")
+            with Session(engine) as s:
+                assert s.exec(select(Task).where(Task.number == "33")).one().removed
+                assert s.exec(select(func.count()).select_from(Evidence)).one() == 0
