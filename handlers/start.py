@@ -37,11 +37,20 @@ async def cmd_start(turn: Turn, args: str) -> None:
             explain_join(turn)
         return
     try:
-        redeemed = redeem(turn.session, code=code, now=turn.now)
+        redeemed = redeem(turn.session, code=code, now=turn.now, channel=turn.incoming.channel,
+                          chat_id=turn.incoming.chat_id, holds=lambda invite: _holds(turn, invite))
     except InviteError as exc:
         turn.reply(str(exc))
         return
     _link(turn, redeemed.unit, redeemed.invite.role)
+
+
+def _holds(turn: Turn, invite) -> bool:
+    """This chat already has what the code gives (the same person pressing the link twice)."""
+    if turn.incoming.chat_type == "group":
+        return turn.group is not None and turn.group.unit_id == invite.unit_id
+    user = turn.user
+    return user.active and user.unit_id == invite.unit_id and user.role == invite.role
 
 
 def _link(turn: Turn, unit: Unit, role: str) -> None:

@@ -64,6 +64,15 @@ class Invite(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 
 
+class InviteAttempt(SQLModel, table=True):
+    """A wrong join code typed in a chat: counted to stop guessing (per chat and overall)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    chat_id: str = Field(max_length=64, index=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False, index=True))
+
+
 class ProcessedUpdate(SQLModel, table=True):
     """An inbound update already applied (Telegram update_id, Zalo event id…)."""
 
