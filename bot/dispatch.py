@@ -52,8 +52,7 @@ class Dispatcher:
             log.warning("sending to %s:%s failed: %s", channel, chat_id, exc)
             await self._failed(out, channel, chat_id, exc, notify=notify, hops=hops)
             return
-        for message_id in sent_ids:
-            remember_sent(self.services, channel=channel, chat_id=chat_id, message_id=message_id, about=out.about)
+        remember_sent(self.services, channel=channel, chat_id=chat_id, message_ids=sent_ids, about=out.about)
 
     async def _failed(self, out: Outgoing, channel: str, chat_id: str, exc: SendError, *, notify: bool,
                       hops: int) -> None:

@@ -61,6 +61,12 @@ def status_buttons(assignment_id: int, status: str = "open") -> list[list[Button
             [Button(_("📅 Xin gia hạn"), f"x:{assignment_id}")]]
 
 
+def list_buttons(views: list[AssignmentView]) -> list[list[Button]]:
+    """Under a list of tasks: for each, "done" at one tap and "open" for its card (other answers, evidence)."""
+    return [[Button(_("✅ Hoàn thành NV {number}").format(number=v.task.number), f"s:{v.id}:done"),
+             Button(_("Mở NV {number}").format(number=v.task.number), f"open:{v.id}")] for v in views]
+
+
 def page(items: list, number: int) -> tuple[list, int, int]:
     """Items of page `number` (0-based), the clamped page number and the page count."""
     pages = max(1, (len(items) + PAGE_SIZE - 1) // PAGE_SIZE)

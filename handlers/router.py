@@ -120,15 +120,20 @@ def _remember_choices(turn: Turn) -> None:
                              now=turn.now)
 
 
-def remember_sent(services: Services, *, channel: str, chat_id: str, message_id: str, about: list[int]) -> None:
-    """After sending: which assignments that message was about (so replies and quotes apply to them)."""
-    if not about:
+def remember_sent(services: Services, *, channel: str, chat_id: str, message_ids: list[str], about: list[int]) -> None:
+    """After sending: which assignments those messages were about (so replies and quotes apply to them); one commit."""
+    if not about or not message_ids:
         return
     with Session(services.engine) as session:
-        for assignment_id in dict.fromkeys(about):
+        refs = [(message_id, assignment_id) for message_id in dict.fromkeys(message_ids)
+                for assignment_id in dict.fromkeys(about)]
+        for message_id, assignment_id in refs:
             session.add(MessageRef(channel=channel, chat_id=str(chat_id), message_id=str(message_id),
                                    assignment_id=assignment_id, at=services.clock()))
         try:
             session.commit()
-        except IntegrityError:
+        except IntegrityError:  # an edited message already known: keep what is not
             session.rollback()
+            if len(message_ids) > 1:
+                for message_id in message_ids:
+                    remember_sent(services, channel=channel, chat_id=chat_id, message_ids=[message_id], about=about)

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from handlers import answers, start
 from handlers.context import Turn
 from handlers.messages import Button
-from handlers.render import (PAGE_SIZE, due_phrase, fit, nav_buttons, page, short, status_buttons, task_card,
-                             task_line)
+from handlers.render import (PAGE_SIZE, due_phrase, fit, list_buttons, nav_buttons, page, short, status_buttons,
+                             task_card, task_line)
 from i18n import _, fmt_date, use_locale
 from services import access, conversation, people, queries
 from services.extensions import ExtensionError, request_extension
@@ -38,27 +38,20 @@ async def cmd_my_tasks(turn: Turn, args: str, number: int = 0) -> None:
               _("Đơn vị có {n} nhiệm vụ đang mở (trang {page}/{pages}):")).format(
         n=len(views), page=number + 1, pages=pages)
     nav = nav_buttons("mine", "phoihop" if partners else "-", number, pages)
-    if not turn.services.inline_buttons.get(turn.incoming.channel, False):
-        lines = [header] + [task_line(v, turn.today, index=i) for i, v in enumerate(items, 1)]
+    lines = [header] + [task_line(v, turn.today, index=i) for i, v in enumerate(items, 1)]
+    # One message for the whole page (Telegram allows ~30 messages/s for the bot as a whole): a line per task and,
+    # where buttons sit under the message, "done" and "open" for each; elsewhere numbered choices that open a card.
+    if turn.services.inline_buttons.get(turn.incoming.channel, False):
+        choices = list_buttons(items)
+    else:
         choices = [[Button(_("Mở NV {number}").format(number=v.task.number), f"open:{v.id}")] for v in items]
-        turn.reply(fit(lines) + hint, buttons=choices + nav, about=[v.id for v in items])
-        return
-    turn.reply(header)
-    for v in items:
-        turn.reply(task_card(v, turn.today), buttons=status_buttons(v.id), about=[v.id])
-    several = len(items) > 1
-    if nav or hint or several:
-        # The list ends with a message about all its tasks, so a bare "xong" next asks which one
-        # instead of landing on the last card shown.
-        lead = _("Xem tiếp:") if nav else _("Trả lời vào tin của nhiệm vụ hoặc bấm nút dưới nó.") if several else ""
-        turn.reply((lead + hint).strip(), buttons=nav, about=[v.id for v in items] if several else [])
+    turn.reply(fit(lines) + hint, buttons=choices + nav, about=[v.id for v in items])
 
 
 def _partner_hint(turn: Turn) -> str:
     if "partner" in turn.services.settings.tracked_roles:
         return ""
-    count = len(queries.current_only(queries.views(turn.session, unit_ids=[turn.unit_id], roles=("partner",)),
-                                     turn.today))
+    count = queries.count_current(turn.session, unit_id=turn.unit_id, roles=("partner",), today=turn.today)
     return _("\n(Đơn vị còn phối hợp {n} nhiệm vụ: gõ /viec phoihop để xem.)").format(n=count) if count else ""
 
 

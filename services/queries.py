@@ -92,6 +92,18 @@ def current_only(views: list[AssignmentView], today: date) -> list[AssignmentVie
     return out
 
 
+def count_current(session: Session, *, unit_id: int, roles: tuple[str, ...], today: date) -> int:
+    """len(current_only(views(unit_ids=[unit_id], roles=roles), today)), counted by the database."""
+    base = (select(Assignment.task_id, Assignment.due_on).join(Task, Task.id == Assignment.task_id)
+            .where(Task.removed == False, Assignment.unit_id == unit_id,  # noqa: E712
+                   Assignment.status.in_(Status.ACTIVE), Assignment.role.in_(roles)))
+    late_or_undated = base.where(or_(Assignment.due_on.is_(None), Assignment.due_on < today)).subquery()
+    coming = base.where(Assignment.due_on >= today).subquery()
+    late = session.exec(select(func.count()).select_from(late_or_undated)).one()
+    next_ones = session.exec(select(func.count(func.distinct(coming.c.task_id)))).one()
+    return late + next_ones
+
+
 def view(session: Session, assignment_id: int) -> AssignmentView | None:
     """One assignment with its task and unit."""
     row = session.exec(_base().where(Assignment.id == assignment_id)).first()

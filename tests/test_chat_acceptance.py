@@ -38,31 +38,54 @@ async def join(h, user: int, unit: str, role: str = "member") -> None:
     await say(h, user, f"/start {h.invite(unit, role)}")
 
 
-async def list_tasks(h, user: int) -> list[dict]:
-    """/viec, then /help as a marker: updates are handled in order, so the list is complete once help answers."""
+async def list_tasks(h, user: int) -> dict:
+    """/viec, then /help as a marker: the list is ONE message (a line and two buttons per task) before the help."""
     before = len(h.fake.sent)
     h.fake.push_message(user, user, "/viec")
     h.fake.push_message(user, user, "/help")
     await h.fake.wait_for_async(lambda: any(m["text"].startswith("Các lệnh:") for m in h.fake.sent[before:]),
                                 what="the task list")
-    return [m for m in h.fake.sent[before:] if m["text"].startswith("📌")]
+    [listing, _help] = h.fake.sent[before:]
+    return listing
+
+
+async def open_card(h, user: int, number: str) -> dict:
+    listing = await list_tasks(h, user)
+    [data] = [data for label, data in buttons(listing) if label == f"Mở NV {number}"]
+    card = await press(h, user, data, listing)
+    assert card["text"].startswith(f"📌 Nhiệm vụ {number}:")
+    return card
 
 
 async def test_bare_answer_after_the_task_list_asks_which_task(settings, engine):
     async with running_bot(settings, engine) as h:
         await join(h, STAFF, "TCCB")
-        cards = await list_tasks(h, STAFF)
-        assert len(cards) > 1
+        listing = await list_tasks(h, STAFF)
+        assert len([data for _label, data in buttons(listing) if data.startswith("open:")]) > 1
         question = await say(h, STAFF, "xong")
         assert question["text"] == "Bạn trả lời cho nhiệm vụ nào?"
         assert len([b for b in buttons(question) if b[1].startswith("pick:")]) > 1
         assert h.rows(StatusChange, StatusChange.field == "status") == []
 
 
+async def test_the_task_list_is_one_message_whose_button_closes_one_task(settings, engine):
+    async with running_bot(settings, engine) as h:
+        await join(h, STAFF, "TCCB")
+        listing = await list_tasks(h, STAFF)
+        assert listing["text"].startswith("Đơn vị có") and "\n1. NV " in listing["text"]
+        [done] = [data for label, data in buttons(listing) if label == "✅ Hoàn thành NV 4"]
+        answer = await press(h, STAFF, done, listing)
+        assert "nhiệm vụ 4 hoàn thành" in answer["text"]
+        assert h.fake.message(STAFF, listing["message_id"])["text"] == listing["text"]  # the list stays a list
+        [change] = h.rows(StatusChange, StatusChange.field == "status")
+        [assignment] = h.rows(Assignment, Assignment.id == change.assignment_id)
+        assert (change.after, assignment.status) == ("done", "done")
+
+
 async def test_done_with_a_file_confirms_the_file_it_kept(settings, engine):
     async with running_bot(settings, engine) as h:
         await join(h, STAFF, "TCCB")
-        card = next(m for m in await list_tasks(h, STAFF) if m["text"].startswith("📌 Nhiệm vụ 4:"))
+        card = await open_card(h, STAFF, "4")
         answer = await say(h, STAFF, "xong", reply_to=card["message_id"],
                            document=FakeFile("bao-cao-nv4.pdf", PDF, "application/pdf"))
         assert "nhiệm vụ 4 hoàn thành" in answer["text"] and "bao-cao-nv4.pdf" in answer["text"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -108,6 +109,9 @@ def test_partner_tasks_are_listed_apart(engine, settings):
     assert "Đơn vị có 1 nhiệm vụ đang mở" in out and "NV 14:" in out
     assert "gõ /viec phoihop để xem" in out
     assert "Đơn vị phối hợp" in out and "NV 1: Triển khai công tác CCHC" in out
+    [hinted] = re.findall(r"Đơn vị còn phối hợp (\d+) nhiệm vụ", out)
+    [listed] = re.findall(r"Đơn vị phối hợp (\d+) nhiệm vụ đang mở", out)
+    assert hinted == listed and int(listed) > 1  # the hint counts what the list shows (one per recurring task)
 
 
 def test_officer_find_and_status_summarise_by_task(engine, settings):

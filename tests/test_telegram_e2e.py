@@ -17,9 +17,18 @@ def texts_to(fake, chat_id: int) -> list[str]:
     return [m["text"] for m in fake.sent if str(m["chat_id"]) == str(chat_id)]
 
 
-def card_for(fake, chat_id: int, number: str) -> dict:
-    return next(m for m in fake.sent if str(m["chat_id"]) == str(chat_id)
-                and m["text"].startswith(f"📌 Nhiệm vụ {number}:"))
+async def open_card(h, chat_id: int, number: str) -> dict:
+    """/viec answers with ONE message listing the tasks; its "Mở NV …" button brings the task's card."""
+    before = len(h.fake.sent)
+    h.fake.push_message(chat_id, chat_id, "/viec")
+    listing = (await h.fake.wait_for_sent_async(before + 1))[before]
+    assert listing["text"].startswith("Đơn vị có") and f"NV {number}:" in listing["text"]
+    labels = {b["text"]: b["callback_data"] for row in listing["reply_markup"]["inline_keyboard"] for b in row}
+    assert f"✅ Hoàn thành NV {number}" in labels
+    h.fake.push_callback(chat_id, chat_id, labels[f"Mở NV {number}"], listing["message_id"])
+    await h.fake.wait_for_async(lambda: any(m["text"].startswith(f"📌 Nhiệm vụ {number}:") for m in h.fake.sent))
+    assert len(h.fake.sent) == before + 2  # the list, then the card: nothing else
+    return next(m for m in h.fake.sent[before:] if m["text"].startswith(f"📌 Nhiệm vụ {number}:"))
 
 
 async def join(h, user_id: int, unit: str, role: str = "member") -> None:
@@ -36,10 +45,7 @@ async def test_join_list_done_with_pdf_and_officer_overdue(settings, engine):
         [vp] = h.rows(Unit, Unit.code == "VP")
         assert user.unit_id == vp.id and user.role == "member"
 
-        before = len(h.fake.sent)
-        h.fake.push_message(STAFF, STAFF, "/viec")
-        await h.fake.wait_for_async(lambda: "Xem tiếp" in h.fake.sent[-1]["text"])
-        card = card_for(h.fake, STAFF, "1")
+        card = await open_card(h, STAFF, "1")
         assert "31/03/2026" in card["text"] and "quá hạn 15 ngày" in card["text"]
         labels = [b["text"] for row in card["reply_markup"]["inline_keyboard"] for b in row]
         assert labels == ["✅ Đã hoàn thành", "⏳ Đang thực hiện", "📅 Xin gia hạn"]
@@ -100,11 +106,7 @@ async def test_stranger_wrong_code_and_replayed_update(settings, engine):
 async def test_button_pressed_twice_changes_once(settings, engine):
     async with running_bot(settings, engine) as h:
         await join(h, STAFF, "VP")
-        before = len(h.fake.sent)
-        h.fake.push_message(STAFF, STAFF, "/viec")
-        await h.fake.wait_for_async(lambda: any(m["text"].startswith("📌 Nhiệm vụ 1:") for m in h.fake.sent))
-        await h.fake.wait_for_async(lambda: "Xem tiếp" in h.fake.sent[-1]["text"])
-        card = card_for(h.fake, STAFF, "1")
+        card = await open_card(h, STAFF, "1")
         data = card["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
         h.fake.push_callback(STAFF, STAFF, data, card["message_id"])
         await h.fake.wait_for_async(lambda: len(h.fake.answers) >= 1)
