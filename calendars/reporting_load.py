@@ -7,15 +7,16 @@ from pathlib import Path
 import yaml
 
 from calendars.reporting_checkins import CHECKIN_DAY, CHECKIN_EVERY, CheckInConfig
-from calendars.reporting_periods import ReportingCalendar, ReportSpec
+from calendars.reporting_periods import MONTHLY, ReportingCalendar, ReportSpec
 from calendars.reporting_rules import (
     CUTOFF, DEFAULT_KIND, SHIFTS, SO, UNIT_KINDS, CalendarError, DayMonth, Rule, WorkingDaysFrom, parse_rule,
 )
 from i18n import _
 
 PRESETS_DIR = Path(__file__).resolve().parent / "presets"
-_TOP_KEYS = {"name", "organisation", "reports_to", "source", "notes", "shift", "defaults", "check_ins", "reports"}
-_REPORT_KEYS = {"code", "name", "cutoff", "so_deadline", "unit_deadlines", "shift"}
+_TOP_KEYS = {"name", "organisation", "reports_to", "source", "notes", "shift", "defaults", "check_ins", "reports",
+             "compiler", "assumptions", "corrections"}
+_REPORT_KEYS = {"code", "name", "cutoff", "so_deadline", "unit_deadlines", "shift", "every"}
 _CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -61,6 +62,9 @@ def parse_calendar(data: object, *, source: str) -> ReportingCalendar:
         source=str(top.get("source", "")), organisation=str(top.get("organisation", "")),
         reports_to=str(top.get("reports_to", "")), notes=str(top.get("notes", "")),
         check_ins=read.check_ins(top.get("check_ins", {})),
+        compiler=read.texts(top.get("compiler", []), "compiler"),
+        assumptions=read.texts(top.get("assumptions", []), "assumptions"),
+        corrections=read.texts(top.get("corrections", []), "corrections"),
     )
 
 
@@ -99,6 +103,13 @@ class _Reader:
             raise self.error(where, _("thiếu nội dung"))
         return raw.strip()
 
+    def texts(self, raw: object, where: str) -> tuple[str, ...]:
+        """One text or a list of texts."""
+        items = [raw] if isinstance(raw, str) else raw
+        if not isinstance(items, list):
+            raise self.error(where, _("cần một dòng chữ hoặc một danh sách"))
+        return tuple(self.text(item, where) for item in items)
+
     def choice(self, raw: object, where: str, allowed: tuple[str, ...]) -> str:
         if raw not in allowed:
             raise self.error(where, _("giá trị {value} không hợp lệ (dùng: {allowed})").format(
@@ -118,7 +129,10 @@ class _Reader:
         if not _CODE.match(code):
             raise self.error(f"reports[{index}].code", _("mã báo cáo viết thường, không dấu, ví dụ q1, h1, q3, year"))
         where = "reports." + code
-        start, end = self.cutoff(body.get("cutoff"), where + ".cutoff")
+        every = self.choice(body.get("every", ""), where + ".every", ("", MONTHLY))
+        # A monthly report's windows are NĐ 09's (15th → 14th); `cutoff` is only for the other reports.
+        start, end = (DayMonth(15, 12, -1), DayMonth(14, 12)) if every and "cutoff" not in body else \
+            self.cutoff(body.get("cutoff"), where + ".cutoff")
         so_raw = body.get("so_deadline", defaults.get("so_deadline"))
         if so_raw is None:
             raise self.error(where + ".so_deadline", _("thiếu thời hạn gửi báo cáo lên cấp trên"))
@@ -127,7 +141,7 @@ class _Reader:
         self.check_references(so_rule, units, where)
         return ReportSpec(code=code, name=self.text(body.get("name"), where + ".name"), cutoff_from=start,
                           cutoff_to=end, so_rule=so_rule, unit_rules=units,
-                          shift=self.choice(body.get("shift", shift), where + ".shift", SHIFTS))
+                          shift=self.choice(body.get("shift", shift), where + ".shift", SHIFTS), every=every)
 
     def cutoff(self, raw: object, where: str) -> tuple[DayMonth, DayMonth]:
         body = self.mapping(raw, where, {"from", "to"})

@@ -102,11 +102,23 @@ class WorkingDaysFrom:
 Rule = DayOfLastMonth | FixedDate | WorkingDaysFrom
 
 
-def shift_to_working_day(day: date, shift: str, work: WorkCalendar) -> date:
-    """The working day a deadline on `day` effectively means: last one on/before, or first on/after."""
+def shift_to_working_day(day: date, shift: str, work: WorkCalendar, *, cutoff_end: date | None = None) -> date:
+    """The working day a deadline on `day` effectively means (the one documented day-off rule).
+
+    A deadline on a working day stays. On a day off it moves to the last working day before it
+    ("before", the default) or the first one after it ("after"). One exception: a deadline the
+    document sets after the data window closes (`cutoff_end`) is never moved on or before that
+    day; it goes to the first working day after instead (Nghị định 09/2019, Điều 8 khoản 5:
+    at least one working day between the cut-off and the deadline).
+    """
     if work.is_working_day(day):
         return day
-    return work.on_or_before(day) if shift == "before" else work.next_working_day(day)
+    if shift == "after":
+        return work.next_working_day(day)
+    earlier = work.on_or_before(day)
+    if cutoff_end is not None and day > cutoff_end >= earlier:
+        return work.next_working_day(day)
+    return earlier
 
 
 def parse_rule(raw: object, *, where: str, source: str) -> Rule:

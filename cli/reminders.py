@@ -11,8 +11,9 @@ import click
 from sqlmodel import Session
 
 from calendars import ics
-from calendars.apply import SOURCE_PREFIX, apply_calendar, find_plan, task_deadlines
+from calendars.apply import SOURCE_PREFIX, apply_calendar, find_compiler, find_plan, task_deadlines
 from calendars.reporting import CalendarError, load_calendar
+from calendars.reporting_warnings import calendar_warnings
 from cli.app import App, fail, pass_app
 from i18n import _, fmt_date, fmt_datetime
 from bot.channels import build_messengers, open_messengers
@@ -20,6 +21,7 @@ from reminders import cadence_config
 from reminders.preview import preview
 from reminders.rounds import RoundReport, run_round
 from reminders.workcal import default_calendar
+from services.labels import task_ref
 from services.queries import unit_by_code
 from storage.types import utcnow
 from units.directory import kind_label
@@ -222,10 +224,16 @@ def calendar_group(ctx: click.Context, year: int | None, unit_code: str | None, 
         if unit_code and unit is None:
             fail(_("Không có đơn vị mã {code}.").format(code=unit_code))
         tasks = task_deadlines(session, year=year, work=work, unit=unit)
+        compiler = find_compiler(session, names=calendar.compiler)
     periods = calendar.periods(year, work)
     click.echo(_("{name}: các kỳ báo cáo năm {year}").format(name=calendar.name, year=year))
+    if unit is None:
+        click.echo(_("Đơn vị tổng hợp, gửi báo cáo lên cấp trên: {unit}").format(
+            unit=compiler.name if compiler else _("chưa xác định (thêm «compiler» vào tệp lịch hoặc dùng "
+                                                  "calendar apply --compiler MÃ)")))
     for period in periods:
         _show_period(period, unit, work)
+    _show_warnings(calendar_warnings(calendar, year, work))
     _show_tasks(tasks, year, unit, work)
     if ics_path:
         _write_ics(ics_path, periods, tasks, name, unit, work, calendar.name)
@@ -261,6 +269,12 @@ def _show_period(period, unit, work) -> None:
         click.echo(f"  {label}: {effective_label(nominal, period.unit_effective[kind], work)}")
 
 
+def _show_warnings(lines: list[str]) -> None:
+    if lines:
+        click.echo("\n" + _("Cần lưu ý ({n}):").format(n=len(lines)))
+        click.echo("\n".join("  ⚠ " + line for line in lines))
+
+
 def _show_tasks(tasks, year: int, unit, work) -> None:
     click.echo("\n" + (_("Hạn nhiệm vụ năm {year} của {unit}:").format(year=year, unit=unit.name) if unit
                        else _("Hạn nhiệm vụ năm {year}:").format(year=year)))
@@ -268,8 +282,8 @@ def _show_tasks(tasks, year: int, unit, work) -> None:
         click.echo("  " + _("(chưa có nhiệm vụ nào có hạn trong năm)"))
     for t in tasks:
         units = "" if unit else " [" + ", ".join(t.units[:5]) + (" …" if len(t.units) > 5 else "") + "]"
-        click.echo(f"  {effective_label(t.nominal, t.effective, work)}  " + _("NV {number}: {title}").format(
-            number=t.number, title=t.title[:90]) + units)
+        click.echo(f"  {effective_label(t.nominal, t.effective, work)}  " + _("{ref}: {title}").format(
+            ref=task_ref(t.number, "calendar" if t.from_calendar else ""), title=t.title[:90]) + units)
 
 
 def _write_ics(path: Path, periods, tasks, scope: str, unit, work, title: str) -> None:
@@ -290,22 +304,36 @@ def _write_ics(path: Path, periods, tasks, scope: str, unit, work, title: str) -
 @calendar_group.command("apply")
 @click.option("--preset", default=None, help="Lịch báo cáo mẫu hoặc tệp YAML (mặc định theo cấu hình).")
 @click.option("--year", type=click.IntRange(2000, 2100), required=True, help="Năm báo cáo.")
+@click.option("--compiler", "compiler_code", default=None,
+              help="Mã đơn vị tổng hợp, gửi báo cáo lên cấp trên (mặc định theo tệp lịch, ví dụ VP).")
 @click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
 @pass_app
-def apply_cmd(app: App, preset: str | None, year: int, as_json: bool) -> None:
+def apply_cmd(app: App, preset: str | None, year: int, compiler_code: str | None, as_json: bool) -> None:
     """Tạo/cập nhật kế hoạch "Lịch báo cáo CCHC định kỳ" của năm: mỗi kỳ báo cáo là một nhiệm vụ."""
     calendar, name = _calendar(app, preset)
+    work = default_calendar()
     with Session(app.engine, expire_on_commit=False) as session:
-        report = apply_calendar(session, calendar=calendar, preset=name, year=year, work=default_calendar())
+        compiler = find_compiler(session, names=(compiler_code,) if compiler_code else calendar.compiler)
+        if compiler_code and compiler is None:
+            fail(_("Không có đơn vị mã {code}.").format(code=compiler_code))
+        report = apply_calendar(session, calendar=calendar, preset=name, year=year, work=work, compiler=compiler)
         session.commit()
+    warnings = calendar_warnings(calendar, year, work)
+    if compiler is None:
+        warnings.insert(0, _("Chưa xác định đơn vị tổng hợp báo cáo: hạn gửi lên cấp trên chưa giao cho ai "
+                             "(dùng --compiler MÃ)."))
     if as_json:
         click.echo(json.dumps({"plan_id": report.plan_id, "created": report.created, "updated": report.updated,
                                "removed": report.removed, "assignments_created": report.assignments_created,
                                "assignments_cancelled": report.assignments_cancelled,
-                               "unchanged": report.unchanged}, ensure_ascii=False, indent=1))
+                               "unchanged": report.unchanged, "compiler": compiler.code if compiler else None,
+                               "warnings": warnings}, ensure_ascii=False, indent=1))
         return
     click.echo(_("Đã áp dụng {name} cho năm {year} (kế hoạch #{plan}): {tasks} kỳ báo cáo mới, {updated} cập "
                  "nhật, {assignments} giao việc mới.").format(
         name=calendar.name, year=year, plan=report.plan_id, tasks=len(report.created), updated=len(report.updated),
         assignments=report.assignments_created) if not report.unchanged else
         _("Lịch báo cáo năm {year} đã khớp, không có gì thay đổi.").format(year=year))
+    if compiler is not None:
+        click.echo(_("Đơn vị tổng hợp, gửi báo cáo lên cấp trên: {unit}").format(unit=compiler.name))
+    _show_warnings(warnings)

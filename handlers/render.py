@@ -5,7 +5,7 @@ from datetime import date
 
 from handlers.messages import Button
 from i18n import _, fmt_date, ngettext
-from services.labels import role_label, status_label
+from services.labels import role_label, status_label, task_ref
 from services.queries import AssignmentView
 
 PAGE_SIZE = 8
@@ -36,14 +36,15 @@ def task_line(v: AssignmentView, today: date, *, with_unit: bool = False, index:
     prefix = f"{index}. " if index is not None else ""
     unit = f"[{v.unit.code}] " if with_unit else ""
     state = "" if v.assignment.status == "open" else f" — {status_label(v.assignment.status)}"
-    return _("{prefix}{unit}NV {number}: {title} ({due}){state}").format(
-        prefix=prefix, unit=unit, number=v.task.number, title=short(v.task.title),
+    return _("{prefix}{unit}{ref}: {title} ({due}){state}").format(
+        prefix=prefix, unit=unit, ref=task_ref(v.task.number, v.task.source), title=short(v.task.title),
         due=due_phrase(v.assignment.due_on, today, v.task.deadline_text), state=state)
 
 
 def task_card(v: AssignmentView, today: date) -> str:
     """A task with everything staff need to act on it."""
-    lines = [_("📌 Nhiệm vụ {number}: {title}").format(number=v.task.number, title=short(v.task.title, 300))]
+    lines = [_("📌 Nhiệm vụ {number}: {title}").format(number=v.task.number, title=short(v.task.title, 300))
+             if v.task.source != "calendar" else "📌 " + short(v.task.title, 300)]
     if v.task.product:
         lines.append(_("Sản phẩm: {product}").format(product=short(v.task.product, 200)))
     lines.append(_("Đơn vị: {unit} ({role})").format(unit=v.unit.name, role=role_label(v.assignment.role)))
@@ -112,7 +113,7 @@ def text_pages(blocks: list[str], limit: int = MAX_TEXT) -> list[str]:
 
 def open_buttons(views: list[AssignmentView], *, with_unit: bool = False) -> list[list[Button]]:
     """One button per listed assignment that opens its card (two per row)."""
-    buttons = [Button(_("NV {number}").format(number=v.task.number) + (f" [{v.unit.code}]" if with_unit else ""),
+    buttons = [Button(task_ref(v.task.number, v.task.source) + (f" [{v.unit.code}]" if with_unit else ""),
                       f"open:{v.id}")
                for v in views]
     return [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
@@ -120,4 +121,4 @@ def open_buttons(views: list[AssignmentView], *, with_unit: bool = False) -> lis
 
 def task_choice(v: AssignmentView) -> str:
     """Label of a button that picks this task."""
-    return _("NV {number}: {title}").format(number=v.task.number, title=short(v.task.title, 40))
+    return _("{ref}: {title}").format(ref=task_ref(v.task.number, v.task.source), title=short(v.task.title, 40))

@@ -13,6 +13,7 @@ from handlers.messages import Button, Outgoing
 from handlers.render import due_phrase, fit, short
 from i18n import _, fmt_date, ngettext, use_locale
 from reminders import cadence
+from services.labels import task_ref
 from services.queries import AssignmentView
 from storage.models import Assignment, ChatLink, Status, Task, Unit
 
@@ -149,10 +150,10 @@ def _line(item: Item, today: date, with_unit: bool) -> str:
     v = item.view
     unit = f"[{v.unit.code}] " if with_unit else ""
     if v.assignment.due_on is None:
-        return _("• {unit}NV {number}: {question}").format(
-            unit=unit, number=v.task.number, question=question_text("progress").format(task=short(v.task.title, 80)))
-    return _("• {unit}NV {number}: {title} ({due})").format(
-        unit=unit, number=v.task.number, title=short(v.task.title, 100),
+        return _("• {unit}{ref}: {question}").format(
+            unit=unit, ref=task_ref(v.task.number, v.task.source), question=question_text("progress").format(task=short(v.task.title, 80)))
+    return _("• {unit}{ref}: {title} ({due})").format(
+        unit=unit, ref=task_ref(v.task.number, v.task.source), title=short(v.task.title, 100),
         due=due_phrase(v.assignment.due_on, today, v.task.deadline_text))
 
 
@@ -180,8 +181,8 @@ def _with_buttons(items: list[Item]) -> list[Item]:
 
 
 def _buttons(item: Item) -> list[Button]:
-    aid, number = item.view.id, item.view.task.number
-    done = Button(_("✅ NV {number}").format(number=number), f"s:{aid}:done")
+    aid = item.view.id
+    done = Button("✅ " + task_ref(item.view.task.number, item.view.task.source), f"s:{aid}:done")
     if item.view.assignment.due_on is None:
         return [done, Button(_("📅 Báo hạn"), f"ci:{aid}"), Button(_("⏳ Đang làm"), f"s:{aid}:prog")]
     return [done, Button(_("⏰ 1 ngày"), f"sn:{aid}:1"), Button(_("⏰ 3 ngày"), f"sn:{aid}:3")]

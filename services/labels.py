@@ -21,3 +21,10 @@ def status_label(code: str) -> str:
 def role_label(code: str) -> str:
     """Translated label of an assignment role."""
     return _(ROLE_LABELS.get(code, code))
+
+
+def task_ref(number: str, source: str = "") -> str:
+    """How a task is referred to in lists: "NV 5"; a reporting-calendar period ("q1") by no code at all."""
+    if source == "calendar":
+        return _("Lịch báo cáo")
+    return _("NV {number}").format(number=number)

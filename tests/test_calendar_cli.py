@@ -27,8 +27,13 @@ def test_year_view_shows_weekend_deadlines_with_the_working_day_they_mean(cli, w
     world.assign(world.task("Tự đánh giá chỉ số CCHC"), world.phong, date(2026, 6, 20))
     out = cli("calendar", "--year", "2026", "--preset", "hanoi-2026").output
     assert "Báo cáo CCHC quý I (số liệu từ 15/12/2025 đến 14/03/2026)" in out
-    assert "Cơ quan gửi lên cấp trên: 15/03/2026 (Chủ nhật) → 13/03/2026" in out
-    assert "Trường: 06/03/2026" in out
+    assert "Cơ quan gửi lên cấp trên: 15/03/2026 (Chủ nhật) → 16/03/2026" in out
+    assert "Trường: 09/03/2026" in out
+    assert "Đơn vị tổng hợp, gửi báo cáo lên cấp trên: Văn phòng Sở" in out
+    assert ("Báo cáo CCHC quý I năm 2026: Văn bản đặt hạn gửi báo cáo 15/03/2026 (Chủ nhật): không còn ngày làm "
+            "việc nào sau ngày chốt số liệu 14/03/2026") in out
+    assert "Đính chính so với văn bản: Kỳ chốt số liệu báo cáo năm" in out
+    assert "Giả định — cần đối chiếu: Kế hoạch không nêu riêng trường học" in out
     assert "20/06/2026 (thứ Bảy) → 19/06/2026  NV 1: Tự đánh giá chỉ số CCHC [VP]" in out
 
 
@@ -37,11 +42,11 @@ def test_unit_view_and_ics_file(cli, world, tmp_path):
     world.assign(world.task("Không phải của trường"), world.phong, date(2026, 9, 5))
     path = tmp_path / "lich.ics"
     out = cli("calendar", "--year", "2026", "--preset", "hanoi-2026", "--unit", "thptcva", "--ics", str(path)).output
-    assert "Hạn của Trường THPT Chu Văn An: 06/03/2026" in out
+    assert "Hạn của Trường THPT Chu Văn An: 09/03/2026" in out
     assert "05/09/2026 (thứ Bảy) → 04/09/2026  NV 1: Niêm yết thủ tục" in out and "Không phải" not in out
     events = [e for e in Calendar.from_ical(path.read_bytes()).walk("VEVENT")]
     days = sorted(e.decoded("DTSTART") for e in events)
-    assert days == [date(2026, 3, 6), date(2026, 6, 8), date(2026, 9, 4), date(2026, 9, 8), date(2026, 12, 8)]
+    assert days == [date(2026, 3, 9), date(2026, 6, 8), date(2026, 9, 4), date(2026, 9, 8), date(2026, 12, 8)]
     assert cli("calendar", "--year", "2026", "--unit", "KHONG").exit_code != 0
 
 
@@ -55,9 +60,13 @@ def test_apply_creates_the_reporting_plan_once_and_reminders_follow_it(cli, worl
         assert plan.title == "Lịch báo cáo CCHC định kỳ năm 2026" and plan.source_name == "calendar:hanoi-2026"
         q1 = session.exec(select(Task).where(Task.plan_id == plan.id, Task.number == "q1")).one()
         dues = {a.unit_id: a.due_on for a in session.exec(select(Assignment).where(Assignment.task_id == q1.id))}
-    assert dues == {world.phong.id: date(2026, 3, 6), world.school.id: date(2026, 3, 6)}   # not the "khac" unit
-    preview = json.loads(cli("reminders", "preview", "--date", "2026-02-27", "--json").output)
-    assert "Báo cáo CCHC quý I 2026 (hạn 06/03/2026, còn 7 ngày)" in preview["chats"][0]["text"]
+    # Văn phòng Sở compiles and owns the deadline upward; the school reports earlier; not the "khac" unit.
+    assert dues == {world.phong.id: date(2026, 3, 16), world.school.id: date(2026, 3, 9)}
+    assert first["compiler"] == "VP" and any("Giả định — cần đối chiếu" in w for w in first["warnings"])
+    preview = json.loads(cli("reminders", "preview", "--date", "2026-03-02", "--json").output)
+    text = preview["chats"][0]["text"]
+    assert "Lịch báo cáo: Báo cáo CCHC quý I năm 2026 (hạn 09/03/2026, còn 7 ngày)" in text
+    assert "q1" not in text and "NV" not in text
     assert "Lịch báo cáo CCHC năm 2026 — Sở GDĐT Hà Nội" in cli("calendar", "--year", "2026").output
 
 
@@ -82,3 +91,63 @@ def test_reapplying_moves_dates_that_were_not_extended(cli, world, engine):
 def test_unknown_preset_is_explained(cli, world):
     result = cli("calendar", "apply", "--preset", "khong-co", "--year", "2026")
     assert result.exit_code != 0 and "Không có lịch báo cáo mẫu «khong-co»" in result.output
+
+
+# Each preset against the dates its seed plan writes (../shared/seeds/), with what the officer must check.
+SEED_DATES = [
+    ("hanoi-2026", 2026, [
+        "Báo cáo CCHC quý I (số liệu từ 15/12/2025 đến 14/03/2026)",       # "từ ngày 15/12/2025 đến ngày 14/3/2026"
+        "Báo cáo CCHC 6 tháng đầu năm (số liệu từ 15/12/2025 đến 14/06/2026)",
+        "Báo cáo CCHC quý III (số liệu từ 15/06/2026 đến 14/09/2026)",
+        "Báo cáo CCHC năm (số liệu từ 15/12/2025 đến 14/12/2026)",         # the plan's typo, corrected and said
+        "Cơ quan gửi lên cấp trên: 15/06/2026",                             # "chậm nhất ngày 15 của tháng cuối kỳ"
+        "Đính chính so với văn bản",
+    ]),
+    ("doson-2025", 2025, [
+        "Trường: 25/03/2025", "Trường: 25/06/2025", "Trường: 25/09/2025",  # "trước ngày 25 tháng cuối của mỗi quý"
+        "Báo cáo CCHC tháng 1 (số liệu từ 15/12/2024 đến 14/01/2025)",      # "nộp báo cáo tháng"
+        "Giả định — cần đối chiếu: Hạn Phòng gửi UBND quận",
+    ]),
+    ("haiphong-2026", 2026, [
+        "Báo cáo CCHC 9 tháng đầu năm (số liệu từ 15/12/2025 đến 14/09/2026)",
+        "Các đơn vị khác: 10/12/2026",
+        "Giả định — cần đối chiếu: Sở gửi Thành phố chậm nhất ngày 15",
+    ]),
+    ("default", 2026, ["Cơ quan gửi lên cấp trên: 20/06/2026 (thứ Bảy) → 19/06/2026",
+                       "Giả định — cần đối chiếu: Các đơn vị nộp trước hạn"]),
+]
+
+
+@pytest.mark.parametrize("preset, year, expected", SEED_DATES)
+def test_calendar_of_each_preset_shows_the_seed_plans_dates_and_warnings(cli, world, preset, year, expected):
+    out = cli("calendar", "--year", str(year), "--preset", preset).output
+
+    for text in expected:
+        assert text in out
+
+
+def test_doson_phong_compiles_after_its_schools_and_gets_monthly_reports(cli, world, engine):
+    phong = world.unit("PGDDT", name="Phòng Giáo dục và Đào tạo quận Đồ Sơn")
+    result = json.loads(cli("calendar", "apply", "--preset", "doson-2025", "--year", "2025", "--json").output)
+    assert result["compiler"] == "PGDDT"
+    assert result["created"][:2] == ["month:1", "month:2"] and result["created"][-4:] == ["q1", "h1", "q3", "year"]
+    with Session(engine) as session:
+        rows = session.exec(select(Task.number, Task.title, Assignment.unit_id, Assignment.due_on)
+                            .join(Assignment, Assignment.task_id == Task.id)
+                            .where(Task.number.in_(["q1", "month:5"]))).all()
+    dues = {(number, unit): due for number, _title, unit, due in rows}
+    # Schools by Tuesday 25/3; the Phòng two working days later to consolidate (an assumption, printed).
+    assert dues[("q1", world.school.id)] == date(2025, 3, 25) and dues[("q1", phong.id)] == date(2025, 3, 27)
+    assert dues[("month:5", world.school.id)] == date(2025, 5, 23)   # Sunday 25/5 → Friday 23/5
+    assert {title for number, title, *_rest in rows} == {"Báo cáo CCHC quý I năm 2025", "Báo cáo CCHC tháng 5 năm 2025"}
+
+
+def test_apply_with_an_unknown_compiler_is_refused_and_without_one_it_warns(cli, world, tmp_path):
+    assert "Không có đơn vị mã XX" in cli("calendar", "apply", "--preset", "hanoi-2026", "--year", "2026",
+                                          "--compiler", "XX").output
+    body = (tmp_path / "lich.yaml")
+    body.write_text("name: Thử\nreports:\n  - code: q1\n    name: Báo cáo quý I\n"
+                    "    cutoff: {from: \"15/12 năm trước\", to: \"14/3\"}\n    so_deadline: {day: 20}\n"
+                    "    unit_deadlines: {default: {day: 10}}\n", encoding="utf-8")
+    out = json.loads(cli("calendar", "apply", "--preset", str(body), "--year", "2026", "--json").output)
+    assert out["compiler"] is None and out["warnings"][0].startswith("Chưa xác định đơn vị tổng hợp")

@@ -70,10 +70,10 @@ def test_uids_are_stable_across_exports_and_differ_by_unit(work):
 
     uids = [str(e["UID"]) for e in parsed_events(first)]
     assert uids == [str(e["UID"]) for e in parsed_events(again)]
-    assert uids[0] == "hanoi.q1-2026.vp.20260306@nhacviec"
+    assert uids[0] == "hanoi.q1-2026.vp.20260309@nhacviec"
     assert not set(uids) & {str(e["UID"]) for e in parsed_events(other)}
     assert [e.decoded("DTSTART") for e in parsed_events(first)] == [
-        date(2026, 3, 6), date(2026, 6, 8), date(2026, 9, 8), date(2026, 12, 8)]
+        date(2026, 3, 9), date(2026, 6, 8), date(2026, 9, 8), date(2026, 12, 8)]
 
 
 def test_alarm_rings_at_eight_the_given_days_before():

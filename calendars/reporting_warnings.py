@@ -1,0 +1,26 @@
+"""What an officer must check before trusting a reporting calendar: NĐ 09 conflicts, corrections, assumptions."""
+from __future__ import annotations
+
+from calendars.ics import day_label
+from calendars.reporting_periods import PROBLEMS, ReportingCalendar, ReportPeriod, period_problems
+from calendars.workdays import WorkCalendar
+from i18n import _, fmt_date
+
+
+def period_warnings(period: ReportPeriod, work: WorkCalendar) -> list[str]:
+    """The dated problems of one period, each a sentence naming the dates."""
+    early = sorted({d for d in period.unit_effective.values() if d <= period.cutoff_end})
+    values = {"nominal": fmt_date(period.so_deadline), "effective": fmt_date(period.so_effective),
+              "cutoff": fmt_date(period.cutoff_end), "dates": ", ".join(fmt_date(d) for d in early),
+              "day": day_label(period.so_deadline, work)}
+    return [_(PROBLEMS[code]).format(**values) for code in period_problems(period, work)]
+
+
+def calendar_warnings(calendar: ReportingCalendar, year: int, work: WorkCalendar) -> list[str]:
+    """Every warning of the year: corrections of the document, assumptions, then period by period."""
+    lines = [_("Đính chính so với văn bản: {text}").format(text=text) for text in calendar.corrections]
+    lines += [_("Giả định — cần đối chiếu: {text}").format(text=text) for text in calendar.assumptions]
+    for period in calendar.periods(year, work):
+        lines += [_("{period}: {problem}").format(period=period.label, problem=problem)
+                  for problem in period_warnings(period, work)]
+    return lines
