@@ -64,8 +64,8 @@ def status_buttons(assignment_id: int, status: str = "open") -> list[list[Button
 
 def list_buttons(views: list[AssignmentView]) -> list[list[Button]]:
     """Under a list of tasks: for each, "done" at one tap and "open" for its card (other answers, evidence)."""
-    return [[Button(_("✅ Hoàn thành NV {number}").format(number=v.task.number), f"s:{v.id}:done"),
-             Button(_("Mở NV {number}").format(number=v.task.number), f"open:{v.id}")] for v in views]
+    return [[Button(_("✅ Hoàn thành {ref}").format(ref=task_ref(v.task.number, v.task.source)), f"s:{v.id}:done"),
+             Button(_("Mở {ref}").format(ref=task_ref(v.task.number, v.task.source)), f"open:{v.id}")] for v in views]
 
 
 def page(items: list, number: int) -> tuple[list, int, int]:
