@@ -17,6 +17,22 @@ from scheduler.jobs import Runtime, start_scheduler, stop_scheduler
 log = logging.getLogger(__name__)
 
 
+def startup_problem(exc: BaseException, settings: Settings) -> str:
+    """One clear paragraph for an officer when the bot cannot start; secrets masked, no traceback."""
+    import httpx
+
+    from config.redact import redact
+    from i18n import _
+    from storage.errors import describe
+    explained = tg.explain_startup_error(exc, settings) or describe(exc)
+    if explained is None and isinstance(exc, (httpx.TransportError, OSError)):
+        explained = _("Không kết nối được máy chủ của kênh chat ({error}). Kiểm tra kết nối mạng và địa chỉ API "
+                      "trong tệp .env.").format(error=type(exc).__name__)
+    if explained is None:
+        explained = _("Không khởi động được bot: {error}. Xem nhật ký để biết thêm.").format(error=exc)
+    return redact(explained)
+
+
 def channels_configured(settings: Settings) -> bool:
     """True when at least one chat channel has credentials."""
     return bool(settings.telegram_token or settings.zalo_bot_token or settings.zalo_oa_app_id)

@@ -202,3 +202,16 @@ async def fetch_username(settings: Settings) -> str | None:
     except TelegramError as exc:
         log.warning("getMe failed: %s", exc)
         return None
+
+
+def explain_startup_error(exc: BaseException, settings: Settings) -> str | None:
+    """What to do when Telegram refuses the bot at start-up (bad token, no network), or None if not Telegram's."""
+    from telegram.error import InvalidToken, TimedOut
+    if isinstance(exc, InvalidToken):
+        return _("Telegram từ chối token của bot (NHACVIEC_TELEGRAM_TOKEN): token sai hoặc đã bị thu hồi. Lấy token "
+                 "mới từ @BotFather, ghi vào tệp .env rồi chạy lại.")
+    if isinstance(exc, (NetworkError, TimedOut)):
+        return _("Không kết nối được máy chủ Telegram ({url}). Kiểm tra kết nối mạng, tường lửa hoặc "
+                 "NHACVIEC_TELEGRAM_API_URL; nơi Telegram bị chặn, hãy dùng kênh Zalo (xem README).").format(
+            url=settings.telegram_api_url.rstrip("/").removesuffix("/bot"))
+    return None

@@ -31,6 +31,7 @@ pass_app = click.make_pass_decorator(App)
 
 
 def fail(message: str, code: int = 1) -> None:
-    """Print a clear (already translated) message on stderr and exit non-zero."""
-    click.echo(_("Lỗi: {message}").format(message=message), err=True)
+    """Print a clear (already translated) message on stderr and exit non-zero; secrets are masked."""
+    from config.redact import redact
+    click.echo(redact(_("Lỗi: {message}").format(message=message)), err=True)
     raise SystemExit(code)

@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "deadline": ("cli.deadline:deadline_cmd", "Đọc thời hạn như trong cột \"Thời gian hoàn thành\"."),
     "import": ("cli.plans:import_cmd", "Nhập kế hoạch (DOCX, XLSX, CSV, MD) và phụ lục nhiệm vụ."),
     "invite": ("cli.chat:invite_cmd", "Tạo mã mời để cán bộ (hoặc nhóm chat) của đơn vị tham gia bot."),
+    "people": ("cli.people:people_group", "Người đã tham gia bot: xem, gỡ quyền."),
     "plans": ("cli.plans:plans_group", "Các kế hoạch đã nhập."),
     "remind": ("cli.reminders:remind_cmd", "Chạy một lượt nhắc việc và gửi qua các kênh đã cấu hình."),
     "reminders": ("cli.reminders:reminders_group", "Nhắc việc: xem trước những gì sẽ gửi, lịch nhắc riêng."),
@@ -54,6 +55,20 @@ class LazyGroup(click.Group):
         if cmd_name not in COMMANDS:
             return None
         return load_command(cmd_name)
+
+    def invoke(self, ctx: click.Context):
+        """Run the command; a database that is read-only, full, locked or unreachable is explained, not traced."""
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            if not (type(exc).__module__.startswith("sqlalchemy") or isinstance(exc, OSError)):
+                raise
+            from storage.errors import describe
+            message = describe(exc)
+            if message is None:
+                raise
+            from cli.app import fail
+            fail(message)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(name, COMMANDS[name][1] if name in COMMANDS else self.commands[name].get_short_help_str())

@@ -147,7 +147,8 @@ def remind_cmd(app: App, at_text: str, dry_run: bool, as_json: bool) -> None:
     try:
         report = asyncio.run(_remind(app, messengers, moment, dry_run))
     except Exception as exc:  # the channel could not even be reached (getMe): say so plainly
-        fail(_("Không kết nối được kênh gửi tin: {error}").format(error=exc))
+        from bot.serve import startup_problem
+        fail(_("Không kết nối được kênh gửi tin: {error}").format(error=startup_problem(exc, app.settings)))
     if as_json:
         click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=1))
         return

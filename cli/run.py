@@ -8,7 +8,7 @@ import signal
 import click
 
 from bot.serve import channels_configured, serve
-from cli.app import App, pass_app
+from cli.app import App, fail, pass_app
 from cli.chat import start_console
 from i18n import _
 
@@ -26,13 +26,20 @@ def run_cmd(app: App, force_console: bool) -> None:
     logging.basicConfig(level=logging.WARNING if console else logging.INFO,  # the console is a chat, not a log
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines print request URLs, which hold bot tokens
+    from config.redact import install
+    install(app.settings)  # and in case any other line does: every log line is masked
     if console:
         click.echo(_("Chưa cấu hình Telegram hay Zalo: mở kênh console trên không gian làm việc mẫu.\n"
                      "Để kết nối Telegram: tạo bot với @BotFather, ghi NHACVIEC_TELEGRAM_TOKEN=<token> vào tệp .env "
                      "(xem .env.example) rồi chạy lại make run."))
         start_console(app, unit_code=None, officer=True, sample=True)
         return
-    asyncio.run(_serve(app))
+    try:
+        asyncio.run(_serve(app))
+    except Exception as exc:  # bad token, no network, database trouble: say what to do, no traceback
+        from bot.serve import startup_problem
+        logging.getLogger(__name__).debug("start-up failed", exc_info=True)
+        fail(startup_problem(exc, app.settings))
 
 
 async def _serve(app: App) -> None:

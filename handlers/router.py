@@ -3,14 +3,17 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InternalError, OperationalError
 from sqlmodel import Session
 
 from handlers import officers, plan_upload, reports, staff, start
+from handlers import people as people_admin
 from handlers.context import Services, Turn
 from handlers.messages import Incoming, Outgoing
 from i18n import _, use_locale
 from services import choices, conversation, people
+from services.clean_text import clean_name, strip_controls
+from storage.errors import describe
 from storage.models import MessageRef, ProcessedUpdate
 
 log = logging.getLogger(__name__)
@@ -20,7 +23,7 @@ COMMANDS = {
     "viec": staff.cmd_my_tasks, "mytasks": staff.cmd_my_tasks, "undo": staff.cmd_undo,
     "overdue": officers.cmd_overdue, "quahan": officers.cmd_overdue, "upcoming": officers.cmd_upcoming,
     "tasks": officers.cmd_tasks, "status": officers.cmd_status, "find": officers.cmd_find,
-    "invite": officers.cmd_invite,
+    "invite": officers.cmd_invite, "people": people_admin.cmd_people, "remove": people_admin.cmd_remove,
     "baocao": reports.cmd_report, "report": reports.cmd_report,
 }
 OPEN_TO_STRANGERS = {"start", "help", "lang"}
@@ -28,6 +31,25 @@ OPEN_TO_STRANGERS = {"start", "help", "lang"}
 
 async def handle(incoming: Incoming, services: Services) -> list[Outgoing]:
     """Apply one incoming message; a redelivered update changes nothing and gets no answer."""
+    _clean(incoming)
+    try:
+        return await _handle(incoming, services)
+    except (OperationalError, InternalError) as exc:  # database locked, full or read-only: nothing was saved, say so
+        log.error("update %s not saved: %s", incoming.update_key, describe(exc) or exc)
+        return [Outgoing(text=_("Hệ thống tạm thời không lưu được tin của đồng chí (lỗi lưu trữ dữ liệu); chưa có "
+                                "gì thay đổi. Vui lòng gửi lại sau ít phút."),
+                         notice=_("Chưa lưu được, vui lòng thử lại sau."))]
+
+
+def _clean(incoming: Incoming) -> None:
+    """Control characters and bidi overrides never get past the door (texts, names, file names)."""
+    incoming.text = strip_controls(incoming.text)
+    incoming.sender_name = clean_name(incoming.sender_name)
+    if incoming.attachment is not None:
+        incoming.attachment.name = clean_name(incoming.attachment.name)
+
+
+async def _handle(incoming: Incoming, services: Services) -> list[Outgoing]:
     with Session(services.engine, expire_on_commit=False) as session:
         if incoming.update_key and _seen(session, incoming):
             return []

@@ -93,7 +93,8 @@ async def cmd_help(turn: Turn, args: str) -> None:
                   _("/status <mã đơn vị | số nhiệm vụ> — tình hình"),
                   _("/find <từ khoá> — tìm nhiệm vụ"),
                   _("/baocao [quý] [mã đơn vị] — báo cáo tổng hợp (hoàn thành đúng hạn, quá hạn…)"),
-                  _("/invite <mã đơn vị> [member|head|officer] — tạo mã mời")]
+                  _("/invite <mã đơn vị> [member|head|officer] — tạo mã mời"),
+                  _("/people [mã đơn vị] — người đã tham gia; /remove <mã số> — gỡ quyền")]
     turn.reply("\n".join(lines))
 
 

@@ -7,6 +7,8 @@ from sqlmodel import Session, select
 
 from storage.models import ChatLink, ChatUser, MemberRole, Unit
 
+REMOVED = "removed"  # inactive_reason of a removed person's chats: never reopened by a message from them
+
 
 def find_user(session: Session, *, channel: str, external_id: str) -> ChatUser | None:
     """The person with this id on this channel, if known."""
@@ -92,3 +94,35 @@ def touch_inbound(session: Session, *, channel: str, chat_id: str, at: datetime)
 def links_of_user(session: Session, *, user_id: int) -> list[ChatLink]:
     """Every private chat link of a person."""
     return list(session.exec(select(ChatLink).where(ChatLink.user_id == user_id)))
+
+
+def list_people(session: Session, *, unit_id: int | None = None, include_removed: bool = False) -> list[dict]:
+    """Linked people (officers, heads, staff) with their unit and how many chats reach them."""
+    q = select(ChatUser, Unit).join(Unit, Unit.id == ChatUser.unit_id).order_by(Unit.code, ChatUser.id)
+    if unit_id is not None:
+        q = q.where(ChatUser.unit_id == unit_id)
+    if not include_removed:
+        q = q.where(ChatUser.active == True)  # noqa: E712
+    rows = []
+    for user, unit in session.exec(q):
+        chats = [link for link in links_of_user(session, user_id=user.id) if link.active]
+        rows.append({"id": user.id, "channel": user.channel, "external_id": user.external_id,
+                     "name": user.display_name, "unit": unit.code, "role": user.role, "active": user.active,
+                     "chats": len(chats), "joined_at": user.created_at.isoformat()})
+    return rows
+
+
+def remove_person(session: Session, *, user_id: int) -> ChatUser | None:
+    """Take a person's access away: no unit rights, no reminders, and writing to the bot does not reopen them.
+
+    Their past answers stay in the history. A new invite from an officer can let them in again. No commit.
+    """
+    user = session.get(ChatUser, user_id)
+    if user is None or user.unit_id is None:
+        return None
+    user.active = False
+    session.add(user)
+    for link in links_of_user(session, user_id=user.id):
+        link.active, link.inactive_reason = False, REMOVED
+        session.add(link)
+    return user
