@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from telegram import Update
 
 from bot import zalo_bot, zalo_oa
@@ -22,12 +23,18 @@ from bot.webhooks import Background, WebhookHandlers, WebhookServer, build_app
 from bot.zalo_channel import ChoiceMemory, reopen_chat, to_incoming
 from config import Settings
 from handlers.system import unreachable_notices
-from services import people
+from i18n import _
+from services import conversation, people
 from storage.db import make_engine, session_scope
 from storage.types import utcnow
 from zalo import ZaloError, ZaloInbound
 
 log = logging.getLogger(__name__)
+FUTURE_SKEW = timedelta(minutes=10)   # clocks differ a little; an event from further ahead is not genuine
+
+
+class StartupRefused(Exception):
+    """`nhacviec run` must not start with this configuration; the message says why, in the reader's language."""
 
 
 def zalo_messengers(settings: Settings, engine: Engine | None = None, *,
@@ -61,15 +68,40 @@ class ZaloInbox:
         await self._message(zalo_bot.CHANNEL, inbound)
 
     async def on_oa(self, inbound: ZaloInbound) -> None:
-        """An OA event: an unfollow closes the chat, a message is handled like any other."""
-        if inbound.event == "unfollow":
-            await self._lost(zalo_oa.CHANNEL, inbound.chat_id, "blocked")
+        """An OA event: an unfollow closes the chat, a message is handled like any other.
+
+        Stale events (older than NHACVIEC_ZALO_OA_EVENT_MAX_AGE_HOURS, or dated in the future) are refused,
+        and follow/unfollow are applied once: a signed event replayed later changes nothing.
+        """
+        if not self._fresh(inbound):
+            log.warning("refused a Zalo OA %s event dated outside the accepted window", inbound.event)
             return
-        if inbound.event == "follow":
+        if inbound.event in ("follow", "unfollow"):
+            if not self._first_time(zalo_oa.CHANNEL, inbound.event_id):
+                log.info("a replayed Zalo OA %s event was ignored", inbound.event)
+                return
+            if inbound.event == "unfollow":
+                await self._lost(zalo_oa.CHANNEL, inbound.chat_id, "blocked")
             return  # following says nothing yet; the person joins by sending an invite code
         if not inbound.user_name:
             inbound = _with_name(inbound, await self._oa_name(inbound.user_id))
         await self._message(zalo_oa.CHANNEL, inbound)
+
+    def _fresh(self, inbound: ZaloInbound) -> bool:
+        if inbound.timestamp is None:
+            return True
+        now = self.dispatcher.services.clock()
+        max_age = timedelta(hours=self.dispatcher.services.settings.zalo_oa_event_max_age_hours)
+        return now - max_age <= inbound.timestamp <= now + FUTURE_SKEW
+
+    def _first_time(self, channel: str, key: str) -> bool:
+        with session_scope(self.engine) as session:
+            first = conversation.claim_update(session, channel=channel, key=key)
+            try:
+                session.commit()
+            except IntegrityError:  # the same event handled at the same moment elsewhere
+                return False
+        return first
 
     async def _message(self, channel: str, inbound: ZaloInbound) -> None:
         incoming = to_incoming(channel, inbound)
@@ -120,6 +152,7 @@ class Inbound:
     background: Background = field(default_factory=Background)
     poller: zalo_bot.BotPoller | None = None
     opened: list = field(default_factory=list)
+    webhook_report: "WebhookReport | None" = None
 
     async def stop(self) -> None:
         """Stop polling and serving, let work in hand finish, close the Zalo clients."""
@@ -133,32 +166,51 @@ class Inbound:
 
 
 async def start_inbound(settings: Settings, dispatcher: Dispatcher, *, telegram_app=None) -> Inbound:
-    """Open the Zalo messengers in `dispatcher`, start Bot polling or webhooks, and the webhook server if needed."""
+    """Open the Zalo messengers in `dispatcher`, start the webhook server if needed, then Bot polling or setWebhook.
+
+    setWebhook comes after the server listens: Zalo probes the URL when it is set.
+    """
     started, inbox, hooks = Inbound(), ZaloInbox(dispatcher), WebhookHandlers()
+    bot = dispatcher.messengers.get(zalo_bot.CHANNEL)
+    bot_webhook = bot is not None and _bot_webhook(settings)
     for name in (zalo_bot.CHANNEL, zalo_oa.CHANNEL):
         if name in dispatcher.messengers:
             await dispatcher.messengers[name].open()
             started.opened.append(dispatcher.messengers[name])
-    bot = dispatcher.messengers.get(zalo_bot.CHANNEL)
-    if bot is not None and _bot_webhook(settings):
+    if bot_webhook:
         hooks.zalo_bot_secret, hooks.on_zalo_bot = settings.zalo_bot_secret.get_secret_value(), inbox.on_bot
-        await _set_bot_webhook(bot.client, settings)
-    elif bot is not None:
-        started.poller = zalo_bot.BotPoller(bot.client, inbox.on_bot)
-        await started.poller.start()
     oa = dispatcher.messengers.get(zalo_oa.CHANNEL)
     if oa is not None:
         hooks.verify_oa, hooks.on_zalo_oa = oa.client.verify_webhook, inbox.on_oa
     if telegram_app is not None and settings.telegram_webhook_url:
         hooks.telegram_secret = telegram_secret(settings)
         hooks.on_telegram = _telegram_feed(telegram_app)
-        await telegram_app.bot.set_webhook(settings.telegram_webhook_url, secret_token=hooks.telegram_secret,
-                                           allowed_updates=Update.ALL_TYPES)
     if hooks.on_zalo_bot or hooks.on_zalo_oa or hooks.on_telegram:
         started.server = WebhookServer(build_app(hooks, started.background), settings.webhook_host,
                                        settings.webhook_port)
         await started.server.start()
+    if bot_webhook:
+        started.webhook_report = await set_bot_webhook(bot.client, settings)
+    elif bot is not None:
+        started.poller = zalo_bot.BotPoller(bot.client, inbox.on_bot)
+        await started.poller.start()
+    if hooks.on_telegram:
+        await telegram_app.bot.set_webhook(settings.telegram_webhook_url, secret_token=hooks.telegram_secret,
+                                           allowed_updates=Update.ALL_TYPES)
     return started
+
+
+def preflight(settings: Settings) -> None:
+    """Before anything starts: long polling may miss events, so it is for development only (loud warning);
+    with NHACVIEC_ENV=production a Zalo Bot without a webhook refuses to start (StartupRefused)."""
+    if not settings.zalo_bot_token or _bot_webhook(settings):
+        return
+    if settings.production:
+        raise StartupRefused(_("NHACVIEC_ENV=production nhưng Zalo Bot chưa có webhook: long polling có thể bỏ sót "
+                               "tin nhắn nên không được dùng khi vận hành thật. Hãy đặt NHACVIEC_PUBLIC_URL "
+                               "(địa chỉ HTTPS công khai) và NHACVIEC_ZALO_BOT_SECRET (8–256 ký tự) rồi chạy lại."))
+    log.warning("CẢNH BÁO: Zalo Bot đang nhận tin bằng long polling — chỉ dùng khi phát triển, có thể bỏ sót tin "
+                "nhắn. Khi vận hành thật hãy đặt NHACVIEC_PUBLIC_URL và NHACVIEC_ZALO_BOT_SECRET (webhook).")
 
 
 def _bot_webhook(settings: Settings) -> bool:
@@ -172,11 +224,45 @@ def bot_webhook_url(settings: Settings) -> str:
     return (settings.public_url or "").rstrip("/") + "/zalo/bot"
 
 
-async def _set_bot_webhook(client, settings: Settings) -> None:
+async def set_bot_webhook(client, settings: Settings, url: str | None = None) -> WebhookReport:
+    """Call setWebhook and read Zalo's verification of the URL; the outcome is logged and returned."""
+    url = url or bot_webhook_url(settings)
     try:
-        await client.set_webhook(bot_webhook_url(settings), settings.zalo_bot_secret.get_secret_value())
+        result = await client.set_webhook(url, settings.zalo_bot_secret.get_secret_value())
     except (ZaloError, ValueError) as exc:  # keep running: an earlier setWebhook may still be in force
-        log.error("Zalo bot setWebhook failed, updates may not arrive: %s", exc)
+        log.error("Zalo Bot: đặt webhook thất bại, tin nhắn có thể không đến: %s", exc)
+        return WebhookReport(url, ok=False, detail=str(exc))
+    report = webhook_report(url, result)
+    if report.ok:
+        log.info("Zalo Bot: đã đặt webhook %s (%s)", url, report.detail or "Zalo không gửi kết quả kiểm tra")
+    else:
+        log.error("Zalo Bot: Zalo không kiểm tra được webhook %s (%s); tin nhắn sẽ không đến cho tới khi sửa "
+                  "địa chỉ công khai hoặc mã bí mật", url, report.detail)
+    return report
+
+
+@dataclass
+class WebhookReport:
+    """What setWebhook answered: whether Zalo could reach and verify the URL, and its words for it."""
+
+    url: str
+    ok: bool
+    detail: str = ""
+
+
+def webhook_report(url: str, result: dict) -> WebhookReport:
+    """Read setWebhook's answer; a `verification` object, when Zalo sends one, says whether the probe passed."""
+    verification = result.get("verification") if isinstance(result, dict) else None
+    if not isinstance(verification, dict):
+        return WebhookReport(url, ok=True)
+    status = str(verification.get("status", "")).lower()
+    passed = verification.get("success", verification.get("ok"))
+    ok = passed is True or status in ("success", "ok", "verified", "passed")
+    if passed is False or status in ("failed", "fail", "error"):
+        ok = False
+    detail = ", ".join(f"{k}={verification[k]}" for k in ("status", "http_status", "message", "description")
+                       if verification.get(k) not in (None, ""))
+    return WebhookReport(url, ok=ok, detail=detail)
 
 
 def _telegram_feed(application):

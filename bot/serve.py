@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 
 from bot import telegram as tg
 from bot.dispatch import Dispatcher
-from bot.inbound import start_inbound, zalo_messengers
+from bot.inbound import preflight, start_inbound, zalo_messengers
 from bot.runtime import TelegramRuntime
 from config import Settings
 from handlers.context import Services
@@ -40,6 +40,7 @@ def channels_configured(settings: Settings) -> bool:
 
 async def serve(settings: Settings, engine: Engine, stop: asyncio.Event) -> None:
     """Start channels (and the scheduler), run until `stop` is set, then stop them cleanly."""
+    preflight(settings)  # raises StartupRefused before anything starts
     services = Services(engine=engine, settings=settings, bot_username=settings.telegram_bot_username)
     dispatcher = Dispatcher(services, {})
     app = None

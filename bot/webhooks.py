@@ -90,7 +90,7 @@ def build_app(h: WebhookHandlers, background: Background) -> Starlette:
         payload, error = await _payload(request)
         if error is not None:
             return error
-        inbound = parse_bot_update(payload)
+        inbound = _parsed(parse_bot_update, payload)
         if inbound is not None:
             background.submit(f"zalo_bot:{inbound.event_id}", lambda: h.on_zalo_bot(inbound))
         return JSONResponse({"ok": True})
@@ -99,10 +99,12 @@ def build_app(h: WebhookHandlers, background: Background) -> Starlette:
         raw = await _body(request)
         if raw is None:
             return JSONResponse({"error": "too large"}, status_code=413)
+        payload = _json(raw)  # malformed (or absurdly nested) bodies stop here, before any other work
+        if payload is None:
+            return JSONResponse({"error": "not a JSON object"}, status_code=400)
         if not h.verify_oa(request.headers.get(OA_SIGNATURE_HEADER), raw):  # the exact bytes Zalo signed
             return _unauthorized()
-        payload = _json(raw)
-        inbound = parse_oa_event(payload) if payload is not None else None
+        inbound = _parsed(parse_oa_event, payload)
         if inbound is not None:
             background.submit(f"zalo_oa:{inbound.event_id}", lambda: h.on_zalo_oa(inbound))
         return JSONResponse({"error": 0, "message": "Success"})
@@ -148,9 +150,18 @@ async def _body(request: Request) -> bytes | None:
 def _json(raw: bytes) -> dict | None:
     try:
         value = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: JSON nested thousands deep
         return None
     return value if isinstance(value, dict) else None
+
+
+def _parsed(parse: Callable[[dict], ZaloInbound | None], payload: dict) -> ZaloInbound | None:
+    """The parsed event, or None (logged) when its fields have shapes Zalo never sends."""
+    try:
+        return parse(payload)
+    except Exception as exc:  # the sender is authentic; its odd event is skipped, the channel lives on
+        log.warning("skipping a Zalo event with an unexpected shape (%s)", type(exc).__name__)
+        return None
 
 
 async def _payload(request: Request) -> tuple[dict, Response | None]:

@@ -29,10 +29,12 @@ class ZaloBotMessenger:
     max_text = MAX_TEXT
 
     def __init__(self, client: ZaloBotClient, *, choices: ChoiceMemory | None = None,
-                 max_download: int = 20 * 1024 * 1024) -> None:
+                 max_download: int = 20 * 1024 * 1024,
+                 media_allow_hosts: frozenset[str] = frozenset()) -> None:
         self.client = client
         self.choices = choices
         self.max_download = max_download
+        self.media_allow_hosts = media_allow_hosts
         self._http = httpx.AsyncClient(timeout=30.0)
 
     async def open(self) -> None:
@@ -64,14 +66,13 @@ class ZaloBotMessenger:
 
     async def fetch(self, attachment: Attachment) -> bytes:
         """Download a photo the person sent (its file_id is Zalo's URL)."""
-        return await download(self._http, attachment.file_id, self.max_download)
+        return await download(self._http, attachment.file_id, self.max_download,
+                              allow_hosts=self.media_allow_hosts)
 
 
 def bot_send_error(exc: ZaloError) -> SendError:
-    """Like send_error, reading the Bot Platform's HTTP-like codes (there is no documented table)."""
+    """Like send_error, reading the Bot Platform's codes (401 bad token, 403 server error, 429 quota)."""
     text = (exc.message or "").lower()
-    if exc.code == 403 and "block" in text:
-        return SendError(str(exc), final=True, reason="blocked")
     if exc.code in (400, 404) and "chat" in text and "not found" in text:
         return SendError(str(exc), final=True, reason="chat_not_found")
     return send_error(exc)
@@ -110,15 +111,33 @@ class BotPoller:
 
     async def _run(self) -> None:
         while not self._stopping.is_set():
-            updates = await self._next()
+            try:
+                updates = await self._next()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # an answer we could not read: say so, wait, poll again
+                log.warning("Zalo bot getUpdates answer unreadable (%s)", type(exc).__name__)
+                await self._pause()
+                continue
             for update in updates or ():
-                inbound = parse_bot_update(update)
-                if inbound is None:
-                    continue
-                try:
-                    await self.on_inbound(inbound)
-                except Exception:  # one bad update must not stop the channel
-                    log.exception("handling a Zalo bot update failed")
+                await self._handle(update)
+
+    async def _handle(self, update: dict) -> None:
+        try:
+            inbound = parse_bot_update(update)
+        except Exception as exc:  # a malformed update is skipped; the next one is read as usual
+            log.warning("skipping a malformed Zalo bot update (%s)", type(exc).__name__)
+            return
+        if inbound is None:
+            return
+        try:
+            await self.on_inbound(inbound)
+        except Exception:  # one bad update must not stop the channel
+            log.exception("handling a Zalo bot update failed")
+
+    async def _pause(self) -> None:
+        with contextlib.suppress(TimeoutError):  # wait a little, unless we are stopping
+            await asyncio.wait_for(self._stopping.wait(), self.error_wait)
 
     async def _next(self) -> list[dict] | None:
         self._poll = asyncio.ensure_future(self.client.get_updates(self.timeout))
@@ -130,8 +149,7 @@ class BotPoller:
             raise
         except ZaloError as exc:
             log.warning("Zalo bot getUpdates failed: %s", exc)
-            with contextlib.suppress(TimeoutError):  # wait a little, unless we are stopping
-                await asyncio.wait_for(self._stopping.wait(), self.error_wait)
+            await self._pause()
             return None
         finally:
             self._poll = None
@@ -140,4 +158,5 @@ class BotPoller:
 def build_bot_messenger(settings, choices: ChoiceMemory | None) -> ZaloBotMessenger:
     """The messenger for NHACVIEC_ZALO_BOT_TOKEN against NHACVIEC_ZALO_BOT_API_URL."""
     client = ZaloBotClient(settings.zalo_bot_token.get_secret_value(), settings.zalo_bot_api_url)
-    return ZaloBotMessenger(client, choices=choices, max_download=settings.evidence_max_bytes)
+    return ZaloBotMessenger(client, choices=choices, max_download=settings.evidence_max_bytes,
+                           media_allow_hosts=settings.media_allow_hosts)

@@ -6,7 +6,10 @@ are remembered here, after they are sent, so that "1", "2"… answer them too.
 """
 from __future__ import annotations
 
+import asyncio
+import ipaddress
 import logging
+import socket
 from datetime import datetime
 from typing import Callable
 
@@ -102,21 +105,58 @@ class ChoiceMemory:
                 session.rollback()
 
 
-async def download(http: httpx.AsyncClient, url: str, limit: int) -> bytes:
-    """The bytes at a Zalo media URL, refused politely when too large or unreachable."""
-    if not url.startswith(("https://", "http://")):
-        raise EvidenceError(_("Không tải được tệp từ Zalo. Hãy gửi lại."))
+MAX_REDIRECTS = 3
+
+
+async def download(http: httpx.AsyncClient, url: str, limit: int, *,
+                   allow_hosts: frozenset[str] = frozenset()) -> bytes:
+    """The bytes at a Zalo media URL, refused politely when too large, unreachable or not on the internet.
+
+    Redirects are followed by hand so each hop is checked: a URL (or a redirect) pointing at a private,
+    loopback or link-local address is never fetched unless its host is in `allow_hosts`.
+    """
+    unreachable = _("Không tải được tệp từ Zalo. Hãy gửi lại.")
     try:
-        async with http.stream("GET", url, follow_redirects=True) as response:
-            if response.status_code != 200:
-                raise EvidenceError(_("Không tải được tệp từ Zalo. Hãy gửi lại."))
-            data = bytearray()
-            async for chunk in response.aiter_bytes():
-                data += chunk
-                if len(data) > limit:
-                    raise EvidenceError(_("Tệp quá lớn. Giới hạn là {limit} MB.").format(
-                        limit=round(limit / 1048576, 1)))
+        for _hop in range(MAX_REDIRECTS + 1):
+            if not await public_media_url(url, allow_hosts):
+                log.warning("refused a Zalo attachment URL that is not a public internet address")
+                raise EvidenceError(unreachable)
+            async with http.stream("GET", url, follow_redirects=False) as response:
+                if response.is_redirect and response.headers.get("location"):
+                    url = str(response.url.join(response.headers["location"]))
+                    continue
+                if response.status_code != 200:
+                    raise EvidenceError(unreachable)
+                return await _read_capped(response, limit)
+        raise EvidenceError(unreachable)
     except httpx.HTTPError as exc:
         log.warning("downloading a Zalo attachment failed: %s", type(exc).__name__)
-        raise EvidenceError(_("Không tải được tệp từ Zalo. Hãy gửi lại.")) from None
+        raise EvidenceError(unreachable) from None
+
+
+async def _read_capped(response: httpx.Response, limit: int) -> bytes:
+    data = bytearray()
+    async for chunk in response.aiter_bytes():
+        data += chunk
+        if len(data) > limit:
+            raise EvidenceError(_("Tệp quá lớn. Giới hạn là {limit} MB.").format(limit=round(limit / 1048576, 1)))
     return bytes(data)
+
+
+async def public_media_url(url: str, allow_hosts: frozenset[str] = frozenset()) -> bool:
+    """True for an http(s) URL whose host resolves only to public addresses (or is explicitly allowed)."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError, TypeError):
+        return False
+    host = (parsed.host or "").lower()
+    if parsed.scheme not in ("http", "https") or not host:
+        return False
+    if host in allow_hosts:
+        return True
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, parsed.port or 443, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return False
+    addresses = {info[4][0].split("%", 1)[0] for info in infos}
+    return bool(addresses) and all(ipaddress.ip_address(a).is_global for a in addresses)

@@ -40,11 +40,13 @@ class ZaloOaMessenger:
 
     def __init__(self, client: ZaloOaClient, *, transaction_template: str | None = None,
                  choices: ChoiceMemory | None = None, max_download: int = 20 * 1024 * 1024,
+                 media_allow_hosts: frozenset[str] = frozenset(),
                  on_open: Callable[[], Awaitable[None]] | None = None) -> None:
         self.client = client
         self.transaction_template = template_type(transaction_template)
         self.choices = choices
         self.max_download = max_download
+        self.media_allow_hosts = media_allow_hosts
         self._on_open = on_open
         self._http = httpx.AsyncClient(timeout=30.0)
 
@@ -83,7 +85,8 @@ class ZaloOaMessenger:
 
     async def fetch(self, attachment: Attachment) -> bytes:
         """Download an image or file the person sent (its file_id is Zalo's URL)."""
-        return await download(self._http, attachment.file_id, self.max_download)
+        return await download(self._http, attachment.file_id, self.max_download,
+                              allow_hosts=self.media_allow_hosts)
 
     async def _send_transaction(self, user_id: str, text: str, lang: str | None) -> Sent:
         header, _sep, body = text.partition("\n")
@@ -120,4 +123,5 @@ def build_oa_messenger(settings, engine: Engine, choices: ChoiceMemory | None) -
             log.info("Zalo OA tokens stored from the settings")
 
     return ZaloOaMessenger(client, transaction_template=settings.zalo_oa_transaction_template, choices=choices,
-                           max_download=settings.evidence_max_bytes, on_open=seed)
+                           max_download=settings.evidence_max_bytes,
+                           media_allow_hosts=settings.media_allow_hosts, on_open=seed)

@@ -7,6 +7,7 @@ import signal
 
 import click
 
+from bot.inbound import StartupRefused
 from bot.serve import channels_configured, serve
 from cli.app import App, fail, pass_app
 from cli.chat import start_console
@@ -36,6 +37,8 @@ def run_cmd(app: App, force_console: bool) -> None:
         return
     try:
         asyncio.run(_serve(app))
+    except StartupRefused as exc:  # a configuration that would lose messages in production
+        fail(str(exc))
     except Exception as exc:  # bad token, no network, database trouble: say what to do, no traceback
         from bot.serve import startup_problem
         logging.getLogger(__name__).debug("start-up failed", exc_info=True)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import click
 
-from bot.inbound import bot_webhook_url
+from bot.inbound import bot_webhook_url, webhook_report
 from cli.app import App, fail, pass_app
 from i18n import _, fmt_datetime
 from storage.types import utcnow
@@ -52,8 +52,13 @@ def set_webhook(app: App, url: str | None) -> None:
     url = url or (bot_webhook_url(settings) if settings.public_url else None)
     if not url or not url.startswith("https://"):
         fail(_("Cần địa chỉ HTTPS: đặt NHACVIEC_PUBLIC_URL hoặc dùng --url."))
-    _run(_bot_client(app), "set_webhook", url, secret)
+    report = webhook_report(url, _run(_bot_client(app), "set_webhook", url, secret))
     click.echo(_("Đã đặt webhook Zalo Bot: {url}").format(url=url))
+    if not report.ok:
+        fail(_("Zalo không kiểm tra được địa chỉ webhook ({detail}). Hãy chắc chắn `nhacviec run` đang chạy và "
+               "địa chỉ HTTPS công khai chuyển tới nó.").format(detail=report.detail))
+    if report.detail:
+        click.echo(_("Zalo đã kiểm tra webhook: {detail}").format(detail=report.detail))
 
 
 @zalo_group.command("delete-webhook")

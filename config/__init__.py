@@ -15,6 +15,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NHACVIEC_", env_file=".env", extra="ignore")
 
     database_url: str = DEFAULT_DB
+    env: str = "development"                # NHACVIEC_ENV: development | production (production refuses unsafe set-ups)
     timezone: str = "Asia/Ho_Chi_Minh"
     default_lang: str = "vi"
     data_dir: Path = Path("./data")
@@ -56,6 +57,8 @@ class Settings(BaseSettings):
     zalo_oa_api_url: str = "https://openapi.zalo.me"
     zalo_oauth_url: str = "https://oauth.zaloapp.com"
     zalo_oa_transaction_template: str | None = None
+    zalo_oa_event_max_age_hours: int = 24   # OA webhook events older than this are refused (replays)
+    zalo_media_allow_hosts: str = ""        # hosts allowed for media downloads even on private addresses
 
     # Webhook server
     webhook_host: str = "127.0.0.1"
@@ -68,6 +71,16 @@ class Settings(BaseSettings):
         if value not in ("vi", "en"):
             raise ValueError("default_lang must be 'vi' or 'en'")
         return value
+
+    @property
+    def production(self) -> bool:
+        """True when NHACVIEC_ENV=production."""
+        return self.env.strip().lower() in ("production", "prod")
+
+    @property
+    def media_allow_hosts(self) -> frozenset[str]:
+        """NHACVIEC_ZALO_MEDIA_ALLOW_HOSTS as lower-case host names (for tests and on-premise media servers)."""
+        return frozenset(h.strip().lower() for h in self.zalo_media_allow_hosts.split(",") if h.strip())
 
     @property
     def tracked_roles(self) -> tuple[str, ...]:

@@ -36,6 +36,14 @@ def already_processed(session: Session, *, channel: str, key: str) -> bool:
                                                       ProcessedUpdate.key == key)).first() is not None
 
 
+def claim_update(session: Session, *, channel: str, key: str) -> bool:
+    """Record an inbound event as applied; False when it was applied before (a replay). No commit."""
+    if already_processed(session, channel=channel, key=key):
+        return False
+    session.add(ProcessedUpdate(channel=channel, key=key))
+    return True
+
+
 def chat_link_for_unit(session: Session, *, channel: str, chat_id: str, unit_id: int) -> ChatLink | None:
     """The active link by which this chat receives that unit's reminders."""
     return session.exec(select(ChatLink).where(ChatLink.channel == channel, ChatLink.chat_id == chat_id,

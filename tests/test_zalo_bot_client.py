@@ -108,9 +108,18 @@ async def test_zalo_errors_are_typed_with_code_and_description(fake, bot):
 
 
 async def test_ok_false_with_http_200_is_an_error(fake, bot):
-    fake.fail_next("sendMessage", 403, "Forbidden", http_status=200)
+    fake.fail_next("sendMessage", 401, "Unauthorized", http_status=200)
     with pytest.raises(ZaloAuthError):
         await bot.send_message("c1", "hello")
+
+
+async def test_403_is_the_bot_platforms_internal_error_retried_not_blocked(fake, bot, sleeps):
+    fake.fail_next("getMe", 403, "Internal server error", http_status=200)
+    assert (await bot.get_me())["account_name"] == "bot.fake"      # read calls are simply retried
+    fake.fail_next("sendMessage", 403, "Internal server error", http_status=200)
+    with pytest.raises(ZaloError) as info:                           # a send may have gone: the caller decides
+        await bot.send_message("c1", "hello")
+    assert info.value.retryable and not info.value.final and fake.sent == []
 
 
 async def test_429_is_rate_limited_and_retryable(fake, bot, sleeps):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,7 @@ from services.invites import create_invite
 from services.queries import unit_by_code
 from services.workspace import ensure_sample_workspace
 from tests.fakes.telegram_api import refuse_internet
+from tests.fakes import zalo_api
 from tests.fakes.zalo_api import (FakeZaloBot, FakeZaloOA, _FakeServer, bot_text_update, oa_text_event,
                                   post_bot_update, post_oa_event)
 
@@ -30,6 +32,14 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 BOT_TOKEN = "1459232241454765289:fake-secret"
 BOT_SECRET = "bot-webhook-secret-1234"
 OA_SECRET = "oa-secret-key"
+PUBLIC_URL = "https://nhacviec.example.vn"
+
+
+def free_port() -> int:
+    """A port free right now on 127.0.0.1 (the webhook server must be known before setWebhook probes it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 @dataclass
@@ -47,14 +57,19 @@ class FileHost(_FakeServer):
 
     name = "fake-zalo-cdn"
 
-    def __init__(self, files: dict[str, bytes]) -> None:
+    def __init__(self, files: dict[str, bytes], redirects: dict[str, str] | None = None) -> None:
         super().__init__()
         self.files = files
+        self.redirects = redirects or {}     # name -> where a GET of it is redirected
+        self.fetched: list[str] = []
 
     def app(self) -> Starlette:
         return Starlette(routes=[Route("/{name}", self._get)])
 
     async def _get(self, request: Request) -> Response:
+        self.fetched.append(request.path_params["name"])
+        if request.path_params["name"] in self.redirects:
+            return Response(status_code=302, headers={"Location": self.redirects[request.path_params["name"]]})
         data = self.files.get(request.path_params["name"])
         return Response(data, media_type="image/jpeg") if data is not None else Response(status_code=404)
 
@@ -121,6 +136,8 @@ async def running_zalo(settings, engine, *, now: datetime | None = None, polling
     """Both Zalo channels with webhooks (or Bot long polling) against fake Zalo servers."""
     ensure_sample_workspace(engine)
     with refuse_internet(), FakeZaloBot(BOT_TOKEN, poll_wait=5.0) as bot, FakeZaloOA() as oa:
+        port = free_port()
+        bot.probe = lambda url: url.replace(PUBLIC_URL, f"http://127.0.0.1:{port}")
         access, refresh = oa.issue_tokens()
         cfg = settings.model_copy(update={
             "zalo_bot_token": SecretStr(BOT_TOKEN), "zalo_bot_api_url": bot.base_url,
@@ -128,9 +145,10 @@ async def running_zalo(settings, engine, *, now: datetime | None = None, polling
             "zalo_oa_app_secret": SecretStr(oa.app_secret), "zalo_oa_secret_key": SecretStr(OA_SECRET),
             "zalo_oa_access_token": SecretStr(access), "zalo_oa_refresh_token": SecretStr(refresh),
             "zalo_oa_api_url": oa.base_url, "zalo_oauth_url": oa.base_url,
-            "webhook_host": "127.0.0.1", "webhook_port": 0,
-            "public_url": None if polling else "https://nhacviec.example.vn", **overrides})
+            "webhook_host": "127.0.0.1", "webhook_port": port, "zalo_media_allow_hosts": "127.0.0.1",
+            "public_url": None if polling else PUBLIC_URL, **overrides})
         clock = Clock(now or datetime(2026, 4, 15, 9, 0, tzinfo=VN))
+        zalo_api.event_clock = lambda: int(clock().timestamp() * 1000)   # Zalo dates events when they happen
         services = Services(engine=engine, settings=cfg, clock=clock)
         dispatcher = Dispatcher(services, zalo_messengers(cfg, engine, clock=clock))
         inbound = await start_inbound(cfg, dispatcher)
@@ -138,6 +156,7 @@ async def running_zalo(settings, engine, *, now: datetime | None = None, polling
             yield ZaloHarness(bot=bot, oa=oa, services=services, dispatcher=dispatcher, inbound=inbound,
                               clock=clock)
         finally:
+            zalo_api.event_clock = None
             await inbound.stop()
 
 

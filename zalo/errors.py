@@ -102,11 +102,14 @@ def oa_error(code: int, message: str = "", *, http_status: int | None = None,
 
 def bot_error(code: int, description: str = "", *, http_status: int | None = None,
               retry_after: float | None = None) -> ZaloError:
-    """The typed error for a Bot Platform `error_code` (HTTP-like codes)."""
+    """The typed error for a Bot Platform `error_code`: 401 invalid token, 403 internal server error (the
+    Bot Platform's own table: transient, retry later), 429 quota exceeded."""
     if code == 429 or http_status == 429:
         return ZaloRateLimited(code, description, http_status=http_status, retry_after=retry_after)
-    if code in (401, 403):
+    if code == 401:
         return ZaloAuthError(code, description, http_status=http_status)
+    if code == 403:
+        return ZaloNetworkError(code, description or "internal server error", http_status=http_status)
     return ZaloError(code, description, http_status=http_status)
 
 

@@ -4,6 +4,8 @@ Every Zalo id stays a string: they are large integers that some JSON readers rou
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
@@ -64,8 +66,19 @@ def from_millis(value: Any) -> datetime | None:
         return None
 
 
-def parse_bot_update(payload: dict) -> ZaloInbound | None:
+def content_key(payload: Any) -> str:
+    """A short digest of an event's content: replays of one event share it, different events do not."""
+    try:
+        data = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    except (TypeError, ValueError, RecursionError):
+        data = repr(payload)[:100_000]
+    return hashlib.sha256(data.encode("utf-8", "replace")).hexdigest()[:32]
+
+
+def parse_bot_update(payload: Any) -> ZaloInbound | None:
     """A Bot Platform update (wrapped in ok/result or flat) as ZaloInbound; None when it is not a message."""
+    if not isinstance(payload, dict):
+        return None
     if payload.get("ok") is True and isinstance(payload.get("result"), dict):
         payload = payload["result"]
     event = str(payload.get("event_name", ""))
@@ -76,8 +89,10 @@ def parse_bot_update(payload: dict) -> ZaloInbound | None:
     chat = _dict(message.get("chat"))
     chat_id = _str(chat.get("id")) or _str(sender.get("id"))
     message_id = _str(message.get("message_id"))
+    # Without a message_id the content itself identifies the update (else every such update looks alike).
+    event_id = f"{event}:{message_id}" if message_id else f"{event}:c{content_key(payload)}"
     return ZaloInbound(
-        source=BOT, event_id=f"{event}:{message_id}", chat_id=chat_id,
+        source=BOT, event_id=event_id, chat_id=chat_id,
         user_id=_str(sender.get("id")) or chat_id, user_name=_str(sender.get("display_name")),
         text=_str(message.get("text") or message.get("caption")), msg_id=message_id,
         quote_msg_id=None,  # the Bot Platform documents no quoting
@@ -89,7 +104,7 @@ def parse_bot_update(payload: dict) -> ZaloInbound | None:
 def _bot_attachments(event: str, message: dict) -> list[Attachment]:
     # Image field names differ between Zalo versions; OpenClaw's inbound parsing tries them all.
     if event == "message.image.received":
-        url = _first_url(message, ("photo", "photo_url", "url", "image_url"))
+        url = _first_url(message, ("photo", "photo_url", "url", "image_url", "image"))
         return [Attachment("image", url)] if url else []
     if event == "message.sticker.received":
         return [Attachment("sticker", _first_url(message, ("url", "sticker")))]
@@ -100,17 +115,32 @@ def _bot_attachments(event: str, message: dict) -> list[Attachment]:
 
 def _first_url(message: dict, keys: tuple[str, ...]) -> str:
     for key in keys:
-        if message.get(key):
-            return _str(message[key])
-    for item in message.get("attachments") or []:
-        url = _dict(_dict(item).get("payload")).get("url")
+        url = _url_of(message.get(key))
         if url:
-            return _str(url)
+            return url
+    for item in _list(message.get("attachments")):
+        item = _dict(item)
+        url = _url_of(_dict(item.get("payload")).get("url")) or _url_of(item.get("url"))
+        if url:
+            return url
     return ""
 
 
-def parse_oa_event(payload: dict) -> ZaloInbound | None:
+def _url_of(value: Any) -> str:
+    """A URL given as a string, or inside an object ({"url": …} / {"photo_url": …}), else ""."""
+    if isinstance(value, str):
+        return value if value.startswith(("https://", "http://")) else ""
+    if isinstance(value, dict):
+        return next((_url_of(value.get(k)) for k in ("url", "photo_url", "src") if _url_of(value.get(k))), "")
+    if isinstance(value, list) and value:
+        return _url_of(value[-1])  # a list of sizes: the last is the largest in every sample seen
+    return ""
+
+
+def parse_oa_event(payload: Any) -> ZaloInbound | None:
     """An OA webhook event as ZaloInbound; None for events a user did not send (delivery receipts…)."""
+    if not isinstance(payload, dict):
+        return None
     event = str(payload.get("event_name", ""))
     if event in OA_FOLLOW_EVENTS:
         user_id = _str(_dict(payload.get("follower")).get("id")) or _str(_dict(payload.get("sender")).get("id"))
@@ -125,10 +155,10 @@ def parse_oa_event(payload: dict) -> ZaloInbound | None:
     msg_id = _str(message.get("msg_id"))
     stamp = _str(payload.get("timestamp"))
     return ZaloInbound(
-        source=OA, event_id=msg_id or f"{event}:{user_id}:{stamp}", chat_id=user_id, user_id=user_id,
-        user_name="", text=_str(message.get("text")), msg_id=msg_id,
+        source=OA, event_id=msg_id or f"{event}:{user_id}:{stamp or content_key(payload)}", chat_id=user_id,
+        user_id=user_id, user_name="", text=_str(message.get("text")), msg_id=msg_id,
         quote_msg_id=_str(message.get("quote_msg_id")) or None,
-        attachments=[_oa_attachment(item) for item in message.get("attachments") or [] if isinstance(item, dict)],
+        attachments=[_oa_attachment(item) for item in _list(message.get("attachments")) if isinstance(item, dict)],
         timestamp=from_millis(stamp), event=event,
     )
 
@@ -142,5 +172,11 @@ def _dict(value: Any) -> dict:
     return value if isinstance(value, dict) else {}
 
 
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
 def _str(value: Any) -> str:
-    return "" if value is None else str(value)
+    if value is None or isinstance(value, (dict, list)):
+        return ""
+    return str(value)

@@ -49,7 +49,7 @@ def verify_oa_webhook(header_value: str | None, raw_body: bytes, oa_secret: str,
     """Verify an OA webhook request, reading app_id and timestamp from its body; `app_id` pins our app."""
     try:
         body = json.loads(raw_body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return False
     if not isinstance(body, dict):
         return False

@@ -14,7 +14,7 @@ import socket
 import threading
 from collections import defaultdict, deque
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import parse_qsl
 
 import httpx
@@ -30,6 +30,13 @@ JSON = dict[str, Any]
 NOT_INTERACTED = "User has not interacted with the OA in the past 7 days"
 _ids = itertools.count(1)
 _BASE_MS = 1750316131602
+# Milliseconds "now" for event timestamps: a harness with its own clock sets it; otherwise a fixed 2025 moment.
+event_clock: Callable[[], int] | None = None
+
+
+def _stamp_ms() -> int:
+    """A timestamp for a new event: now on the event clock (plus a counter, so events stay distinct)."""
+    return (event_clock() if event_clock is not None else _BASE_MS) + next(_ids)
 
 
 @dataclass
@@ -138,6 +145,10 @@ class FakeZaloBot(_FakeServer):
         self.calls: list[str] = []          # every method called, in order
         self.webhook: JSON = {"url": "", "secret_token": None, "updated_at": 0}
         self.polling = threading.Event()    # set while a getUpdates call waits for an update
+        # setWebhook probes the URL like Zalo does: `probe` maps the public URL to one reachable from here
+        # (None: no probe, and no `verification` in the answer, like older Bot Platform answers).
+        self.probe: Any = None
+        self.probes: list[int] = []         # HTTP status of every probe
         self._updates: deque[JSON] = deque()
         self._arrived: asyncio.Event | None = None
 
@@ -204,7 +215,23 @@ class FakeZaloBot(_FakeServer):
         if not url.startswith("https://") or not 8 <= len(secret) <= 256:
             return _bot_error(400, "Bad Request: invalid url or secret_token")
         self.webhook = {"url": url, "secret_token": secret, "updated_at": _BASE_MS + next(_ids)}
-        return {"url": url, "updated_at": self.webhook["updated_at"]}
+        result: JSON = {"url": url, "updated_at": self.webhook["updated_at"]}
+        if self.probe is not None:
+            result["verification"] = await self._verify(url, secret)
+        return result
+
+    async def _verify(self, url: str, secret: str) -> JSON:
+        target = self.probe(url)
+        try:
+            async with httpx.AsyncClient(timeout=5.0) as client:
+                answer = await client.post(target, json={}, headers={BOT_SECRET_HEADER: secret})
+            status = answer.status_code
+        except httpx.HTTPError:
+            status = 0
+        self.probes.append(status)
+        ok = status == 200
+        return {"status": "success" if ok else "failed", "http_status": status,
+                "message": "Webhook verified" if ok else "Webhook URL did not answer 200"}
 
     async def _m_deleteWebhook(self, params: JSON) -> JSON:
         self.webhook = {"url": "", "secret_token": None, "updated_at": _BASE_MS + next(_ids)}
@@ -454,12 +481,12 @@ def oa_follow_event(app_id: str, user_id: str, *, oa_id: str = "5797458635083528
     """An OA `follow` (or `unfollow`) event."""
     return {"app_id": app_id, "oa_id": oa_id, "event_name": event, "source": "oa_profile",
             "follower": {"id": user_id}, "user_id_by_app": f"app-{user_id}",
-            "timestamp": str(timestamp_ms or _BASE_MS + next(_ids))}
+            "timestamp": str(timestamp_ms or _stamp_ms())}
 
 
 def _oa_event(event: str, app_id: str, user_id: str, oa_id: str, message: JSON, timestamp_ms: int | None) -> JSON:
     return {"app_id": app_id, "user_id_by_app": f"app-{user_id}", "event_name": event,
-            "timestamp": str(timestamp_ms or _BASE_MS + next(_ids)),
+            "timestamp": str(timestamp_ms or _stamp_ms()),
             "sender": {"id": user_id}, "recipient": {"id": oa_id}, "message": message}
 
 
