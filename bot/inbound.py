@@ -165,8 +165,9 @@ class Inbound:
             await messenger.close()
 
 
-async def start_inbound(settings: Settings, dispatcher: Dispatcher, *, telegram_app=None) -> Inbound:
-    """Open the Zalo messengers in `dispatcher`, start the webhook server if needed, then Bot polling or setWebhook.
+async def start_inbound(settings: Settings, dispatcher: Dispatcher, *, telegram_app=None, desk=None) -> Inbound:
+    """Open the Zalo messengers in `dispatcher`, start the web server if needed (webhooks; the officers' desk at /
+    when `desk` is given), then Bot polling or setWebhook.
 
     setWebhook comes after the server listens: Zalo probes the URL when it is set.
     """
@@ -185,8 +186,8 @@ async def start_inbound(settings: Settings, dispatcher: Dispatcher, *, telegram_
     if telegram_app is not None and settings.telegram_webhook_url:
         hooks.telegram_secret = telegram_secret(settings)
         hooks.on_telegram = _telegram_feed(telegram_app)
-    if hooks.on_zalo_bot or hooks.on_zalo_oa or hooks.on_telegram:
-        started.server = WebhookServer(build_app(hooks, started.background), settings.webhook_host,
+    if hooks.on_zalo_bot or hooks.on_zalo_oa or hooks.on_telegram or desk is not None:
+        started.server = WebhookServer(build_app(hooks, started.background, desk), settings.webhook_host,
                                        settings.webhook_port)
         await started.server.start()
     if bot_webhook:

@@ -13,6 +13,8 @@ from bot.runtime import TelegramRuntime
 from config import Settings
 from handlers.context import Services
 from scheduler.jobs import Runtime, start_scheduler, stop_scheduler
+from web.app import build_desk_app
+from web.context import Desk
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +60,9 @@ async def serve(settings: Settings, engine: Engine, stop: asyncio.Event) -> None
         await app.start()
         if app.updater is not None:
             await app.updater.start_polling(drop_pending_updates=False)
-    inbound = await start_inbound(settings, dispatcher, telegram_app=app)  # Zalo, and webhooks if any
+    desk = build_desk_app(Desk(engine=engine, settings=settings, clock=services.clock,
+                               bot_username=services.bot_username, notify=_notifier(dispatcher)))
+    inbound = await start_inbound(settings, dispatcher, telegram_app=app, desk=desk)  # Zalo, webhooks, the desk
     # Reminders: one interval job asking the database what is due, sent through the same messengers.
     scheduler = start_scheduler(Runtime(engine, settings, dispatcher.messengers, services.clock))
     log.info("nhacviec running")
@@ -72,3 +76,11 @@ async def serve(settings: Settings, engine: Engine, stop: asyncio.Event) -> None
                 await app.updater.stop()
             await app.stop()
             await app.shutdown()
+
+
+def _notifier(dispatcher: Dispatcher):
+    """What the desk sends to chats (a decided extension, to the unit) goes out through the bot's messengers."""
+    async def notify(messages) -> None:
+        for out in messages:
+            await dispatcher.deliver(out, default_channel=out.channel, default_chat=out.chat_id)
+    return notify

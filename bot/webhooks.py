@@ -20,7 +20,7 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from zalo import ZaloInbound, parse_bot_update, parse_oa_event, verify_bot_secret
 from zalo.signature import BOT_SECRET_HEADER, OA_SIGNATURE_HEADER
@@ -82,8 +82,8 @@ class WebhookHandlers:
     on_telegram: Callable[[dict], Awaitable[None]] | None = None
 
 
-def build_app(h: WebhookHandlers, background: Background) -> Starlette:
-    """The Starlette app with the configured paths: /zalo/bot, /zalo/oa, /telegram."""
+def build_app(h: WebhookHandlers, background: Background, desk: Any = None) -> Starlette:
+    """The Starlette app with the configured paths: /zalo/bot, /zalo/oa, /telegram; the desk (an ASGI app) at /."""
     async def zalo_bot(request: Request) -> Response:
         if not verify_bot_secret(request.headers.get(BOT_SECRET_HEADER), h.zalo_bot_secret or ""):
             return _unauthorized()
@@ -121,6 +121,8 @@ def build_app(h: WebhookHandlers, background: Background) -> Starlette:
     routes = [Route(path, endpoint, methods=["POST"]) for path, endpoint, wanted in (
         ("/zalo/bot", zalo_bot, h.on_zalo_bot), ("/zalo/oa", zalo_oa, h.on_zalo_oa and h.verify_oa),
         ("/telegram", telegram, h.on_telegram)) if wanted]
+    if desk is not None:
+        routes.append(Mount("/", app=desk))
     return Starlette(routes=routes)
 
 

@@ -32,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("cli.run:run_cmd", "Chạy bot: mọi kênh đã cấu hình và bộ lập lịch nhắc việc."),
     "tasks": ("cli.plans:tasks_cmd", "Liệt kê phân công (nhiệm vụ × đơn vị) theo hạn."),
     "units": ("cli.units:units", "Danh bạ đơn vị (phòng, đơn vị trực thuộc, trường, xã-phường) và nhóm."),
+    "web": ("cli.web:web_group", "Trang làm việc cho cán bộ (web): chạy riêng trang, tạo liên kết đăng nhập."),
     "zalo": ("cli.zalo:zalo_group", "Zalo: webhook của Zalo Bot, token của Zalo OA."),
 }
 

@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     webhook_port: int = 8080
     public_url: str | None = None
 
+    # Desk (web pages)
+    web_secret: SecretStr | None = None     # signs desk cookies; a random key in data_dir when unset
+    zalo_link: str | None = None            # the OA's or bot's Zalo link (https://zalo.me/…), printed as a QR code
+
     @field_validator("default_lang")
     @classmethod
     def _known_lang(cls, value: str) -> str:

@@ -6,7 +6,7 @@ import logging
 from sqlalchemy.exc import IntegrityError, InternalError, OperationalError
 from sqlmodel import Session
 
-from handlers import officers, plan_upload, reports, staff, start
+from handlers import officers, plan_upload, reports, staff, start, web_link
 from handlers import people as people_admin
 from handlers.context import Services, Turn
 from handlers.messages import Incoming, Outgoing
@@ -25,6 +25,7 @@ COMMANDS = {
     "tasks": officers.cmd_tasks, "status": officers.cmd_status, "find": officers.cmd_find,
     "invite": officers.cmd_invite, "people": people_admin.cmd_people, "remove": people_admin.cmd_remove,
     "baocao": reports.cmd_report, "report": reports.cmd_report,
+    "web": web_link.cmd_web,
 }
 OPEN_TO_STRANGERS = {"start", "help", "lang"}
 

@@ -8,10 +8,11 @@ from storage.models.chat import (
     MessageRef, ProcessedUpdate,
 )
 from storage.models.reminders import Reminder, ReminderSnooze, ReminderState
+from storage.models.web import WebLink
 
 __all__ = [
     "Assignment", "Channel", "ChatLink", "ChatState", "ChatUser", "Evidence", "ExtensionRequest",
     "Invite", "InviteAttempt", "KeyValue", "MemberRole", "MessageRef", "Plan", "ProcessedUpdate", "Reminder",
     "ReminderSnooze", "ReminderState", "Role", "Status",
-    "StatusChange", "Task", "Unit", "UnitGroup", "UnitGroupMember", "UnitKind",
+    "StatusChange", "Task", "Unit", "UnitGroup", "UnitGroupMember", "UnitKind", "WebLink",
 ]

@@ -1,0 +1,212 @@
+"""The desk over HTTP: sign-in links, sessions, CSRF, role and unit checks, and numbers equal to the CLI's."""
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import date
+
+import openpyxl
+from sqlmodel import Session, func, select
+from starlette.testclient import TestClient
+
+from handlers.context import Services
+from handlers.messages import Incoming
+from handlers.router import handle
+from services.extensions import request_extension
+from services.status import Actor
+from storage.models import Assignment, ExtensionRequest, Invite, Plan, StatusChange, Task, Unit
+from tests.fixtures.builders import build_docx
+from tests.test_plan_upload_chat import revised_rows
+from tests.web_harness import NOW, counts_in, csrf, link_token, make_desk, signed_in
+from web.app import build_desk_app
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def counts(engine) -> tuple[int, ...]:
+    with Session(engine) as s:
+        return tuple(s.exec(select(func.count()).select_from(m)).one() for m in (Plan, Task, Assignment, StatusChange))
+
+
+def test_nothing_is_readable_without_a_session_and_a_link_works_once(cli, settings, engine):
+    desk = make_desk(settings, engine)
+    stranger = TestClient(build_desk_app(desk))
+    for path in ("/", "/overdue", "/unit/VP", "/task/1", "/reports", "/units", "/upload", "/evidence/1",
+                 "/reports/bao-cao.xlsx"):
+        response = stranger.get(path)
+        assert response.status_code == 401 and "/web" in response.text and "Văn phòng Sở" not in response.text
+    assert stranger.post("/extension/1", data={"verdict": "ok"}).status_code == 401
+
+    result = cli("web", "link", "--officer", "--json", env={"NHACVIEC_PUBLIC_URL": "https://desk.example.vn"})
+    url = json.loads(result.output)["url"]
+    assert set(json.loads(result.output)) == {"url"} and url.startswith("https://desk.example.vn/login/")
+    token = url.rsplit("/", 1)[1]
+    officer = TestClient(build_desk_app(desk))
+    assert "Đăng nhập" in officer.get(f"/login/{token}").text  # opening (or a chat preview) signs nobody in
+    signed = officer.post(f"/login/{token}", follow_redirects=False)
+    assert signed.status_code == 303
+    cookie = signed.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie and "max-age=28800" in cookie
+    assert "Tiến độ các kế hoạch" in officer.get("/").text
+    again = TestClient(build_desk_app(desk)).post(f"/login/{token}")
+    assert again.status_code == 403 and "đã được dùng" in again.text
+    late = TestClient(build_desk_app(desk)).post(f"/login/{link_token(desk, minutes_ago=11)}")
+    assert late.status_code == 403 and "hết hạn" in late.text
+    assert cli("web", "link", "--as", "KHONGCO").exit_code == 1
+
+
+async def test_numbers_equal_the_cli_report_and_the_chat(cli, settings, engine):
+    desk = make_desk(settings, engine)
+    officer = signed_in(desk)
+    cli_all = json.loads(cli("report", "--json", "--as-of", "2026-04-15").output)
+    overview = officer.get("/").text
+    totals = counts_in(overview, "total")
+    for key in ("total", "done_on_time", "done_late", "overdue", "pending", "not_done", "undated"):
+        assert totals[key] == cli_all["assignments"][key], key
+    q1 = json.loads(cli("report", "--json", "--year", "2026", "--quarter", "I", "--as-of", "2026-04-15").output)
+    page = officer.get("/reports?year=2026&quarter=I&as_of=2026-04-15").text
+    assert counts_in(page, "report-assignments") == {k: q1["assignments"][k] for k in counts_in(page,
+                                                                                                "report-assignments")}
+    assert counts_in(page, "report-tasks")["total"] == q1["tasks"]["total"]
+
+    code = _invite(engine, "VP", "officer")
+    services = Services(engine=engine, settings=settings, clock=desk.clock, inline_buttons={"console": False})
+    await handle(Incoming("console", "c1", "u1", "Chị Lan", text=f"/start {code}"), services)
+    [chat] = await handle(Incoming("console", "c1", "u1", "Chị Lan", text="/overdue"), services)
+    header = chat.text.split(":", 1)[0]
+    overdue = officer.get("/overdue").text
+    assert header in overdue and f"⚠️ {totals['overdue']} phân công" in header
+    assert overdue.count('class="overdue-row"') == totals["overdue"]
+    vp = officer.get("/overdue?unit=VP").text
+    vp_chat = (await handle(Incoming("console", "c1", "u1", "Chị Lan", text="/overdue VP"), services))[0].text
+    assert vp_chat.split(":", 1)[0] in vp and set(re.findall(r'data-unit="([^"]+)"', vp)) == {"VP"}
+
+
+def _invite(engine, unit: str, role: str) -> str:
+    from services.invites import create_invite
+    from services.queries import unit_by_code
+    with Session(engine) as s:
+        invite = create_invite(s, unit=unit_by_code(s, unit), role=role, uses=1, expires_days=1, created_by="t",
+                               now=NOW)
+        s.commit()
+        return invite.code
+
+
+def test_a_unit_head_sees_only_their_unit(settings, engine):
+    desk = make_desk(settings, engine)
+    head = signed_in(desk, unit_code="THPT-CVA")
+    assert head.get("/", follow_redirects=False).headers["location"] == "/unit/THPT-CVA"
+    assert "Trường THPT Chu Văn An" in head.get("/unit/THPT-CVA").text
+    with Session(engine) as s:
+        school = s.exec(select(Unit).where(Unit.code == "THPT-CVA")).one()
+        ours = {a.task_id for a in s.exec(select(Assignment).where(Assignment.unit_id == school.id))}
+        theirs = min(set(s.exec(select(Task.id))) - ours)
+    task = head.get(f"/task/{min(ours)}").text
+    assert set(re.findall(r'class="assignment" data-unit="([^"]+)"', task)) == {"THPT-CVA"}
+    assert head.get(f"/task/{theirs}").status_code == 403
+    for path in ("/unit/VP", "/overdue", "/reports", "/units", "/upload", "/reports/bao-cao.xlsx"):
+        assert head.get(path).status_code == 403, path
+    assert head.post("/units/VP/sheet", data={"csrf": csrf(task)}).status_code == 403
+
+
+def test_an_extension_is_approved_on_the_desk_only_with_the_form_token(settings, engine):
+    sent = []
+
+    async def notify(messages):
+        sent.extend(messages)
+
+    desk = make_desk(settings, engine, notify=notify)
+    with Session(engine, expire_on_commit=False) as s:
+        vp = s.exec(select(Unit).where(Unit.code == "VP")).one()
+        a = s.exec(select(Assignment).where(Assignment.unit_id == vp.id, Assignment.due_on != None)  # noqa: E711
+                   .order_by(Assignment.due_on)).first()
+        req = request_extension(s, assignment=a, new_due=date(2026, 5, 20), now=NOW,
+                                actor=Actor(name="Anh Nam", channel="console", unit_id=vp.id))
+        s.commit()
+    officer = signed_in(desk)
+    page = officer.get(f"/task/{a.task_id}").text
+    assert f'id="ext-{req.id}"' in page and "20/05/2026" in page
+    assert officer.post(f"/extension/{req.id}", data={"verdict": "ok"}).status_code == 403
+    assert officer.post(f"/extension/{req.id}", data={"verdict": "ok", "csrf": "x" * 32}).status_code == 403
+    with Session(engine) as s:
+        assert s.get(ExtensionRequest, req.id).state == "pending"
+    done = officer.post(f"/extension/{req.id}", data={"verdict": "ok", "csrf": csrf(page)})
+    assert done.status_code == 200 and 'id="notice">Đã đồng ý' in done.text
+    with Session(engine) as s:
+        assert s.get(ExtensionRequest, req.id).state == "approved"
+        assert s.get(Assignment, a.id).due_on == date(2026, 5, 20)
+        [change] = s.exec(select(StatusChange).where(StatusChange.assignment_id == a.id,
+                                                     StatusChange.field == "due_on")).all()
+        assert change.channel == "web" and change.actor_name == "Chị Lan"
+    again = officer.post(f"/extension/{req.id}", data={"verdict": "no", "csrf": csrf(page)})
+    assert again.status_code == 409 and "đã được xử lý" in again.text
+
+
+def test_upload_previews_then_imports_once(settings, engine, tmp_path):
+    desk = make_desk(settings, engine)
+    officer = signed_in(desk)
+    token = csrf(officer.get("/upload").text)
+    revised = build_docx(tmp_path / "KH-sua-doi.docx", revised_rows())
+    before = counts(engine)
+    without = officer.post("/upload", files={"file": ("KH-sua-doi.docx", revised.read_bytes(), DOCX)})
+    assert without.status_code == 403 and counts(engine) == before
+    preview = officer.post("/upload", data={"csrf": token},
+                           files={"file": ("KH-sua-doi.docx", revised.read_bytes(), DOCX)})
+    assert "Sửa đổi kế hoạch #1: 0 nhiệm vụ mới (—), 1 thay đổi (3), 1 bỏ (33)" in preview.text
+    assert preview.text.count('class="preview-task"') == 32 and counts(engine) == before
+    action = re.search(r'action="(/upload/[0-9a-f]{16})"', preview.text).group(1)
+    done = officer.post(action, data={"csrf": token, "action": "import"})
+    assert "Đã nhập kế hoạch #1: 0 nhiệm vụ mới, 1 cập nhật, 1 bỏ khỏi kế hoạch" in done.text
+    after = counts(engine)
+    twice = officer.post(action, data={"csrf": token, "action": "import"})
+    assert twice.status_code == 409 and counts(engine) == after
+    broken = officer.post("/upload", data={"csrf": token}, files={"file": ("hong.docx", b"not a zip", DOCX)})
+    assert broken.status_code == 400 and "bị hỏng" in broken.text and counts(engine) == after
+
+
+def test_report_workbook_and_printable_invite_sheets(settings, engine):
+    desk = make_desk(settings, engine)
+    officer = signed_in(desk)
+    xlsx = officer.get("/reports/bao-cao.xlsx?year=2026&quarter=I&as_of=2026-04-15")
+    assert xlsx.status_code == 200 and "attachment" in xlsx.headers["content-disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
+    assert "Chi tiết" in book.sheetnames
+    token = csrf(officer.get("/units").text)
+    sheet = officer.post("/units/THPT-CVA/sheet", data={"csrf": token}).text
+    code = re.search(r'class="code">([A-Z0-9]{8})<', sheet).group(1)
+    assert "<svg" in sheet and f"https://t.me/nhacviec_test_bot?start={code}" in sheet
+    with Session(engine) as s:
+        invite = s.exec(select(Invite).where(Invite.code == code)).one()
+        assert s.get(Unit, invite.unit_id).code == "THPT-CVA" and invite.max_uses == 50
+    units_page = officer.get("/units").text
+    group_id = re.search(r'action="/groups/(\d+)/sheet"', units_page).group(1)
+    group = officer.post(f"/groups/{group_id}/sheet", data={"csrf": token}).text
+    sheets = re.findall(r'class="sheet" data-unit="([^"]+)"', group)
+    assert len(sheets) == len(set(sheets)) >= 2 and group.count("<svg") >= len(sheets)
+
+
+async def test_web_in_chat_gives_officers_and_heads_a_link_and_refuses_staff(settings, engine):
+    desk = make_desk(settings, engine)
+    services = Services(engine=engine, settings=settings, clock=desk.clock, inline_buttons={"console": False})
+    for chat, unit, role in (("c1", "VP", "officer"), ("c2", "THPT-CVA", "head"), ("c3", "VP", "member")):
+        await handle(Incoming("console", chat, chat, "Người " + chat, text=f"/start {_invite(engine, unit, role)}"),
+                     services)
+    [staff] = await handle(Incoming("console", "c3", "c3", "Người c3", text="/web"), services)
+    assert "dành cho cán bộ theo dõi CCHC và lãnh đạo đơn vị" in staff.text and "/login/" not in staff.text
+    [head] = await handle(Incoming("console", "c2", "c2", "Người c2", text="/web"), services)
+    url = re.search(r"http://127\.0\.0\.1:8080(/login/\S+)", head.text).group(1)
+    browser = TestClient(build_desk_app(desk))
+    assert browser.post(url, follow_redirects=False).headers["location"] == "/"
+    assert browser.get("/", follow_redirects=False).headers["location"] == "/unit/THPT-CVA"
+    [officer] = await handle(Incoming("console", "c1", "c1", "Người c1", text="/web"), services)
+    desk_browser = TestClient(build_desk_app(desk))
+    desk_browser.post(re.search(r"(/login/\S+)", officer.text).group(1))
+    assert "Tiến độ các kế hoạch" in desk_browser.get("/").text
+    with Session(engine) as s:  # the officer is removed from the bot: the desk closes with the chat
+        from storage.models import ChatUser
+        user = s.exec(select(ChatUser).where(ChatUser.external_id == "c1")).one()
+        user.active = False
+        s.add(user)
+        s.commit()
+    assert desk_browser.get("/").status_code == 401

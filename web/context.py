@@ -1,0 +1,105 @@
+"""What every desk page needs: the engine, settings, clock, templates, and who is signed in."""
+from __future__ import annotations
+
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+from zoneinfo import ZoneInfo
+
+import jinja2
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from config import Settings
+from i18n import _, fmt_date, fmt_datetime, ngettext
+from services.labels import role_label, status_label
+from services.status import Actor
+from services.web_links import DeskPerson, LinkError, check_still_allowed
+from storage.types import utcnow
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@dataclass
+class Desk:
+    """Long-lived things the desk pages share (built once per server)."""
+
+    engine: Engine
+    settings: Settings
+    clock: Callable[[], datetime] = utcnow
+    bot_username: str | None = None
+    notify: Callable[[list], Awaitable[None]] | None = None  # sends chat messages when the bot runs alongside
+    env: jinja2.Environment = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                                      extensions=["jinja2.ext.i18n"])
+        self.env.install_gettext_callables(_, ngettext, newstyle=False)
+        self.env.filters.update(date=fmt_date, datetime=fmt_datetime, status=status_label, role=role_label)
+
+    @property
+    def today(self) -> date:
+        return self.clock().astimezone(ZoneInfo(self.settings.timezone)).date()
+
+
+def desk(request: Request) -> Desk:
+    return request.app.state.desk
+
+
+def person(request: Request) -> DeskPerson:
+    """The signed-in person; 401 without a session."""
+    who = request.session.get("who")
+    if not who:
+        raise HTTPException(401)
+    found = DeskPerson(**who)
+    with Session(desk(request).engine) as session:
+        try:
+            check_still_allowed(session, found)
+        except LinkError:
+            request.session.clear()
+            raise HTTPException(401) from None
+    return found
+
+
+def officer(request: Request) -> DeskPerson:
+    """The signed-in officer; 403 for a unit's head."""
+    who = person(request)
+    if not who.is_officer:
+        raise HTTPException(403)
+    return who
+
+
+def actor(who: DeskPerson, user=None) -> Actor:
+    return Actor(name=who.name or _("Trang làm việc"), channel="web", user=user, unit_id=who.unit_id,
+                 role=who.role)
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = request.session["csrf"] = secrets.token_urlsafe(24)
+    return token
+
+
+async def checked_form(request: Request):
+    """The posted form, after its CSRF token matched the session's; 403 otherwise."""
+    form = await request.form()
+    given, expected = str(form.get("csrf", "")), request.session.get("csrf", "")
+    if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
+        raise HTTPException(403)
+    return form
+
+
+def page(request: Request, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
+    """Render a page with the signed-in person, the CSRF token and today's date."""
+    d = desk(request)
+    who = request.session.get("who")
+    html = d.env.get_template(template).render(request=request, who=DeskPerson(**who) if who else None,
+                                               csrf=csrf_token(request) if who else "", today=d.today, **values)
+    return HTMLResponse(html, status_code=status_code)

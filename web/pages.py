@@ -1,0 +1,132 @@
+"""Overview, overdue, a unit, a task (with extension decisions and evidence files)."""
+from __future__ import annotations
+
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse
+from starlette.routing import Route
+
+from handlers.messages import Outgoing
+from i18n import _, fmt_date, use_locale
+from reports.summary import build_report
+from services import desk as desk_queries, queries
+from services.extensions import ExtensionError, decide_extension
+from storage.models import ChatUser, Unit
+from web.context import actor, checked_form, desk, officer, page, person
+
+
+async def home(request: Request):
+    who = person(request)
+    d = desk(request)
+    if not who.is_officer:
+        with Session(d.engine) as session:
+            unit = session.get(Unit, who.unit_id)
+        return RedirectResponse(f"/unit/{unit.code}", status_code=303)
+    with Session(d.engine) as session:
+        report, plans = desk_queries.plan_progress(session, as_of=d.today, roles=d.settings.tracked_roles,
+                                                   tz=ZoneInfo(d.settings.timezone))
+        return page(request, "overview.html", report=report, plans=plans)
+
+
+async def overdue(request: Request):
+    officer(request)
+    d, q = desk(request), request.query_params
+    with Session(d.engine) as session:
+        unit = queries.unit_by_code(session, q.get("unit", "")) if q.get("unit") else None
+        plan_id = int(q["plan"]) if q.get("plan", "").isdigit() else None
+        views = desk_queries.overdue(session, today=d.today, roles=d.settings.tracked_roles,
+                                     unit_ids=[unit.id] if unit else None, section=q.get("section", ""),
+                                     plan_id=plan_id)
+        groups: dict[str, list] = {}
+        for v in sorted(views, key=lambda v: (v.unit.code, v.assignment.due_on)):
+            groups.setdefault(v.unit.code, []).append(v)
+        return page(request, "overdue.html", groups=groups, total=len(views), units=desk_queries.units(session),
+                    sections=desk_queries.sections(session), chosen={"unit": q.get("unit", ""),
+                    "section": q.get("section", ""), "plan": plan_id}, plans=queries.plan_summaries(session))
+
+
+async def unit_page(request: Request):
+    who = person(request)
+    d = desk(request)
+    with Session(d.engine) as session:
+        unit = queries.unit_by_code(session, request.path_params["code"])
+        if unit is None:
+            raise HTTPException(404)
+        if not who.is_officer and unit.id != who.unit_id:
+            raise HTTPException(403)
+        report = build_report(session, as_of=d.today, roles=d.settings.tracked_roles, unit_code=unit.code,
+                              tz=ZoneInfo(d.settings.timezone))
+        return page(request, "unit.html", unit=unit, report=report, views=desk_queries.unit_views(session, unit),
+                    contacts=desk_queries.unit_contacts(session, unit), last=desk_queries.last_reply(session, unit))
+
+
+async def task_page(request: Request):
+    who = person(request)
+    d = desk(request)
+    with Session(d.engine) as session:
+        found = desk_queries.task_page(session, int(request.path_params["task_id"]),
+                                       unit_id=None if who.is_officer else who.unit_id)
+        if found is None or found.task.removed:
+            raise HTTPException(404)
+        if not found.views:
+            raise HTTPException(403)  # a unit's head asking for a task that is not their unit's
+        return page(request, "task.html", t=found, notice=request.query_params.get("notice", ""))
+
+
+async def decide(request: Request):
+    who = officer(request)
+    form = await checked_form(request)
+    d = desk(request)
+    with Session(d.engine, expire_on_commit=False) as session:
+        user = session.get(ChatUser, who.user_id) if who.user_id else None
+        try:
+            req, assignment = decide_extension(session, request_id=int(request.path_params["request_id"]),
+                                               approve=form.get("verdict") == "ok", actor=actor(who, user),
+                                               now=d.clock())
+        except ExtensionError as exc:
+            session.rollback()
+            raise HTTPException(409, str(exc)) from None
+        session.commit()
+        v = queries.view(session, assignment.id)
+        messages = _decision_messages(session, v, approve=req.state == "approved")
+    if d.notify is not None:
+        await d.notify(messages)
+    task_id = v.task.id
+    notice = _("Đã đồng ý") if form.get("verdict") == "ok" else _("Đã từ chối")
+    return RedirectResponse(f"/task/{task_id}?notice={notice}", status_code=303)
+
+
+def _decision_messages(session: Session, v, *, approve: bool) -> list[Outgoing]:
+    """The unit hears the decision in its chats, worded as when an officer decides in chat."""
+    out = []
+    for link in desk_queries.unit_contacts(session, v.unit):
+        with use_locale(link.lang):
+            text = (_("✅ Đề nghị gia hạn nhiệm vụ {number} đã được đồng ý. Hạn mới: {date}.") if approve else
+                    _("❌ Đề nghị gia hạn nhiệm vụ {number} không được đồng ý. Hạn vẫn là {date}."))
+            out.append(Outgoing(text=text.format(number=v.task.number, date=fmt_date(v.assignment.due_on)),
+                                chat_id=link.chat_id, channel=link.channel, about=[v.id], lang=link.lang))
+    return out
+
+
+async def evidence(request: Request):
+    who = person(request)
+    d = desk(request)
+    with Session(d.engine) as session:
+        found = desk_queries.evidence_file(session, int(request.path_params["evidence_id"]))
+    if found is None or not Path(found[0].stored_path).is_file():
+        raise HTTPException(404)
+    item, assignment = found
+    if not who.is_officer and assignment.unit_id != who.unit_id:
+        raise HTTPException(403)
+    inline = request.query_params.get("open") == "1"
+    return FileResponse(item.stored_path, filename=item.original_name, media_type=item.mime or None,
+                        content_disposition_type="inline" if inline else "attachment")
+
+
+routes = [Route("/", home), Route("/overdue", overdue), Route("/unit/{code}", unit_page),
+          Route("/task/{task_id:int}", task_page), Route("/extension/{request_id:int}", decide, methods=["POST"]),
+          Route("/evidence/{evidence_id:int}", evidence)]
