@@ -78,6 +78,9 @@ def last_reply(session: Session, unit: Unit) -> StatusChange | None:
                         .order_by(StatusChange.at.desc())).first()
 
 
+HISTORY_SHOWN = 40  # the latest changes of a task; older ones stay in the database
+
+
 @dataclass
 class TaskPage:
     task: Task
@@ -97,7 +100,7 @@ def task_page(session: Session, task_id: int, *, unit_id: int | None = None) -> 
              if v.assignment.status != Status.CANCELLED and (unit_id is None or v.unit.id == unit_id)]
     ids = [v.id for v in views]
     history = list(session.exec(select(StatusChange).where(StatusChange.assignment_id.in_(ids))
-                                .order_by(StatusChange.at.desc(), StatusChange.id.desc())))
+                                .order_by(StatusChange.at.desc(), StatusChange.id.desc()).limit(HISTORY_SHOWN + 1)))
     evidence = list(session.exec(select(Evidence).where(Evidence.assignment_id.in_(ids))
                                  .order_by(Evidence.uploaded_at)))
     requests = list(session.exec(select(ExtensionRequest).where(ExtensionRequest.assignment_id.in_(ids),

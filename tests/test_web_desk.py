@@ -210,3 +210,18 @@ async def test_web_in_chat_gives_officers_and_heads_a_link_and_refuses_staff(set
         s.add(user)
         s.commit()
     assert desk_browser.get("/").status_code == 401
+
+
+def test_nhacviec_run_serves_the_desk_beside_the_webhooks(settings, engine):
+    from bot.webhooks import Background, WebhookHandlers, build_app
+
+    async def never(_inbound):
+        raise AssertionError("an unauthenticated webhook was processed")
+
+    desk = make_desk(settings, engine)
+    hooks = WebhookHandlers(zalo_bot_secret="s3cret-token", on_zalo_bot=never)
+    server = TestClient(build_app(hooks, Background(), build_desk_app(desk)))
+    assert server.post("/zalo/bot", json={"ok": True}).status_code == 401  # webhooks keep their own checks
+    assert server.get("/").status_code == 401 and "Chưa đăng nhập" in server.get("/overdue").text
+    assert server.post(f"/login/{link_token(desk)}", follow_redirects=False).headers["location"] == "/"
+    assert "Tiến độ các kế hoạch" in server.get("/").text
