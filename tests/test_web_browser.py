@@ -90,7 +90,7 @@ def test_an_officer_signs_in_filters_approves_imports_and_downloads(world):
                                     actor=Actor(name="Anh Nam", channel="console", unit_id=vp.id))
         s.commit()
         report = build_report(s, as_of=NOW.date(), roles=("lead",), tz=VN)
-    page = browser.new_context(accept_downloads=True).new_page()
+    page = browser.new_context(accept_downloads=True, locale="vi-VN").new_page()
     page.set_default_timeout(60_000)
     page.goto(f"{base}/login/{link_token(desk)}")
     shoot(page, "01-login")
@@ -149,7 +149,7 @@ def test_an_officer_signs_in_filters_approves_imports_and_downloads(world):
 
 def test_no_session_is_refused_and_a_head_cannot_open_another_units_task(world):
     desk, base, browser, folder = world
-    page = browser.new_context().new_page()  # a second browser: no session
+    page = browser.new_context(locale="vi-VN").new_page()  # a second browser: no session
     page.set_default_timeout(60_000)
     response = page.goto(f"{base}/")
     assert response.status == 401 and "Chưa đăng nhập" in page.inner_text("#message")

@@ -69,6 +69,9 @@ async def test_numbers_equal_the_cli_report_and_the_chat(cli, settings, engine):
     assert counts_in(page, "report-assignments") == {k: q1["assignments"][k] for k in counts_in(page,
                                                                                                 "report-assignments")}
     assert counts_in(page, "report-tasks")["total"] == q1["tasks"]["total"]
+    vp_cli = json.loads(cli("report", "--json", "--unit", "VP", "--as-of", "2026-04-15").output)["assignments"]
+    vp_page = counts_in(officer.get("/unit/VP").text, "unit-counts")
+    assert vp_page == {k: vp_cli[k] for k in vp_page} and vp_page["total"] > 0
 
     code = _invite(engine, "VP", "officer")
     services = Services(engine=engine, settings=settings, clock=desk.clock, inline_buttons={"console": False})
