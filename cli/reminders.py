@@ -168,7 +168,7 @@ async def _remind(app: App, messengers: dict, moment: datetime, dry_run: bool) -
         report = await run_round(app.engine, app.settings, messengers, moment, wall_clock=utcnow)
         for _attempt in range(5):  # a short retry_after: wait it out, so the officer's one command delivers
             wait = max((until - moment for until in report.tally.held.values()), default=timedelta(0))
-            if not report.tally.deferred or wait > RETRY_WITHIN:
+            if not report.tally.deferred or not report.tally.held or wait > RETRY_WITHIN:
                 break
             await asyncio.sleep(wait.total_seconds())
             moment += wait
@@ -181,7 +181,9 @@ def _merged(first: RoundReport, again: RoundReport) -> RoundReport:
     """One report for a round and its retry: counts added, what is still deferred from the retry."""
     t, a = first.tally, again.tally
     t.messages, t.sent, t.late, t.failed = t.messages + a.messages, t.sent + a.sent, t.late + a.late, t.failed + a.failed
-    t.skipped, t.deferred, t.held = t.skipped + a.skipped, a.deferred, a.held
+    t.skipped, t.held = t.skipped + a.skipped, a.held
+    t.states.update(a.states)  # a row deferred first and not tried again (a 500's backoff) is still waiting
+    t.deferred = sum(state == "deferred" for state in t.states.values())
     t.outcomes = [o for o in t.outcomes if o.get("state") != "deferred"] + a.outcomes
     first.planned += again.planned
     return first

@@ -13,6 +13,7 @@ from i18n import _, fmt_date
 from replies.classifier import Reply, classify
 from services import conversation, queries
 from services.access import check_offered
+from services.worker import in_worker
 from services.evidence import EvidenceError, check_size, store_evidence
 from services.labels import status_label
 from services.queries import AssignmentView
@@ -29,9 +30,9 @@ async def on_text(turn: Turn, text: str) -> None:
     if await reminder_buttons.on_text(turn, text):
         return
     pending = staff.get_state(turn, "await_ext")
-    reply = classify(text, today=turn.today) if text else Reply("unknown", None, False)
+    reply = await in_worker(classify, text, today=turn.today) if text else Reply("unknown", None, False)
     if pending and text and not reply.date:  # the bot asked "đến ngày nào?": a bare "đến 07/01" answers it
-        reply = classify("xin gia hạn " + text, today=turn.today)
+        reply = await in_worker(classify, "xin gia hạn " + text, today=turn.today)
     if pending and reply.date and reply.intent in ("extension", "unknown", "in_progress"):
         staff.ask_extension(turn, json.loads(pending.payload)["assignment_id"], reply.date, reason=text)
         return

@@ -6,6 +6,7 @@ from handlers.officers import officer_only
 from handlers.render import fit
 from i18n import _
 from reports import report_lines
+from services.worker import in_worker
 from reports.summary import ReportError, build_report, make_period, parse_quarter
 
 CHAT_UNITS = 12  # unit rows in a chat answer: the most overdue; the CLI workbook has all
@@ -18,8 +19,9 @@ async def cmd_report(turn: Turn, args: str) -> None:
     try:
         quarter, year, unit_code = _parse_args(args)
         period = make_period(as_of=turn.today, year=year, quarter=quarter)
-        report = build_report(turn.session, as_of=turn.today, roles=turn.services.settings.tracked_roles,
-                              period=period, unit_code=unit_code, tz=LOCAL_TZ)
+        report = await in_worker(build_report, turn.session, as_of=turn.today,
+                                 roles=turn.services.settings.tracked_roles, period=period, unit_code=unit_code,
+                                 tz=LOCAL_TZ)
     except ReportError as exc:
         turn.reply(str(exc) + "\n" + _("Cách dùng: /baocao [quý] [mã đơn vị], ví dụ /baocao I hoặc /baocao II VP"))
         return

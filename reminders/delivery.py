@@ -33,6 +33,7 @@ class Tally:
     skipped: int = 0
     deferred: int = 0
     held: dict[str, datetime] = field(default_factory=dict)   # channel → no sending before
+    states: dict[int, str] = field(default_factory=dict)      # reminder id → sent | failed | deferred, last seen
     outcomes: list[dict] = field(default_factory=list)
 
 
@@ -140,6 +141,7 @@ async def _unreachable(d: Delivery, batch: Batch, out: Outgoing, exc: SendError)
 
 
 def _outcome(d: Delivery, batch: Batch, out: Outgoing | None, state: str, error: str | None = None) -> None:
+    d.tally.states.update(dict.fromkeys(batch.ids, state))
     d.tally.outcomes.append({"channel": batch.message.channel, "chat_id": batch.message.chat_id, "state": state,
                              "reminders": len(batch.ids), "late": batch.message.late,
                              "text": out.text if out else None, "error": error})

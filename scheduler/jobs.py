@@ -58,7 +58,21 @@ async def tick(name: str) -> RoundReport | None:
         _RUNNING.pop(name, None)
     if report.tally.messages or report.tally.failed:
         log.info("reminders: %s", report.as_json() | {"chats": len(report.tally.outcomes)})
+    await _prune(runtime)
     return report
+
+
+async def _prune(runtime: Runtime) -> None:
+    """Once a day, drop bookkeeping rows no longer needed (services.retention); never the audit history."""
+    from services.retention import prune_if_due
+    from services.worker import in_worker
+    try:
+        counts = await in_worker(prune_if_due, runtime.engine, now=runtime.clock())
+    except Exception:  # retention must never stop reminders
+        log.exception("retention failed")
+        return
+    if counts:
+        log.info("retention: %s", counts)
 
 
 async def refresh_tokens(name: str) -> int:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from pathlib import Path
 
@@ -9,6 +10,8 @@ from sqlmodel import Session
 
 from i18n import _
 from storage.models import Evidence
+
+log = logging.getLogger(__name__)
 
 
 class EvidenceError(Exception):
@@ -27,6 +30,20 @@ def check_size(size: int | None, limit: int) -> None:
             size=round(size / 1048576, 1), limit=round(limit / 1048576, 1)))
 
 
+def _write(target: Path, data: bytes) -> None:
+    """Write through a .part file; on a full disk (or any write error) remove it and say so."""
+    tmp = target.with_suffix(target.suffix + ".part")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(data)
+        tmp.replace(target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        log.error("evidence %s not written: %s", target.name, exc)
+        raise EvidenceError(_("Không lưu được tệp: ổ đĩa của máy chủ đã đầy hoặc không ghi được. Chưa có gì thay "
+                              "đổi; vui lòng báo Văn phòng Sở và gửi lại tệp sau.")) from exc
+
+
 def store_evidence(session: Session, *, assignment_id: int, data: bytes, name: str, mime: str, channel: str,
                    uploaded_by: int | None, folder: Path, limit: int) -> Evidence:
     """Write the file under `folder` by checksum and record it; no commit."""
@@ -36,10 +53,7 @@ def store_evidence(session: Session, *, assignment_id: int, data: bytes, name: s
     digest = hashlib.sha256(data).hexdigest()
     target = folder / digest[:2] / f"{digest}_{_safe_name(name)}"
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_suffix(target.suffix + ".part")
-        tmp.write_bytes(data)
-        tmp.replace(target)
+        _write(target, data)
     evidence = Evidence(assignment_id=assignment_id, stored_path=str(target), original_name=name or target.name,
                         size=len(data), sha256=digest, mime=mime or "", channel=channel, uploaded_by=uploaded_by)
     session.add(evidence)

@@ -1,0 +1,66 @@
+"""While a reply is read or a report is built, the event loop (webhooks, polling, reminders) keeps running.
+
+The heavy step is replaced by one that waits until a coroutine on the loop lets it go: if the step ran on the loop
+itself, that coroutine could never run and the step would give up waiting.
+"""
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import date, datetime
+
+from handlers import answers, reports
+from handlers.context import Services
+from handlers.messages import Incoming
+from handlers.router import handle
+from storage.models import MemberRole
+from tests.reminders_world import VN, World
+
+NOW = datetime(2026, 3, 16, 9, tzinfo=VN)
+
+
+class Gate:
+    """Wraps a function so it runs only once the loop has released it."""
+
+    def __init__(self, function) -> None:
+        self.function, self.started, self.released, self.waited_out = function, threading.Event(), \
+            threading.Event(), False
+
+    def __call__(self, *args, **kwargs):
+        self.started.set()
+        self.waited_out = not self.released.wait(30)
+        return self.function(*args, **kwargs)
+
+    async def release_from_the_loop(self) -> None:
+        await asyncio.to_thread(self.started.wait, 30)
+        self.released.set()
+
+
+async def _run_with(gate: Gate, incoming: Incoming, services: Services) -> list:
+    task = asyncio.ensure_future(handle(incoming, services))
+    await gate.release_from_the_loop()
+    return await task
+
+
+async def test_reading_a_reply_leaves_the_loop_free(engine, settings, monkeypatch):
+    world = World(engine)
+    unit = world.unit("VP")
+    lan = world.link(unit)
+    world.assign(world.task(), unit, date(2026, 3, 20))
+    gate = Gate(answers.classify)
+    monkeypatch.setattr(answers, "classify", gate)
+    incoming = Incoming(channel="telegram", chat_id=lan.chat_id, sender_id=lan.chat_id, text="xong rồi ạ",
+                        update_key="tg:2")
+    [reply] = await _run_with(gate, incoming, Services(engine=engine, settings=settings, clock=lambda: NOW))
+    assert not gate.waited_out and "hoàn thành" in reply.text
+
+
+async def test_building_a_report_leaves_the_loop_free(engine, settings, monkeypatch):
+    world = World(engine)
+    officer = world.link(world.unit("VP"), role=MemberRole.OFFICER)
+    gate = Gate(reports.build_report)
+    monkeypatch.setattr(reports, "build_report", gate)
+    incoming = Incoming(channel="telegram", chat_id=officer.chat_id, sender_id=officer.chat_id, text="/baocao",
+                        update_key="tg:1")
+    [reply] = await _run_with(gate, incoming, Services(engine=engine, settings=settings, clock=lambda: NOW))
+    assert not gate.waited_out and reply.text
