@@ -35,6 +35,9 @@ class ConsoleMessenger:
         message_id = str(next(self._ids))
         prefix = "" if chat_id == self.chat_id else _("(gửi tới {chat}) ").format(chat=chat_id)
         self.out.write(f"\n[#{message_id}] {prefix}{numbered(message)}\n")
+        for file in message.files:
+            self.out.write(_("📎 {name} ({size} KB)").format(name=file.name, size=max(1, len(file.data) // 1024))
+                           + "\n")
         self.out.flush()
         return [Sent(message_id)]
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import (BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update)
+from telegram import (BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update)
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
@@ -73,6 +73,13 @@ class TelegramMessenger:
         for i, part in enumerate(parts):
             markup = _markup(message) if i == len(parts) - 1 else None
             result = await _call(self.bot.send_message, chat_id=chat_id, text=part, reply_markup=markup)
+            sent.append(Sent(str(result.message_id)))
+        for file in message.files:
+            upload = InputFile(file.data, filename=file.name)
+            if file.mime == "image/png":
+                result = await _call(self.bot.send_photo, chat_id=chat_id, photo=upload)
+            else:
+                result = await _call(self.bot.send_document, chat_id=chat_id, document=upload)
             sent.append(Sent(str(result.message_id)))
         return sent
 

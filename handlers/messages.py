@@ -41,6 +41,15 @@ class Incoming:
     update_key: str | None = None       # unique per delivered update, for idempotency
 
 
+@dataclass(frozen=True)
+class OutFile:
+    """A file sent with a message (a report's document, workbook or chart)."""
+
+    name: str
+    data: bytes
+    mime: str = "application/octet-stream"
+
+
 @dataclass
 class Outgoing:
     """One message to send (or a message to edit, or a short notice on a button press)."""
@@ -53,3 +62,4 @@ class Outgoing:
     edit_message_id: str | None = None
     notice: str | None = None           # answer to a button press (toast)
     lang: str | None = None
+    files: list[OutFile] = field(default_factory=list)   # sent after the text, in order

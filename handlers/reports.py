@@ -1,46 +1,62 @@
-"""/baocao (/report) for officers: the summary report of a quarter (or everything), one unit or all."""
+"""/baocao (/report) for officers: the summary of a period (quý, 6 tháng, 9 tháng, năm, tháng) with its files."""
 from __future__ import annotations
 
+import re
+
 from handlers.context import LOCAL_TZ, Turn
+from handlers.messages import OutFile
 from handlers.officers import officer_only
 from handlers.render import fit
 from i18n import _
 from reports import report_lines
+from reports.files import build_files
+from reports.periods import PeriodError, normalize_code
+from reports.summary import ReportError, build_report, make_period
 from services.worker import in_worker
-from reports.summary import ReportError, build_report, make_period, parse_quarter
 
-CHAT_UNITS = 12  # unit rows in a chat answer: the most overdue; the CLI workbook has all
+CHAT_UNITS = 12  # unit rows in a chat answer: the most overdue; the files have all
+_WORDS = [(re.compile(r"\b(?:quý|quy|q)\s+(\S+)", re.I), r"q\1"), (re.compile(r"\b6\s*tháng\b", re.I), "h1"),
+          (re.compile(r"\b9\s*tháng\b", re.I), "m9"), (re.compile(r"\b(?:tháng|thang)\s+(\d{1,2})\b", re.I),
+                                                      r"month:\1")]
 
 
 async def cmd_report(turn: Turn, args: str) -> None:
-    """/baocao [quý] [năm] [mã đơn vị], e.g. /baocao I, /baocao quý 2 VP, /baocao TCCB."""
+    """/baocao [kỳ] [năm] [mã đơn vị], e.g. /baocao I, /baocao 9 tháng, /baocao tháng 3 VP, /baocao TCCB."""
     if not officer_only(turn):
         return
     try:
-        quarter, year, unit_code = _parse_args(args)
-        period = make_period(as_of=turn.today, year=year, quarter=quarter)
+        code, year, unit_code = _parse_args(args)
+        period = make_period(as_of=turn.today, year=year, code=code)
         report = await in_worker(build_report, turn.session, as_of=turn.today,
                                  roles=turn.services.settings.tracked_roles, period=period, unit_code=unit_code,
                                  tz=LOCAL_TZ)
     except ReportError as exc:
-        turn.reply(str(exc) + "\n" + _("Cách dùng: /baocao [quý] [mã đơn vị], ví dụ /baocao I hoặc /baocao II VP"))
+        turn.reply(str(exc) + "\n" + _("Cách dùng: /baocao [kỳ] [mã đơn vị], ví dụ /baocao I, /baocao 9 tháng, "
+                                       "/baocao tháng 3 VP"))
         return
-    turn.reply(fit(report_lines(report, unit_limit=CHAT_UNITS)))
+    files = await in_worker(build_files, report)   # the chart and two documents: seconds of CPU
+    turn.reply(fit(report_lines(report, unit_limit=CHAT_UNITS)),
+               files=[OutFile(name, data, mime) for name, data, mime in files.named()])
 
 
-def _parse_args(args: str) -> tuple[int | None, int | None, str | None]:
-    """Quarter (I..IV, 1..4, Q2, 'quý 3'), a four-digit year, and whatever else is the unit code."""
-    quarter = year = unit_code = None
-    for word in args.split():
-        if word.lower() in ("quý", "quy", "q"):
-            continue
+def _parse_args(args: str) -> tuple[str | None, int | None, str | None]:
+    """Period (I..IV, quý 2, 6 tháng, 9 tháng, năm, tháng 3, h1, m9), a four-digit year, and the unit code."""
+    text = args
+    for pattern, replacement in _WORDS:
+        text = pattern.sub(replacement, text)
+    code = year = unit_code = None
+    for word in text.split():
         if len(word) == 4 and word.isdigit():
             year = int(word)
             continue
         try:
-            quarter = parse_quarter(word)
-        except ReportError:
+            code = normalize_code(f"q{word}" if _roman(word) or word in ("1", "2", "3", "4") else word)
+        except PeriodError:
             if unit_code is not None:
-                raise
+                raise ReportError(_("Không hiểu \"{text}\".").format(text=word[:20])) from None
             unit_code = word
-    return quarter, year, unit_code
+    return code, year, unit_code
+
+
+def _roman(word: str) -> bool:
+    return word.upper() in ("I", "II", "III", "IV")

@@ -1,27 +1,25 @@
-"""The quarterly summary the CCHC desk sends upward: completion × timeliness, as of a day.
+"""The summary the CCHC desk sends upward: completion × timeliness, as the records stood on a day.
 
 How it counts (VN-DOMAIN §4, the VPCP four-way split plus "sắp đến hạn" and extensions):
 
-* Counted: assignments of the tracked roles (chủ trì; phối hợp too when NHACVIEC_TRACK_PARTNERS), not cancelled,
-  of tasks not removed from their plan, optionally of one unit.
-* As of a day D (default today in Asia/Ho_Chi_Minh). A period (a year, a quarter, or from/to) limits the
-  assignments by their current due date `due_on` (an approved extension moves it). Undated assignments are
-  counted apart as "chưa xác định hạn" (those of plans of the period's years when a period is given).
-* Buckets of a dated assignment:
-  - hoàn thành đúng hạn: done, and the local date of `done_at` <= `due_on`;
-  - hoàn thành quá hạn: done after `due_on`;
-  - quá hạn: not done by D (open, in progress, or done only after D) and `due_on` < D;
-  - đang thực hiện / chưa đến hạn: not done by D and `due_on` >= D, split into in progress (also: done after D)
-    and not started (open); "sắp đến hạn" is the part due within 7 days of D;
-  - không hoàn thành: an officer closed it as not done.
-* Extensions: the sum of `Assignment.extensions` (approved ones).
-* By unit: the same counts per unit, the most overdue first.
-* By task ("nhiệm vụ"): one task at one due occurrence (a monthly task is 12); with several units it counts as
-  done only when all are done (late if any was late), overdue if any unit is overdue.
+* Counted: assignments of the tracked roles (chủ trì; phối hợp too when NHACVIEC_TRACK_PARTNERS), of tasks not
+  removed from their plan, optionally of one unit and one plan, as they stood at the end of day D (default today
+  in Asia/Ho_Chi_Minh), rebuilt from the recorded history (`reports.history`): an assignment cancelled by D, or
+  added after D by a plan revision, is left out; its status, due date (after the extensions approved by D) and
+  completion date are those recorded by D.
+* A period (`reports.periods`: a data window such as quý I = 15/12 → 14/3, or from/to) keeps the assignments
+  whose due date on D falls in it. Undated assignments (of the plans of the period's years) are reported apart
+  as "chưa xác định hạn", never inside the period's totals.
+* One bucket per assignment (BUCKETS, the one vocabulary of text, JSON, workbook, document and chat):
+  hoàn thành đúng hạn (done, completion date <= due), hoàn thành quá hạn (done after the due date), quá hạn chưa
+  hoàn thành (not done and due before D), đang thực hiện — chưa đến hạn, chưa thực hiện — chưa đến hạn,
+  không hoàn thành (an officer's decision), chưa xác định hạn, chưa theo dõi (before tracking started).
+* By task ("nhiệm vụ"): a task counts once, however many units and occurrences (a monthly task is one task with
+  its occurrences, counted in `occurrences`): done when every assignment is done (late if any was late), overdue
+  if any is overdue. By unit: the same per unit, the most overdue first.
 """
 from __future__ import annotations
 
-import calendar
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta, tzinfo
@@ -29,13 +27,15 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from i18n import _, fmt_date
+from i18n import N_, _, fmt_date
+from reports.history import StateThen, end_of_day, evidence_by, states_on
+from reports.periods import ROMAN, Period, PeriodError, data_window
 from services.queries import AssignmentView, unit_by_code
 from storage.models import Assignment, Plan, Status, Task, Unit
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 DUE_SOON_DAYS = 7
-ROMAN = ("I", "II", "III", "IV")
+NOT_TRACKED_STATUS = getattr(Status, "NOT_TRACKED", "not_tracked")
 
 
 class ReportError(ValueError):
@@ -45,33 +45,33 @@ class ReportError(ValueError):
 class Bucket:
     DONE_ON_TIME = "done_on_time"
     DONE_LATE = "done_late"
-    OVERDUE = "overdue"
     IN_PROGRESS = "in_progress"
     NOT_STARTED = "not_started"
+    OVERDUE = "overdue"
     NOT_DONE = "not_done"
     UNDATED = "undated"
+    NOT_TRACKED = "not_tracked"
     DONE = (DONE_ON_TIME, DONE_LATE)
     PENDING = (IN_PROGRESS, NOT_STARTED)
+    APART = (UNDATED, NOT_TRACKED)
 
 
-@dataclass(frozen=True)
-class Period:
-    """A range of due dates (inclusive), with how it was asked for."""
+# The one vocabulary, in report order.
+BUCKETS = {
+    Bucket.DONE_ON_TIME: N_("Hoàn thành đúng hạn"),
+    Bucket.DONE_LATE: N_("Hoàn thành quá hạn"),
+    Bucket.IN_PROGRESS: N_("Đang thực hiện — chưa đến hạn"),
+    Bucket.NOT_STARTED: N_("Chưa thực hiện — chưa đến hạn"),
+    Bucket.OVERDUE: N_("Quá hạn chưa hoàn thành"),
+    Bucket.NOT_DONE: N_("Không hoàn thành"),
+    Bucket.UNDATED: N_("Chưa xác định hạn"),
+    Bucket.NOT_TRACKED: N_("Chưa theo dõi"),
+}
 
-    start: date
-    end: date
-    year: int | None = None
-    quarter: int | None = None
 
-    def label(self) -> str:
-        """'Quý I/2026', 'Năm 2026' or 'Từ 01/01/2026 đến 15/02/2026'."""
-        if self.quarter:
-            return _("Quý {q}/{year}").format(q=ROMAN[self.quarter - 1], year=self.year)
-        if self.year:
-            return _("Năm {year}").format(year=self.year)
-        start = fmt_date(self.start) if self.start != date.min else "…"
-        end = fmt_date(self.end) if self.end != date.max else "…"
-        return _("Từ {start} đến {end}").format(start=start, end=end)
+def bucket_label(key: str) -> str:
+    """The translated label of a bucket."""
+    return _(BUCKETS[key])
 
 
 @dataclass
@@ -88,7 +88,9 @@ class Counts:
     not_done: int = 0
     undated: int = 0
     undated_done: int = 0
+    not_tracked: int = 0
     extensions: int = 0
+    occurrences: int = 0
 
     @property
     def done(self) -> int:
@@ -97,6 +99,16 @@ class Counts:
     @property
     def pending(self) -> int:
         return self.in_progress + self.not_started
+
+    @property
+    def dated(self) -> int:
+        """What the period's totals are made of: everything but the undated and the untracked."""
+        return self.total - self.undated - self.not_tracked
+
+    @property
+    def open(self) -> int:
+        """Not (yet) done, dated and tracked: under way, not started, or overdue."""
+        return self.pending + self.overdue
 
     def add(self, bucket: str, *, due_soon: bool = False, extensions: int = 0, undated_done: bool = False) -> None:
         """Count one item."""
@@ -107,18 +119,23 @@ class Counts:
         self.extensions += extensions
 
     def to_json(self) -> dict:
-        """Every count, plus the done and pending sums."""
-        return {**asdict(self), "done": self.done, "pending": self.pending}
+        """Every count, plus the sums."""
+        return {**asdict(self), "done": self.done, "pending": self.pending, "dated": self.dated}
 
 
 @dataclass
 class Row:
-    """One counted assignment with its bucket as of the report day."""
+    """One counted assignment with its state and bucket as of the report day."""
 
     view: AssignmentView
     bucket: str
     due_soon: bool
-    done_on: date | None  # local date of completion, when done by the report day
+    done_on: date | None     # local completion date, when done by the report day
+    due_on: date | None      # the due date on the report day
+    status: str              # the status on the report day
+    extensions: int          # extensions approved by the report day
+    note: str = ""           # the last note recorded with a status by the report day
+    evidence: list[str] = field(default_factory=list)  # files sent as evidence by the report day
 
 
 @dataclass
@@ -129,26 +146,42 @@ class UnitRow:
 
 
 @dataclass
+class TaskRow:
+    """One task (a recurring one with all its occurrences in the period), and its units."""
+
+    task: Task
+    bucket: str
+    counts: Counts            # its assignments
+    occurrences: int
+    units: list[str]
+
+
+@dataclass
 class Report:
-    """Everything the text, JSON and workbook are made of."""
+    """Everything the text, JSON, workbook and document are made of."""
 
     as_of: date
     period: Period | None
     unit: Unit | None
     roles: tuple[str, ...]
+    plan: Plan | None = None
     rows: list[Row] = field(default_factory=list)
     assignments: Counts = field(default_factory=Counts)
     tasks: Counts = field(default_factory=Counts)
     units: list[UnitRow] = field(default_factory=list)
+    task_rows: list[TaskRow] = field(default_factory=list)
 
     def to_json(self) -> dict:
-        """A stable dict for `--json`."""
+        """A stable dict for `--json` (the paragraph is added by `reports.report_json`)."""
         period = None if self.period is None else {
             "from": None if self.period.start == date.min else self.period.start.isoformat(),
             "to": None if self.period.end == date.max else self.period.end.isoformat(),
-            "year": self.period.year, "quarter": self.period.quarter, "label": self.period.label()}
+            "year": self.period.year, "quarter": self.period.quarter, "code": self.period.code,
+            "label": self.period.label()}
         return {"as_of": self.as_of.isoformat(), "period": period, "roles": list(self.roles),
                 "unit": None if self.unit is None else {"code": self.unit.code, "name": self.unit.name},
+                "plan": None if self.plan is None else {"id": self.plan.id, "title": self.plan.title},
+                "buckets": {key: _(label) for key, label in BUCKETS.items()},
                 "assignments": self.assignments.to_json(), "tasks": self.tasks.to_json(),
                 "units": [{"code": u.code, "name": u.name, **u.counts.to_json()} for u in self.units]}
 
@@ -165,106 +198,140 @@ def parse_quarter(text: str) -> int:
     raise ReportError(_("Quý \"{text}\" không hợp lệ: dùng I, II, III, IV hoặc 1–4.").format(text=text[:20]))
 
 
-def make_period(*, as_of: date, year: int | None = None, quarter: int | None = None,
-                date_from: date | None = None, date_to: date | None = None) -> Period | None:
-    """The due-date range asked for; None means every due date."""
-    if (date_from or date_to) and (year or quarter):
-        raise ReportError(_("Chọn hoặc năm/quý, hoặc khoảng ngày từ/đến, không dùng cả hai."))
+def make_period(*, as_of: date, year: int | None = None, quarter: int | None = None, code: str | None = None,
+                date_from: date | None = None, date_to: date | None = None,
+                windows: dict[str, tuple[date, date]] | None = None) -> Period | None:
+    """The due-date range asked for (a data window, or from/to); None means every due date."""
+    if (date_from or date_to) and (year or quarter or code):
+        raise ReportError(_("Chọn hoặc kỳ báo cáo/năm/quý, hoặc khoảng ngày từ/đến, không dùng cả hai."))
     if date_from or date_to:
         start, end = date_from or date.min, date_to or date.max
         if start > end:
             raise ReportError(_("Ngày bắt đầu {start} sau ngày kết thúc {end}.").format(
                 start=fmt_date(start), end=fmt_date(end)))
         return Period(start, end)
-    if year is None and quarter is None:
+    if year is None and quarter is None and code is None:
         return None
     year = year or as_of.year
     if not 2000 <= year <= 2100:
         raise ReportError(_("Năm {year} không hợp lệ").format(year=year))
-    if quarter is None:
-        return Period(date(year, 1, 1), date(year, 12, 31), year=year)
-    last_month = quarter * 3
-    end = date(year, last_month, calendar.monthrange(year, last_month)[1])
-    return Period(date(year, last_month - 2, 1), end, year=year, quarter=quarter)
+    if quarter is not None and code is not None:
+        raise ReportError(_("Chọn hoặc --period, hoặc --quarter, không dùng cả hai."))
+    try:
+        return data_window(code or (f"q{quarter}" if quarter else "year"), year, windows)
+    except PeriodError as exc:
+        raise ReportError(str(exc)) from exc
 
 
-def classify(a: Assignment, *, as_of: date, tz: tzinfo = LOCAL_TZ) -> tuple[str, date | None]:
-    """The bucket of one assignment as of `as_of`, and its local completion date when done by then."""
-    done_on = a.done_at.astimezone(tz).date() if a.status == Status.DONE and a.done_at else None
-    done_by_then = a.status == Status.DONE and (done_on is None or done_on <= as_of)
-    if a.due_on is None:
-        return Bucket.UNDATED, done_on if done_by_then else None
-    if done_by_then:
-        late = done_on is not None and done_on > a.due_on
-        return (Bucket.DONE_LATE if late else Bucket.DONE_ON_TIME), done_on
-    if a.status == Status.NOT_DONE:
-        return Bucket.NOT_DONE, None
-    if a.due_on < as_of:
-        return Bucket.OVERDUE, None
-    # Done only after the report day: it was still being worked on that day.
-    return (Bucket.IN_PROGRESS if a.status in (Status.IN_PROGRESS, Status.DONE) else Bucket.NOT_STARTED), None
+def classify(state: StateThen, *, as_of: date) -> str:
+    """The bucket of one assignment from its state on the report day."""
+    if state.status == NOT_TRACKED_STATUS:
+        return Bucket.NOT_TRACKED
+    if state.due_on is None:
+        return Bucket.UNDATED
+    if state.status == Status.DONE:
+        late = state.done_on is not None and state.done_on > state.due_on
+        return Bucket.DONE_LATE if late else Bucket.DONE_ON_TIME
+    if state.status == Status.NOT_DONE:
+        return Bucket.NOT_DONE
+    if state.due_on < as_of:
+        return Bucket.OVERDUE
+    return Bucket.IN_PROGRESS if state.status == Status.IN_PROGRESS else Bucket.NOT_STARTED
 
 
 def build_report(session: Session, *, as_of: date, roles: tuple[str, ...], period: Period | None = None,
-                 unit_code: str | None = None, tz: tzinfo = LOCAL_TZ) -> Report:
-    """Count the assignments (and tasks, and units) the report is about."""
+                 unit_code: str | None = None, plan_id: int | None = None, tz: tzinfo = LOCAL_TZ) -> Report:
+    """Count the assignments (and tasks, and units) the report is about, as they stood on `as_of`."""
     unit = None
     if unit_code:
         unit = unit_by_code(session, unit_code)
         if unit is None:
             raise ReportError(_("Không có đơn vị mã {code}.").format(code=unit_code.strip()[:20]))
-    report = Report(as_of=as_of, period=period, unit=unit, roles=tuple(roles))
-    for a, task, u, plan_year in session.exec(_query(roles, unit, period)):
-        bucket, done_on = classify(a, as_of=as_of, tz=tz)
-        if bucket == Bucket.UNDATED and period and not period.start.year <= plan_year <= period.end.year:
+    plan = session.get(Plan, plan_id) if plan_id is not None else None
+    if plan_id is not None and plan is None:
+        raise ReportError(_("Không có kế hoạch #{id} (xem nhacviec plans list).").format(id=plan_id))
+    report = Report(as_of=as_of, period=period, unit=unit, roles=tuple(roles), plan=plan)
+    found = list(session.exec(_query(roles, unit, plan_id)))
+    states = states_on(session, rows=[(a, t, p) for a, t, _u, p in found], day=as_of, tz=tz)
+    for a, task, u, p in found:
+        state = states[a.id]
+        if not state.exists or state.status == Status.CANCELLED or not _in_period(state, period, p):
             continue
-        soon = bucket in Bucket.PENDING and a.due_on <= as_of + timedelta(days=DUE_SOON_DAYS)
-        report.rows.append(Row(AssignmentView(a, task, u), bucket, soon, done_on))
+        bucket = classify(state, as_of=as_of)
+        soon = bucket in Bucket.PENDING and state.due_on <= as_of + timedelta(days=DUE_SOON_DAYS)
+        report.rows.append(Row(AssignmentView(a, task, u), bucket, soon, state.done_on, state.due_on,
+                               state.status, state.extensions, state.note))
+    evidence = evidence_by(session, ids=[r.view.id for r in report.rows], until=end_of_day(as_of, tz))
     for row in report.rows:
-        report.assignments.add(row.bucket, due_soon=row.due_soon, extensions=row.view.assignment.extensions,
-                               undated_done=row.bucket == Bucket.UNDATED and row.done_on is not None)
-    report.tasks = _task_counts(report.rows)
+        row.evidence = evidence.get(row.view.id, [])
+    for row in report.rows:
+        _add(report.assignments, row)
+    report.task_rows = _task_rows(report.rows)
+    report.tasks = _task_counts(report.task_rows)
     report.units = _unit_rows(report.rows)
     return report
 
 
-def _query(roles: tuple[str, ...], unit: Unit | None, period: Period | None):
-    q = (select(Assignment, Task, Unit, Plan.year).join(Task, Task.id == Assignment.task_id)
+def _in_period(state: StateThen, period: Period | None, plan: Plan) -> bool:
+    if period is None:
+        return True
+    if state.due_on is None:
+        return period.start.year <= plan.year <= period.end.year
+    return period.start <= state.due_on <= period.end
+
+
+def _query(roles: tuple[str, ...], unit: Unit | None, plan_id: int | None):
+    q = (select(Assignment, Task, Unit, Plan).join(Task, Task.id == Assignment.task_id)
          .join(Plan, Plan.id == Task.plan_id).join(Unit, Unit.id == Assignment.unit_id)
-         .where(Task.removed == False, Assignment.status != Status.CANCELLED,  # noqa: E712
-                Assignment.role.in_(roles)))
+         .where(Task.removed == False, Assignment.role.in_(roles)))  # noqa: E712
     if unit is not None:
         q = q.where(Assignment.unit_id == unit.id)
-    if period is not None:
-        q = q.where((Assignment.due_on == None) | Assignment.due_on.between(period.start, period.end))  # noqa: E711
+    if plan_id is not None:
+        q = q.where(Task.plan_id == plan_id)
     return q.order_by(Plan.year, Task.plan_id, Task.position, Assignment.due_on, Unit.code)
 
 
-def _task_counts(rows: list[Row]) -> Counts:
-    """Tasks at one due occurrence: done when every unit is done, overdue when any unit is."""
-    groups: dict[tuple, list[Row]] = defaultdict(list)
+def _add(counts: Counts, row: Row) -> None:
+    counts.add(row.bucket, due_soon=row.due_soon, extensions=row.extensions,
+               undated_done=row.bucket == Bucket.UNDATED and row.status == Status.DONE)
+
+
+def _task_rows(rows: list[Row]) -> list[TaskRow]:
+    groups: dict[int, list[Row]] = defaultdict(list)
     for row in rows:
-        a = row.view.assignment
-        groups[(a.task_id, a.period or (a.due_on.isoformat() if a.due_on else ""))].append(row)
-    counts = Counts()
+        groups[row.view.task.id].append(row)
+    found = []
     for items in groups.values():
-        buckets = {r.bucket for r in items}
-        counts.add(_task_bucket(buckets), due_soon=any(r.due_soon for r in items),
-                   extensions=sum(r.view.assignment.extensions for r in items),
-                   undated_done=buckets == {Bucket.UNDATED} and all(r.done_on for r in items))
+        counts = Counts()
+        for row in items:
+            _add(counts, row)
+        occurrences = len({r.view.assignment.period or (r.due_on.isoformat() if r.due_on else "") for r in items})
+        units = list(dict.fromkeys(r.view.unit.code for r in items))
+        found.append(TaskRow(items[0].view.task, _task_bucket({r.bucket for r in items}), counts, occurrences, units))
+    return found
+
+
+def _task_counts(task_rows: list[TaskRow]) -> Counts:
+    counts = Counts()
+    for t in task_rows:
+        counts.add(t.bucket, due_soon=t.counts.due_soon > 0, extensions=t.counts.extensions,
+                   undated_done=t.bucket == Bucket.UNDATED and t.counts.undated_done == t.counts.total)
+        counts.occurrences += t.occurrences
     return counts
 
 
 def _task_bucket(buckets: set[str]) -> str:
-    if buckets == {Bucket.UNDATED}:
-        return Bucket.UNDATED
-    buckets = buckets - {Bucket.UNDATED}
+    """Done when every assignment is done (late if any was), overdue if any is; apart ones only when all are."""
+    for apart in Bucket.APART:
+        if buckets == {apart}:
+            return apart
+    buckets = buckets - set(Bucket.APART)
     if buckets <= set(Bucket.DONE):
         return Bucket.DONE_LATE if Bucket.DONE_LATE in buckets else Bucket.DONE_ON_TIME
     for bucket in (Bucket.OVERDUE, Bucket.NOT_DONE):
         if bucket in buckets:
             return bucket
-    # Some units done, the others still within the deadline: the task is under way.
+    # Some done, the others still within the deadline: the task is under way.
     return Bucket.NOT_STARTED if buckets == {Bucket.NOT_STARTED} else Bucket.IN_PROGRESS
 
 
@@ -273,6 +340,5 @@ def _unit_rows(rows: list[Row]) -> list[UnitRow]:
     for row in rows:
         u = row.view.unit
         item = by_unit.setdefault(u.id, UnitRow(u.code, u.name, Counts()))
-        item.counts.add(row.bucket, due_soon=row.due_soon, extensions=row.view.assignment.extensions,
-                        undated_done=row.bucket == Bucket.UNDATED and row.done_on is not None)
+        _add(item.counts, row)
     return sorted(by_unit.values(), key=lambda r: (-r.counts.overdue, -r.counts.done_late, r.code))

@@ -57,23 +57,44 @@ def report_json(cli, *args: str) -> dict:
     return json.loads(result.stdout)
 
 
-def test_quarter_counts_assignments_tasks_and_units(cli, quarter_one):
-    data = report_json(cli, "--year", "2026", "--quarter", "I", "--as-of", "2026-04-15")
-    assert data["period"] == {"from": "2026-01-01", "to": "2026-03-31", "year": 2026, "quarter": 1,
-                              "label": "Quý I/2026"}
+JAN_MAR = ("--from", "2026-01-01", "--to", "2026-03-31")
+
+
+def test_counts_by_assignment_task_and_unit(cli, quarter_one):
+    data = report_json(cli, *JAN_MAR, "--as-of", "2026-04-15")
+    assert data["period"] == {"from": "2026-01-01", "to": "2026-03-31", "year": None, "quarter": None,
+                              "code": None, "label": "Từ 01/01/2026 đến 31/03/2026"}
     assert data["roles"] == ["lead"] and data["unit"] is None
     a = data["assignments"]
     assert (a["done_on_time"], a["done_late"], a["overdue"], a["pending"], a["extensions"]) == (3, 1, 3, 0, 1)
-    assert (a["undated"], a["total"], a["done"]) == (14, 21, 4)
-    t = data["tasks"]  # NV 13: VP done, KTCN not → the task is overdue
-    assert (t["done_on_time"], t["done_late"], t["overdue"], t["undated"], t["total"]) == (2, 1, 3, 13, 19)
+    assert (a["dated"], a["undated"], a["total"], a["done"]) == (7, 14, 21, 4)
+    # By task: NV 1 on time, NV 3 late, NV 6 (monthly: on time, overdue, overdue) and NV 13 (VP done, KTCN
+    # not) overdue — four tasks with six occurrences; the 13 undated ones apart.
+    t = data["tasks"]
+    assert (t["done_on_time"], t["done_late"], t["overdue"], t["dated"], t["undated"]) == (1, 1, 2, 4, 13)
+    assert t["occurrences"] == 6 + 13
     assert [(u["code"], u["overdue"]) for u in data["units"][:2]] == [("VP", 2), ("KTCN", 1)]
     vp = data["units"][0]
-    assert (vp["total"], vp["done_on_time"], vp["done_late"], vp["undated"]) == (15, 3, 1, 9)
+    assert (vp["dated"], vp["done_on_time"], vp["done_late"], vp["undated"]) == (6, 3, 1, 9)
+    assert data["paragraph"] == (
+        "Tổng số nhiệm vụ trong kỳ báo cáo có 04 nhiệm vụ; Số nhiệm vụ đã hoàn thành đúng hạn 01; Số nhiệm vụ đã "
+        "hoàn thành nhưng quá hạn 01; Số nhiệm vụ đang thực hiện 02, trong đó quá hạn chưa hoàn thành 02. "
+        "Ngoài ra có 13 nhiệm vụ chưa xác định hạn.")
+
+
+def test_quarter_follows_the_data_window_not_the_calendar_quarter(cli, quarter_one):
+    data = report_json(cli, "--year", "2026", "--quarter", "I", "--as-of", "2026-04-15")
+    assert (data["period"]["from"], data["period"]["to"], data["period"]["code"]) == ("2025-12-15", "2026-03-14",
+                                                                                        "q1")
+    # Only NV 6 of January is due in 15/12/2025–14/03/2026: February's was extended to 25/03, the rest are 31/03.
+    assert (data["assignments"]["dated"], data["assignments"]["done_on_time"]) == (1, 1)
+    q2 = report_json(cli, "--period", "q2", "--year", "2026", "--as-of", "2026-04-15")
+    same = report_json(cli, "--from", "2026-03-15", "--to", "2026-06-14", "--as-of", "2026-04-15")
+    assert q2["assignments"] == same["assignments"] and q2["period"]["label"] == "Quý II/2026"
 
 
 def test_as_of_before_a_late_completion_counts_it_as_still_in_progress(cli, quarter_one):
-    a = report_json(cli, "--quarter", "1", "--as-of", "2026-03-31", "--unit", "vp")["assignments"]
+    a = report_json(cli, *JAN_MAR, "--as-of", "2026-03-31", "--unit", "vp")["assignments"]
     # NV 3 was finished on 01/04; on 31/03 it was due that day and still being worked on.
     assert (a["done_on_time"], a["done_late"], a["in_progress"], a["not_started"]) == (3, 0, 1, 1)
     assert (a["overdue"], a["due_soon"]) == (1, 2)  # NV 6 of February, extended to 25/03
@@ -85,50 +106,59 @@ def test_due_soon_and_a_task_with_two_lead_units(cli, engine):
     _set(engine, "4", "TCCB", "2026-04-30", status=Status.IN_PROGRESS)
     data = report_json(cli, "--from", "2026-04-01", "--to", "30/04/2026", "--as-of", "2026-04-24")
     a, t = data["assignments"], data["tasks"]
-    assert (a["total"] - a["undated"], a["done_on_time"], a["in_progress"], a["not_started"]) == (5, 1, 1, 3)
+    assert (a["dated"], a["done_on_time"], a["in_progress"], a["not_started"]) == (5, 1, 1, 3)
     assert a["due_soon"] == 4  # the four not done, all due 30/04, within 7 days of 24/04
     # NV 4: VP done, TCCB still working → the task is in progress, not done.
-    assert (t["total"] - t["undated"], t["done_on_time"], t["in_progress"], t["not_started"]) == (4, 0, 1, 3)
+    assert (t["dated"], t["done_on_time"], t["in_progress"], t["not_started"]) == (4, 0, 1, 3)
     assert data["period"]["label"] == "Từ 01/04/2026 đến 30/04/2026" and a["undated"] == 14
 
 
 def test_text_summary_in_vietnamese_and_english(cli, quarter_one):
-    result = cli("report", "--quarter", "I", "--as-of", "15/04/2026")
+    result = cli("report", *JAN_MAR, "--as-of", "15/04/2026")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[1] == "Kỳ báo cáo: Quý I/2026; tính đến ngày 15/04/2026"
-    assert ("19 nhiệm vụ: 2 hoàn thành đúng hạn, 1 hoàn thành quá hạn, 3 quá hạn, 0 đang thực hiện, "
-            "13 chưa xác định hạn") in lines
-    assert "  - Gia hạn đã duyệt: 1 lần" in lines and "  - Quá hạn chưa hoàn thành: 3" in lines
-    assert lines[lines.index("Theo đơn vị (quá hạn nhiều nhất trước):") + 1].startswith("  VP Văn phòng Sở: 15 —")
-    english = cli("--lang", "en", "report", "--quarter", "I", "--as-of", "2026-04-15")
-    assert "Quarter I/2026" in english.stdout and "19 tasks: 2 completed on time" in english.stdout
+    assert lines[1] == "Kỳ báo cáo: Từ 01/01/2026 đến 31/03/2026; tính đến ngày 15/04/2026"
+    assert ("4 nhiệm vụ: 1 hoàn thành đúng hạn, 1 hoàn thành quá hạn, 0 đang thực hiện — chưa đến hạn, "
+            "0 chưa thực hiện — chưa đến hạn, 2 quá hạn chưa hoàn thành") in lines
+    assert lines[lines.index("Tính theo phân công (mỗi đơn vị × mỗi kỳ hạn): 7 phân công có hạn:") + 5] == \
+        "  - Quá hạn chưa hoàn thành: 3"
+    assert "  - Gia hạn đã duyệt: 1 lần" in lines
+    assert ("Báo cáo riêng, không tính vào tổng: 13 nhiệm vụ chưa xác định hạn (14 phân công, đã hoàn thành 0)."
+            in lines)
+    unit = lines[lines.index("Theo đơn vị, tính theo phân công (quá hạn nhiều nhất trước):") + 1]
+    assert unit.startswith("  VP Văn phòng Sở: 6 — hoàn thành đúng hạn 3, hoàn thành quá hạn 1, quá hạn chưa")
+    english = cli("--lang", "en", "report", "--quarter", "I", "--year", "2026", "--as-of", "2026-04-15")
+    assert "Quarter I/2026" in english.stdout and "1 tasks: 1 completed on time" in english.stdout
     assert "nhiệm vụ" not in english.stdout
 
 
-def test_workbook_has_the_summary_and_the_detail_in_report_layout(cli, quarter_one, tmp_path):
+def test_workbook_has_the_summary_the_tasks_and_the_detail(cli, quarter_one, tmp_path):
     path = tmp_path / "bao-cao.xlsx"
-    result = cli("report", "--quarter", "I", "--as-of", "2026-04-15", "--unit", "VP", "--xlsx", str(path))
+    result = cli("report", *JAN_MAR, "--as-of", "2026-04-15", "--unit", "VP", "--xlsx", str(path))
     assert result.exit_code == 0, result.output
     book = load_workbook(path)
-    assert book.sheetnames == ["Tổng hợp", "Chi tiết"]
+    assert book.sheetnames == ["Tổng hợp", "Nhiệm vụ", "Chi tiết"]
     summary = {row[0]: row[1:3] for row in book["Tổng hợp"].iter_rows(values_only=True) if row[0]}
-    assert summary["Hoàn thành đúng hạn"] == (3, 3) and summary["Quá hạn chưa hoàn thành"] == (2, 2)
-    assert summary["Số lần gia hạn"] == (1, 1)
-    detail = list(book["Chi tiết"].iter_rows(values_only=True))
-    assert detail[0] == ("STT", "Nhiệm vụ", "Đơn vị chủ trì", "Thời hạn", "Trạng thái", "Ngày hoàn thành",
-                         "Đánh giá", "Gia hạn")
-    late = next(r for r in detail if str(r[1]).startswith("3. "))
-    assert late[2:] == ("Văn phòng Sở", datetime(2026, 3, 31), "Đã hoàn thành", datetime(2026, 4, 1), "Quá hạn", 0)
-    extended = next(r for r in detail if r[3] == datetime(2026, 3, 25))
-    assert extended[4:] == ("Đang thực hiện", None, "Quá hạn", 1)
-    assert len(detail) == 1 + 15 and sum(r[6] == "Chưa xác định hạn" for r in detail) == 9
+    assert summary["Hoàn thành đúng hạn"] == (2, 3) and summary["Quá hạn chưa hoàn thành"] == (1, 2)
+    assert summary["Số lần gia hạn"] == (1, 1) and summary["Tổng số có hạn trong kỳ"] == (4, 6)
+    tasks = [r for r in book["Nhiệm vụ"].iter_rows(values_only=True) if isinstance(r[0], int)]
+    monthly = next(r for r in tasks if str(r[2]).startswith("NV 6."))
+    assert (monthly[4], monthly[5]) == (3, "Quá hạn chưa hoàn thành")   # one row, three occurrences
+    detail = [r for r in book["Chi tiết"].iter_rows(values_only=True) if isinstance(r[0], int)]
+    late = next(r for r in detail if str(r[2]).startswith("NV 3. "))
+    assert (late[4], late[6], late[7], late[8], late[9], late[10]) == (
+        "Văn phòng Sở", datetime(2026, 3, 31), "Đã hoàn thành", datetime(2026, 4, 1), "Hoàn thành quá hạn", 0)
+    extended = next(r for r in detail if r[6] == datetime(2026, 3, 25))
+    assert extended[7:11] == ("Đang thực hiện", None, "Quá hạn chưa hoàn thành", 1)
+    assert len(detail) == 15 and sum(r[9] == "Chưa xác định hạn" for r in detail) == 9
 
 
 @pytest.mark.parametrize(("args", "message"), [
     (("--quarter", "V"), "Quý \"V\" không hợp lệ"),
     (("--unit", "ZZZ"), "Không có đơn vị mã ZZZ."),
     (("--quarter", "I", "--from", "2026-01-01"), "không dùng cả hai"),
+    (("--period", "q1", "--quarter", "I"), "không dùng cả hai"),
+    (("--plan", "77"), "Không có kế hoạch #77"),
     (("--year", "1999"), "Năm 1999 không hợp lệ"),
 ])
 def test_bad_input_is_a_clear_error(cli, engine, args, message):
@@ -142,16 +172,21 @@ def test_quarter_words_and_periods():
     with pytest.raises(ReportError):
         parse_quarter("5")
     period = make_period(as_of=date(2026, 4, 15), quarter=4)
-    assert (period.start, period.end) == (date(2026, 10, 1), date(2026, 12, 31))
+    assert (period.start, period.end) == (date(2026, 9, 15), date(2026, 12, 14))   # NĐ 09's quý IV window
+    assert make_period(as_of=date(2026, 4, 15), code="m9").end == date(2026, 9, 14)
     assert make_period(as_of=date(2026, 4, 15)) is None
 
 
-def test_officers_get_the_report_in_chat_and_staff_do_not(engine, settings, quarter_one):
-    out = chat(engine, settings, ["/baocao I", "/report quý 1 KTCN", "/baocao II ZZZ"], unit="VP", officer=True)
+def test_officers_get_the_report_and_its_files_in_chat_and_staff_do_not(engine, settings, quarter_one):
+    out = chat(engine, settings, ["/baocao II", "/report quý 2 KTCN", "/baocao 9 tháng", "/baocao II ZZZ"],
+               unit="VP", officer=True)
     first = out.split("BÁO CÁO TÌNH HÌNH")[1]
-    assert "Kỳ báo cáo: Quý I/2026; tính đến ngày 15/04/2026" in first and len(first) < 3500
-    assert "19 nhiệm vụ: 2 hoàn thành đúng hạn, 1 hoàn thành quá hạn, 3 quá hạn" in first
+    assert "Kỳ báo cáo: Quý II/2026 (số liệu từ 15/03/2026 đến 14/06/2026); tính đến ngày 15/04/2026" in first
+    assert len(first.split("📎")[0]) < 3500
+    assert "7 nhiệm vụ: 1 hoàn thành đúng hạn, 1 hoàn thành quá hạn, 0 đang thực hiện — chưa đến hạn, 3 chưa" in first
+    assert "📎 bao-cao-cchc-q2-2026-den-15-04-2026.docx" in first and "bao-cao-cchc-q2-2026-den-15-04-2026.png" in first
     assert "Đơn vị: Phòng Kiểm tra chuyên ngành (KTCN)" in out.split("BÁO CÁO TÌNH HÌNH")[2]
+    assert "9 tháng đầu năm 2026" in out.split("BÁO CÁO TÌNH HÌNH")[3]
     assert "Không có đơn vị mã ZZZ." in out and "Cách dùng: /baocao" in out
     staff = chat(engine, settings, ["/baocao"], unit="TCCB")
     assert "dành cho cán bộ theo dõi CCHC" in staff and "BÁO CÁO" not in staff

@@ -116,3 +116,21 @@ async def test_button_pressed_twice_changes_once(settings, engine):
         changes = h.rows(StatusChange, StatusChange.channel == "telegram", StatusChange.field == "status")
         assert len(changes) == 1 and changes[0].after == "done"
         assert h.fake.commands("en") and h.fake.commands("")
+
+
+async def test_officer_gets_the_report_with_its_word_excel_and_chart(settings, engine):
+    from docx import Document
+    import io
+
+    async with running_bot(settings, engine) as h:
+        await join(h, OFFICER, "VP", role="officer")
+        before = len(h.fake.sent)
+        h.fake.push_message(OFFICER, OFFICER, "/baocao II")
+        sent = await h.fake.wait_for_sent_async(before + 4)
+        text, docx, xlsx, chart = sent[before:before + 4]
+        assert text["method"] == "sendMessage" and "Quý II/2026" in text["text"]
+        assert (docx["method"], xlsx["method"], chart["method"]) == ("sendDocument", "sendDocument", "sendPhoto")
+        assert docx["file"].name.endswith(".docx") and xlsx["file"].name.endswith(".xlsx")
+        assert chart["file"].content.startswith(b"\x89PNG")
+        body = "\n".join(p.text for p in Document(io.BytesIO(docx["file"].content)).paragraphs)
+        assert "Tình hình thực hiện nhiệm vụ cải cách hành chính Quý II/2026" in body

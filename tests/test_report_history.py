@@ -1,0 +1,174 @@
+"""A quarter recorded day by day: a report as of a past day says what the report said that day.
+
+Quý I/2026 by its data window (15/12/2025 → 14/03/2026). Units VP and TC. Tasks:
+A (VP, 20/02) · B (VP and TC, 10/03) · C monthly (VP, 31/01, 27/02, 13/03) · D undated (VP) ·
+E (TC, 12/03), added by a plan revision on 05/03.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time
+
+import pytest
+from sqlmodel import Session
+
+from i18n import use_locale
+from reports import paragraph, report_json
+from reports.periods import data_window
+from reports.summary import build_report
+from services.extensions import decide_extension, request_extension
+from services.status import Actor, set_status, undo_last
+from storage.models import Assignment, MemberRole, Plan, Status, StatusChange
+from tests.reminders_world import VN, World
+
+D = date
+ROLES = ("lead",)
+
+
+def at(day: date, hhmm: str = "09:00") -> datetime:
+    return datetime.combine(day, time.fromisoformat(hhmm), tzinfo=VN)
+
+
+@pytest.fixture
+def quarter(engine):
+    with use_locale("vi"):
+        yield _Quarter(engine)
+
+
+class _Quarter:
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        w = self.world = World(engine)
+        w.update(Plan, w.plan.id, imported_at=at(D(2026, 1, 2)))
+        vp, tc = w.unit("VP", name="Văn phòng Sở"), w.unit("TC", name="Phòng Tổ chức cán bộ")
+        officer = w.link(vp, role=MemberRole.OFFICER)
+        with Session(engine) as s:
+            from storage.models import ChatUser
+            self.officer = Actor(name="Chánh VP", channel="cli", user=s.get(ChatUser, officer.user_id),
+                                 unit_id=vp.id, role=MemberRole.OFFICER)
+        self.tc_actor = Actor(name="TC", channel="cli", unit_id=tc.id)
+        self.a = w.assign(w.task("Ban hành kế hoạch CCHC"), vp, D(2026, 2, 20))
+        b = w.task("Rà soát thủ tục hành chính")
+        self.b_vp, self.b_tc = w.assign(b, vp, D(2026, 3, 10)), w.assign(b, tc, D(2026, 3, 10))
+        c = w.task("Báo cáo tháng", kind="recurring")
+        self.c = [w.assign(c, vp, day) for day in (D(2026, 1, 31), D(2026, 2, 27), D(2026, 3, 13))]
+        self.d = w.assign(w.task("Tuyên truyền CCHC", kind="continuous"), vp, None)
+        self.e_task = w.task("Số hoá hồ sơ")
+        self.tc = tc
+
+    def act(self, fn, assignment: Assignment, moment: datetime, **kw):
+        with Session(self.engine, expire_on_commit=False) as s:
+            result = fn(s, assignment=s.get(Assignment, assignment.id), now=moment, **kw)
+            s.commit()
+            return result
+
+    def status(self, assignment, status, moment, actor=None, note=None):
+        return self.act(set_status, assignment, moment, status=status, actor=actor or self.officer, note=note)
+
+    def report(self, day: date) -> dict:
+        with Session(self.engine) as s:
+            report = build_report(s, as_of=day, roles=ROLES, period=data_window("q1", 2026), tz=VN)
+            return report_json(report)
+
+    def events(self, day: date) -> None:
+        """What happened on `day`."""
+        if day == D(2026, 1, 30):
+            self.status(self.c[0], Status.DONE, at(day))
+            self.status(self.a, Status.IN_PROGRESS, at(day))
+        elif day == D(2026, 2, 25):
+            with Session(self.engine, expire_on_commit=False) as s:
+                request = request_extension(s, assignment=s.get(Assignment, self.b_tc.id), new_due=D(2026, 3, 20),
+                                            actor=self.tc_actor, now=at(day, "08:00"))
+                s.commit()
+                decide_extension(s, request_id=request.id, approve=True, actor=self.officer, now=at(day, "10:00"))
+                s.commit()
+            self.status(self.a, Status.DONE, at(day), note="Đã ban hành Kế hoạch số 04/KH-SGDĐT")
+        elif day == D(2026, 3, 5):
+            self.e = self.world.assign(self.e_task, self.tc, D(2026, 3, 12))
+            self.world._add(StatusChange(assignment_id=self.e.id, at=at(day), field="created", after="open"))
+            self.status(self.d, Status.DONE, at(day))
+        elif day == D(2026, 3, 11):
+            self.status(self.b_vp, Status.DONE, at(day))
+            self.status(self.a, Status.OPEN, at(day, "15:00"), note="Mở lại: thiếu phụ lục")
+        elif day == D(2026, 3, 14):
+            self.status(self.a, Status.DONE, at(day))
+            self.status(self.c[2], Status.IN_PROGRESS, at(day))
+        elif day == D(2026, 3, 16):
+            self.status(self.c[2], Status.DONE, at(day))
+            self.status(self.b_vp, Status.NOT_DONE, at(day, "10:00"))
+            with Session(self.engine) as s:
+                assert undo_last(s, actor=self.officer, now=at(day, "10:05"))
+                s.commit()
+
+
+DAYS = [D(2026, 1, 30), D(2026, 2, 25), D(2026, 3, 5), D(2026, 3, 11), D(2026, 3, 14), D(2026, 3, 16)]
+
+
+def _split(counts: dict) -> tuple:
+    return tuple(counts[k] for k in ("dated", "done_on_time", "done_late", "in_progress", "not_started", "overdue",
+                                     "undated"))
+
+
+def test_a_past_days_report_is_what_that_day_said(quarter):
+    said = {}
+    for day in DAYS:
+        quarter.events(day)
+        said[day] = quarter.report(day)
+    for day in DAYS:
+        assert quarter.report(day) == said[day], day
+
+    # 25/02: A done late; B-TC extended to 20/03 (out of quý I); C under way (January done); E not there yet.
+    a, t = said[D(2026, 2, 25)]["assignments"], said[D(2026, 2, 25)]["tasks"]
+    assert _split(a) == (5, 1, 1, 0, 3, 0, 1) and a["extensions"] == 0
+    assert _split(t) == (3, 0, 1, 1, 1, 0, 1) and t["occurrences"] == 6
+    assert said[D(2026, 2, 25)]["paragraph"] == (
+        "Tổng số nhiệm vụ trong kỳ báo cáo có 03 nhiệm vụ; Số nhiệm vụ đã hoàn thành đúng hạn 00; Số nhiệm vụ đã "
+        "hoàn thành nhưng quá hạn 01; Số nhiệm vụ đang thực hiện 02, trong đó quá hạn chưa hoàn thành 00. "
+        "Ngoài ra có 01 nhiệm vụ chưa xác định hạn.")
+    # 11/03: A reopened (overdue), B-VP done a day late, C's February overdue, E (added 05/03) not started.
+    a, t = said[D(2026, 3, 11)]["assignments"], said[D(2026, 3, 11)]["tasks"]
+    assert _split(a) == (6, 1, 1, 0, 2, 2, 1) and a["undated_done"] == 1 and a["due_soon"] == 2
+    assert _split(t) == (4, 0, 1, 0, 1, 2, 1)
+    # 16/03: A done again (late), C's March done late, the "không hoàn thành" undone: B-VP done on 11/03.
+    a, t = said[D(2026, 3, 16)]["assignments"], said[D(2026, 3, 16)]["tasks"]
+    assert _split(a) == (6, 1, 3, 0, 0, 2, 1) and a["not_done"] == 0
+    assert _split(t) == (4, 0, 2, 0, 0, 2, 1)
+
+
+def test_a_completion_recorded_later_does_not_reach_back(quarter):
+    for day in DAYS:
+        quarter.events(day)
+    # On 14/03 C's March was still being worked on; it was marked done on 16/03, late.
+    with Session(quarter.engine) as s:
+        report = build_report(s, as_of=D(2026, 3, 14), roles=ROLES, period=data_window("q1", 2026), tz=VN)
+        rows = {(r.view.task.title, r.due_on): r for r in report.rows}
+        march = rows[("Báo cáo tháng", D(2026, 3, 13))]
+        assert (march.status, march.bucket, march.done_on) == (Status.IN_PROGRESS, "overdue", None)
+        b_vp = rows[("Rà soát thủ tục hành chính", D(2026, 3, 10))]
+        assert (b_vp.bucket, b_vp.done_on) == ("done_late", D(2026, 3, 11))
+        assert "04/KH-SGDĐT" not in rows[("Ban hành kế hoạch CCHC", D(2026, 2, 20))].note  # reopened note since
+        assert paragraph(report).startswith("Tổng số nhiệm vụ trong kỳ báo cáo có 04 nhiệm vụ")
+
+
+def test_cli_period_as_of_and_plan(cli, quarter):
+    for day in DAYS:
+        quarter.events(day)
+    result = cli("report", "--period", "q1", "--year", "2026", "--as-of", "2026-03-11", "--json",
+                 "--plan", str(quarter.world.plan.id))
+    data = json.loads(result.stdout)
+    assert data["period"]["from"] == "2025-12-15" and data["period"]["to"] == "2026-03-14"
+    assert data["period"]["label"] == "Quý I/2026" and data["plan"]["id"] == quarter.world.plan.id
+    assert _split(data["assignments"]) == (6, 1, 1, 0, 2, 2, 1)
+    assert data["buckets"]["overdue"] == "Quá hạn chưa hoàn thành"
+    assert "quá hạn chưa hoàn thành 02" in data["paragraph"]
+    other = cli("report", "--period", "q1", "--year", "2026", "--as-of", "2026-03-11", "--json", "--plan", "999")
+    assert other.exit_code == 1 and "Không có kế hoạch #999" in other.stderr
+    m9 = json.loads(cli("report", "--period", "m9", "--year", "2026", "--as-of", "2026-03-20", "--json").stdout)
+    assert (m9["period"]["from"], m9["period"]["to"]) == ("2025-12-15", "2026-09-14")
+    assert m9["assignments"]["dated"] == 7   # B-TC (20/03) is in the 9 months
+    month = json.loads(cli("report", "--period", "month:3", "--year", "2026", "--as-of", "2026-03-20",
+                           "--json").stdout)
+    assert (month["period"]["from"], month["period"]["label"]) == ("2026-02-15", "Tháng 3/2026")
+    assert month["assignments"]["dated"] == 5   # A 20/02, B-VP 10/03, C 27/02, C 13/03, E 12/03
+    bad = cli("report", "--period", "q5")
+    assert bad.exit_code == 1 and "Kỳ báo cáo \"q5\" không hợp lệ" in bad.stderr
