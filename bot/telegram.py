@@ -72,7 +72,8 @@ class TelegramMessenger:
         sent = []
         for i, part in enumerate(parts):
             markup = _markup(message) if i == len(parts) - 1 else None
-            result = await _call(self.bot.send_message, chat_id=chat_id, text=part, reply_markup=markup)
+            result = await _call(self.bot.send_message, chat_id=chat_id, text=part, reply_markup=markup,
+                                 disable_notification=True if message.silent else None)
             sent.append(Sent(str(result.message_id)))
         for file in message.files:
             upload = InputFile(file.data, filename=file.name)

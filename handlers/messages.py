@@ -63,3 +63,4 @@ class Outgoing:
     notice: str | None = None           # answer to a button press (toast)
     lang: str | None = None
     files: list[OutFile] = field(default_factory=list)   # sent after the text, in order
+    silent: bool = False                # no notification sound (a resend that may already have arrived)

@@ -1,7 +1,7 @@
 """One reminder message per chat: everything due for it, grouped, each line with its due date."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from sqlalchemy import func
@@ -109,6 +109,18 @@ def render(message: ChatMessage, *, today: date, work: WorkCalendar) -> Outgoing
         buttons = [_buttons(item) for item in _with_buttons(message.items)]
     return Outgoing(text=fit(lines), buttons=buttons, chat_id=message.chat_id, channel=message.channel,
                     about=[item.view.id for item in message.items], lang=message.lang)
+
+
+def as_resend(out: Outgoing) -> Outgoing:
+    """A message sent again after an attempt whose outcome is unknown: marked, and silent where the API allows.
+
+    Chat APIs take no idempotency key, so a send that reached the chat but whose answer was lost (timeout, crash)
+    cannot be suppressed; the reader can at least recognise the repeat.
+    """
+    with use_locale(out.lang):
+        head = _("🔁 Gửi lại: lần gửi trước có thể đã đến nhưng Hệ thống chưa nhận được xác nhận. Nếu đồng chí đã "
+                 "nhận tin này, xin bỏ qua.")
+    return replace(out, text=head + "\n" + out.text, silent=True)
 
 
 def _header(message: ChatMessage, today: date) -> str:

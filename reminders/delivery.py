@@ -14,6 +14,7 @@ from handlers.messages import Outgoing
 from handlers.system import unreachable_notices
 from reminders import store
 from reminders.batches import Batch
+from reminders.compose import as_resend
 from services import people
 from storage.db import session_scope
 
@@ -66,6 +67,8 @@ async def deliver(d: Delivery, batch: Batch, out: Outgoing) -> None:
     if hold is not None and hold > d.now:
         _release(d, batch, hold, None, count=False)
         return
+    if batch.attempts > 0:  # tried before without a known outcome: the reader may already have it
+        out = as_resend(out)
     try:
         sent = await d.messengers[channel].send(out.chat_id, out)
     except SendError as exc:

@@ -117,7 +117,8 @@ def recover_stale(session: Session, *, now: datetime, me: str = ME) -> int:
              if _abandoned(r, now, me)]
     for part in _chunks(stale):
         session.execute(update(Reminder).where(Reminder.id.in_(part), Reminder.state == ReminderState.SENDING)
-                        .values(state=ReminderState.PENDING, claimed_by=None, claimed_at=None, next_attempt_at=now))
+                        .values(state=ReminderState.PENDING, claimed_by=None, claimed_at=None, next_attempt_at=now,
+                                attempts=Reminder.attempts + 1))  # an attempt whose outcome is unknown
     return len(stale)
 
 
