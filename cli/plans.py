@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from cli.app import App, fail, pass_app
 from i18n import _, fmt_date
+from plans.appendix import NoAppendixError
 from plans.readers import ImportFileError
 from plans.service import ParsedPlan, import_plan, parse_plan
 from services import queries
@@ -47,6 +48,9 @@ def import_cmd(app: App, file: Path, year: int, dry_run: bool, as_json: bool, ac
             parsed, report = import_plan(session, path=file, year=year, actor="cli", accept=list(accept),
                                          max_rows=app.settings.import_max_rows)
             session.commit()
+    except NoAppendixError as exc:
+        _print_no_appendix(exc, file, year, as_json)
+        return
     except (ImportFileError, ValueError) as exc:
         fail(str(exc))
     if as_json:
@@ -76,7 +80,38 @@ def _print_warnings_and_suggestions(parsed: ParsedPlan) -> None:
         click.echo(_("Nhiệm vụ đề xuất từ nội dung văn bản (nhận bằng --accept N):"))
         for i, s in enumerate(parsed.suggestions, 1):
             click.echo(_("  {i}. {sentence} — đơn vị: {unit}; hạn: {due}").format(
-                i=i, sentence=s.sentence, unit=s.unit_text or "?", due=fmt_date(s.due)))
+                i=i, sentence=s.sentence, unit=s.unit_text or "?", due=_dues(s)))
+
+
+def _dues(s) -> str:
+    """ "25/03/2025" or, for a recurring obligation, "25/03/2025, 25/06/2025, … (4 kỳ)"."""
+    if len(s.dues) <= 1:
+        return fmt_date(s.due) if s.due else _("không rõ")
+    shown = ", ".join(fmt_date(d) for d in s.dues[:3]) + (", …" if len(s.dues) > 3 else "")
+    return _("{dates} ({n} kỳ)").format(dates=shown, n=len(s.dues))
+
+
+def _suggestions_json(parsed: ParsedPlan) -> list[dict]:
+    return [{"sentence": s.sentence, "unit_text": s.unit_text, "due": s.due.isoformat() if s.due else None,
+             "dues": [d.isoformat() for d in s.dues], "kind": s.kind} for s in parsed.suggestions]
+
+
+def _print_no_appendix(exc: NoAppendixError, file: Path, year: int, as_json: bool) -> None:
+    """No appendix: show what the body sets with a date, and how to make the plan from it; nothing written."""
+    parsed = exc.parsed
+    if parsed is None or not parsed.suggestions:
+        fail(str(exc) + " " + _("Nội dung văn bản cũng không nêu nghĩa vụ nào có thời hạn."))
+    if as_json:
+        click.echo(json.dumps({"created": False, "reason": str(exc), "suggestions": _suggestions_json(parsed)},
+                              ensure_ascii=False, indent=1))
+        return
+    click.echo(_("Văn bản không có bảng phụ lục nhiệm vụ. Các nghĩa vụ có thời hạn đọc được trong nội dung "
+                 "(nhận bằng --accept N):"))
+    for i, s in enumerate(parsed.suggestions, 1):
+        click.echo(_("  {i}. {sentence} — đơn vị: {unit}; hạn: {due}").format(
+            i=i, sentence=s.sentence, unit=s.unit_text or "?", due=_dues(s)))
+    click.echo(_("Chưa tạo kế hoạch. Tạo kế hoạch từ các đề xuất đã chọn, ví dụ: "
+                 "nhacviec import {file} --year {year} --accept 1").format(file=file, year=year))
 
 
 def _print_report(parsed: ParsedPlan, report) -> None:
@@ -104,8 +139,7 @@ def _report_json(parsed: ParsedPlan, report) -> dict:
             "assignments_created": report.assignments_created,
             "assignments_cancelled": report.assignments_cancelled, "per_unit": report.per_unit,
             "unresolved": report.unresolved, "warnings": parsed.warnings,
-            "suggestions": [{"sentence": s.sentence, "unit_text": s.unit_text,
-                             "due": s.due.isoformat() if s.due else None} for s in parsed.suggestions]}
+            "suggestions": _suggestions_json(parsed)}
 
 
 @click.group("plans")

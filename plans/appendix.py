@@ -84,6 +84,12 @@ def subheader_roles(row: list[str]) -> dict[str, int] | None:
     return {role: index for index, role in named.items()}
 
 
+class NoAppendixError(ImportFileError):
+    """The document has no appendix table at all (its body may still set dated obligations)."""
+
+    parsed = None  # the ParsedPlan with the body's suggestions, set by plans.service.import_plan
+
+
 def find_appendix(doc: Document) -> Appendix:
     """The tasks of every table headed like an appendix; ImportFileError if there is none."""
     bodies: list[tuple[dict[str, int], list[list[str]]]] = []
@@ -108,7 +114,7 @@ def find_appendix(doc: Document) -> Appendix:
         if lacks_deadline:
             raise ImportFileError(_("Bảng phụ lục thiếu cột Thời gian hoàn thành (thời hạn). "
                                     "Hãy thêm cột này rồi nhập lại."))
-        raise ImportFileError(_("Không tìm thấy bảng phụ lục nhiệm vụ. Bảng cần có dòng tiêu đề gồm các cột "
+        raise NoAppendixError(_("Không tìm thấy bảng phụ lục nhiệm vụ. Bảng cần có dòng tiêu đề gồm các cột "
                                 "STT, Nhiệm vụ, Đơn vị chủ trì, Đơn vị phối hợp, Thời gian hoàn thành."))
     reader = _RowReader()
     for roles, body in bodies:

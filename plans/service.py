@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from i18n import _
-from plans.appendix import Appendix, AppendixRow, find_appendix
+from plans.appendix import Appendix, AppendixRow, NoAppendixError, find_appendix
 from plans.deadlines import Deadline, parse_deadline
 from plans.readers import Document, read_document
 from plans.suggestions import Suggestion, suggest_tasks
@@ -62,7 +62,11 @@ def file_sha256(path: Path) -> str:
 def parse_plan(path: Path, *, year: int, resolver: UnitResolver | None, max_rows: int = 5000) -> ParsedPlan:
     """Read a plan file and interpret every appendix row (no database writes)."""
     document = read_document(path, max_rows=max_rows)
-    appendix: Appendix = find_appendix(document)
+    try:
+        appendix: Appendix = find_appendix(document)
+    except NoAppendixError as exc:
+        # No table: the body's dated obligations become the suggestions the plan can be made from.
+        appendix = Appendix(rows=[], warnings=[str(exc)])
     warnings = list(appendix.warnings)
     tasks = [_interpret(row, year, resolver) for row in appendix.rows]
     for task in tasks:
@@ -96,10 +100,12 @@ def accepted_specs(parsed: ParsedPlan, accept: list[int], resolver: UnitResolver
             raise ValueError(_("Không có đề xuất số {n}").format(n=index))
         s = parsed.suggestions[index - 1]
         units = resolver.resolve(s.unit_text).unit_ids if s.unit_text else []
-        dues = (s.due,) if s.due else ()
+        dues = s.dues or ((s.due,) if s.due else ())
         specs.append(TaskSpec(number=f"BS{index}", section=_("Nhiệm vụ bổ sung từ nội dung kế hoạch"),
-                              title=s.sentence, product="", lead_text=s.unit_text, partners_text="",
-                              deadline_text=s.deadline_text, kind="date" if dues else "unknown",
+                              title=s.sentence[:1].upper() + s.sentence[1:], product="", lead_text=s.unit_text,
+                              partners_text="",
+                              deadline_text=s.deadline_text, kind=(s.kind if s.kind != "unknown" else "date")
+                              if dues else "unknown",
                               dues=tuple(dues), lead_ids=units, partner_ids=[], source="suggested"))
     return specs
 
@@ -109,6 +115,10 @@ def import_plan(session: Session, *, path: Path, year: int, actor: str, accept: 
     """Create or update the plan from `path`; the caller commits (or rolls back on error)."""
     resolver = UnitResolver.from_session(session)
     parsed = parse_plan(path, year=year, resolver=resolver, max_rows=max_rows)
+    if not parsed.tasks and not accept:
+        error = NoAppendixError(parsed.warnings[0] if parsed.warnings else "")
+        error.parsed = parsed   # the CLI shows the body's obligations to accept; nothing is written
+        raise error
     specs = [_spec(t) for t in parsed.tasks] + accepted_specs(parsed, accept or [], resolver)
     plan = _find_plan(session, parsed, path, year)
     if plan is None:

@@ -8,7 +8,11 @@ from datetime import date
 from plans.deadlines import parse_deadline
 from plans.read_common import collapse
 
-_DATE = r"\d{1,2}\s*[/.-]\s*\d{1,2}(?:\s*[/.-]\s*\d{2,4})?(?![\d/])|\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?"
+# "25 tháng cuối của mỗi quý, 6 tháng, năm", "10 hằng tháng": recurring obligations, read by plans.deadlines.
+_RECURRING = (r"\d{1,2}\s+(?:của\s+)?tháng\s+cuối(?:\s+của)?(?:\s+mỗi)?\s+(?:quý|kỳ(?:\s+báo\s+cáo)?)"
+              r"(?:\s*,\s*(?:6\s+tháng|9\s+tháng|năm))*|\d{1,2}\s+(?:hằng|hàng)\s+(?:tháng|quý)")
+_RECURRING_ONLY = re.compile(_RECURRING, re.IGNORECASE)
+_DATE = _RECURRING + r"|\d{1,2}\s*[/.-]\s*\d{1,2}(?:\s*[/.-]\s*\d{2,4})?(?![\d/])|\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?"
 _DATE_PHRASE = re.compile(rf"\b(?:trước|chậm nhất|hạn chót|hạn nộp|không muộn hơn)"
                           rf"(?:\s+(?:là|vào|trong))*(?:\s+ngày)?\s+(?:{_DATE})", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.;!?])\s+")
@@ -32,6 +36,8 @@ class Suggestion:
     unit_text: str
     due: date | None
     deadline_text: str
+    dues: tuple[date, ...] = ()   # every occurrence of a recurring obligation (the first is `due`)
+    kind: str = "date"
 
 
 def suggest_tasks(paragraphs: list[str], year: int) -> list[Suggestion]:
@@ -49,9 +55,14 @@ def suggest_tasks(paragraphs: list[str], year: int) -> list[Suggestion]:
             if phrase is None:
                 continue
             unit = _subject(sentence) or next((u for _, u in reversed(headings) if u), "")
-            dues = parse_deadline(phrase.group(0), year).dues
+            deadline = parse_deadline(phrase.group(0), year)
+            dues = tuple(deadline.dues)
+            if not dues and _RECURRING_ONLY.search(phrase.group(0)):
+                continue   # a recurring phrase the deadline reader cannot date yet: not offered as a guess
             suggestions.append(Suggestion(sentence=sentence.strip(" ;,"), unit_text=unit,
-                                          due=dues[0] if dues else None, deadline_text=phrase.group(0)))
+                                          due=dues[0] if dues else None, deadline_text=phrase.group(0),
+                                          dues=dues if len(dues) > 1 else (),
+                                          kind=deadline.kind if dues else "unknown"))
     return suggestions
 
 

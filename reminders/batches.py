@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from calendars.workdays import WorkCalendar
 from config import Settings
-from reminders import cadence
+from reminders import cadence, weekly
 from reminders.compose import ChatMessage, digest_lines, load_views, new_message
 from reminders.store import snoozed_until
 from storage.models import ChatLink, MemberRole, Status
@@ -76,10 +76,14 @@ def build(session: Session, rows: list[RowLike], *, today: date, work: WorkCalen
     views = load_views(session, {r.assignment_id for r in rows if r.assignment_id is not None})
     snoozes = snoozed_until(session, pairs={(r.link_id, r.assignment_id) for r in rows if r.assignment_id})
     digest = digest_lines(session, today=today, roles=settings.tracked_roles) if any(r.kind == cadence.DIGEST for r in rows) else []
+    weeks = {r.link_id: weekly.summary_for(session, link=links[r.link_id], day=r.day, roles=settings.tracked_roles)
+             for r in rows if r.kind == cadence.WEEKLY and r.link_id in links}
     built, by_chat = Built([]), {}
     for row in rows:
         link = links.get(row.link_id)
         reason = _why_not(row, link, views, snoozes, today, work, settings, digest)
+        if reason is None and row.kind == cadence.WEEKLY and weeks[row.link_id].empty:
+            reason = "nothing_this_week"   # an empty digest is not sent
         if reason:
             built.skipped[reason].append(row)
             continue
@@ -88,6 +92,8 @@ def build(session: Session, rows: list[RowLike], *, today: date, work: WorkCalen
             batch = by_chat[chat_of(link)] = Batch(new_message(link))
             built.batches.append(batch)
         _add(batch, row, link, views, digest, today)
+        if row.kind == cadence.WEEKLY:
+            batch.message.weekly = weeks[row.link_id]
     return built
 
 
@@ -97,6 +103,8 @@ def _add(batch: Batch, row: RowLike, link: ChatLink, views: dict, digest: list, 
     message.late = message.late or row.late or row.day < today
     if row.kind == cadence.DIGEST:
         message.digest = digest
+        return
+    if row.kind == cadence.WEEKLY:
         return
     view = views[row.assignment_id]
     if view.unit.name not in message.units:
@@ -112,6 +120,8 @@ def _why_not(row: RowLike, link: ChatLink | None, views: dict, snoozes: dict, to
         return "too_old"
     if row.kind == cadence.DIGEST:
         return None if digest else "nothing_overdue"
+    if row.kind == cadence.WEEKLY:
+        return None
     view = views.get(row.assignment_id)
     if view is None or view.task.removed or view.assignment.status not in Status.ACTIVE:
         return "not_open"

@@ -17,6 +17,7 @@ OVERDUE = "od"
 CHECKIN = "ci"
 SNOOZED = "snz"
 DIGEST = "digest"
+WEEKLY = "week"       # the Monday summary (officers: the Sở; heads: their unit)
 MAX_OFFSET = 60
 
 

@@ -13,6 +13,7 @@ from handlers.messages import Button, Outgoing
 from handlers.render import due_phrase, fit, short
 from i18n import _, fmt_date, ngettext, use_locale
 from reminders import cadence
+from reminders.weekly import WeekSummary, week_lines
 from services.labels import task_ref
 from services.queries import AssignmentView
 from storage.models import Assignment, ChatLink, Status, Task, Unit
@@ -53,6 +54,7 @@ class ChatMessage:
     items: list[Item] = field(default_factory=list)
     digest: list[DigestLine] = field(default_factory=list)
     late: bool = False
+    weekly: WeekSummary | None = None   # the Monday summary, when this chat gets one
 
     def add(self, view: AssignmentView, kind: str) -> None:
         """Add a task, once: a second kind for the same task keeps the more urgent one."""
@@ -98,11 +100,14 @@ def new_message(link: ChatLink) -> ChatMessage:
 def render(message: ChatMessage, *, today: date, work: WorkCalendar) -> Outgoing:
     """The text and buttons, in the chat's language."""
     with use_locale(message.lang):
-        lines = [_header(message, today)]
+        # A chat that gets only the Monday summary gets it under its own title.
+        lines = [_header(message, today)] if message.items or message.digest or message.weekly is None else []
         if message.late:
             lines.append(_("⏱ Gửi muộn do hệ thống tạm dừng: nhắc việc của những ngày trước được gộp vào tin này."))
         lines += _task_lines(message, today, work)
         lines += _digest_part(message, today)
+        if message.weekly is not None:
+            lines += ([""] if lines else []) + week_lines(message.weekly)
         if message.items:
             lines += ["", _("Trả lời tin này \"xong\", \"đang làm\" hoặc \"xin gia hạn đến 20/3\", "
                             "hoặc chọn một mục bên dưới.")]

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from calendars.reporting_checkins import checkin_dates
 from calendars.workdays import WorkCalendar
 from config import Settings
-from reminders import cadence
+from reminders import cadence, weekly
 from services import people
 from storage.models import Assignment, ChatLink, MemberRole, Plan, ReminderSnooze, Status, Task
 
@@ -66,6 +66,10 @@ def plan_day(session: Session, *, day: date, work: WorkCalendar, settings: Setti
     if digest and _any_overdue(session, day, settings):
         for link in people.officer_links(session):
             due = Due(None, link.id, cadence.DIGEST, day)
+            planned[due.key] = due
+    if digest and weekly.is_weekly_day(day, work):
+        for link in weekly.readers_with_news(session, day=day, roles=settings.tracked_roles):
+            due = Due(None, link.id, cadence.WEEKLY, day)
             planned[due.key] = due
     return list(planned.values())
 

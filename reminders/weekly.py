@@ -1,0 +1,121 @@
+"""The Monday summary: officers see the whole Sở's week, a unit's head sees the unit's; nothing when empty.
+
+Sent with the first round of the week's first working day (08:00). Three lists, from the records:
+newly overdue (open, due last week), due this week (open, due Monday to Sunday), done last week (completed
+Monday to Sunday of last week).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, select
+
+from calendars.workdays import WorkCalendar
+from i18n import _, fmt_date, ngettext
+from services.labels import task_ref
+from services.queries import AssignmentView
+from storage.models import Assignment, ChatLink, ChatUser, MemberRole, Status, Task, Unit
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+MAX_LINES = 8
+
+
+@dataclass
+class WeekSummary:
+    """One reader's week."""
+
+    monday: date
+    newly_overdue: list[AssignmentView] = field(default_factory=list)
+    due_this_week: list[AssignmentView] = field(default_factory=list)
+    done_last_week: list[AssignmentView] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.newly_overdue or self.due_this_week or self.done_last_week)
+
+
+def week_start(day: date) -> date:
+    """The Monday of `day`'s week."""
+    return day - timedelta(days=day.weekday())
+
+
+def is_weekly_day(day: date, work: WorkCalendar) -> bool:
+    """Whether `day` is the first working day of its week (Monday, or later when Monday is a holiday)."""
+    monday = week_start(day)
+    first = monday if work.is_working_day(monday) else work.next_working_day(monday)
+    return day == first
+
+
+def week_summary(session: Session, *, day: date, roles: tuple[str, ...], unit_id: int | None = None,
+                 tz: ZoneInfo = LOCAL_TZ) -> WeekSummary:
+    """The week of `day` for every unit, or for one."""
+    monday = week_start(day)
+    last_monday, sunday = monday - timedelta(days=7), monday + timedelta(days=6)
+    summary = WeekSummary(monday)
+    base = (select(Assignment, Task, Unit).join(Task, Task.id == Assignment.task_id)
+            .join(Unit, Unit.id == Assignment.unit_id)
+            .where(Task.removed == False, Assignment.role.in_(roles)))  # noqa: E712
+    if unit_id is not None:
+        base = base.where(Assignment.unit_id == unit_id)
+    open_ = base.where(Assignment.status.in_(Status.ACTIVE))
+    summary.newly_overdue = _views(session, open_.where(Assignment.due_on.between(last_monday, monday - timedelta(1))))
+    summary.due_this_week = _views(session, open_.where(Assignment.due_on.between(monday, sunday)))
+    start = datetime.combine(last_monday, time.min, tzinfo=tz)
+    done = base.where(Assignment.status == Status.DONE, Assignment.done_at >= start,
+                      Assignment.done_at < start + timedelta(days=7))
+    summary.done_last_week = _views(session, done)
+    return summary
+
+
+def _views(session: Session, q) -> list[AssignmentView]:
+    rows = session.exec(q.order_by(Assignment.due_on, Unit.code, Task.position))
+    return [AssignmentView(a, t, u) for a, t, u in rows]
+
+
+def week_lines(summary: WeekSummary) -> list[str]:
+    """The digest text (in the current locale)."""
+    lines = [_("📅 Tổng hợp tuần {start}–{end}").format(start=fmt_date(summary.monday),
+                                                       end=fmt_date(summary.monday + timedelta(days=6)))]
+    parts = ((summary.newly_overdue, ngettext("⚠️ {n} phân công mới quá hạn (hạn trong tuần trước):",
+                                              "⚠️ {n} phân công mới quá hạn (hạn trong tuần trước):",
+                                              len(summary.newly_overdue))),
+             (summary.due_this_week, ngettext("⏳ {n} phân công đến hạn trong tuần này:",
+                                              "⏳ {n} phân công đến hạn trong tuần này:", len(summary.due_this_week))),
+             (summary.done_last_week, ngettext("✅ {n} phân công hoàn thành tuần trước:",
+                                               "✅ {n} phân công hoàn thành tuần trước:",
+                                               len(summary.done_last_week))))
+    for views, title in parts:
+        if not views:
+            continue
+        lines += ["", title.format(n=len(views))]
+        for v in views[:MAX_LINES]:
+            due = fmt_date(v.assignment.due_on) if v.assignment.due_on else "—"
+            lines.append(_("• [{unit}] {ref}: {title} — hạn {due}").format(
+                unit=v.unit.code, ref=task_ref(v.task.number, v.task.source), title=v.task.title[:80], due=due))
+        if len(views) > MAX_LINES:
+            lines.append(_("… và {n} phân công khác.").format(n=len(views) - MAX_LINES))
+    return lines
+
+
+def readers_with_news(session: Session, *, day: date, roles: tuple[str, ...]) -> list[ChatLink]:
+    """Officers' and heads' private chats whose week has something to say."""
+    q = (select(ChatLink).join(ChatUser, ChatUser.id == ChatLink.user_id)
+         .where(ChatUser.role.in_((MemberRole.OFFICER, MemberRole.HEAD)), ChatUser.active == True,  # noqa: E712
+                ChatLink.active == True, ChatLink.kind == "private"))  # noqa: E712
+    empty: dict[int | None, bool] = {}
+    found = []
+    for link in session.exec(q):
+        unit_id = None if link.role == MemberRole.OFFICER else link.unit_id
+        if unit_id not in empty:
+            empty[unit_id] = week_summary(session, day=day, roles=roles, unit_id=unit_id).empty
+        if not empty[unit_id]:
+            found.append(link)
+    return found
+
+
+def summary_for(session: Session, *, link: ChatLink, day: date, roles: tuple[str, ...]) -> WeekSummary:
+    """The week an officer (every unit) or a head (their unit) reads."""
+    unit_id = None if link.role == MemberRole.OFFICER else link.unit_id
+    return week_summary(session, day=day, roles=roles, unit_id=unit_id)
