@@ -7,15 +7,19 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from i18n import _
+from i18n import LOCAL_TZ, _, fmt_date
 from services.labels import status_label
-from storage.models import Assignment, ChatUser, MemberRole, Status, StatusChange, Task
+from storage.models import Assignment, ChatUser, MemberRole, Plan, Status, StatusChange, Task
 
 UNDO_WINDOW = timedelta(minutes=10)
 
 
 class NotAllowed(Exception):
     """The person may not change this assignment."""
+
+
+class BadCompletionDay(ValueError):
+    """A stated completion day that cannot be true (in the future, or before the task was given)."""
 
 
 @dataclass
@@ -52,19 +56,50 @@ def _record(session: Session, a: Assignment, actor: Actor, field: str, before, a
     return change
 
 
+def assigned_on(session: Session, assignment: Assignment) -> date:
+    """The first day work on the assignment can have been done: its plan's year, or its import if earlier."""
+    plan = session.get(Plan, session.get(Task, assignment.task_id).plan_id)
+    return min(date(plan.year, 1, 1), plan.imported_at.astimezone(LOCAL_TZ).date())
+
+
+def check_done_on(session: Session, assignment: Assignment, done_on: date, *, today: date) -> date:
+    """`done_on` if it can be the day the work was done; BadCompletionDay with the reason otherwise."""
+    if done_on > today:
+        raise BadCompletionDay(_("Ngày hoàn thành {day} chưa tới. Xin gửi lại ngày đã hoàn thành.").format(
+            day=fmt_date(done_on)))
+    first = assigned_on(session, assignment)
+    if done_on < first:
+        raise BadCompletionDay(_("Ngày hoàn thành {day} trước ngày giao nhiệm vụ ({first}). Xin kiểm tra lại "
+                                 "ngày hoàn thành.").format(day=fmt_date(done_on), first=fmt_date(first)))
+    return done_on
+
+
 def set_status(session: Session, *, assignment: Assignment, status: str, actor: Actor, now: datetime,
                note: str | None = None, evidence_id: int | None = None,
-               promised_on: date | None = None) -> StatusChange | None:
-    """Move an assignment to `status`; returns the history row, None if nothing changed. No commit."""
+               promised_on: date | None = None, done_on: date | None = None) -> StatusChange | None:
+    """Move an assignment to `status`; returns the history row, None if nothing changed. No commit.
+
+    `done_on` is the day the work was done when the person said so (else the local day of `now`).
+    """
     check_allowed(actor, assignment)
     if status not in Status.ALL:
         raise ValueError(status)
+    today = now.astimezone(LOCAL_TZ).date()
+    if done_on is not None:
+        check_done_on(session, assignment, done_on, today=today)
     change = None
     if assignment.status != status:
+        new_done_on = (done_on or today) if status == Status.DONE else None
+        if new_done_on != assignment.done_on:  # the audit keeps the stated day, when and by whom
+            _record(session, assignment, actor, "done_on", assignment.done_on, new_done_on, now=now, note=note)
         change = _record(session, assignment, actor, "status", assignment.status, status, now=now, note=note,
                          evidence_id=evidence_id)
         assignment.status = status
         assignment.done_at = now if status == Status.DONE else None
+        assignment.done_on = new_done_on
+    elif status == Status.DONE and done_on is not None and done_on != assignment.done_on:
+        change = _record(session, assignment, actor, "done_on", assignment.done_on, done_on, now=now, note=note)
+        assignment.done_on = done_on
     if promised_on and promised_on != assignment.promised_on:
         change = change or _record(session, assignment, actor, "promised_on", assignment.promised_on,
                                    promised_on.isoformat(), now=now, note=note)
@@ -107,7 +142,7 @@ def undo_last(session: Session, *, actor: Actor, now: datetime) -> tuple[StatusC
     if actor.user is None:
         return None
     change = last_change(session, actor_id=actor.user.id, since=now - UNDO_WINDOW)
-    if change is None or change.field not in ("status", "promised_on", "evidence"):
+    if change is None or change.field not in ("status", "promised_on", "evidence", "done_on"):
         return None
     a = session.get(Assignment, change.assignment_id)
     check_allowed(actor, a)
@@ -136,8 +171,12 @@ def _revert(session: Session, a: Assignment, change: StatusChange) -> bool:
     """Put back the value before `change`, only where the task still holds the value it set."""
     if change.field == "status":
         before = change.before or Status.OPEN
-        values = {"status": before} if before == Status.DONE else {"status": before, "done_at": None}
+        values = {"status": before} if before == Status.DONE else {"status": before, "done_at": None, "done_on": None}
         where = Assignment.status == change.after
+    elif change.field == "done_on":
+        values = {"done_on": date.fromisoformat(change.before) if change.before else None}
+        where = (Assignment.done_on == date.fromisoformat(change.after) if change.after
+                 else Assignment.done_on.is_(None))
     elif change.field == "promised_on":
         values = {"promised_on": date.fromisoformat(change.before) if change.before else None}
         where = (Assignment.promised_on == date.fromisoformat(change.after) if change.after

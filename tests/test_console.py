@@ -39,7 +39,8 @@ def test_numbered_choices_open_a_task_and_mark_it_done(engine, settings):
     assert "Trả lời bằng số:" in out and "Mở NV 1" in out
     assert "📌 Nhiệm vụ 1:" in out and "31/03/2026" in out
     assert "✅ Đã ghi nhận" in out
-    assert vp_assignment(engine, "1").status == "done"
+    done = vp_assignment(engine, "1")
+    assert done.status == "done" and done.done_on.isoformat() == "2026-04-15"  # no day stated: the day recorded
 
 
 def test_reply_to_a_message_with_words_and_a_file(engine, settings, tmp_path):
@@ -59,7 +60,8 @@ def test_reply_to_a_message_with_words_and_a_file(engine, settings, tmp_path):
 def test_undo_reverts_the_last_change(engine, settings):
     out = chat(engine, settings, ["/viec", "3", "1", "/undo"])
     assert "Đã hoàn tác" in out
-    assert vp_assignment(engine, "1").status == "open"
+    undone = vp_assignment(engine, "1")
+    assert undone.status == "open" and undone.done_on is None
 
 
 def test_extension_request_reaches_officers(engine, settings):

@@ -84,7 +84,8 @@ class Assignment(SQLModel, table=True):
     original_due_on: date | None = None
     status: str = Field(default=Status.OPEN, index=True)
     promised_on: date | None = None
-    done_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
+    done_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))  # when recorded
+    done_on: date | None = None      # the local day the work was done (as stated, else the day recorded)
     extensions: int = 0
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 
