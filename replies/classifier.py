@@ -1,18 +1,23 @@
 """Read a unit's free-text answer to a reminder: done, in progress, not done, asking for more time.
 
 Decisions the bot relies on:
-- A question ("xong chưa?", "hạn ngày nào?") or a bare acknowledgement ("đã nhận", "vâng ạ") is not
-  an answer: intent "unknown", never confident. A bare "ok"/"👍" is read as done but not confident.
+- A question ("xong chưa?", "hạn ngày nào?") or a bare acknowledgement ("ok", "👍", "đã nhận", "vâng ạ")
+  is not an answer: intent "unknown", never confident (`ack` tells the chat to ask whether it is done).
 - "chưa xong" is not_done; with a promise or work under way ("chưa xong, mai em gửi") it is in_progress.
 - Mixed signals ("gần xong", "xong 1 phần", "xong rồi nhưng chưa gửi") are in_progress, not confident.
 - A request for time wins over everything else ("không kịp, xin gia hạn đến 20/3" is an extension).
-- `date` is kept for in_progress (the promised day) and extension (the asked-for deadline) only; a
-  date that does not exist (31/2) or is already past makes the reply not confident.
+- `date` is the promised day for in_progress, the asked-for deadline for extension, and for done the day
+  the work was done when the text says so ("xong ngày 18/3", "đã nộp hôm qua", "đã ban hành KH số
+  45/KH-SGDĐT ngày 03/01/2026"), else None. A date that does not exist (31/2), a promise already past, or
+  a completion day still to come makes the reply not confident. A past date with a finished verb
+  ("xong ngày 25/3" said in April) is done on that day, never a promise for next year.
   How day phrases resolve is documented in `replies.dates`.
+- Only the first MAX_CHARS characters are read: intent is in the opening words, and the work stays
+  linear and bounded however long the message.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from replies.dates import When
@@ -20,6 +25,7 @@ from replies.signals import Signals, read_clause
 from replies.words import clauses
 
 INTENTS = ("done", "in_progress", "not_done", "extension", "unknown")
+MAX_CHARS = 1000
 
 
 @dataclass(frozen=True)
@@ -29,6 +35,7 @@ class Reply:
     intent: str
     date: date | None
     confident: bool = True
+    ack: bool = field(default=False, compare=False)  # only "ok"/"vâng"/"đã nhận": ask whether it is done
 
     def to_json(self) -> dict:
         """{"intent": ..., "date": "YYYY-MM-DD" | None}."""
@@ -38,11 +45,15 @@ class Reply:
 def classify(text: str, *, today: date) -> Reply:
     """Classify one reply written on `today` (the local date in Vietnam)."""
     signals = Signals()
-    for clause in clauses(text):
+    for clause in clauses(text[:MAX_CHARS]):
         signals = signals | read_clause(clause, today)
     intent, confident = _intent(signals)
+    if intent == "done":
+        day, day_ok = _done_day(signals.dates)
+        return Reply(intent, day, confident and day_ok)
     if intent not in ("in_progress", "extension"):
-        return Reply(intent, None, confident)
+        return Reply(intent, None, confident, ack=intent == "unknown" and (signals.ack or signals.receipt)
+                     and not signals.asked)
     day, day_ok = _promised_day(signals.dates, today)
     if intent == "extension" and signals.asked and day is None:
         confident = False  # "có được gia hạn không?" may be a question, not yet a request
@@ -63,6 +74,16 @@ def _intent(s: Signals) -> tuple[str, bool]:
     if s.done_weak and not s.receipt:
         return "done", False
     return "unknown", False
+
+
+def _done_day(dates: list[When]) -> tuple[date | None, bool]:
+    """The day the work was done, when named; ok False when the day named cannot be one."""
+    named = [w for w in dates if not w.weak and not w.deadline]
+    if not named:
+        return None, True
+    if any(w.past is None for w in named):
+        return None, False  # 31/2, or a completion day still to come
+    return max(w.past for w in named), True
 
 
 def _promised_day(dates: list[When], today: date) -> tuple[date | None, bool]:

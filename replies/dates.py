@@ -13,6 +13,10 @@ Decisions (all relative to `today`, the day the reply was written, Asia/Ho_Chi_M
 - "20/3": this year, unless that is more than 60 days ago, then next year. "ngày 20": this month
   if not yet past, else next month. A date that does not exist (31/2) is reported as None.
 - "thêm 3 ngày", "2 hôm nữa", "1 tuần", "1 tháng" count from today; "5 ngày làm việc" skips weekends.
+- "hôm qua" is yesterday, "hôm kia" the day before; "sáng nay", "lúc nãy" today.
+- Each day also has its past reading (`When.past`), used when the words say the work is already done:
+  "20/3" is the last 20/3 on or before today, "ngày 20" the last 20th. `When.tense` says which reading a
+  bare "xong ngày 25/3" takes: "past" when the nearest 25/3 (last year, this year or next) is before today.
 """
 from __future__ import annotations
 
@@ -36,25 +40,78 @@ class When:
     day: date | None
     weak: bool = False       # only implies "today" ("em gửi ngay"): used when nothing firmer is said
     deadline: bool = False   # quotes the current deadline ("hạn 20/3"), not a promise
+    past: date | None = None  # the same words read as a day already gone ("đã nộp ngày 20/3")
+    tense: str | None = None  # "past" / "future": which reading a bare verb takes; None: relative words
+
+    @property
+    def before_today(self) -> bool:
+        return self.tense == "past"
+
+
+_LOOK_BACK = 24  # "hạn nộp là ngày " is the longest wording quoting a deadline
 
 
 def find_dates(text: str, today: date) -> list[When]:
-    """Every day named in one clause of canonical words, in the order the patterns are tried."""
+    """Every day named in one clause of canonical words, in the order the patterns are tried.
+
+    Linear in the clause: a match overlapping one already taken is skipped.
+    """
     found = []
+    taken = bytearray(len(text))
     for pattern, resolve, weak in _PATTERNS:
         for match in pattern.finditer(text):
-            if "#" in match.group(0):
+            start, end = match.span()
+            if any(taken[start:end]):
                 continue
-            deadline = bool(_DEADLINE_BEFORE.search(text[:match.start()]))
-            found.append(When(resolve(match, today), weak=weak, deadline=deadline))
-            text = text[:match.start()] + "#" * len(match.group(0)) + text[match.end():]
+            deadline = bool(_DEADLINE_BEFORE.search(_words_before(text, start)))
+            past, tense = _past_reading(resolve, match, today)
+            found.append(When(resolve(match, today), weak=weak, deadline=deadline, past=past, tense=tense))
+            taken[start:end] = b"\x01" * (end - start)
     return found
+
+
+def _words_before(text: str, start: int) -> str:
+    """The last few whole words before `start` (with the space before the first, for the look-behinds)."""
+    if start <= _LOOK_BACK:
+        return text[:start]
+    window = text[start - _LOOK_BACK:start]
+    return window[window.find(" "):] if " " in window else ""
+
+
+def _past_reading(resolve, match: re.Match, today: date) -> tuple[date | None, str | None]:
+    """The day read as already gone, and whether a bare verb with it speaks of the past."""
+    if resolve is _dmy:
+        day, month = int(match.group(1)), int(match.group(2))
+        if match.group(3):
+            written = _safe(_full_year(int(match.group(3))), month, day)
+            if written is None:
+                return None, None
+            return (written if written <= today else None), ("past" if written < today else "future")
+        readings = [d for d in (_safe(today.year + k, month, day) for k in (-1, 0, 1)) if d is not None]
+        gone = [d for d in readings if d <= today]
+        if not readings:
+            return None, None
+        nearest = min(readings, key=lambda d: (abs((d - today).days), d > today))
+        return (max(gone) if gone else None), ("past" if nearest < today else "future" if nearest > today else None)
+    if resolve is _day_of_month:
+        wanted = int(match.group(1))
+        this_month = _safe(today.year, today.month, wanted)
+        if this_month is not None and this_month <= today:
+            return this_month, None
+        last = today.replace(day=1) - timedelta(days=1)
+        return _safe(last.year, last.month, wanted), None
+    day = resolve(match, today)
+    return (day if day is not None and day <= today else None), None
+
+
+def _full_year(year: int) -> int:
+    return year + 2000 if year < 100 else year
 
 
 def on_day_month(day: int, month: int, year: int | None, today: date) -> date | None:
     """dd/mm[/yy]: this year unless that is long past, then next year; None if no such day."""
     if year is not None:
-        return _safe(year + 2000 if year < 100 else year, month, day)
+        return _safe(_full_year(year), month, day)
     this_year = _safe(today.year, month, day)
     if this_year is not None and this_year < today - PAST_LIMIT:
         return _safe(today.year + 1, month, day)
@@ -153,7 +210,7 @@ def _duration(m: re.Match, today: date) -> date | None:
 _NOT_FRACTION = r"(?<!\bxong )(?<!\bduoc )"  # "xong 1/2" is half done
 _DURATION_BEFORE = r"them|nua|trong|khoang|tam|late|muon|cham|tre|han|xin|can|sau|lui|lai|chung|hoan|move"
 _PATTERNS = [(re.compile(p), f, weak) for p, f, weak in [
-    (_NOT_FRACTION + r"\b(?:ngay )?(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?\b", _dmy, False),
+    (r"(?:\bngay |" + _NOT_FRACTION + r")\b(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?\b", _dmy, False),
     (r"\b(?:ngay )?(\d{1,2}) thang (\d{1,2})(?: nam (\d{4}))?\b", _dmy, False),
     (r"\bngay (\d{1,2})\b(?! (?:ngay|hom|tuan|thang)\b)", _day_of_month, False),
     (r"\b(?:thu (2|3|4|5|6|7|tu|nam|sau|bay)|(chu nhat))\b(?: (tuan sau|tuan toi|toi|nay)\b)?", _weekday, False),
@@ -166,8 +223,10 @@ _PATTERNS = [(re.compile(p), f, weak) for p, f, weak in [
     (r"\bthang (sau|toi)\b", _end_of_month, False),
     (r"\b(?:ngay kia|(?:ngay )?mot)\b", _offset(2), False),
     (r"\b(?:ngay )?" + _NOT_TOMORROW + r"mai\b(?! oi)", _offset(1), False),
-    (r"\b(?:(?:trong )?hom nay|trong ngay|(?:chieu|trua|evening|toi) nay|cuoi ngay|cuoi gio)\b",
-     _offset(0), False),
+    (r"\b(?:(?:trong )?hom nay|trong ngay|(?:chieu|trua|evening|toi|morning|sang) nay|cuoi ngay|cuoi gio"
+     r"|luc nay|ban nay)\b", _offset(0), False),
+    (r"\bhom qua\b", _offset(-1), False),
+    (r"\bhom kia\b", _offset(-2), False),
     (r"\b(?:(" + _DURATION_BEFORE + r") )?(\d{1,2}|mot|nam|bay) (ngay|hom|tuan|thang)( lam viec)?"
      r"(?= nua\b| toi\b)", _duration, False),
     (r"\b(" + _DURATION_BEFORE + r") (\d{1,2}|mot|nam|bay) (ngay|hom|tuan|thang)( lam viec)?\b",

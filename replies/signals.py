@@ -8,7 +8,7 @@ from datetime import date
 from replies.dates import When, find_dates
 from replies.words import Clause
 
-FINISH = {"xong", "hoan thanh", "hoan tat", "done", "finished", "completed", "sent", "submitted"}
+FINISH = {"xong", "hoan thanh", "hoan tat", "done", "finished", "completed", "sent", "submitted", "ban hanh"}
 DELIVER = {"gui", "nop", "up", "upload", "tai len", "post", "cap nhat", "nhap", "chuyen", "trinh",
            "sign", "bao cao", "dinh kem", "send", "submit"}
 WORK = {"lam", "thuc hien", "tong hop", "soan", "viet", "sua", "chinh sua", "hoan thien", "xu ly",
@@ -70,6 +70,7 @@ class Signals:
     extension: bool = False   # "xin gia hạn", "cho em lùi hạn"
     asked: bool = False       # a question ("xong chưa?", "hạn ngày nào?")
     receipt: bool = False     # "đã nhận", "em nhận được rồi": acknowledged, which is not done
+    ack: bool = False         # "ok", "vâng", "👍": heard, which in office chat is not "done" either
     dates: list[When] = field(default_factory=list)
 
     def __or__(self, other: Signals) -> Signals:
@@ -90,15 +91,17 @@ def read_clause(clause: Clause, today: date) -> Signals:
         return Signals(extension=True, asked=question, dates=dates)
     if question or (_REQUEST.search(text) and "roi" not in words and "da" not in words):
         return Signals(asked=question)
-    signals = _verbs(words, dated=bool(dates), past=bool(_PAST.search(text))) | Signals(dates=dates)
+    firm = [d for d in dates if not d.weak]
+    dated_past = bool(firm) and all(d.before_today for d in firm)  # "xong ngày 25/3" said in April
+    signals = (_verbs(words, dated=bool(dates) and not dated_past, past=dated_past or bool(_PAST.search(text)))
+               | Signals(dates=dates))
     signals.promise |= "xongif" in words
     signals.progress |= bool(_PROGRESS.search(text))
     signals.partial |= bool(_PARTIAL.search(text))
     signals.not_done |= bool(_NOT_DONE.search(text))
     signals.not_done_weak |= bool(_UNSURE_NOT_DONE.search(text)) or _content(words) == ["khong"]
     signals.receipt = bool(_RECEIPT.search(text))
-    if not (signals.done or signals.promise or signals.progress):
-        signals.done_weak |= bool(_OK.search(text))
+    signals.ack = bool(_OK.search(text)) or (bool(words) and not _content(words))  # "ok", "vâng ạ", "dạ"
     return signals
 
 
@@ -167,4 +170,5 @@ def _aspect_after(after: list[str], verb_follows: bool) -> str | None:
         # "tổng hợp rồi gửi": a "rồi" right before the next verb means "then", not "already"
         if word == "roi" and not (i == len(after) - 1 and verb_follows):
             return "perf"
-    return "fut" if any(word in _AFTER_FUTURE for word in after) else None
+    future = (w for i, w in enumerate(after) if not (w == "ngay" and after[i + 1:i + 2] and after[i + 1][0].isdigit()))
+    return "fut" if any(word in _AFTER_FUTURE for word in future) else None  # "xong ngày 25/3" is a date

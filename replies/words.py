@@ -14,6 +14,10 @@ _EMOJI = {"✅": " xong ", "✔": " xong ", "☑": " xong ", "👍": " ok ", "�
 _BREAK = re.compile(r"[!;\n…]+|(?<!\d)[.,:]|[.,:](?!\d)|(?<=\?)|\s[-–]\s")
 _TOKEN = re.compile(r"\d{1,4}(?:[/.\-]\d{1,4}){1,2}|\d{1,2}:\d{2}|\d+(?:h\d*|%)?|[^\W\d_]+\d*")
 _REPEAT = re.compile(r"([^\W\d_])\1+")
+# "KH số 45/KH-SGDĐT", "Công văn 12/SGDĐT-VP": a document's number says nothing about the task
+_DOCUMENT = re.compile(r"(?:\b(?:kh|kế hoạch|ke hoach|qđ|qd|quyết định|quyet dinh|cv|công văn|cong van|tb|thông báo"
+                       r"|thong bao|bc|báo cáo|bao cao|vb|văn bản|van ban|tờ trình|to trinh|tt|nq|ct)\s+)?"
+                       r"(?:\b(?:số|so)\s*)?\b\d{1,5}(?:/\d{1,4})?/[^\W\d_][\w.]*(?:-[\w.]+)*")
 
 # Teencode, abbreviations and meaning-bearing diacritics: written form → canonical word(s).
 _FORMS = {
@@ -71,7 +75,7 @@ def plain(text: str) -> str:
 
 def clauses(text: str) -> list[Clause]:
     """Split a reply into clauses of canonical words, dropping empty ones."""
-    text = unicodedata.normalize("NFC", text).lower()
+    text = _DOCUMENT.sub(" vanban ", unicodedata.normalize("NFC", text).lower())
     for emoji, word in _EMOJI.items():
         text = text.replace(emoji, word)
     found = []

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from i18n import LOCAL_TZ
-from replies.classifier import INTENTS, Reply, classify
+from replies.classifier import INTENTS, MAX_CHARS, Reply, classify
 from replies.words import plain
 
 TABLE = Path(__file__).parent / "data" / "replies.tsv"
@@ -84,8 +84,16 @@ def test_any_text_gives_a_well_formed_reply(text):
     reply = classify(text, today=THURSDAY)
     assert reply.intent in INTENTS
     assert json.loads(json.dumps(reply.to_json())) == reply.to_json()
-    assert reply.date is None or reply.intent in ("in_progress", "extension")
+    assert reply.date is None or reply.intent in ("in_progress", "extension") or (
+        reply.intent == "done" and reply.date <= THURSDAY)  # a completion day is never in the future
     assert reply.intent != "unknown" or not reply.confident
+
+
+@pytest.mark.parametrize("text", ["xong ngày 20/3 " * 2700, "mai " * 10_000, "đã xong " * 5000, "a" * 40_000])
+def test_a_40_kb_message_is_read_in_bounded_work(text):
+    """Classification is linear and bounded: a 40 KB message reads like its opening words."""
+    assert classify(text, today=THURSDAY) == classify(text[:MAX_CHARS], today=THURSDAY)
+    assert len(text.encode()) >= 40_000  # bench/bench_classify.py times it
 
 
 def test_is_fast():
