@@ -11,13 +11,14 @@ from handlers.messages import Button
 from handlers.render import nav_buttons, page, status_buttons, task_card, task_choice
 from i18n import _, fmt_date
 from replies.classifier import Reply, classify
+from replies.mentions import task_mentions
 from services import conversation, queries
 from services.access import check_offered
 from services.worker import in_worker
 from services.evidence import EvidenceError, check_size, store_evidence
 from services.labels import status_label
 from services.queries import AssignmentView
-from services.status import NotAllowed, last_change, set_status
+from services.status import BadCompletionDay, NotAllowed, last_change, set_status
 from storage.models import Evidence, Status
 
 CONTEXT_WINDOW = timedelta(minutes=15)
@@ -39,7 +40,14 @@ async def on_text(turn: Turn, text: str) -> None:
     if turn.incoming.attachment and reply.intent in ("unknown", "done"):
         await on_file(turn, reply)
         return
+    mentions = task_mentions(text) if text else []
+    if mentions:
+        await _apply_mentions(turn, mentions)
+        return
     targets = _targets(turn)
+    if reply.ack and targets and (turn.incoming.chat_type == "private" or turn.incoming.reply_to_message_id):
+        _ask_if_done(turn, targets)
+        return
     if reply.intent == "unknown" or not reply.confident:
         _not_understood(turn, targets)
         return
@@ -49,6 +57,32 @@ async def on_text(turn: Turn, text: str) -> None:
         ask_which(turn, targets, reply)
     else:
         turn.reply(_("Đơn vị của bạn không có nhiệm vụ nào đang mở để cập nhật."))
+
+
+async def _apply_mentions(turn: Turn, mentions: list[tuple[str, str]]) -> None:
+    """ "NV 23 xong, NV 24 đang làm": each answer applied to that task of the unit, each confirmed."""
+    for number, words in mentions:
+        reply = classify(words, today=turn.today)
+        views = [v for v in unit_targets(turn) if v.task.number == number]
+        if not views:
+            turn.reply(_("Đơn vị của đồng chí không có nhiệm vụ số {number} đang mở.").format(number=number))
+        elif reply.intent == "unknown" or not reply.confident:  # the nearest occurrence, with its buttons
+            turn.reply(_("Chưa rõ ý về nhiệm vụ {number}. Chọn một trong các nút:").format(number=number),
+                       buttons=status_buttons(views[0].id), about=[views[0].id])
+        elif len(views) == 1:
+            await apply_reply(turn, views[0], reply)
+        else:  # a monthly task: which month's report?
+            ask_which(turn, views, reply)
+
+
+def _ask_if_done(turn: Turn, targets: list[AssignmentView]) -> None:
+    """ "ok", "vâng", "đã nhận": heard, not necessarily done; ask instead of recording."""
+    if len(targets) == 1:
+        turn.reply(_("Đồng chí đã hoàn thành nhiệm vụ {number} chưa? Chọn một trong các nút:").format(
+            number=targets[0].task.number), buttons=status_buttons(targets[0].id), about=[targets[0].id])
+    else:
+        turn.reply(_("Hệ thống đã nhận tin. Nếu đã hoàn thành, đồng chí gõ số nhiệm vụ kèm \"xong\" "
+                     "(ví dụ \"NV {number} xong\") hoặc gõ /viec để chọn.").format(number=targets[0].task.number))
 
 
 def _targets(turn: Turn) -> list[AssignmentView]:
@@ -119,19 +153,22 @@ async def apply_reply(turn: Turn, v: AssignmentView, reply: Reply) -> None:
         else:
             staff.ask_extension_date(turn, v.id)
         return
-    await apply_status(turn, v.id, INTENT_TO_STATUS[reply.intent], promised_on=reply.date)
+    done_on = reply.date if reply.intent == "done" else None  # the day the work was done, when stated
+    await apply_status(turn, v.id, INTENT_TO_STATUS[reply.intent], promised_on=None if done_on else reply.date,
+                       done_on=done_on)
 
 
 async def apply_status(turn: Turn, assignment_id: int, status: str, *, promised_on: date | None = None,
-                       edit: str | None = None, evidence_id: int | None = None) -> None:
+                       edit: str | None = None, evidence_id: int | None = None, done_on: date | None = None) -> None:
     """Set the status and confirm (editing the pressed message when there is one)."""
     v = queries.view(turn.session, assignment_id)
     if v is None:
         raise ValueError(assignment_id)
     try:
         change = set_status(turn.session, assignment=v.assignment, status=status, actor=turn.actor, now=turn.now,
-                            note=turn.incoming.text or None, promised_on=promised_on, evidence_id=evidence_id)
-    except NotAllowed as exc:
+                            note=turn.incoming.text or None, promised_on=promised_on, evidence_id=evidence_id,
+                            done_on=done_on)
+    except (NotAllowed, BadCompletionDay) as exc:
         turn.reply(str(exc), notice=str(exc))
         return
     if change is None:
@@ -140,6 +177,8 @@ async def apply_status(turn: Turn, assignment_id: int, status: str, *, promised_
         return
     evidence = turn.session.get(Evidence, evidence_id) if evidence_id else None
     text = _confirmation(v, status, promised_on, evidence=evidence)
+    if status == Status.DONE and done_on and done_on != turn.today:
+        text += "\n" + _("Ngày hoàn thành ghi nhận: {date}.").format(date=fmt_date(done_on))
     if edit:
         turn.reply(task_card(v, turn.today) + "\n" + text, edit_message_id=edit, notice=_("Đã ghi nhận"),
                    buttons=status_buttons(v.id, v.assignment.status), about=[v.id])

@@ -121,4 +121,7 @@ def open_buttons(views: list[AssignmentView], *, with_unit: bool = False) -> lis
 
 def task_choice(v: AssignmentView) -> str:
     """Label of a button that picks this task."""
-    return _("{ref}: {title}").format(ref=task_ref(v.task.number, v.task.source), title=short(v.task.title, 40))
+    ref = task_ref(v.task.number, v.task.source)
+    if v.assignment.due_on:  # a monthly task has one assignment per month: say which
+        ref += " " + _("(hạn {due})").format(due=fmt_date(v.assignment.due_on)[:5])
+    return _("{ref}: {title}").format(ref=ref, title=short(v.task.title, 32 if v.assignment.due_on else 40))
