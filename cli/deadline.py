@@ -6,6 +6,7 @@ from datetime import datetime
 
 import click
 
+from cli.app import App, pass_app
 from i18n import LOCAL_TZ, _
 from plans.deadlines import parse_deadline
 
@@ -23,8 +24,10 @@ def current_year(now: datetime | None = None) -> int:
 @click.option("--year", type=click.IntRange(1901, 2100), default=None,
               help=_("Năm của kế hoạch (mặc định: năm hiện tại)."))
 @click.argument("phrases", nargs=-1, required=True)
-def deadline_cmd(year: int | None, phrases: tuple[str, ...]) -> None:
+@pass_app
+def deadline_cmd(app: App, year: int | None, phrases: tuple[str, ...]) -> None:
     """Đọc thời hạn như trong cột "Thời gian hoàn thành", ví dụ: "Quý I/2026"."""
     plan_year = year or current_year()
-    for phrase in phrases:
-        click.echo(json.dumps(parse_deadline(phrase, plan_year).to_json(), ensure_ascii=False))
+    for phrase in phrases:  # "kỳ báo cáo" phrases are read against the configured reporting calendar
+        deadline = parse_deadline(phrase, plan_year, reporting=app.settings.reporting_calendar)
+        click.echo(json.dumps(deadline.to_json(), ensure_ascii=False))

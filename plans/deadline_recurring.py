@@ -50,6 +50,22 @@ def _day_of_next_month(m: re.Match, year: int) -> Piece:
     return recurring(m.start(), m.end(), dues, _MONTH, with_day=True)
 
 
+# How staff read a part of a month given as a deadline (the latest day that still fits the words):
+# "đầu tháng" is thượng tuần, days 1–10; "tuần đầu tháng" its first 7 days; "giữa tháng" the 15th.
+PART_OF_MONTH = {"dau": 10, "tuan dau": 7, "giua": 15, "cuoi": 0}  # 0: the month's last day
+
+
+def part_of_month(year: int, month: int, part: str) -> date:
+    """The day "đầu/giữa/cuối tháng", "tuần đầu tháng" `month` stands for."""
+    day = PART_OF_MONTH[part]
+    return month_end(year, month) if day == 0 else day_in_month(year, month, day)
+
+
+def _part_each_month(m: re.Match, year: int) -> Piece:
+    dues = [part_of_month(year, month, m.group("part")) for month in range(1, 13)]
+    return recurring(m.start(), m.end(), dues, _MONTH, with_day=True)
+
+
 def _period_list(m: re.Match, year: int) -> Piece:
     """ "định kỳ báo cáo tháng, quý, 6 tháng, năm": every period named."""
     ends = {"thang": _month_ends, "6 thang": _half_ends, "nam": lambda y: [month_end(y, 12)],
@@ -75,6 +91,12 @@ RECURRING_PATTERNS = [
     (r"\b(?:hang|moi|dinh ky(?:\s+hang)?)\s+thang\b[\s,;:]*(?:(?:bao cao|gui|nop|truoc|cham nhat|vao|la)\s+)*"
      r"ngay\s+(?P<day>\d{1,2})\b(?![/.]\d)(?!\s+(?:cua\s+)?thang)", _day_each_month),
     (rf"{_DAY_OF}thang\s+(?:sau|tiep theo|ke tiep)\b", _day_of_next_month),
+    # "trước ngày 10 của tháng", "đầu tháng", "tuần đầu mỗi tháng": every month, read as staff read them
+    (r"\bngay\s+(?P<day>\d{1,2})\s+cua\s+(?:moi\s+|hang\s+|tung\s+)?thang\b(?!\s*(?:\d|sau|tiep|ke|cuoi|dau|truoc|nay))",
+     _day_each_month),
+    (r"\b(?P<part>tuan dau|dau|giua|cuoi)\s+(?:cua\s+)?(?:moi\s+|hang\s+|cac\s+|tung\s+)?thang\b"
+     r"(?!\s*(?:\d|sau|truoc|nay|toi|tiep|ke|cuoi|dau|gieng|mot|hai|ba|bon|tu|nam|sau|bay|tam|chin|muoi)\b)",
+     _part_each_month),
     (rf"\b{_EVERY}\s+thang\b(?!\s*\d)", _every(_month_ends, _MONTH)),
     (rf"\b{_EVERY}\s+{QUARTER}(?!\s*(?:\d|iv|iii|ii|i)\b)", _every(_quarter_ends, _QUARTER)),
     (r"\b(?:(?:dinh ky|hang|moi)\s+6\s+thang\b(?!\s+(?:dau|cuoi))|6\s+thang\s*(?:/|mot\s+)\s*lan\b)",

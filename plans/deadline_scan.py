@@ -8,7 +8,7 @@ from datetime import date
 from plans.deadline_pieces import (
     DAY, PERIOD, QUARTER, YEAR_SPEC, Piece, check_year, day_piece, invalid, month_end, month_piece,
     quarter_number, quarter_piece, year_of, year_piece)
-from plans.deadline_recurring import RECURRING_PATTERNS
+from plans.deadline_recurring import RECURRING_PATTERNS, part_of_month
 from plans.deadline_text import CONFLICT
 
 _SEP = r"(?:\s*[,;]\s*|\s+va\s+|\s+-\s+|\s+(?:den|toi)(?:\s+het)?\s+)"
@@ -95,6 +95,12 @@ def _month_year(m: re.Match, year: int) -> Piece:
     return month_piece(m.start(), m.end(), int(m.group("y")), int(m.group("m")))
 
 
+def _part_of_month(m: re.Match, year: int) -> Piece:
+    """ "giữa tháng 6/2026" → 15/6; "đầu tháng 4" → 10/4; "tuần đầu tháng 9" → 7/9 (see PART_OF_MONTH)."""
+    y = year_of(m.group("y"), year) or year
+    return day_piece(m.start(), m.end(), part_of_month(y, int(m.group("m")), m.group("part")))
+
+
 def _invalid(m: re.Match, year: int) -> Piece:
     return invalid(m.start(), m.end())
 
@@ -112,6 +118,7 @@ PATTERNS = [
     (r"(?:\bngay\s+)?(?<![\d/.])(?P<d>\d{1,2})/(?P<m>\d{1,2})(?:/(?P<y>\d{4}|\d{2})|(?P<yw>\s+(?:cua\s+)?nam"
      r"\s+(?:sau|tiep theo|ke tiep|toi|truoc)\b))?(?![\d/])", _numeric_day),
     (r"(?:\bngay\s+)?(?<![\d.])(?P<d>\d{1,2})\.(?P<m>\d{1,2})\.(?P<y>\d{4})\b(?P<yw>)", _numeric_day),
+    (rf"\b(?P<part>tuan dau|dau|giua|cuoi)\s+thang\s+(?P<m>\d{{1,2}})(?!\d)(?P<y>{YEAR_SPEC})?", _part_of_month),
     (r"\bngay\s+\d{1,2}\b(?!/)", _invalid),  # a day without its month
     (rf"\b(?:dau|giua|truoc|sau)\s+(?:thang\s+\d|{QUARTER}|nam\b)", _invalid),  # "đầu tháng 4": which day?
     (r"\btuan\s+(?:\d|dau|cuoi|thu|cua)", _invalid),  # "tuần 2 tháng 3"

@@ -13,7 +13,9 @@ def test_prints_one_json_object_per_phrase(cli):
     lines = result.output.splitlines()
     assert [json.loads(line) for line in lines] == [
         {"text": "Quý I/2026", "kind": "date", "dues": ["2026-03-31"]},
-        {"text": "Theo kỳ báo cáo CCHC", "kind": "event", "dues": []},
+        # every report of the configured reporting calendar (default preset): the units' deadline
+        {"text": "Theo kỳ báo cáo CCHC", "kind": "recurring", "dues": ["2026-03-13", "2026-06-12", "2026-09-11",
+                                                                       "2026-12-11"]},
         {"text": "hằng quý", "kind": "recurring", "dues": ["2026-03-31", "2026-06-30", "2026-09-30", "2026-12-31"]},
         {"text": "abc", "kind": "unknown", "dues": []},
     ]
@@ -44,3 +46,23 @@ def test_current_year_turns_over_at_midnight_in_hanoi_not_utc():
 def test_bad_year_and_missing_phrase_are_refused(cli):
     assert cli("deadline", "--year", "26", "Quý I").exit_code != 0
     assert cli("deadline", "--year", "2026").exit_code != 0
+
+
+def test_working_days_and_reporting_periods_count_on_the_reminders_calendar(cli):
+    result = cli("deadline", "--year", "2026", "3 ngày làm việc trước ngày 20/02/2026",
+                 "trong vòng 10 ngày làm việc kể từ ngày 02/3/2026", "chậm nhất ngày 15 của tháng cuối kỳ báo cáo",
+                 "5 ngày làm việc trước ngày khai giảng")
+    assert [json.loads(line) for line in result.output.splitlines()] == [
+        {"text": "3 ngày làm việc trước ngày 20/02/2026", "kind": "date", "dues": ["2026-02-11"]},  # Tết skipped
+        {"text": "trong vòng 10 ngày làm việc kể từ ngày 02/3/2026", "kind": "date", "dues": ["2026-03-16"]},
+        {"text": "chậm nhất ngày 15 của tháng cuối kỳ báo cáo", "kind": "recurring",
+         "dues": ["2026-03-15", "2026-06-15", "2026-09-15", "2026-12-15"]},
+        {"text": "5 ngày làm việc trước ngày khai giảng", "kind": "unknown", "dues": []},  # understood in part
+    ]
+
+
+def test_reporting_phrases_follow_the_configured_calendar(cli):
+    result = cli("deadline", "--year", "2026", "Theo kỳ báo cáo CCHC",
+                 env={"NHACVIEC_REPORTING_CALENDAR": "hanoi-2026"})
+    dues = json.loads(result.output)["dues"]
+    assert len(dues) == 4 and dues != ["2026-03-13", "2026-06-12", "2026-09-11", "2026-12-11"]

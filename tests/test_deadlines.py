@@ -15,6 +15,7 @@ MONTH_ENDS = ["2026-01-31", "2026-02-28", "2026-03-31", "2026-04-30", "2026-05-3
               "2026-07-31", "2026-08-31", "2026-09-30", "2026-10-31", "2026-11-30", "2026-12-31"]
 QUARTER_ENDS = ["2026-03-31", "2026-06-30", "2026-09-30", "2026-12-31"]
 YEAR_END = ["2026-12-31"]
+REPORTING_UNIT_DUES = ["2026-03-13", "2026-06-12", "2026-09-11", "2026-12-11"]
 
 # Every "Thời gian hoàn thành" cell of the appendix of hanoi-so-gddt-kh-cchc-2026.md (plan year 2026).
 HANOI_APPENDIX = [
@@ -37,8 +38,9 @@ HANOI_APPENDIX = [
     ("Theo lộ trình tại Kế hoạch 281/KH-UBND ngày 28/10/2022 của UBND Thành phố", "event", []),
     ("Theo Văn bản của Thành phố", "event", []),
     ("Năm 2026", "date", YEAR_END),
-    # due dates of the CCHC reports are set by the Sở Nội vụ's reporting calendar, not by this plan
-    ("Theo kỳ báo cáo CCHC", "event", []),
+    # every report of the plan's reporting calendar (default preset): the units' deadline, 5 working days
+    # before the Sở's own (20th of the cut-off month, or the working day before)
+    ("Theo kỳ báo cáo CCHC", "recurring", REPORTING_UNIT_DUES),
     ("Nhiệm vụ thường xuyên theo hướng dẫn của Thành phố", "continuous", []),
     ("Quý II/2026", "date", ["2026-06-30"]),
 ]
@@ -51,6 +53,40 @@ OTHER_PHRASES = [
      ["2026-03-25", "2026-06-25", "2026-09-25", "2026-12-25"]),
     ("định kỳ báo cáo tháng, quý, 6 tháng, năm", "recurring", MONTH_ENDS),
     ("Thường xuyên", "continuous", []),
+    # working days on the reminders' calendar (holidays + calendars/overrides.yaml), both ways
+    ("5 ngày làm việc trước ngày 15/6/2026", "date", ["2026-06-08"]),
+    ("5 ngay lam viec truoc ngay 15/6/2026", "date", ["2026-06-08"]),
+    ("3 ngày làm việc trước ngày 20/02/2026", "date", ["2026-02-11"]),  # 20/02 is in Tết
+    ("2 ngày làm việc sau ngày 30/4/2026", "date", ["2026-05-05"]),  # 30/4, 1/5 and a weekend
+    ("trong vòng 10 ngày làm việc kể từ ngày 02/3/2026", "date", ["2026-03-16"]),  # from the day after
+    ("trong thoi han 10 ngay lam viec ke tu ngay 02/3/2026", "date", ["2026-03-16"]),
+    ("trước ngày 15/6/2026 ít nhất 5 ngày làm việc", "date", ["2026-06-08"]),
+    ("ít nhất 5 ngày làm việc trước ngày 15/6/2026", "date", ["2026-06-08"]),
+    ("trong vòng 5 ngày làm việc kể từ ngày nhận được văn bản", "event", []),
+    ("5 ngày làm việc trước ngày khai giảng", "unknown", []),
+    ("5 ngày làm việc", "unknown", []),
+    ("trước ngày 31/2/2026 ít nhất 5 ngày làm việc", "unknown", []),
+    # relative to the plan's reporting calendar: every report
+    ("chậm nhất ngày 15 của tháng cuối kỳ báo cáo", "recurring",
+     ["2026-03-15", "2026-06-15", "2026-09-15", "2026-12-15"]),
+    ("cham nhat ngay 20 cua thang cuoi ky bao cao", "recurring",
+     ["2026-03-20", "2026-06-20", "2026-09-20", "2026-12-20"]),
+    ("trước thời hạn Sở nhập báo cáo ít nhất 5 ngày làm việc", "recurring", REPORTING_UNIT_DUES),
+    ("truoc thoi han So nhap bao cao it nhat 5 ngay lam viec", "recurring", REPORTING_UNIT_DUES),
+    ("theo ky bao cao CCHC", "recurring", REPORTING_UNIT_DUES),
+    ("trước ngày 25 tháng cuối của mỗi quý", "recurring", ["2026-03-25", "2026-06-25", "2026-09-25", "2026-12-25"]),
+    # parts of a month as staff read them: đầu = by the 10th, tuần đầu = by the 7th, giữa = 15th
+    ("đầu tháng 4", "date", ["2026-04-10"]),
+    ("giữa tháng 6/2026", "date", ["2026-06-15"]),
+    ("giua thang 6/2026", "date", ["2026-06-15"]),
+    ("cuối tháng 6", "date", ["2026-06-30"]),
+    ("tuần đầu tháng 9", "date", ["2026-09-07"]),
+    ("Giữa tháng", "recurring", [d[:8] + "15" for d in MONTH_ENDS]),
+    ("Cuối tháng", "recurring", MONTH_ENDS),
+    ("tuan dau moi thang", "recurring", [d[:8] + "07" for d in MONTH_ENDS]),
+    ("ngày 5 hằng tháng", "recurring", [d[:8] + "05" for d in MONTH_ENDS]),
+    ("trước ngày 10 của tháng", "recurring", [d[:8] + "10" for d in MONTH_ENDS]),
+    ("truoc ngay 10 cua thang", "recurring", [d[:8] + "10" for d in MONTH_ENDS]),
     ("Báo cáo CCHC quý I", "date", ["2026-03-31"]),
     ("Báo cáo CCHC quý I, 6 tháng đầu năm, quý III", "date", ["2026-03-31", "2026-06-30", "2026-09-30"]),
     ("Quý I, năm 2026", "date", ["2026-03-31"]),
@@ -137,12 +173,10 @@ OTHER_PHRASES = [
     ("31/2/2026", "unknown", []),
     ("Quý V/2026", "unknown", []),
     ("ngày 06 (bảy) tháng 4", "unknown", []),
-    ("đầu tháng 4", "unknown", []),
     ("Giữa năm 2026", "unknown", []),
     ("trước tháng 6/2026", "unknown", []),
     ("trước ngày 15", "unknown", []),
     ("Hằng quý, trước ngày 15", "unknown", []),
-    ("chậm nhất ngày 20 của tháng cuối kỳ báo cáo", "unknown", []),
     ("học kỳ I", "unknown", []),
     ("năm học 2025-2027", "unknown", []),
     ("Báo cáo 6 tháng", "unknown", []),
