@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Callable, TextIO
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.dispatch import Dispatcher
@@ -14,6 +15,7 @@ from bot.messenger import Sent, numbered
 from handlers.context import Services
 from handlers.messages import Attachment, Incoming, Outgoing
 from i18n import _
+from services.conversation import last_message_number, next_message_number
 from storage.models import ChatLink, ChatUser, MemberRole, Unit
 
 CHANNEL = "console"
@@ -26,13 +28,28 @@ class ConsoleMessenger:
     inline_buttons = False
     max_text = 100_000
 
-    def __init__(self, out: TextIO, chat_id: str) -> None:
+    def __init__(self, out: TextIO, chat_id: str, engine: Engine | None = None) -> None:
         self.out = out
         self.chat_id = chat_id
-        self._ids = itertools.count(1)
+        self.engine = engine
+        self._ids = itertools.count(1)  # without a database (tests of the printing alone)
+
+    def _number(self, chat_id: str) -> str:
+        """Numbers go on across sessions: "#2" of yesterday is never today's "#2"."""
+        if self.engine is None:
+            return str(next(self._ids))
+        with Session(self.engine) as session:
+            number = next_message_number(session, channel=CHANNEL, chat_id=chat_id)
+            session.commit()
+        return str(number)
+
+    def last_number(self) -> int:
+        """The highest number given in this chat so far."""
+        with Session(self.engine) as session:
+            return last_message_number(session, channel=CHANNEL, chat_id=self.chat_id)
 
     async def send(self, chat_id: str, message: Outgoing) -> list[Sent]:
-        message_id = str(next(self._ids))
+        message_id = self._number(chat_id)
         prefix = "" if chat_id == self.chat_id else _("(gửi tới {chat}) ").format(chat=chat_id)
         self.out.write(f"\n[#{message_id}] {prefix}{numbered(message)}\n")
         for file in message.files:
@@ -95,7 +112,7 @@ async def run_console(services: Services, *, user: ChatUser, unit: Unit, stdin: 
                       stdout: TextIO | None = None) -> None:
     """Read lines until EOF or /quit, answering each through the core."""
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
-    messenger = ConsoleMessenger(stdout, user.external_id)
+    messenger = ConsoleMessenger(stdout, user.external_id, services.engine)
     dispatcher = Dispatcher(services, {CHANNEL: messenger})
     counter = itertools.count(1).__next__
     stdout.write(_("Nhắc việc — kênh console. Bạn là {role} của {unit}. Gõ /help, /viec; \"#số tin nội dung\" để "
@@ -109,6 +126,10 @@ async def run_console(services: Services, *, user: ChatUser, unit: Unit, stdin: 
             continue
         if not incoming.text and incoming.attachment is None:
             stdout.write(_("Không tìm thấy tệp.\n"))
+            continue
+        if incoming.reply_to_message_id and int(incoming.reply_to_message_id) > messenger.last_number():
+            stdout.write(_("Không có tin #{number} trong cuộc trò chuyện này.\n").format(
+                number=incoming.reply_to_message_id))
             continue
         stdout.write("> " + line.strip() + "\n") if not stdin.isatty() else None
         await dispatcher.process(incoming)

@@ -5,7 +5,7 @@ import json
 from datetime import date, timedelta
 
 
-from handlers import staff
+from handlers import extensions, staff
 from handlers.context import Turn
 from handlers.messages import Button
 from handlers.render import nav_buttons, page, status_buttons, task_card, task_choice
@@ -29,6 +29,8 @@ async def on_text(turn: Turn, text: str) -> None:
     """Classify the words, find the task they are about, apply or ask."""
     from handlers import reminder_buttons  # a typed date may answer a check-in's "📅 Báo hạn"
     if await reminder_buttons.on_text(turn, text):
+        return
+    if text and await extensions.on_words(turn, text):  # an officer's "đồng ý" answers a request
         return
     pending = staff.get_state(turn, "await_ext")
     reply = await in_worker(classify, text, today=turn.today) if text else Reply("unknown", None, False)

@@ -225,6 +225,11 @@ async def _turn_page(turn: Turn, what: str, arg: str, number: int) -> None:
         answers.ask_file_task(turn, number)
 
 
+async def decide(turn: Turn, request_id: int, approve: bool) -> None:
+    """Approve or refuse one request and tell the unit (a button, a number or words answering it)."""
+    await _decide(turn, request_id, approve)
+
+
 async def _decide(turn: Turn, request_id: int, approve: bool) -> None:
     try:
         request, assignment = decide_extension(turn.session, request_id=request_id, approve=approve,

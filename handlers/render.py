@@ -36,6 +36,8 @@ def task_line(v: AssignmentView, today: date, *, with_unit: bool = False, index:
     prefix = f"{index}. " if index is not None else ""
     unit = f"[{v.unit.code}] " if with_unit else ""
     state = "" if v.assignment.status == "open" else f" — {status_label(v.assignment.status)}"
+    if v.pending_until:
+        state += " — " + _("xin gia hạn đến {date}").format(date=fmt_date(v.pending_until))
     return _("{prefix}{unit}{ref}: {title} ({due}){state}").format(
         prefix=prefix, unit=unit, ref=task_ref(v.task.number, v.task.source), title=short(v.task.title),
         due=due_phrase(v.assignment.due_on, today, v.task.deadline_text), state=state)
@@ -50,6 +52,8 @@ def task_card(v: AssignmentView, today: date) -> str:
     lines.append(_("Đơn vị: {unit} ({role})").format(unit=v.unit.name, role=role_label(v.assignment.role)))
     lines.append(_("Thời hạn: {due}").format(due=due_phrase(v.assignment.due_on, today, v.task.deadline_text)))
     lines.append(_("Trạng thái: {status}").format(status=status_label(v.assignment.status)))
+    if v.pending_until:
+        lines.append(_("Đang chờ duyệt gia hạn đến {date}.").format(date=fmt_date(v.pending_until)))
     return "\n".join(lines)
 
 
@@ -113,15 +117,18 @@ def text_pages(blocks: list[str], limit: int = MAX_TEXT) -> list[str]:
 
 def open_buttons(views: list[AssignmentView], *, with_unit: bool = False) -> list[list[Button]]:
     """One button per listed assignment that opens its card (two per row)."""
-    buttons = [Button(task_ref(v.task.number, v.task.source) + (f" [{v.unit.code}]" if with_unit else ""),
-                      f"open:{v.id}")
+    buttons = [Button(task_ref(v.task.number, v.task.source) + (f" [{v.unit.code}]" if with_unit else "")
+                      + occurrence(v), f"open:{v.id}")
                for v in views]
     return [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
 
 
+def occurrence(v: AssignmentView) -> str:
+    """ " (hạn 31/01)": which occurrence of a task a button is about (a monthly task has twelve)."""
+    return " " + _("(hạn {due})").format(due=fmt_date(v.assignment.due_on)[:5]) if v.assignment.due_on else ""
+
+
 def task_choice(v: AssignmentView) -> str:
     """Label of a button that picks this task."""
-    ref = task_ref(v.task.number, v.task.source)
-    if v.assignment.due_on:  # a monthly task has one assignment per month: say which
-        ref += " " + _("(hạn {due})").format(due=fmt_date(v.assignment.due_on)[:5])
+    ref = task_ref(v.task.number, v.task.source) + occurrence(v)  # a monthly task: which month's
     return _("{ref}: {title}").format(ref=ref, title=short(v.task.title, 32 if v.assignment.due_on else 40))

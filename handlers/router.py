@@ -6,7 +6,7 @@ import logging
 from sqlalchemy.exc import IntegrityError, InternalError, OperationalError
 from sqlmodel import Session
 
-from handlers import officers, plan_upload, reports, staff, start, web_link
+from handlers import extensions, officers, plan_upload, reports, staff, start, web_link
 from handlers import people as people_admin
 from handlers.context import Services, Turn
 from handlers.messages import Incoming, Outgoing
@@ -24,6 +24,7 @@ COMMANDS = {
     "overdue": officers.cmd_overdue, "quahan": officers.cmd_overdue, "upcoming": officers.cmd_upcoming,
     "tasks": officers.cmd_tasks, "status": officers.cmd_status, "find": officers.cmd_find,
     "invite": officers.cmd_invite, "people": people_admin.cmd_people, "remove": people_admin.cmd_remove,
+    "giahan": extensions.cmd_extensions,
     "baocao": reports.cmd_report, "report": reports.cmd_report,
     "web": web_link.cmd_web,
 }
@@ -133,14 +134,25 @@ def _numbered_choice(turn: Turn) -> str | None:
 
 
 def _remember_choices(turn: Turn) -> None:
-    """Keep the buttons of the last question to this chat, so a number can answer it."""
-    if turn.services.inline_buttons.get(turn.incoming.channel, False):
-        return
-    mine = [m for m in turn.out if m.chat_id is None and m.buttons]
-    if mine:
-        choices.save_choices(turn.session, channel=turn.incoming.channel, chat_id=turn.incoming.chat_id,
-                             user_key=turn.incoming.sender_id, data=[b.data for row in mine[-1].buttons for b in row],
-                             now=turn.now)
+    """Keep the buttons of the last question to each chat, so a number answers that question.
+
+    A question sent to another private chat (an extension request to an officer) replaces what that
+    chat's numbers meant: "1" there must answer the request, never an older card.
+    """
+    last: dict[tuple[str, str, str], list[str]] = {}
+    for m in turn.out:
+        channel = m.channel or turn.incoming.channel
+        if turn.services.inline_buttons.get(channel, False):
+            continue
+        chat_id, user_key = ((turn.incoming.chat_id, turn.incoming.sender_id) if m.chat_id is None
+                             else (str(m.chat_id), str(m.chat_id)))
+        if m.buttons or m.chat_id is not None:
+            last[(channel, chat_id, user_key)] = [b.data for row in m.buttons for b in row]
+    for (channel, chat_id, user_key), data in last.items():
+        if data or (channel, chat_id, user_key) != (turn.incoming.channel, turn.incoming.chat_id,
+                                                     turn.incoming.sender_id):
+            choices.save_choices(turn.session, channel=channel, chat_id=chat_id, user_key=user_key, data=data,
+                                 now=turn.now)
 
 
 def remember_sent(services: Services, *, channel: str, chat_id: str, message_ids: list[str], about: list[int]) -> None:

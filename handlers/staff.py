@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from handlers import answers, start
 from handlers.context import Turn
 from handlers.messages import Button
-from handlers.render import (PAGE_SIZE, due_phrase, fit, list_buttons, nav_buttons, page, short, status_buttons,
-                             task_card, task_line)
+from handlers.render import (PAGE_SIZE, due_phrase, fit, list_buttons, nav_buttons, occurrence, page, short,
+                             status_buttons, task_card, task_line)
 from i18n import _, fmt_date, use_locale
 from services import access, conversation, people, queries
 from services.extensions import ExtensionError, request_extension
@@ -44,7 +44,8 @@ async def cmd_my_tasks(turn: Turn, args: str, number: int = 0) -> None:
     if turn.services.inline_buttons.get(turn.incoming.channel, False):
         choices = list_buttons(items)
     else:
-        choices = [[Button(_("Mở NV {number}").format(number=v.task.number), f"open:{v.id}")] for v in items]
+        choices = [[Button(_("Mở NV {number}").format(number=v.task.number) + occurrence(v), f"open:{v.id}")]
+                   for v in items]
     turn.reply(fit(lines) + hint, buttons=choices + nav, about=[v.id for v in items])
 
 

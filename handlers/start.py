@@ -91,6 +91,7 @@ async def cmd_help(turn: Turn, args: str) -> None:
                   _("/upcoming [số ngày] — sắp đến hạn"),
                   _("/tasks [mã đơn vị] — danh sách nhiệm vụ"),
                   _("/status <mã đơn vị | số nhiệm vụ> — tình hình"),
+                  _("/giahan — đề nghị gia hạn đang chờ duyệt"),
                   _("/find <từ khoá> — tìm nhiệm vụ"),
                   _("/baocao [quý] [mã đơn vị] — báo cáo tổng hợp (hoàn thành đúng hạn, quá hạn…)"),
                   _("/invite <mã đơn vị> [member|head|officer] — tạo mã mời"),

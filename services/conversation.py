@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from storage.models import ChatLink, ChatState, MessageRef, ProcessedUpdate
+from storage.models import ChatLink, ChatState, KeyValue, MessageRef, ProcessedUpdate
 
 
 def assignments_of_message(session: Session, *, channel: str, chat_id: str, message_id: str) -> list[int]:
@@ -53,3 +53,22 @@ def chat_link_for_unit(session: Session, *, channel: str, chat_id: str, unit_id:
 def unit_links(session: Session, *, unit_id: int) -> list[ChatLink]:
     """Every active chat of a unit."""
     return list(session.exec(select(ChatLink).where(ChatLink.unit_id == unit_id, ChatLink.active == True)))  # noqa: E712
+
+
+def _numbers_key(channel: str, chat_id: str) -> str:
+    return f"message-numbers:{channel}:{chat_id}"[:128]
+
+
+def next_message_number(session: Session, *, channel: str, chat_id: str) -> int:
+    """A message number never given before in this chat, across sessions (console "#n"); no commit."""
+    row = session.get(KeyValue, _numbers_key(channel, chat_id)) or KeyValue(key=_numbers_key(channel, chat_id))
+    number = int(row.value or 0) + 1
+    row.value, row.version = str(number), row.version + 1
+    session.add(row)
+    return number
+
+
+def last_message_number(session: Session, *, channel: str, chat_id: str) -> int:
+    """The highest message number given in this chat (0 when none)."""
+    row = session.get(KeyValue, _numbers_key(channel, chat_id))
+    return int(row.value) if row and row.value else 0

@@ -8,7 +8,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from services.labels import role_label, status_label
-from storage.models import Assignment, Plan, Status, Task, Unit
+from storage.models import Assignment, ExtensionRequest, Plan, Status, Task, Unit
 
 
 @dataclass
@@ -18,6 +18,7 @@ class AssignmentView:
     assignment: Assignment
     task: Task
     unit: Unit
+    pending_until: date | None = None  # the day asked for in an extension request awaiting a decision
 
     @property
     def id(self) -> int:
@@ -74,7 +75,20 @@ def views(session: Session, *, unit_ids: list[int] | None = None, plan_id: int |
     q = q.order_by(Assignment.due_on.is_(None), Assignment.due_on, Task.position, Unit.code)
     if limit:
         q = q.limit(limit)
-    return [AssignmentView(a, t, u) for a, t, u in session.exec(q)]
+    return with_pending(session, [AssignmentView(a, t, u) for a, t, u in session.exec(q)])
+
+
+def with_pending(session: Session, found: list[AssignmentView]) -> list[AssignmentView]:
+    """Note on each view the extension request still waiting for an officer, if any (one query)."""
+    ids = [v.id for v in found]
+    pending: dict[int, date] = {}
+    for chunk in range(0, len(ids), 500):
+        rows = session.exec(select(ExtensionRequest.assignment_id, ExtensionRequest.requested_on).where(
+            ExtensionRequest.state == "pending", ExtensionRequest.assignment_id.in_(ids[chunk:chunk + 500])))
+        pending.update(dict(rows.all()))
+    for v in found:
+        v.pending_until = pending.get(v.id)
+    return found
 
 
 def current_only(views: list[AssignmentView], today: date) -> list[AssignmentView]:
@@ -107,7 +121,15 @@ def count_current(session: Session, *, unit_id: int, roles: tuple[str, ...], tod
 def view(session: Session, assignment_id: int) -> AssignmentView | None:
     """One assignment with its task and unit."""
     row = session.exec(_base().where(Assignment.id == assignment_id)).first()
-    return AssignmentView(*row) if row else None
+    return with_pending(session, [AssignmentView(*row)])[0] if row else None
+
+
+def pending_extensions(session: Session) -> list[tuple[ExtensionRequest, AssignmentView]]:
+    """Extension requests awaiting an officer, oldest first, with what they are about."""
+    rows = session.exec(select(ExtensionRequest).where(ExtensionRequest.state == "pending")
+                        .order_by(ExtensionRequest.created_at, ExtensionRequest.id)).all()
+    found = [(r, view(session, r.assignment_id)) for r in rows]
+    return [(r, v) for r, v in found if v is not None and v.assignment.status in Status.ACTIVE]
 
 
 def overdue(session: Session, *, today: date, unit_ids: list[int] | None = None,

@@ -198,3 +198,41 @@ def test_ok_asks_whether_the_task_is_done(engine, settings):
     out = chat(engine, settings, ["/viec", "3", "ok ạ"])
     assert "Đồng chí đã hoàn thành nhiệm vụ 1 chưa?" in out
     assert vp_assignment(engine, "1").status == "open"
+
+
+def test_a_number_answers_the_extension_request_not_an_earlier_card(engine, settings):
+    earlier = chat(engine, settings, ["/viec", "3"], unit="VP", officer=True)  # the officer's chat shows a card
+    assert "1. ✅ Đã hoàn thành" in earlier
+    chat(engine, settings, ["NV 12 xin gia hạn đến 30/5"], unit="VP")
+    out = chat(engine, settings, ["1"], unit="VP", officer=True)
+    assert "Đã đồng ý gia hạn nhiệm vụ 12" in out
+    [a12] = vp_rows(engine, "12")
+    assert a12.due_on.isoformat() == "2026-05-30" and a12.status == "open"
+    assert vp_assignment(engine, "1").status == "open"  # the card shown earlier is untouched
+
+
+def test_officers_list_pending_requests_and_answer_them_in_words(engine, settings):
+    chat(engine, settings, ["/start"], unit="VP", officer=True)
+    chat(engine, settings, ["NV 12 xin gia hạn đến 30/5"], unit="VP")
+    out = chat(engine, settings, ["/status 12", "1"], unit="VP", officer=True)
+    assert "[VP] NV 12: " in out and "— xin gia hạn đến 30/05/2026" in out  # /status shows the pending request
+    assert "Đang chờ duyệt gia hạn đến 30/05/2026." in out  # and so does the card
+    out = chat(engine, settings, ["/giahan"], unit="VP", officer=True)
+    assert "Hạn hiện tại: 30/04/2026 → xin đến: 30/05/2026" in out and "1. Đồng ý\n2. Từ chối" in out
+    out = chat(engine, settings, ["không đồng ý"], unit="VP", officer=True)
+    assert "Đã từ chối gia hạn nhiệm vụ 12" in out
+    [a12] = vp_rows(engine, "12")
+    assert a12.due_on.isoformat() == "2026-04-30"
+    out = chat(engine, settings, ["/giahan", "đồng ý"], unit="VP", officer=True)
+    assert "Không có đề nghị gia hạn nào đang chờ duyệt" in out and "trả lời cho đề nghị gia hạn nào" in out
+
+
+def test_message_numbers_go_on_across_sessions_and_a_missing_one_is_named(engine, settings):
+    first = chat(engine, settings, ["/viec", "3"])
+    assert "[#1]" in first and "[#2] 📌 Nhiệm vụ 1:" in first
+    second = chat(engine, settings, ["/help", "#99 đang làm"])
+    assert "[#1]" not in second and "[#3]" in second  # a new session does not reuse #1, #2
+    assert "Không có tin #99 trong cuộc trò chuyện này." in second
+    assert vp_assignment(engine, "1").status == "open"
+    third = chat(engine, settings, ["#2 đang làm"])  # #2 is still the card of NV 1 shown in the first session
+    assert "nhiệm vụ 1 đang thực hiện" in third and vp_assignment(engine, "1").status == "in_progress"
