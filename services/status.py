@@ -90,8 +90,8 @@ def set_status(session: Session, *, assignment: Assignment, status: str, actor: 
     change = None
     if assignment.status != status:
         new_done_on = (done_on or today) if status == Status.DONE else None
-        if new_done_on != assignment.done_on:  # the audit keeps the stated day, when and by whom
-            _record(session, assignment, actor, "done_on", assignment.done_on, new_done_on, now=now, note=note)
+        if done_on is not None and done_on != today:  # a stated day: the audit keeps it, when and by whom
+            _record(session, assignment, actor, "done_on", assignment.done_on, done_on, now=now, note=note)
         change = _record(session, assignment, actor, "status", assignment.status, status, now=now, note=note,
                          evidence_id=evidence_id)
         assignment.status = status

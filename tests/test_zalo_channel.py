@@ -55,7 +55,7 @@ async def test_bot_unit_joins_is_reminded_answers_by_number_and_word(settings, e
 
             await h.bot_says(CHAT, "xong")
             assert h.bot_texts(CHAT)[-1].startswith("Bạn trả lời cho nhiệm vụ nào?")
-            assert "\n2. NV 1: Triển khai công tác CCHC" in h.bot_texts(CHAT)[-1]
+            assert "\n2. NV 1 (hạn 31/03): Triển khai công tác CCHC" in h.bot_texts(CHAT)[-1]
             await h.bot_says(CHAT, "2")
             assert assignment(h, "1", "2026-03-31").status == "done"
             changes = h.rows(StatusChange, StatusChange.channel == "zalo_bot", StatusChange.field == "status")
