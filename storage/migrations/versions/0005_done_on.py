@@ -1,7 +1,7 @@
 """assignment.done_on: the day the work was done, as the unit stated it
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
@@ -10,8 +10,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0004'
-down_revision = '0003'
+revision = '0005'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
