@@ -66,28 +66,31 @@ def test_counts_by_assignment_task_and_unit(cli, quarter_one):
                               "code": None, "label": "Từ 01/01/2026 đến 31/03/2026"}
     assert data["roles"] == ["lead"] and data["unit"] is None
     a = data["assignments"]
-    assert (a["done_on_time"], a["done_late"], a["overdue"], a["pending"], a["extensions"]) == (3, 1, 3, 0, 1)
-    assert (a["dated"], a["undated"], a["total"], a["done"]) == (7, 14, 21, 4)
-    # By task: NV 1 on time, NV 3 late, NV 6 (monthly: on time, overdue, overdue) and NV 13 (VP done, KTCN
-    # not) overdue — four tasks with six occurrences; the 13 undated ones apart.
+    assert (a["done_on_time"], a["done_late"], a["overdue"], a["pending"], a["extensions"]) == (3, 1, 4, 0, 1)
+    assert (a["dated"], a["undated"], a["total"], a["done"]) == (8, 13, 21, 4)
+    # By task: NV 1 on time, NV 3 late, NV 6 (monthly: on time, overdue, overdue), NV 13 (VP done, KTCN
+    # not) overdue and NV 27 ("Theo kỳ báo cáo CCHC": due with the reporting calendar's quý I report, 13/03)
+    # overdue — five tasks with seven occurrences; the 12 undated ones apart.
     t = data["tasks"]
-    assert (t["done_on_time"], t["done_late"], t["overdue"], t["dated"], t["undated"]) == (1, 1, 2, 4, 13)
-    assert t["occurrences"] == 6 + 13
-    assert [(u["code"], u["overdue"]) for u in data["units"][:2]] == [("VP", 2), ("KTCN", 1)]
+    assert (t["done_on_time"], t["done_late"], t["overdue"], t["dated"], t["undated"]) == (1, 1, 3, 5, 12)
+    assert t["occurrences"] == 7 + 12
+    assert [(u["code"], u["overdue"]) for u in data["units"][:1]] == [("VP", 2)]
+    assert {(u["code"], u["overdue"]) for u in data["units"][1:3]} == {("KTCN", 1), ("KHTC", 1)}
     vp = data["units"][0]
     assert (vp["dated"], vp["done_on_time"], vp["done_late"], vp["undated"]) == (6, 3, 1, 9)
     assert data["paragraph"] == (
-        "Tổng số nhiệm vụ trong kỳ báo cáo có 04 nhiệm vụ; Số nhiệm vụ đã hoàn thành đúng hạn 01; Số nhiệm vụ đã "
-        "hoàn thành nhưng quá hạn 01; Số nhiệm vụ đang thực hiện 02, trong đó quá hạn chưa hoàn thành 02. "
-        "Ngoài ra có 13 nhiệm vụ chưa xác định hạn.")
+        "Tổng số nhiệm vụ trong kỳ báo cáo có 05 nhiệm vụ; Số nhiệm vụ đã hoàn thành đúng hạn 01; Số nhiệm vụ đã "
+        "hoàn thành nhưng quá hạn 01; Số nhiệm vụ đang thực hiện 03, trong đó quá hạn chưa hoàn thành 03. "
+        "Ngoài ra có 12 nhiệm vụ chưa xác định hạn.")
 
 
 def test_quarter_follows_the_data_window_not_the_calendar_quarter(cli, quarter_one):
     data = report_json(cli, "--year", "2026", "--quarter", "I", "--as-of", "2026-04-15")
     assert (data["period"]["from"], data["period"]["to"], data["period"]["code"]) == ("2025-12-15", "2026-03-14",
                                                                                         "q1")
-    # Only NV 6 of January is due in 15/12/2025–14/03/2026: February's was extended to 25/03, the rest are 31/03.
-    assert (data["assignments"]["dated"], data["assignments"]["done_on_time"]) == (1, 1)
+    # In 15/12/2025–14/03/2026: NV 6 of January and NV 27's quý I report (13/03); February's NV 6 was extended
+    # to 25/03, the rest are 31/03.
+    assert (data["assignments"]["dated"], data["assignments"]["done_on_time"]) == (2, 1)
     q2 = report_json(cli, "--period", "q2", "--year", "2026", "--as-of", "2026-04-15")
     same = report_json(cli, "--from", "2026-03-15", "--to", "2026-06-14", "--as-of", "2026-04-15")
     assert q2["assignments"] == same["assignments"] and q2["period"]["label"] == "Quý II/2026"
@@ -110,7 +113,7 @@ def test_due_soon_and_a_task_with_two_lead_units(cli, engine):
     assert a["due_soon"] == 4  # the four not done, all due 30/04, within 7 days of 24/04
     # NV 4: VP done, TCCB still working → the task is in progress, not done.
     assert (t["dated"], t["done_on_time"], t["in_progress"], t["not_started"]) == (4, 0, 1, 3)
-    assert data["period"]["label"] == "Từ 01/04/2026 đến 30/04/2026" and a["undated"] == 14
+    assert data["period"]["label"] == "Từ 01/04/2026 đến 30/04/2026" and a["undated"] == 13
 
 
 def test_text_summary_in_vietnamese_and_english(cli, quarter_one):
@@ -118,17 +121,17 @@ def test_text_summary_in_vietnamese_and_english(cli, quarter_one):
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
     assert lines[1] == "Kỳ báo cáo: Từ 01/01/2026 đến 31/03/2026; tính đến ngày 15/04/2026"
-    assert ("4 nhiệm vụ: 1 hoàn thành đúng hạn, 1 hoàn thành quá hạn, 0 đang thực hiện — chưa đến hạn, "
-            "0 chưa thực hiện — chưa đến hạn, 2 quá hạn chưa hoàn thành") in lines
-    assert lines[lines.index("Tính theo phân công (mỗi đơn vị × mỗi kỳ hạn): 7 phân công có hạn:") + 5] == \
-        "  - Quá hạn chưa hoàn thành: 3"
+    assert ("5 nhiệm vụ: 1 hoàn thành đúng hạn, 1 hoàn thành quá hạn, 0 đang thực hiện — chưa đến hạn, "
+            "0 chưa thực hiện — chưa đến hạn, 3 quá hạn chưa hoàn thành") in lines
+    assert lines[lines.index("Tính theo phân công (mỗi đơn vị × mỗi kỳ hạn): 8 phân công có hạn:") + 5] == \
+        "  - Quá hạn chưa hoàn thành: 4"
     assert "  - Gia hạn đã duyệt: 1 lần" in lines
-    assert ("Báo cáo riêng, không tính vào tổng: 13 nhiệm vụ chưa xác định hạn (14 phân công, đã hoàn thành 0)."
+    assert ("Báo cáo riêng, không tính vào tổng: 12 nhiệm vụ chưa xác định hạn (13 phân công, đã hoàn thành 0)."
             in lines)
     unit = lines[lines.index("Theo đơn vị, tính theo phân công (quá hạn nhiều nhất trước):") + 1]
     assert unit.startswith("  VP Văn phòng Sở: 6 — hoàn thành đúng hạn 3, hoàn thành quá hạn 1, quá hạn chưa")
     english = cli("--lang", "en", "report", "--quarter", "I", "--year", "2026", "--as-of", "2026-04-15")
-    assert "Quarter I/2026" in english.stdout and "1 tasks: 1 completed on time" in english.stdout
+    assert "Quarter I/2026" in english.stdout and "2 tasks: 1 completed on time" in english.stdout
     assert "nhiệm vụ" not in english.stdout
 
 
@@ -183,7 +186,7 @@ def test_officers_get_the_report_and_its_files_in_chat_and_staff_do_not(engine, 
     first = out.split("BÁO CÁO TÌNH HÌNH")[1]
     assert "Kỳ báo cáo: Quý II/2026 (số liệu từ 15/03/2026 đến 14/06/2026); tính đến ngày 15/04/2026" in first
     assert len(first.split("📎")[0]) < 3500
-    assert "7 nhiệm vụ: 1 hoàn thành đúng hạn, 1 hoàn thành quá hạn, 0 đang thực hiện — chưa đến hạn, 3 chưa" in first
+    assert "8 nhiệm vụ: 1 hoàn thành đúng hạn, 1 hoàn thành quá hạn, 0 đang thực hiện — chưa đến hạn, 4 chưa" in first
     assert "📎 bao-cao-cchc-q2-2026-den-15-04-2026.docx" in first and "bao-cao-cchc-q2-2026-den-15-04-2026.png" in first
     assert "Đơn vị: Phòng Kiểm tra chuyên ngành (KTCN)" in out.split("BÁO CÁO TÌNH HÌNH")[2]
     assert "9 tháng đầu năm 2026" in out.split("BÁO CÁO TÌNH HÌNH")[3]
