@@ -50,6 +50,7 @@ def _serve(app: App) -> None:
     from web.app import build_desk_app
     from web.context import Desk
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     desk = Desk(engine=app.engine, settings=app.settings)
     click.echo(_("Trang làm việc: {url} (Ctrl+C để dừng)").format(url=_base(app)))
     asyncio.run(_run(WebhookServer(build_desk_app(desk), app.settings.webhook_host, app.settings.webhook_port)))

@@ -228,3 +228,22 @@ def test_nhacviec_run_serves_the_desk_beside_the_webhooks(settings, engine):
     assert server.get("/").status_code == 401 and "Chưa đăng nhập" in server.get("/overdue").text
     assert server.post(f"/login/{link_token(desk)}", follow_redirects=False).headers["location"] == "/"
     assert "Tiến độ các kế hoạch" in server.get("/").text
+
+
+def test_evidence_opens_for_the_officer_and_its_unit_only(settings, engine):
+    from services.evidence import store_evidence
+    desk = make_desk(settings, engine)
+    pdf = b"%PDF-1.4\n% bao cao quy I\n%%EOF\n"
+    with Session(engine, expire_on_commit=False) as s:
+        school = s.exec(select(Unit).where(Unit.code == "THPT-CVA")).one()
+        a = s.exec(select(Assignment).where(Assignment.unit_id == school.id)).first()
+        item = store_evidence(s, assignment_id=a.id, data=pdf, name="Báo cáo quý I.pdf", mime="application/pdf",
+                              channel="telegram", uploaded_by=None, folder=settings.evidence_dir, limit=10**6)
+        s.commit()
+    officer = signed_in(desk)
+    assert "Báo cáo quý I.pdf" in officer.get(f"/task/{a.task_id}").text
+    download = officer.get(f"/evidence/{item.id}")
+    assert download.content == pdf and download.headers["content-disposition"].startswith("attachment")
+    assert officer.get(f"/evidence/{item.id}?open=1").headers["content-disposition"].startswith("inline")
+    assert signed_in(desk, unit_code="THPT-CVA").get(f"/evidence/{item.id}").content == pdf
+    assert signed_in(desk, unit_code="THPT-KL").get(f"/evidence/{item.id}").status_code == 403
