@@ -16,18 +16,19 @@ from storage.models import (Assignment, ChatLink, Evidence, ExtensionRequest, Pl
 @dataclass
 class PlanProgress:
     plan: Plan
-    counts: Counts = field(default_factory=Counts)
+    report: Report
+
+    @property
+    def counts(self) -> Counts:
+        return self.report.assignments
 
 
 def plan_progress(session: Session, *, as_of: date, roles: tuple[str, ...], tz: tzinfo) -> tuple[Report, list]:
-    """The whole report as of a day, and its assignments counted again per plan (same buckets)."""
+    """The whole report as of a day, and each plan's (`nhacviec report --plan N`)."""
     report = build_report(session, as_of=as_of, roles=roles, tz=tz)
-    plans = {p.id: PlanProgress(p) for p in session.exec(select(Plan).order_by(Plan.year, Plan.id))}
-    for row in report.rows:
-        a = row.view.assignment
-        plans[row.view.task.plan_id].counts.add(row.bucket, due_soon=row.due_soon, extensions=a.extensions,
-                                                 undated_done=row.bucket == "undated" and row.done_on is not None)
-    return report, list(plans.values())
+    plans = [PlanProgress(p, build_report(session, as_of=as_of, roles=roles, plan_id=p.id, tz=tz))
+             for p in session.exec(select(Plan).order_by(Plan.year, Plan.id))]
+    return report, plans
 
 
 def overdue(session: Session, *, today: date, roles: tuple[str, ...], unit_ids: list[int] | None = None,

@@ -6,6 +6,7 @@ import json
 import re
 from datetime import date
 
+import docx
 import openpyxl
 from sqlmodel import Session, func, select
 from starlette.testclient import TestClient
@@ -62,8 +63,10 @@ async def test_numbers_equal_the_cli_report_and_the_chat(cli, settings, engine):
     cli_all = json.loads(cli("report", "--json", "--as-of", "2026-04-15").output)
     overview = officer.get("/").text
     totals = counts_in(overview, "total")
-    for key in ("total", "done_on_time", "done_late", "overdue", "pending", "not_done", "undated"):
+    for key in ("total", "done_on_time", "done_late", "overdue", "pending", "not_done", "undated", "not_tracked"):
         assert totals[key] == cli_all["assignments"][key], key
+    plan1 = json.loads(cli("report", "--json", "--plan", "1", "--as-of", "2026-04-15").output)["assignments"]
+    assert counts_in(overview, "plan-1") == {k: plan1[k] for k in counts_in(overview, "plan-1")}
     q1 = json.loads(cli("report", "--json", "--year", "2026", "--quarter", "I", "--as-of", "2026-04-15").output)
     page = officer.get("/reports?year=2026&quarter=I&as_of=2026-04-15").text
     assert counts_in(page, "report-assignments") == {k: q1["assignments"][k] for k in counts_in(page,
@@ -175,6 +178,12 @@ def test_report_workbook_and_printable_invite_sheets(settings, engine):
     assert xlsx.status_code == 200 and "attachment" in xlsx.headers["content-disposition"]
     book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
     assert "Chi tiết" in book.sheetnames
+    word = officer.get("/reports/bao-cao.docx?period=q1&year=2026&as_of=2026-04-15")
+    assert word.headers["content-disposition"] == 'attachment; filename="bao-cao-cchc-q1-2026-den-15-04-2026.docx"'
+    text = "\n".join(p.text for p in docx.Document(io.BytesIO(word.content)).paragraphs)
+    assert "15/04/2026" in text
+    assert officer.get("/reports/bao-cao.png?period=q1").content.startswith(b"\x89PNG")
+    assert officer.get("/reports/bao-cao.exe").status_code == 404
     token = csrf(officer.get("/units").text)
     sheet = officer.post("/units/THPT-CVA/sheet", data={"csrf": token}).text
     code = re.search(r'class="code">([A-Z0-9]{8})<', sheet).group(1)

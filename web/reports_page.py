@@ -1,24 +1,35 @@
-"""Reports: a period and an as-of day, the same numbers as `nhacviec report`, and the workbook to download."""
+"""Reports: a data window and an as-of day, the numbers of `nhacviec report`, its chart, Excel and Word files."""
 from __future__ import annotations
 
-import tempfile
 from datetime import date
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
-from starlette.background import BackgroundTask
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse
+from starlette.responses import Response
 from starlette.routing import Route
 
-from reports import report_lines
+from i18n import _
+from reports import report_lines, scope_line
 from reports.summary import ReportError, build_report, make_period, parse_quarter
-from reports.xlsx import write_xlsx
-from web.context import desk, officer, page, person
+from web.context import desk, officer, page
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PERIODS = ("q1", "q2", "q3", "q4", "h1", "m9", "year")
+
+
+def _period_names() -> list[tuple[str, str]]:
+    return [("q1", _("Quý I")), ("q2", _("Quý II")), ("q3", _("Quý III")), ("q4", _("Quý IV")),
+            ("h1", _("6 tháng đầu năm")), ("m9", _("9 tháng")), ("year", _("Cả năm"))]
+
+
+def _chosen(q) -> str:
+    if q.get("period") in PERIODS:
+        return q["period"]
+    try:
+        return f"q{parse_quarter(q['quarter'])}" if q.get("quarter") else ""
+    except ReportError:
+        return ""
 
 
 def _day(text: str | None) -> date | None:
@@ -31,47 +42,48 @@ def _day(text: str | None) -> date | None:
 
 
 def _report(request: Request):
-    """The report the query asks for (year, quarter, from, to, as_of, unit), as the CLI builds it."""
-    who = person(request)
+    """The report the query asks for (period or quarter, year, from, to, as_of, unit, plan), as the CLI builds it."""
     d, q = desk(request), request.query_params
-    unit_code = q.get("unit") or None
-    if not who.is_officer:
-        raise HTTPException(403)
     as_of = _day(q.get("as_of")) or d.today
     year = int(q["year"]) if q.get("year", "").isdigit() else None
+    code = q.get("period") if q.get("period") in PERIODS else None
     period = make_period(as_of=as_of, year=year, quarter=parse_quarter(q["quarter"]) if q.get("quarter") else None,
-                         date_from=_day(q.get("from")), date_to=_day(q.get("to")))
+                         code=code, date_from=_day(q.get("from")), date_to=_day(q.get("to")))
+    plan_id = int(q["plan"]) if q.get("plan", "").isdigit() else None
     with Session(d.engine) as session:
         return build_report(session, as_of=as_of, roles=d.settings.tracked_roles, period=period,
-                            unit_code=unit_code, tz=ZoneInfo(d.settings.timezone))
+                            unit_code=q.get("unit") or None, plan_id=plan_id, tz=ZoneInfo(d.settings.timezone))
 
 
 async def reports(request: Request):
     officer(request)
+    q = request.query_params
+    shown = {"q": q, "periods": _period_names(), "chosen": _chosen(q)}
     try:
         report = _report(request)
     except ReportError as exc:
-        return page(request, "reports.html", report=None, error=str(exc), q=request.query_params)
-    return page(request, "reports.html", report=report, lines=report_lines(report), error="", q=request.query_params)
+        return page(request, "reports.html", report=None, error=str(exc), **shown)
+    return page(request, "reports.html", report=report, lines=report_lines(report), error="",
+                report_scope=scope_line(report), **shown)
 
 
-async def reports_xlsx(request: Request):
+async def report_file(request: Request):
+    """The report's Word document or workbook (built by reports.files, like the CLI's), or its chart."""
     officer(request)
+    kind = request.path_params["kind"]
+    if kind not in ("docx", "xlsx", "png"):
+        raise HTTPException(404)
     try:
         report = _report(request)
     except ReportError as exc:
         raise HTTPException(400, str(exc)) from None
-    folder = Path(tempfile.mkdtemp(prefix="nhacviec-report-"))
-    path = folder / f"bao-cao-cchc-{report.as_of.isoformat()}.xlsx"
-    write_xlsx(report, path)
-    return FileResponse(path, filename=path.name, media_type=XLSX,
-                        background=BackgroundTask(_remove, folder))
+    if kind == "png":
+        from reports.chart import completion_chart  # matplotlib only when a chart is asked for
+        return Response(completion_chart(report), media_type="image/png", headers={"Cache-Control": "no-store"})
+    from reports.files import build_files
+    name, data, mime = next(item for item in build_files(report).named() if item[0].endswith("." + kind))
+    return Response(data, media_type=mime, headers={"Content-Disposition": f'attachment; filename="{name}"',
+                                                    "Cache-Control": "no-store"})
 
 
-def _remove(folder: Path) -> None:
-    for item in folder.iterdir():
-        item.unlink()
-    folder.rmdir()
-
-
-routes = [Route("/reports", reports), Route("/reports/bao-cao.xlsx", reports_xlsx)]
+routes = [Route("/reports", reports), Route("/reports/bao-cao.{kind:str}", report_file)]
