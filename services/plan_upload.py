@@ -145,13 +145,15 @@ def preview(session: Session, item: Staged, *, today: date, actor: str, max_rows
     return result
 
 
-def confirm(session: Session, item: Staged, *, today: date, actor: str, folder: Path,
-            max_rows: int = 5000) -> tuple[ParsedPlan, ImportReport]:
-    """Import the staged file, all or nothing (the caller commits); the staged copy is then forgotten."""
+def confirm(session: Session, item: Staged, *, today: date, actor: str, folder: Path, max_rows: int = 5000,
+            accept: list[int] | None = None) -> tuple[ParsedPlan, ImportReport]:
+    """Import the staged file (with the accepted body deadlines, numbered from 1), all or nothing; the caller
+    commits, and the staged copy is then forgotten."""
     try:
         year = plan_year(item.path, today, max_rows=max_rows)
         with session.begin_nested():
-            parsed, report = import_plan(session, path=item.path, year=year, actor=actor, max_rows=max_rows)
+            parsed, report = import_plan(session, path=item.path, year=year, actor=actor, max_rows=max_rows,
+                                         accept=accept or [])
     except (ImportFileError, ValueError) as exc:
         raise UploadError(str(exc)) from None
     discard(folder, item.token)

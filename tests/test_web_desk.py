@@ -162,8 +162,12 @@ def test_upload_previews_then_imports_once(settings, engine, tmp_path):
     assert "Sửa đổi kế hoạch #1: 0 nhiệm vụ mới (—), 1 thay đổi (3), 1 bỏ (33)" in preview.text
     assert preview.text.count('class="preview-task"') == 32 and counts(engine) == before
     action = re.search(r'action="(/upload/[0-9a-f]{16})"', preview.text).group(1)
-    done = officer.post(action, data={"csrf": token, "action": "import"})
-    assert "Đã nhập kế hoạch #1: 0 nhiệm vụ mới, 1 cập nhật, 1 bỏ khỏi kế hoạch" in done.text
+    assert 'name="accept" value="1"' in preview.text and "03/04/2026" in preview.text  # a body deadline offered
+    done = officer.post(action, data={"csrf": token, "action": "import", "accept": "1"})
+    assert "Đã nhập kế hoạch #1: 1 nhiệm vụ mới, 1 cập nhật, 1 bỏ khỏi kế hoạch" in done.text
+    with Session(engine) as s:
+        added = s.exec(select(Task).where(Task.number == "BS1")).one()
+        assert added.dues == ["2026-04-03"] and added.source == "suggested"
     after = counts(engine)
     twice = officer.post(action, data={"csrf": token, "action": "import"})
     assert twice.status_code == 409 and counts(engine) == after

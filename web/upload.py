@@ -62,8 +62,10 @@ async def decide(request: Request):
                 plan_upload.discard(_folder(request), token)
                 return page(request, "upload.html", error="", notice=_(
                     "Đã huỷ, không nhập kế hoạch từ tệp {name}.").format(name=item.path.name))
+            accept = sorted({int(n) for n in form.getlist("accept") if str(n).isdigit()})
             _parsed, report = plan_upload.confirm(session, item, today=d.today, actor=who.name or "web",
-                                                  folder=_folder(request), max_rows=d.settings.import_max_rows)
+                                                  folder=_folder(request), max_rows=d.settings.import_max_rows,
+                                                  accept=accept)
             session.commit()
         except UploadError as exc:
             session.rollback()
