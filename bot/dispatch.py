@@ -63,7 +63,7 @@ class Dispatcher:
             if not out.edit_message_id:
                 await self._deliver(out, channel, exc.migrated_to, notify=notify, hops=1)
             return
-        if not exc.final:
+        if not exc.final or exc.message_only:  # a refused message leaves the chat reachable
             return
         with session_scope(self.services.engine) as session:
             links = people.deactivate_chat(session, channel=channel, chat_id=chat_id, reason=exc.reason)

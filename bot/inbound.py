@@ -18,10 +18,12 @@ from telegram import Update
 
 from bot import zalo_bot, zalo_oa
 from bot.dispatch import Dispatcher
+from bot.journal import DbJournal, replay_pending
 from bot.messenger import Messenger
 from bot.webhooks import Background, WebhookHandlers, WebhookServer, build_app
 from bot.zalo_channel import ChoiceMemory, reopen_chat, to_incoming
 from config import Settings
+from handlers.messages import Outgoing
 from handlers.system import unreachable_notices
 from i18n import _
 from services import conversation, people
@@ -48,7 +50,7 @@ def zalo_messengers(settings: Settings, engine: Engine | None = None, *,
     if settings.zalo_bot_token:
         messengers[zalo_bot.CHANNEL] = zalo_bot.build_bot_messenger(settings, choices)
     if zalo_oa.oa_configured(settings):
-        messengers[zalo_oa.CHANNEL] = zalo_oa.build_oa_messenger(settings, engine, choices)
+        messengers[zalo_oa.CHANNEL] = zalo_oa.build_oa_messenger(settings, engine, choices, clock)
     return messengers
 
 
@@ -82,7 +84,11 @@ class ZaloInbox:
                 return
             if inbound.event == "unfollow":
                 await self._lost(zalo_oa.CHANNEL, inbound.chat_id, "blocked")
-            return  # following says nothing yet; the person joins by sending an invite code
+                return
+            self._interacted(inbound)          # following opens the consultation window, as writing does
+            await self._greet_follower(inbound.chat_id)
+            return
+        self._interacted(inbound)
         if not inbound.user_name:
             inbound = _with_name(inbound, await self._oa_name(inbound.user_id))
         await self._message(zalo_oa.CHANNEL, inbound)
@@ -103,10 +109,39 @@ class ZaloInbox:
                 return False
         return first
 
+    def _interacted(self, inbound: ZaloInbound) -> None:
+        messenger = self.dispatcher.messengers.get(zalo_oa.CHANNEL)
+        if messenger is not None:
+            messenger.saw_interaction(inbound.user_id, inbound.timestamp or self.dispatcher.services.clock())
+
+    async def _greet_follower(self, chat_id: str) -> None:
+        """A new follower learns how to join; one already linked is welcomed back by its links reopening."""
+        if reopen_chat(self.engine, channel=zalo_oa.CHANNEL, chat_id=chat_id):
+            return
+        with session_scope(self.engine) as session:
+            linked = people.chat_has_links(session, channel=zalo_oa.CHANNEL, chat_id=chat_id)
+        if not linked:
+            await self.dispatcher.deliver(Outgoing(text=_(
+                "Cảm ơn đồng chí đã quan tâm Zalo OA nhắc việc cải cách hành chính của Sở. Để nhận nhắc việc của "
+                "đơn vị, hãy gửi mã mời do Văn phòng Sở cấp (chỉ cần gửi mã, ví dụ: AB12CD).")),
+                default_channel=zalo_oa.CHANNEL, default_chat=chat_id, notify=False)
+
+    async def _disclose_once(self, channel: str, incoming) -> None:
+        """The Zalo Bot's terms: a person writing for the first time is told they talk to automated software."""
+        with session_scope(self.engine) as session:
+            known = people.find_user(session, channel=channel, external_id=incoming.sender_id) is not None
+        if not known:
+            await self.dispatcher.deliver(Outgoing(text=_(
+                "ℹ️ Đồng chí đang nhắn tin với trợ lý tự động (chatbot) nhắc việc cải cách hành chính của Sở. "
+                "Tin nhắn được hệ thống xử lý tự động; khi cần trao đổi trực tiếp, xin liên hệ Văn phòng Sở.")),
+                default_channel=channel, default_chat=incoming.chat_id, notify=False)
+
     async def _message(self, channel: str, inbound: ZaloInbound) -> None:
         incoming = to_incoming(channel, inbound)
         if incoming is None:
             return
+        if channel == zalo_bot.CHANNEL and incoming.chat_type == "private":
+            await self._disclose_once(channel, incoming)
         if reopen_chat(self.engine, channel=channel, chat_id=incoming.chat_id):
             log.info("a %s chat that could not be reached wrote again; its links are active", channel)
         await self.dispatcher.process(incoming)
@@ -186,10 +221,14 @@ async def start_inbound(settings: Settings, dispatcher: Dispatcher, *, telegram_
     if telegram_app is not None and settings.telegram_webhook_url:
         hooks.telegram_secret = telegram_secret(settings)
         hooks.on_telegram = _telegram_feed(telegram_app)
+    if hooks.on_zalo_bot or hooks.on_zalo_oa:
+        hooks.journal = DbJournal(inbox.engine, dispatcher.services.clock)
     if hooks.on_zalo_bot or hooks.on_zalo_oa or hooks.on_telegram or desk is not None:
         started.server = WebhookServer(build_app(hooks, started.background, desk), settings.webhook_host,
                                        settings.webhook_port)
         await started.server.start()
+    if hooks.journal is not None:
+        await replay_pending(hooks.journal, hooks, started.background)
     if bot_webhook:
         started.webhook_report = await set_bot_webhook(bot.client, settings)
     elif bot is not None:

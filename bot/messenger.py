@@ -8,12 +8,17 @@ from handlers.messages import Attachment, Outgoing
 
 
 class SendError(Exception):
-    """Sending failed. `final` errors will never succeed (blocked, kicked, chat gone)."""
+    """Sending failed. `final` errors will never succeed (blocked, kicked, chat gone); with `message_only` it is
+    this message that can never go (its content was refused) while the chat stays reachable. `stops_channel`:
+    the whole channel cannot send until an operator acts (billing, credentials); wait `retry_after`."""
 
     def __init__(self, message: str, *, final: bool = False, retry_after: float | None = None,
-                 migrated_to: str | None = None, reason: str = "") -> None:
+                 migrated_to: str | None = None, reason: str = "", message_only: bool = False,
+                 stops_channel: bool = False) -> None:
         super().__init__(message)
         self.final = final
+        self.message_only = message_only
+        self.stops_channel = stops_channel
         self.retry_after = retry_after
         self.migrated_to = migrated_to
         self.reason = reason or message

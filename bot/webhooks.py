@@ -14,7 +14,7 @@ import json
 import logging
 import socket
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Protocol
 
 import uvicorn
 from starlette.applications import Starlette
@@ -70,10 +70,19 @@ class Background:
         await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
 
+class Journal(Protocol):
+    """Where authentic events are written before the 200 and marked done once handled (see bot.journal)."""
+
+    async def record(self, channel: str, key: str, payload: dict) -> str: ...
+
+    async def done(self, channel: str, key: str) -> None: ...
+
+
 @dataclass
 class WebhookHandlers:
     """What each path does with an authentic request; a path without a handler answers 404."""
 
+    journal: Journal | None = None
     zalo_bot_secret: str | None = None
     on_zalo_bot: OnInbound | None = None
     verify_oa: Callable[[str | None, bytes], bool] | None = None
@@ -92,7 +101,7 @@ def build_app(h: WebhookHandlers, background: Background, desk: Any = None) -> S
             return error
         inbound = _parsed(parse_bot_update, payload)
         if inbound is not None:
-            background.submit(f"zalo_bot:{inbound.event_id}", lambda: h.on_zalo_bot(inbound))
+            await accept(h, background, "zalo_bot", inbound, payload, h.on_zalo_bot)
         return JSONResponse({"ok": True})
 
     async def zalo_oa(request: Request) -> Response:
@@ -106,7 +115,7 @@ def build_app(h: WebhookHandlers, background: Background, desk: Any = None) -> S
             return _unauthorized()
         inbound = _parsed(parse_oa_event, payload)
         if inbound is not None:
-            background.submit(f"zalo_oa:{inbound.event_id}", lambda: h.on_zalo_oa(inbound))
+            await accept(h, background, "zalo_oa", inbound, payload, h.on_zalo_oa)
         return JSONResponse({"error": 0, "message": "Success"})
 
     async def telegram(request: Request) -> Response:
@@ -124,6 +133,26 @@ def build_app(h: WebhookHandlers, background: Background, desk: Any = None) -> S
     if desk is not None:
         routes.append(Mount("/", app=desk))
     return Starlette(routes=routes)
+
+
+async def accept(h: WebhookHandlers, background: Background, channel: str, inbound: ZaloInbound, payload: dict,
+                 handler: OnInbound, *, journaled: bool = False) -> None:
+    """Journal the event (before the 200 goes out), then handle it in the background and mark it done."""
+    if h.journal is not None and not journaled:
+        if await h.journal.record(channel, inbound.event_id, payload) == "done":
+            return  # handled before: a replay
+
+    async def work() -> None:
+        try:
+            await handler(inbound)
+        except asyncio.CancelledError:
+            raise          # stopping: the event stays pending and is handled at the next start
+        except Exception:  # a bug: logged; replaying it at every start would only repeat it
+            log.exception("processing a webhook event failed")
+        if h.journal is not None:
+            await h.journal.done(channel, inbound.event_id)
+
+    background.submit(f"{channel}:{inbound.event_id}", work)
 
 
 def _unauthorized() -> Response:

@@ -25,20 +25,35 @@ from i18n import _
 from services.evidence import EvidenceError
 from storage.models import ChatLink
 from storage.types import utcnow
-from zalo import (ZaloAuthError, ZaloError, ZaloInbound, ZaloNoInteraction, ZaloQuotaExceeded, ZaloRateLimited,
-                  ZaloUserBlocked)
+from zalo import (ZaloAuthError, ZaloBillingError, ZaloError, ZaloInbound, ZaloNightBlocked, ZaloNoInteraction,
+                  ZaloPayloadRejected, ZaloQuotaExceeded, ZaloRateLimited, ZaloUserBlocked)
 
 log = logging.getLogger(__name__)
 
 RATE_LIMIT_WAIT = 30.0     # seconds, when Zalo says "too many" without saying how long
 QUOTA_WAIT = 3600.0        # out of quota: the whole channel waits; the quota returns with the next period
+NIGHT_WAIT = 3600.0        # a message kind Zalo does not deliver at night: the channel tries again in an hour
+STOPPED_WAIT = 6 * 3600.0  # billing or credentials: an operator must act; one look every six hours meanwhile
 # A chat that writes to us again can be reached again: Zalo's 7-day window reopens, a block was lifted.
-REOPENED_BY_WRITING = ("no_interaction", "blocked")
+REOPENED_BY_WRITING = ("no_interaction", "blocked", "zalo_unreachable", "held_window")
 FILE_KINDS = {"image": "photo", "file": "document"}
 
 
-def send_error(exc: ZaloError) -> SendError:
-    """The SendError delivery understands for a typed Zalo error (retry later, wait, or give up on the chat)."""
+def send_error(exc: ZaloError, *, payload: str = "") -> SendError:
+    """The SendError delivery understands for a typed Zalo error (retry later, wait, stop the channel, drop the
+    message, or give up on the chat); `payload` names the kind of message for the log."""
+    if isinstance(exc, ZaloBillingError):
+        log.error("Zalo OA dừng gửi tin: tài khoản OA chưa đủ điều kiện (gói dịch vụ OA, Zalo Cloud Account hoặc "
+                  "hạn mức) — %s. Nhắc việc được giữ lại cho tới khi khắc phục.", exc)
+        return SendError(str(exc), retry_after=STOPPED_WAIT, reason="billing", stops_channel=True)
+    if isinstance(exc, ZaloAuthError):
+        log.error("Zalo từ chối thông tin xác thực — %s. Nhắc việc được giữ lại cho tới khi khắc phục.", exc)
+        return SendError(str(exc), retry_after=STOPPED_WAIT, reason="token_rejected", stops_channel=True)
+    if isinstance(exc, ZaloPayloadRejected):
+        log.error("Zalo từ chối nội dung tin %s — %s; tin này không gửi lại.", payload or "?", exc)
+        return SendError(str(exc), final=True, message_only=True, reason="payload")
+    if isinstance(exc, ZaloNightBlocked):
+        return SendError(str(exc), retry_after=NIGHT_WAIT, reason="night")
     if isinstance(exc, ZaloRateLimited):
         return SendError(str(exc), retry_after=exc.retry_after or RATE_LIMIT_WAIT, reason="rate_limited")
     if isinstance(exc, ZaloQuotaExceeded):
@@ -47,8 +62,6 @@ def send_error(exc: ZaloError) -> SendError:
         return SendError(str(exc), final=True, reason="blocked")
     if isinstance(exc, ZaloNoInteraction):
         return SendError(str(exc), final=True, reason="no_interaction")
-    if isinstance(exc, ZaloAuthError):
-        log.error("Zalo refused our credentials: %s", exc)  # an operator must act; the chat is not at fault
     return SendError(str(exc), reason="error")
 
 

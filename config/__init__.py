@@ -9,6 +9,23 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_DB = "sqlite:///./data/nhacviec.db"
 
 
+# Reminder fields a ZBS template parameter can take, with the longest value sent (Zalo's parameter types cap
+# lengths: pick types at least this long when registering the template).
+TEMPLATE_FIELDS = {"task": 200, "due_date": 30, "unit": 200, "code": 30, "count": 20, "link": 200}
+
+
+def template_params(spec: str) -> dict[str, str]:
+    """Parse "param=field,param=field"; ValueError names what is wrong."""
+    mapping = {}
+    for pair in filter(None, (p.strip() for p in spec.split(","))):
+        name, sep, field = (x.strip() for x in pair.partition("="))
+        if not sep or not name or field not in TEMPLATE_FIELDS:
+            raise ValueError(f"NHACVIEC_ZALO_OA_TEMPLATE_PARAMS: '{pair}' must be param=field with field one of "
+                             + ", ".join(TEMPLATE_FIELDS))
+        mapping[name] = field
+    return mapping
+
+
 class Settings(BaseSettings):
     """All nhacviec settings; every key is documented in `.env.example`."""
 
@@ -56,7 +73,11 @@ class Settings(BaseSettings):
     zalo_oa_refresh_token: SecretStr | None = None
     zalo_oa_api_url: str = "https://openapi.zalo.me"
     zalo_oauth_url: str = "https://oauth.zaloapp.com"
-    zalo_oa_transaction_template: str | None = None
+    # Past the OA's 7-day window reminders go as this approved ZBS template (by user id); empty = the unit is
+    # reported "unreachable on Zalo" until it writes. Parameters: "param=field,…", fields as in TEMPLATE_FIELDS.
+    zalo_oa_template_id: str | None = None
+    zalo_oa_template_params: str = "nhiem_vu=task,han=due_date,don_vi=unit,ma=code"
+    zalo_oa_billable_window: str = "send"   # 48 h–7 days after the last interaction: send | template | hold
     zalo_oa_event_max_age_hours: int = 24   # OA webhook events older than this are refused (replays)
     zalo_media_allow_hosts: str = ""        # hosts allowed for media downloads even on private addresses
 
@@ -68,6 +89,24 @@ class Settings(BaseSettings):
     # Desk (web pages)
     web_secret: SecretStr | None = None     # signs desk cookies; a random key in data_dir when unset
     zalo_link: str | None = None            # the OA's or bot's Zalo link (https://zalo.me/…), printed as a QR code
+    @field_validator("zalo_oa_billable_window")
+    @classmethod
+    def _known_band(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("send", "template", "hold"):
+            raise ValueError("NHACVIEC_ZALO_OA_BILLABLE_WINDOW must be send, template or hold")
+        return value
+
+    @field_validator("zalo_oa_template_params")
+    @classmethod
+    def _known_fields(cls, value: str) -> str:
+        template_params(value)
+        return value
+
+    @property
+    def oa_template_params(self) -> dict[str, str]:
+        """NHACVIEC_ZALO_OA_TEMPLATE_PARAMS as {template parameter: reminder field}."""
+        return template_params(self.zalo_oa_template_params)
 
     @field_validator("default_lang")
     @classmethod

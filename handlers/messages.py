@@ -64,3 +64,4 @@ class Outgoing:
     lang: str | None = None
     files: list[OutFile] = field(default_factory=list)   # sent after the text, in order
     silent: bool = False                # no notification sound (a resend that may already have arrived)
+    fields: dict[str, str] = field(default_factory=dict)   # task, due_date, unit, code, count: template channels

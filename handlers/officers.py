@@ -7,8 +7,9 @@ from datetime import timedelta
 from handlers import answers, staff
 from handlers.context import Turn
 from handlers.render import due_phrase, fit, nav_buttons, open_buttons, page, short, task_line, text_pages
+from handlers.system import CHANNEL_NAMES, REASONS
 from i18n import _, fmt_date, ngettext, use_locale
-from services import conversation, queries
+from services import conversation, people, queries
 from services.extensions import ExtensionError, decide_extension
 from services.invites import InviteError, create_invite, deep_link
 from services.labels import status_label
@@ -150,10 +151,19 @@ async def cmd_status(turn: Turn, args: str, number: int = 0) -> None:
     lines = [title, _summary(tracked)] + [task_line(v, turn.today, with_unit=unit is None) for v in shown]
     if others:
         lines.append(_("Phối hợp: {n} phân công ({summary})").format(n=len(others), summary=_summary(others)))
+    if unit is not None:
+        lines += unreachable_lines(people.unreachable_on_zalo(turn.session, unit_id=unit.id))
     if pages > 1:
         lines.append(f"({number + 1}/{pages})")
     turn.reply(fit(lines), buttons=open_buttons(shown[:10], with_unit=unit is None)
                + nav_buttons("status", key[:30], number, pages), about=[v.id for v in shown])
+
+
+def unreachable_lines(rows: list[tuple[str, str, str]]) -> list[str]:
+    """"Not on Zalo" lines for /status: the unit's Zalo chat cannot receive reminders, and why."""
+    return [_("📵 Không nhắc được trên {channel}: {reason}.").format(
+        channel=CHANNEL_NAMES.get(channel, channel), reason=_(REASONS.get(reason, reason)))
+        for _unit, channel, reason in rows]
 
 
 def _summary(views) -> str:

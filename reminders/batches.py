@@ -13,6 +13,7 @@ from config import Settings
 from reminders import cadence, weekly
 from reminders.compose import ChatMessage, digest_lines, load_views, new_message
 from reminders.store import snoozed_until
+from services import people
 from storage.models import ChatLink, MemberRole, Status
 
 
@@ -78,10 +79,12 @@ def build(session: Session, rows: list[RowLike], *, today: date, work: WorkCalen
     digest = digest_lines(session, today=today, roles=settings.tracked_roles) if any(r.kind == cadence.DIGEST for r in rows) else []
     weeks = {r.link_id: weekly.summary_for(session, link=links[r.link_id], day=r.day, roles=settings.tracked_roles)
              for r in rows if r.kind == cadence.WEEKLY and r.link_id in links}
+    unreachable = (people.unreachable_on_zalo(session)
+                   if any(r.kind in (cadence.DIGEST, cadence.WEEKLY) for r in rows) else [])
     built, by_chat = Built([]), {}
     for row in rows:
         link = links.get(row.link_id)
-        reason = _why_not(row, link, views, snoozes, today, work, settings, digest)
+        reason = _why_not(row, link, views, snoozes, today, work, settings, digest or unreachable)
         if reason is None and row.kind == cadence.WEEKLY and weeks[row.link_id].empty:
             reason = "nothing_this_week"   # an empty digest is not sent
         if reason:
@@ -91,18 +94,22 @@ def build(session: Session, rows: list[RowLike], *, today: date, work: WorkCalen
         if batch is None:
             batch = by_chat[chat_of(link)] = Batch(new_message(link))
             built.batches.append(batch)
-        _add(batch, row, link, views, digest, today)
+        _add(batch, row, link, views, digest, today, unreachable)
         if row.kind == cadence.WEEKLY:
             batch.message.weekly = weeks[row.link_id]
+            if link.role == MemberRole.OFFICER:   # the Sở's week: which units Zalo cannot reach
+                batch.message.unreachable = unreachable
     return built
 
 
-def _add(batch: Batch, row: RowLike, link: ChatLink, views: dict, digest: list, today: date) -> None:
+def _add(batch: Batch, row: RowLike, link: ChatLink, views: dict, digest: list, today: date,
+         unreachable: list | None = None) -> None:
     batch.rows.append(row)
     message = batch.message
     message.late = message.late or row.late or row.day < today
     if row.kind == cadence.DIGEST:
         message.digest = digest
+        message.unreachable = unreachable or []
         return
     if row.kind == cadence.WEEKLY:
         return

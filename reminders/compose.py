@@ -11,6 +11,7 @@ from calendars.reporting_checkins import question_text
 from calendars.workdays import WorkCalendar
 from handlers.messages import Button, Outgoing
 from handlers.render import due_phrase, fit, short
+from handlers.system import CHANNEL_NAMES, REASONS
 from i18n import _, fmt_date, ngettext, use_locale
 from reminders import cadence
 from reminders.weekly import WeekSummary, week_lines
@@ -53,6 +54,7 @@ class ChatMessage:
     units: list[str] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
     digest: list[DigestLine] = field(default_factory=list)
+    unreachable: list[tuple[str, str, str]] = field(default_factory=list)   # (unit, channel, reason): not on Zalo
     late: bool = False
     weekly: WeekSummary | None = None   # the Monday summary, when this chat gets one
 
@@ -108,12 +110,30 @@ def render(message: ChatMessage, *, today: date, work: WorkCalendar) -> Outgoing
         lines += _digest_part(message, today)
         if message.weekly is not None:
             lines += ([""] if lines else []) + week_lines(message.weekly)
+        lines += _unreachable_part(message)
         if message.items:
             lines += ["", _("Trả lời tin này \"xong\", \"đang làm\" hoặc \"xin gia hạn đến 20/3\", "
                             "hoặc chọn một mục bên dưới.")]
         buttons = [_buttons(item) for item in _with_buttons(message.items)]
+        fields = template_fields(message, today)
     return Outgoing(text=fit(lines), buttons=buttons, chat_id=message.chat_id, channel=message.channel,
-                    about=[item.view.id for item in message.items], lang=message.lang)
+                    about=[item.view.id for item in message.items], lang=message.lang, fields=fields)
+
+
+def template_fields(message: ChatMessage, today: date) -> dict[str, str]:
+    """The reminder in a few fields, for channels that can only send an approved template (Zalo OA past 7 days):
+    the most urgent task, its due date, the unit, the task numbers and how many tasks there are."""
+    if not message.items:
+        return {}
+    first = message.items[0].view
+    others = len(message.items) - 1
+    task = _("NV {number}: {title}").format(number=first.task.number, title=short(first.task.title, 150))
+    if others:
+        task += " " + ngettext("(và {n} nhiệm vụ khác)", "(và {n} nhiệm vụ khác)", others).format(n=others)
+    due = first.assignment.due_on
+    numbers = ", ".join(dict.fromkeys(i.view.task.number for i in message.items))
+    return {"task": task, "due_date": fmt_date(due) if due else (first.task.deadline_text or ""),
+            "unit": ", ".join(message.units), "code": short(numbers, 30), "count": str(len(message.items))}
 
 
 def as_resend(out: Outgoing) -> Outgoing:
@@ -186,6 +206,19 @@ def _digest_part(message: ChatMessage, today: date) -> list[str]:
     if len(message.digest) > MAX_DIGEST_UNITS:
         lines.append(_("… và {n} đơn vị khác.").format(n=len(message.digest) - MAX_DIGEST_UNITS))
     lines.append(_("Gõ /overdue để xem chi tiết."))
+    return lines
+
+
+def _unreachable_part(message: ChatMessage) -> list[str]:
+    """Units the digest's reader must reach another way: their Zalo chat cannot receive reminders."""
+    if not message.unreachable:
+        return []
+    lines = ["", _("📵 Đơn vị không nhận được nhắc việc trên Zalo:")]
+    for unit, channel, reason in message.unreachable[:MAX_DIGEST_UNITS]:
+        lines.append(_("• {unit} ({channel}): {reason}").format(
+            unit=unit, channel=CHANNEL_NAMES.get(channel, channel), reason=_(REASONS.get(reason, reason))))
+    if len(message.unreachable) > MAX_DIGEST_UNITS:
+        lines.append(_("… và {n} đơn vị khác.").format(n=len(message.unreachable) - MAX_DIGEST_UNITS))
     return lines
 
 

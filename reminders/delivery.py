@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from bot.messenger import Messenger, SendError
 from config import Settings
 from handlers.messages import Outgoing
-from handlers.system import unreachable_notices
+from handlers.system import channel_stopped_notices, unreachable_notices
 from reminders import store
 from reminders.batches import Batch
 from reminders.compose import as_resend
@@ -81,6 +81,7 @@ async def deliver(d: Delivery, batch: Batch, out: Outgoing) -> None:
     with session_scope(d.engine) as session:
         store.mark_sent(session, ids=batch.ids, now=d.now, message_ids=[s.message_id for s in sent],
                         channel=channel, chat_id=out.chat_id, about=out.about, me=d.me, received_at=d.sent_at())
+        store.resume_channel(session, channel=channel)
         session.commit()
     d.tally.messages += 1
     d.tally.sent += len(batch.ids)
@@ -94,6 +95,8 @@ async def _failed(d: Delivery, batch: Batch, out: Outgoing, exc: SendError) -> N
         _migrate(d, channel, out.chat_id, exc.migrated_to)
         batch.message.chat_id = out.chat_id = exc.migrated_to
         await deliver(d, batch, out)
+    elif exc.final and exc.message_only:
+        _dropped(d, batch, exc)
     elif exc.final:
         await _unreachable(d, batch, out, exc)
     elif exc.retry_after is not None:
@@ -101,8 +104,11 @@ async def _failed(d: Delivery, batch: Batch, out: Outgoing, exc: SendError) -> N
         d.tally.held[channel] = until
         with session_scope(d.engine) as session:
             store.set_channel_hold(session, channel=channel, until=until, now=d.now)
+            first = exc.stops_channel and store.stop_channel(session, channel=channel, reason=exc.reason, now=d.now)
+            notices = channel_stopped_notices(session, channel=channel, reason=exc.reason) if first else []
             session.commit()
         _release(d, batch, until, str(exc), count=False)
+        await _tell(d, notices)
     else:
         _release(d, batch, d.now + backoff(batch.attempts), str(exc), count=True)
 
@@ -115,6 +121,15 @@ def _release(d: Delivery, batch: Batch, at: datetime, error: str | None, *, coun
     d.tally.failed += failed
     d.tally.deferred += len(batch.ids) - failed
     _outcome(d, batch, None, "failed" if failed else "deferred", error)
+
+
+def _dropped(d: Delivery, batch: Batch, exc: SendError) -> None:
+    """The channel refused this message's content: its rows fail (no retries); the chat stays linked."""
+    with session_scope(d.engine) as session:
+        store.mark_failed(session, ids=batch.ids, reason=exc.reason, me=d.me)
+        session.commit()
+    d.tally.failed += len(batch.ids)
+    _outcome(d, batch, None, "failed", exc.reason)
 
 
 def _migrate(d: Delivery, channel: str, old: str, new: str) -> None:
@@ -133,6 +148,10 @@ async def _unreachable(d: Delivery, batch: Batch, out: Outgoing, exc: SendError)
         session.commit()
     d.tally.failed += len(batch.ids)
     _outcome(d, batch, out, "failed", exc.reason)
+    await _tell(d, notices)
+
+
+async def _tell(d: Delivery, notices: list[Outgoing]) -> None:
     for notice in notices:
         messenger = d.messengers.get(notice.channel)
         if messenger is None:

@@ -107,6 +107,34 @@ def set_channel_hold(session: Session, *, channel: str, until: datetime, now: da
     session.add(row)
 
 
+STOP_PREFIX = "channel.stopped."
+
+
+def stop_channel(session: Session, *, channel: str, reason: str, now: datetime) -> bool:
+    """Record that `channel` cannot send until an operator acts; True the first time (officers to be told)."""
+    row = session.get(KeyValue, STOP_PREFIX + channel)
+    if row is not None and row.value:
+        return False
+    row = row or KeyValue(key=STOP_PREFIX + channel)
+    row.value, row.version, row.updated_at = f"{reason}@{now.isoformat()}", row.version + 1, now
+    session.add(row)
+    return True
+
+
+def channel_stopped(session: Session, *, channel: str) -> str | None:
+    """Why `channel` is stopped ("billing", "token_rejected"…), or None when it sends."""
+    row = session.get(KeyValue, STOP_PREFIX + channel)
+    return row.value.split("@", 1)[0] if row is not None and row.value else None
+
+
+def resume_channel(session: Session, *, channel: str) -> None:
+    """`channel` sent again: forget the stop, so a later one is reported anew."""
+    row = session.get(KeyValue, STOP_PREFIX + channel)
+    if row is not None and row.value:
+        row.value = ""
+        session.add(row)
+
+
 def recover_stale(session: Session, *, now: datetime, me: str = ME) -> int:
     """Claims of dead senders (or older than 10 minutes) go back to pending; returns how many.
 

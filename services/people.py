@@ -126,3 +126,22 @@ def remove_person(session: Session, *, user_id: int) -> ChatUser | None:
         link.active, link.inactive_reason = False, REMOVED
         session.add(link)
     return user
+
+
+def chat_has_links(session: Session, *, channel: str, chat_id: str) -> bool:
+    """True when this chat is (or was) linked to some unit."""
+    return session.exec(select(ChatLink.id).where(ChatLink.channel == channel, ChatLink.chat_id == chat_id)).first() \
+        is not None
+
+
+ZALO_UNREACHABLE = ("zalo_unreachable", "no_interaction", "held_window")
+
+
+def unreachable_on_zalo(session: Session, *, unit_id: int | None = None) -> list[tuple[str, str, str]]:
+    """(unit name, channel, reason) of Zalo chats closed because Zalo would not carry reminders to them."""
+    q = (select(Unit.name, ChatLink.channel, ChatLink.inactive_reason).join(Unit, Unit.id == ChatLink.unit_id)
+         .where(ChatLink.active == False, ChatLink.inactive_reason.in_(ZALO_UNREACHABLE))  # noqa: E712
+         .order_by(Unit.name))
+    if unit_id is not None:
+        q = q.where(ChatLink.unit_id == unit_id)
+    return list(dict.fromkeys(tuple(row) for row in session.exec(q)))

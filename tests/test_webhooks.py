@@ -98,9 +98,9 @@ async def test_replayed_events_are_applied_once(settings, engine):
         await h.post_bot(wrapped)
         [seen] = h.rows(ProcessedUpdate, ProcessedUpdate.channel == "zalo_bot")
         assert seen.key == "message.text.received:2d758cb5e222177a4e35"
-        assert len(h.bot.sent) == 1
+        assert len(h.bot.sent) == 2 and "trợ lý tự động" in h.bot.sent[0]["text"]   # first contact: disclosed
         await h.post_bot(bot_text_update(USER, "/help", wrapped=True))
-        assert len(h.bot.sent) == 2
+        assert len(h.bot.sent) == 3
 
 
 async def test_answers_before_processing_and_logs_failures(caplog):

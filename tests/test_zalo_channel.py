@@ -82,17 +82,20 @@ async def test_oa_quote_of_a_reminder_applies_to_its_task(settings, engine):
         assert "nhiệm vụ 6 hoàn thành" in h.oa_texts(OA_USER)[-1]
 
 
-async def test_oa_closed_window_falls_back_to_a_transaction_message(settings, engine):
-    async with running_zalo(settings, engine, zalo_oa_transaction_template="event") as h:
+async def test_oa_past_seven_days_gets_the_approved_zbs_template(settings, engine):
+    async with running_zalo(settings, engine, zalo_oa_template_id="7895417a7d3f9461cd2e") as h:
+        h.oa.templates["7895417a7d3f9461cd2e"] = {"nhiem_vu", "han", "don_vi", "ma"}
         await h.oa_says(OA_USER, h.invite("VP"))
-        h.oa.not_interacted.add(OA_USER)
+        h.oa.interacted(OA_USER, days_ago=8)
+        h.dispatcher.messengers["zalo_oa"]._seen.clear()   # as after a restart: only Zalo's look-up knows
+        consultations = len([m for m in h.oa.sent if m["kind"] == "cs"])
         report = await h.remind()
         assert report.tally.sent == 5 and report.tally.failed == 0
-        sent = h.oa.sent[-1]
-        payload = sent["message"]["attachment"]["payload"]
-        assert sent["kind"] == "transaction" and payload["template_type"] == "transaction_event"
-        assert payload["elements"][0]["content"] == "🔔 Nhắc việc ngày 15/04/2026 — Văn phòng Sở"
-        assert "Nhắn tin cho Zalo OA này" in payload["elements"][1]["content"]
+        [sent] = [m for m in h.oa.sent if m["kind"] == "template"]
+        assert sent["user_id"] == OA_USER and sent["template_id"] == "7895417a7d3f9461cd2e"
+        assert sent["template_data"]["han"] == "28/02/2026" and sent["template_data"]["don_vi"] == "Văn phòng Sở"
+        assert sent["template_data"]["nhiem_vu"].startswith("NV 6: Tổ chức Hội nghị giao ban về CCHC (và 4")
+        assert len([m for m in h.oa.sent if m["kind"] == "cs"]) == consultations   # no -230 tried first
         assert link(h, "zalo_oa", OA_USER).active
 
 
@@ -103,10 +106,9 @@ async def test_oa_closed_window_without_template_tells_officers_until_the_unit_w
         h.oa.not_interacted.add(OA_USER)
         report = await h.remind()
         unit_link = link(h, "zalo_oa", OA_USER)
-        assert (unit_link.active, unit_link.inactive_reason) == (False, "no_interaction")
-        assert report.tally.failed == 5
-        assert any("Văn phòng Sở trên Zalo OA (chưa nhắn cho bot trong 7 ngày qua)" in t
-                   for t in h.bot_texts(OFFICER))
+        assert (unit_link.active, unit_link.inactive_reason) == (False, "zalo_unreachable")
+        assert report.tally.failed == 5 and report.tally.deferred == 0      # final at once: no retries
+        assert any("Văn phòng Sở trên Zalo OA (không liên lạc được trên Zalo" in t for t in h.bot_texts(OFFICER))
 
         h.oa.not_interacted.discard(OA_USER)
         await h.oa_says(OA_USER, "/viec")
@@ -159,7 +161,7 @@ async def test_rate_limits_hold_the_channel_and_retry_later(settings, engine):
         h.oa.fail_next("cs", -32, "Rate limited")
         with pytest.raises(SendError) as limited:
             await h.dispatcher.messengers["zalo_oa"].send(OA_USER, Outgoing(text="Nhắc việc"))
-        assert (limited.value.final, limited.value.retry_after) == (False, 30.0)
+        assert (limited.value.final, limited.value.retry_after) == (False, 60.0)   # the OA limit is per minute
         h.oa.fail_next("cs", -211, "Out of quota")
         with pytest.raises(SendError) as quota:
             await h.dispatcher.messengers["zalo_oa"].send(OA_USER, Outgoing(text="Nhắc việc"))

@@ -95,8 +95,9 @@ async def test_bot_polling_survives_malformed_updates_and_reads_updates_without_
             for update in (5, broken, first, second):
                 h.bot.push_update(update)
         texts = h.bot_texts(CHAT)
-        assert "Văn phòng Sở" in texts[0] and len(texts) == 2
+        assert "trợ lý tự động" in texts[0]                 # first contact: told it is automated software
+        assert "Văn phòng Sở" in texts[1] and len(texts) == 3
         assert not h.inbound.poller._task.done()
         async with handled(h.inbound.poller, timeout=20):   # still polling
             h.bot.push_update(bot_text_update(CHAT, "/help"))
-        assert len(h.bot_texts(CHAT)) == 3
+        assert len(h.bot_texts(CHAT)) == 4

@@ -8,9 +8,10 @@ import pytest
 from storage.types import utcnow
 from tests.fakes.zalo_api import (FakeZaloOA, oa_attachment_event, oa_follow_event, oa_text_event,
                                   sign_oa_event)
-from zalo.errors import (ZaloAuthError, ZaloError, ZaloNetworkError, ZaloNoInteraction, ZaloQuotaExceeded,
+from zalo.errors import (ZaloAuthError, ZaloError, ZaloNetworkError, ZaloNoInteraction, ZaloPayloadRejected,
+                         ZaloQuotaExceeded,
                          ZaloRateLimited, ZaloTokenExpired, ZaloUserBlocked)
-from zalo.oa_client import ZaloOaClient, transaction_payload
+from zalo.oa_client import ZaloOaClient
 from zalo.payloads import Attachment, parse_oa_event
 from zalo.signature import OA_SIGNATURE_HEADER
 from zalo.tokens import MemoryTokenStore, OaTokens
@@ -76,15 +77,24 @@ async def test_text_length_is_checked_before_calling_zalo(fake, oa):
     assert fake.sent == []
 
 
-async def test_send_transaction_wraps_the_template_payload(fake, oa):
-    payload = transaction_payload("Nhắc hạn nhiệm vụ", "Còn 3 ngày đến hạn.", [("Hạn", "15/07/2025")])
-    await oa.send_transaction("user-1", payload)
-    message = fake.sent[0]["message"]
-    assert fake.sent[0]["kind"] == "transaction"
-    assert message == {"attachment": {"type": "template", "payload": payload}}
-    assert payload["elements"][2]["content"] == [{"key": "Hạn", "value": "15/07/2025"}]
-    with pytest.raises(ValueError):
-        await oa.send_transaction("user-1", {"template_type": "promotion"})
+async def test_zbs_template_by_user_id_checked_against_the_approved_parameters(fake, oa):
+    fake.templates["7895417a7d3f9461cd2e"] = {"nhiem_vu", "han"}
+    sent = await oa.send_template("user-1", "7895417a7d3f9461cd2e", {"nhiem_vu": "NV 1: Báo cáo quý I", "han": "31/03/2026"})
+    assert fake.sent[0]["kind"] == "template" and fake.sent[0]["message_id"] == sent.message_id
+    assert fake.sent[0]["template_data"] == {"nhiem_vu": "NV 1: Báo cáo quý I", "han": "31/03/2026"}
+    with pytest.raises(ZaloPayloadRejected) as wrong:
+        await oa.send_template("user-1", "7895417a7d3f9461cd2e", {"nhiem_vu": "NV 1"})
+    with pytest.raises(ZaloPayloadRejected) as unknown:
+        await oa.send_template("user-1", "not-approved", {"nhiem_vu": "NV 1", "han": "31/03/2026"})
+    assert (wrong.value.code, unknown.value.code) == (-201, -249) and wrong.value.final
+    assert len(fake.sent) == 1
+
+
+async def test_last_interaction_from_the_per_user_look_up(fake, oa):
+    assert await oa.last_interaction("user-9") is None
+    fake.interacted("user-9", days_ago=3)
+    last = await oa.last_interaction("user-9")
+    assert timedelta(days=2, hours=23) < utcnow() - last < timedelta(days=3, hours=1)
 
 
 async def test_get_user_and_quota(fake, oa):
@@ -100,8 +110,9 @@ async def test_no_interaction_in_7_days_is_final(fake, oa):
     with pytest.raises(ZaloNoInteraction) as info:
         await oa.send_cs("user-2", "Nhắc việc")
     assert info.value.code == -230 and info.value.final and not info.value.retryable
-    await oa.send_transaction("user-2", transaction_payload("Nhắc", "Vẫn gửi được tin giao dịch"))
-    assert [item["kind"] for item in fake.sent] == ["transaction"]
+    fake.templates["tpl"] = {"nhiem_vu"}
+    await oa.send_template("user-2", "tpl", {"nhiem_vu": "Vẫn gửi được tin mẫu ZBS"})
+    assert [item["kind"] for item in fake.sent] == ["template"]
 
 
 async def test_user_who_left_the_oa_is_final(fake, oa):
@@ -112,7 +123,7 @@ async def test_user_who_left_the_oa_is_final(fake, oa):
 
 
 @pytest.mark.parametrize("code, cls, retryable", [
-    (-32, ZaloRateLimited, True), (-211, ZaloQuotaExceeded, False), (-201, ZaloError, False),
+    (-32, ZaloRateLimited, True), (-211, ZaloQuotaExceeded, False), (-201, ZaloPayloadRejected, False),
 ])
 async def test_error_codes_in_200_answers_are_typed(fake, oa, sleeps, code, cls, retryable):
     fake.fail_next("cs", code, "nope")
@@ -168,14 +179,15 @@ async def test_reads_retry_5xx_with_backoff_but_sends_only_when_not_applied(fake
     assert info.value.maybe_sent and len(fake.sent) == 1
 
 
-async def test_wrong_app_secret_is_an_auth_error_that_does_not_condemn_the_token(fake, sleeps):
+async def test_any_oauth_refusal_but_rate_limiting_marks_the_refresh_token_rejected(fake, sleeps):
     store = MemoryTokenStore(fresh_tokens(fake, expires_in=timedelta(0)))
     async with ZaloOaClient(APP_ID, "wrong", OA_SECRET, store, api_url=fake.base_url,
                             oauth_url=fake.base_url, sleep=sleeps) as client:
         with pytest.raises(ZaloAuthError) as info:
             await client.send_cs("user-1", "a")
     record = await store.load()
-    assert info.value.code == -14004 and record.rejected is None and record.lease_owner is None
+    assert info.value.code == -14004 and record.lease_owner is None
+    assert "Invalid secret key" in record.rejected      # no refresh-specific code is documented: re-authorise
 
 
 async def test_no_tokens_stored_is_an_auth_error(fake, sleeps):

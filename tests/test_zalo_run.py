@@ -1,12 +1,17 @@
 """Starting the Zalo channels as `nhacviec run` does: webhook verification, and long polling kept to development."""
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from pydantic import SecretStr
 
 from bot.inbound import preflight, set_bot_webhook
-from tests.zalo_harness import BOT_TOKEN, running_zalo
+from storage.models import ChatLink, InboundEvent
+from tests.fakes.zalo_api import bot_text_update, post_bot_update
+from tests.zalo_harness import BOT_SECRET, BOT_TOKEN, running_zalo
+
+CHAT = "6ede9afa66b88fe6d6a9"
 
 
 async def test_set_webhook_after_the_server_listens_and_its_verification_is_checked(settings, engine, caplog):
@@ -31,3 +36,28 @@ def test_production_refuses_long_polling_and_development_warns(cli, settings, ca
     with caplog.at_level(logging.WARNING):
         preflight(settings.model_copy(update={"zalo_bot_token": SecretStr(BOT_TOKEN)}))
     assert "CẢNH BÁO: Zalo Bot đang nhận tin bằng long polling" in caplog.text
+
+
+async def test_a_bot_message_answered_but_not_handled_is_handled_after_a_restart(settings, engine):
+    async with running_zalo(settings, engine) as h:
+        code = h.invite("VP")
+        gate = asyncio.Event()
+
+        async def crash_midway(incoming) -> None:   # the process stops while the update is being handled
+            await gate.wait()
+
+        h.dispatcher.process = crash_midway
+        response = await post_bot_update(h.url + "/zalo/bot", bot_text_update(CHAT, code), BOT_SECRET)
+        assert response.status_code == 200              # Zalo will never send it again
+        await h.inbound.background.close(timeout=0)     # work in hand is lost with the process
+    assert not h.rows(ChatLink)
+    async with running_zalo(settings, engine) as again:   # `nhacviec run` starts again
+        await again.inbound.background.drain()
+        assert "Văn phòng Sở" in again.bot_texts(CHAT)[-1]
+        [joined] = again.rows(ChatLink, ChatLink.chat_id == CHAT)
+        assert joined.active
+        [event] = again.rows(InboundEvent)
+        assert event.done_at is not None
+    async with running_zalo(settings, engine) as third:   # handled events are not handled twice
+        await third.inbound.background.drain()
+        assert third.bot_texts(CHAT) == []

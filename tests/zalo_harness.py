@@ -111,7 +111,11 @@ class ZaloHarness:
         return await self.post_bot(bot_text_update(chat_id, text, **options))
 
     async def post_oa(self, event: dict, secret: str = OA_SECRET) -> httpx.Response:
-        """Deliver a signed OA event through the webhook and wait until it is handled."""
+        """Deliver a signed OA event through the webhook and wait until it is handled (Zalo notes the user's
+        interaction as it delivers a message or a follow)."""
+        user = (event.get("sender") or event.get("follower") or {}).get("id")
+        if user and event.get("event_name") != "unfollow":
+            self.oa.interactions[str(user)] = int(event.get("timestamp") or 0)
         response = await post_oa_event(self.url + "/zalo/oa", event, secret)
         await self.inbound.background.drain()
         return response

@@ -63,6 +63,24 @@ class ZaloUserBlocked(ZaloError):
     final = True
 
 
+class ZaloBillingError(ZaloError):
+    """The OA may not send at all until its owner acts: no OA service package or tier (-224), receive quota used
+    up (-218), no Zalo Cloud Account linked or no balance on it (-320, -321). Retrying per message is useless."""
+
+
+class ZaloPayloadRejected(ZaloError):
+    """Zalo refused this message's content or kind: invalid parameter (-201), invalid message type (-233),
+    policy (-248), template not sendable by user id (-249). Final for this message; other messages may go."""
+
+    final = True
+
+
+class ZaloNightBlocked(ZaloError):
+    """This message kind may not be sent at night (-234, 22:00–06:00): try again in the morning."""
+
+    retryable = True
+
+
 class ZaloNetworkError(ZaloError):
     """Zalo could not be reached or answered 5xx; `maybe_sent` when the request may have been applied."""
 
@@ -83,7 +101,12 @@ OA_ERRORS: dict[int, type[ZaloError]] = {
     -216: ZaloTokenExpired, -220: ZaloTokenExpired, -124: ZaloTokenExpired,
     -230: ZaloNoInteraction, -232: ZaloNoInteraction, -305: ZaloNoInteraction,
     -213: ZaloUserBlocked, -217: ZaloUserBlocked, -227: ZaloUserBlocked, -244: ZaloUserBlocked,
+    -224: ZaloBillingError, -218: ZaloBillingError, -320: ZaloBillingError, -321: ZaloBillingError,
+    -201: ZaloPayloadRejected, -233: ZaloPayloadRejected, -248: ZaloPayloadRejected, -249: ZaloPayloadRejected,
+    -234: ZaloNightBlocked,
 }
+# OA rate limit: 4,000 requests a minute per app; without Retry-After, wait out the minute.
+RATE_WINDOW_SECONDS = 60.0
 
 # Connection never established: the request surely did not reach Zalo, so even a send can be repeated.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -96,7 +119,8 @@ def oa_error(code: int, message: str = "", *, http_status: int | None = None,
     """The typed error for an OA Open API `error` code."""
     cls = OA_ERRORS.get(code, ZaloError)
     if cls is ZaloRateLimited:
-        return ZaloRateLimited(code, message, http_status=http_status, retry_after=retry_after)
+        return ZaloRateLimited(code, message, http_status=http_status,
+                               retry_after=retry_after if retry_after is not None else RATE_WINDOW_SECONDS)
     return cls(code, message, http_status=http_status)
 
 

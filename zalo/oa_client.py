@@ -3,16 +3,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 
 from storage.types import utcnow
-from zalo.errors import (REFRESH_TOKEN_INVALID, Sleep, ZaloAuthError, ZaloError, ZaloRateLimited,
-                         ZaloTokenExpired, network_error, oa_error, retry_after_seconds, server_error,
-                         with_retries)
-from zalo.payloads import SentMessage
+from zalo.errors import (RATE_WINDOW_SECONDS, REFRESH_TOKEN_INVALID, Sleep, ZaloAuthError, ZaloError,
+                         ZaloRateLimited, ZaloTokenExpired, network_error, oa_error, retry_after_seconds,
+                         server_error, with_retries)
+from zalo.payloads import SentMessage, from_millis
 from zalo.signature import verify_oa_webhook
 from zalo.tokens import Clock, OaTokens, TokenKeeper, TokenStore
 
@@ -24,7 +24,7 @@ DEFAULT_EXPIRES_IN = 3600
 
 
 class ZaloOaClient:
-    """Send consultation and transaction messages as the OA, read user profiles and quotas."""
+    """Send consultation and ZBS template messages as the OA, read user profiles, quotas and interaction times."""
 
     def __init__(self, app_id: str, app_secret: str, oa_secret: str, tokens: TokenStore, *,
                  api_url: str = DEFAULT_API_URL, oauth_url: str = DEFAULT_OAUTH_URL, timeout: float = 10.0,
@@ -37,6 +37,7 @@ class ZaloOaClient:
         self._api, self._oauth = api_url.rstrip("/"), oauth_url.rstrip("/")
         self._retries, self._sleep, self._backoff, self._clock = retries, sleep, backoff, clock
         self._http = httpx.AsyncClient(timeout=timeout, transport=transport)
+        self._rate_until: datetime | None = None
         self._keeper = TokenKeeper(tokens, self._oauth_refresh, clock=clock, sleep=sleep,
                                    margin=refresh_margin, lease=lease, poll=poll)
 
@@ -65,12 +66,19 @@ class ZaloOaClient:
             message["quote_message_id"] = quote_msg_id
         return _sent(await self._send("/v3.0/oa/message/cs", user_id, message))
 
-    async def send_transaction(self, user_id: str, payload: dict) -> SentMessage:
-        """Send a transaction (Giao dịch) template message; `payload` is the attachment payload."""
-        if not str(payload.get("template_type", "")).startswith("transaction_"):
-            raise ValueError("a transaction payload needs template_type transaction_*")
-        message = {"attachment": {"type": "template", "payload": payload}}
-        return _sent(await self._send("/v3.0/oa/message/transaction", user_id, message))
+    async def send_template(self, user_id: str, template_id: str, template_data: dict[str, str]) -> SentMessage:
+        """Send an approved ZBS template message by user id (the replacement, since 01/03/2026, of the retired
+        "Tin UID Giao dịch"); Zalo fills the template's parameters from `template_data`."""
+        if not user_id or not template_id:
+            raise ValueError("user_id and template_id are required")
+        body = {"user_id": str(user_id), "template_id": str(template_id),
+                "template_data": {str(k): str(v) for k, v in template_data.items()}}
+        return _sent(await self._call("POST", "/v3.0/oa/message/template", body=body, idempotent=False))
+
+    async def last_interaction(self, user_id: str) -> datetime | None:
+        """When the user last interacted with the OA (wrote, followed…), from the per-user quota look-up."""
+        data = await self._call("POST", "/v3.0/oa/quota/message", body={"user_id": str(user_id)}, idempotent=True)
+        return from_millis(data.get("last_interaction")) if isinstance(data, dict) else None
 
     async def get_user(self, user_id: str) -> dict:
         """The user's OA profile (display_name, avatars…)."""
@@ -96,6 +104,9 @@ class ZaloOaClient:
 
     async def _call(self, method: str, path: str, *, body: dict | None = None, params: dict | None = None,
                     idempotent: bool) -> Any:
+        wait = (self._rate_until - self._clock()).total_seconds() if self._rate_until else 0.0
+        if wait > 0:  # Zalo said no requests are left in this window: do not spend one to hear it again
+            raise ZaloRateLimited(-32, "rate limit reached (X-RateLimit-Remain: 0)", retry_after=wait)
         token = await self._keeper.access_token()
         try:
             return await self._call_with(token, method, path, body, params, idempotent)
@@ -111,10 +122,17 @@ class ZaloOaClient:
                                                     headers={"access_token": token})
             except httpx.TransportError as exc:
                 raise network_error(exc) from exc
+            self._note_rate_limit(response)
             return _api_result(response)
 
         return await with_retries(once, retries=self._retries, sleep=self._sleep, base_delay=self._backoff,
                                   idempotent=idempotent)
+
+    def _note_rate_limit(self, response: httpx.Response) -> None:
+        """Honour X-RateLimit-Remain: at 0, hold every call until the rate window has passed."""
+        remain = response.headers.get("X-RateLimit-Remain")
+        if remain is not None and remain.strip() == "0":
+            self._rate_until = self._clock() + timedelta(seconds=RATE_WINDOW_SECONDS)
 
     async def _oauth_refresh(self, refresh_token: str) -> OaTokens:
         form = {"refresh_token": refresh_token, "app_id": self.app_id, "grant_type": "refresh_token"}
@@ -143,22 +161,10 @@ class ZaloOaClient:
         # OAuth reports failures as error/error_name/error_description, often with HTTP 200.
         message = next((str(body[k]) for k in ("error_description", "error_reason", "error_name", "message")
                         if body.get(k)), "no tokens in the OAuth answer")
+        if _int(body.get("error")) == -32:  # rate limited: the refresh token is still good, try later
+            raise ZaloRateLimited(-32, message, http_status=response.status_code, retry_after=RATE_WINDOW_SECONDS)
         raise ZaloAuthError(_int(body.get("error")) or response.status_code, message,
                             http_status=response.status_code)
-
-
-def transaction_payload(header: str, text: str, rows: list[tuple[str, str]] | None = None, *,
-                        template_type: str = "transaction_event", language: str = "VI",
-                        buttons: list[dict] | None = None) -> dict:
-    """A transaction template payload: a header, a paragraph and an optional key/value table."""
-    elements: list[dict] = [{"type": "header", "content": header, "align": "left"},
-                            {"type": "text", "content": text, "align": "left"}]
-    if rows:
-        elements.append({"type": "table", "content": [{"key": k, "value": v} for k, v in rows]})
-    payload: dict[str, Any] = {"template_type": template_type, "language": language, "elements": elements}
-    if buttons:
-        payload["buttons"] = buttons
-    return payload
 
 
 def _api_result(response: httpx.Response) -> Any:

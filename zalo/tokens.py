@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError
 
 from storage.models import KeyValue
 from storage.types import utcnow
-from zalo.errors import REFRESH_TOKEN_INVALID, Sleep, ZaloAuthError, ZaloError, ZaloNetworkError
+from zalo.errors import Sleep, ZaloAuthError, ZaloError, ZaloNetworkError
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -173,13 +173,13 @@ async def seed_tokens(store: TokenStore, access_token: str | None, refresh_token
     return await store.add(OaTokens(access_token or "", refresh_token or "", expires_at or clock()))
 
 
-async def seed_from_settings(store: TokenStore, settings: Any) -> bool:
+async def seed_from_settings(store: TokenStore, settings: Any, *, clock: Clock = utcnow) -> bool:
     """Seed from NHACVIEC_ZALO_OA_ACCESS_TOKEN / _REFRESH_TOKEN when the store has none."""
     def secret(value: Any) -> str | None:
         return value.get_secret_value() if value is not None else None
 
     return await seed_tokens(store, secret(settings.zalo_oa_access_token),
-                             secret(settings.zalo_oa_refresh_token))
+                             secret(settings.zalo_oa_refresh_token), clock=clock)
 
 
 async def replace_tokens(store: TokenStore, tokens: OaTokens) -> TokenRecord:
@@ -297,8 +297,11 @@ class TokenKeeper:
 
     async def _release(self, claimed: TokenRecord, exc: BaseException, *, interrupted: bool) -> None:
         rejected = None
-        if isinstance(exc, ZaloAuthError) and exc.code == REFRESH_TOKEN_INVALID:
+        # No refresh-specific code is documented (-14014 and -118 are both seen): any OAuth refusal other than
+        # rate limiting (ZaloRateLimited) or the network means the refresh token will not work again.
+        if isinstance(exc, ZaloAuthError):
             rejected = f"{exc}; an earlier refresh was interrupted" if interrupted else str(exc)
-            log.error("Zalo OA refresh token rejected: %s", rejected)
+            log.error("Zalo OA: refresh token bị từ chối (%s). Cần cấp quyền lại cho OA rồi chạy "
+                      "`nhacviec zalo tokens set`.", rejected)
         await self._store.swap(claimed.version, replace(claimed, lease_owner=None, lease_until=None,
                                                         rejected=rejected))

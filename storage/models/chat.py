@@ -84,6 +84,19 @@ class ProcessedUpdate(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 
 
+class InboundEvent(SQLModel, table=True):
+    """A webhook event we answered 200 to, kept until it is handled: a restart handles what a stop interrupted."""
+
+    __table_args__ = (UniqueConstraint("channel", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str
+    key: str
+    payload: str                      # the event as Zalo sent it (JSON)
+    received_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
+    done_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True, index=True))
+
+
 class MessageRef(SQLModel, table=True):
     """Which assignments a sent message (reminder, task card) was about, for replies and quotes."""
 

@@ -1,9 +1,13 @@
 """Fake Zalo servers on 127.0.0.1 speaking the real wire protocols, plus builders for inbound events.
 
-FakeZaloBot is the Bot Platform (`/bot{token}/{method}`, ok/result envelope, 408 on an empty long poll).
-FakeZaloOA is the OA Open API v3 and the OAuth v4 host in one server: single-use refresh tokens (spending one
-twice is recorded in `double_spends` and refused with -14014), access-token expiry (-216), users who have not
-interacted (-230) or blocked the OA (-213), and injected failures such as -32 or HTTP 429.
+FakeZaloBot is the Bot Platform (`/bot{token}/{method}`, ok/result envelope, 408 on an empty long poll,
+setWebhook probing the URL and answering with a `verification` object).
+FakeZaloOA is the OA Open API v3 and the OAuth v4 host in one server, with the 2026 rules: consultation
+messages only within 7 days of the user's last interction (-230), the per-user look-up of that interaction,
+approved ZBS templates sent by user id (`/v3.0/oa/message/template`, parameters checked), the billing family
+(-224/-218/-320/-321) answering every send, X-RateLimit-Limit / X-RateLimit-Remain headers with -32 past the
+limit, single-use refresh tokens (spending one twice is recorded in `double_spends` and refused with -14014),
+access-token expiry (-216), blocked users (-213), and injected failures such as -32 or HTTP 429.
 """
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ import itertools
 import json
 import socket
 import threading
+import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -277,13 +282,18 @@ class FakeZaloOA(_FakeServer):
         self.app_id, self.app_secret, self.oa_id = app_id, app_secret, oa_id
         self.expires_in = expires_in
         self.oauth_delay = oauth_delay      # server-side latency, to widen refresh races
-        self.sent: list[JSON] = []          # {"kind": "cs"|"transaction", "user_id", "message", "message_id",
-                                            #  "access_token"}
+        self.sent: list[JSON] = []          # {"kind": "cs"|"template", "user_id", "message"|"template_id",
+                                            #  "template_data", "message_id", "access_token"}
         self.refresh_calls: list[str] = []  # every refresh token presented to OAuth
         self.double_spends: list[str] = []  # refresh tokens presented again after being spent
         self.oauth_seen = threading.Event() # set when a refresh request arrives
         self.users: dict[str, str] = {}     # user_id -> display_name
         self.not_interacted: set[str] = set()
+        self.interactions: dict[str, int] = {}      # user_id -> last interaction (ms); consultation within 7 days
+        self.templates: dict[str, set[str]] = {}    # approved ZBS template id -> its parameter names
+        self.billing_error: int | None = None       # every send answers this (-224, -218, -320, -321)
+        self.rate_limit: int | None = None          # API calls allowed in the current window
+        self.api_calls = 0                          # API calls in the current window
         self.blocked: set[str] = set()
         self._access: set[str] = set()
         self._refresh: set[str] = set()
@@ -306,14 +316,14 @@ class FakeZaloOA(_FakeServer):
 
     def fail_next(self, endpoint: str, error: int, message: str, *, http_status: int = 200,
                   retry_after: float | None = None, times: int = 1) -> None:
-        """Answer the next `times` calls to `endpoint` ("cs", "transaction", "user", "quota", "oauth")."""
+        """Answer the next `times` calls to `endpoint` ("cs", "template", "user", "quota", "oauth")."""
         self._queue_failure(endpoint, _Failure({"error": error, "message": message}, http_status, retry_after),
                             times)
 
     def app(self) -> Starlette:
         return Starlette(routes=[
             Route("/v3.0/oa/message/cs", self._send_cs, methods=["POST"]),
-            Route("/v3.0/oa/message/transaction", self._send_transaction, methods=["POST"]),
+            Route("/v3.0/oa/message/template", self._send_template, methods=["POST"]),
             Route("/v3.0/oa/user/detail", self._user_detail, methods=["GET"]),
             Route("/v3.0/oa/quota/message", self._quota, methods=["POST"]),
             Route("/v4/oa/access_token", self._access_token, methods=["POST"]),
@@ -322,30 +332,63 @@ class FakeZaloOA(_FakeServer):
     async def _send_cs(self, request: Request) -> Response:
         return await self._send("cs", request)
 
-    async def _send_transaction(self, request: Request) -> Response:
-        return await self._send("transaction", request)
+    def interacted(self, user_id: str, *, days_ago: float = 0.0) -> None:
+        """The user wrote to or followed the OA `days_ago` days before now (on the event clock)."""
+        self.interactions[user_id] = _now_ms() - int(days_ago * 86_400_000)
+
+    def _window_shut(self, user_id: str) -> bool:
+        last = self.interactions.get(user_id)
+        return user_id in self.not_interacted or (last is not None and _now_ms() - last > 7 * 86_400_000)
 
     async def _send(self, kind: str, request: Request) -> Response:
-        refused = self._refuse("cs" if kind == "cs" else "transaction", request)
+        refused = self._refuse(kind, request)
         if refused is not None:
             return refused
         body = await request.json()
         user_id = str(body.get("recipient", {}).get("user_id", ""))
         message = body.get("message", {})
+        if self.billing_error is not None:
+            return _oa_error(self.billing_error, BILLING.get(self.billing_error, "Billing"))
         if user_id in self.blocked:
             return _oa_error(-213, "User has not followed the OA")
-        if kind == "cs" and user_id in self.not_interacted:
+        if self._window_shut(user_id):
             return _oa_error(-230, NOT_INTERACTED)
-        if kind == "cs" and not 1 <= len(message.get("text", "")) <= 2000 and "attachment" not in message:
+        if not 1 <= len(message.get("text", "")) <= 2000 and "attachment" not in message:
             return _oa_error(-201, "Invalid parameters")
-        if kind == "transaction" and "attachment" not in message:
-            return _oa_error(-201, "Invalid parameters")
+        return self._record({"kind": kind, "user_id": user_id, "message": message}, request)
+
+    async def _send_template(self, request: Request) -> Response:
+        refused = self._refuse("template", request)
+        if refused is not None:
+            return refused
+        body = await request.json()
+        user_id, template_id = str(body.get("user_id", "")), str(body.get("template_id", ""))
+        data = body.get("template_data") if isinstance(body.get("template_data"), dict) else {}
+        if self.billing_error is not None:
+            return _oa_error(self.billing_error, BILLING.get(self.billing_error, "Billing"))
+        if template_id not in self.templates:
+            return _oa_error(-249, "Template cannot be sent by user_id")
+        if set(data) != self.templates[template_id] or not all(isinstance(v, str) and v for v in data.values()):
+            return _oa_error(-201, "template_data does not match the template's parameters")
+        if user_id in self.blocked:
+            return _oa_error(-213, "User has not followed the OA")
+        return self._record({"kind": "template", "user_id": user_id, "template_id": template_id,
+                             "template_data": data, "message": {}}, request)
+
+    def _record(self, item: JSON, request: Request) -> Response:
         message_id = f"{next(_ids):032x}"
         with self._lock:
-            self.sent.append({"kind": kind, "user_id": user_id, "message": message, "message_id": message_id,
-                              "access_token": request.headers.get("access_token")})
-        return JSONResponse({"error": 0, "message": "Success", "data": {"message_id": message_id,
-                                                                         "user_id": user_id}})
+            self.sent.append({**item, "message_id": message_id, "access_token": request.headers.get("access_token")})
+        return self._answer({"error": 0, "message": "Success", "data": {"message_id": message_id,
+                                                                     "user_id": item["user_id"]}})
+
+    def _answer(self, body: JSON) -> Response:
+        """A JSON answer with the rate-limit headers Zalo adds (when a limit is set)."""
+        headers = None
+        if self.rate_limit is not None:
+            headers = {"X-RateLimit-Limit": str(self.rate_limit),
+                       "X-RateLimit-Remain": str(max(self.rate_limit - self.api_calls, 0))}
+        return JSONResponse(body, headers=headers)
 
     async def _user_detail(self, request: Request) -> Response:
         refused = self._refuse("user", request)
@@ -363,12 +406,25 @@ class FakeZaloOA(_FakeServer):
         refused = self._refuse("quota", request)
         if refused is not None:
             return refused
+        body = await request.json()
+        if body.get("user_id"):   # the per-user look-up: last interaction time (ms, as a string)
+            user_id = str(body["user_id"])
+            last = self.interactions.get(user_id)
+            if user_id in self.not_interacted:
+                last = _now_ms() - 30 * 86_400_000
+            data = {"last_interaction": str(last) if last is not None else None, "cs_reply": {"remain": 8, "total": 8}}
+            return self._answer({"error": 0, "message": "Success", "data": data})
         used = sum(1 for item in self.sent if item["kind"] == "cs")
         data = [{"asset_id": "fake-asset", "product_type": "cs", "quota_type": "sub_quota",
                  "valid_through": "30/04/2030", "total": 2000, "remain": 2000 - used}]
-        return JSONResponse({"error": 0, "message": "Success", "data": data})
+        return self._answer({"error": 0, "message": "Success", "data": data})
 
     def _refuse(self, endpoint: str, request: Request) -> Response | None:
+        with self._lock:
+            self.api_calls += 1
+            over = self.rate_limit is not None and self.api_calls > self.rate_limit
+        if over:
+            return self._answer({"error": -32, "message": "Rate limited: reached limit call api"})
         failure = self._take_failure(endpoint)
         if failure is not None:
             return failure.response()
@@ -407,6 +463,14 @@ class FakeZaloOA(_FakeServer):
             self._refresh.discard(refresh)
             self._spent.add(refresh)
         return usable
+
+
+BILLING = {-224: "OA has no service package for this feature", -218: "Out of quota for receiving",
+           -320: "App must be linked to a Zalo Cloud Account", -321: "Zalo Cloud Account balance is too low"}
+
+
+def _now_ms() -> int:
+    return event_clock() if event_clock is not None else int(time.time() * 1000)
 
 
 def _oa_error(code: int, message: str) -> Response:

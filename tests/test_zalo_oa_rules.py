@@ -1,0 +1,131 @@
+"""The Zalo OA's 2026 rules end to end: message kind chosen from the user's last interaction, the cost band,
+error families (billing stops the channel once, payload errors drop one message, a rejected refresh token asks
+for re-authorisation), rate-limit headers, the follow greeting, and what officers read in /status."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.messenger import SendError
+from handlers.messages import Outgoing
+from storage.models import ChatLink, Reminder
+from tests.fakes.zalo_api import oa_follow_event
+from tests.zalo_harness import running_zalo
+
+OFFICER, UNIT, COLLEAGUE = "2468458835296117922", "8811223344556677889", "8811223344556677001"
+TEMPLATE = "7895417a7d3f9461cd2e"
+
+
+def oa_link(h, chat_id: str) -> ChatLink:
+    [found] = h.rows(ChatLink, ChatLink.channel == "zalo_oa", ChatLink.chat_id == chat_id)
+    return found
+
+
+def stop_notices(h) -> list[str]:
+    return [t for t in h.bot_texts(OFFICER) if t.startswith("⛔")]
+
+
+async def test_billing_errors_stop_the_oa_with_one_officer_notice_and_no_retry_storm(settings, engine):
+    async with running_zalo(settings, engine) as h:
+        await h.bot_says(OFFICER, h.invite("VP", "officer"))
+        await h.oa_says(UNIT, h.invite("VP"))
+        await h.oa_says(COLLEAGUE, h.invite("VP"))
+        h.oa.billing_error = -320
+        calls, consultations = h.oa.api_calls, len(h.oa.sent)
+        report = await h.remind()
+        assert len(h.oa.sent) == consultations and report.tally.failed == 0  # nothing lost: held, not failed
+        assert h.oa.api_calls - calls == 1                                  # one refusal, the rest not tried
+        [notice] = stop_notices(h)
+        assert "Zalo Cloud Account" in notice and "giữ lại" in notice
+
+        for later, looks in ((timedelta(hours=1), 0), (timedelta(hours=5, minutes=10), 1)):   # one look per hold
+            h.clock.now += later
+            before = h.oa.api_calls
+            await h.remind()
+            assert h.oa.api_calls - before == looks
+        assert len(stop_notices(h)) == 1
+        assert {oa_link(h, UNIT).active, oa_link(h, COLLEAGUE).active} == {True}
+
+        h.oa.billing_error = None                                           # the Sở topped up its account
+        h.clock.now += timedelta(days=1)
+        await h.remind()
+        assert {m["user_id"] for m in h.oa.sent[consultations:]} == {UNIT, COLLEAGUE}
+        assert not h.rows(Reminder, Reminder.state == "failed")
+
+
+async def test_payload_refusal_drops_that_message_and_keeps_the_unit(settings, engine):
+    async with running_zalo(settings, engine) as h:
+        await h.oa_says(UNIT, h.invite("VP"))
+        h.oa.fail_next("cs", -201, "Invalid parameters")
+        report = await h.remind()
+        assert (report.tally.sent, report.tally.deferred) == (0, 0) and report.tally.failed == 5
+        assert oa_link(h, UNIT).active
+        messenger = h.dispatcher.messengers["zalo_oa"]
+        assert (await messenger.send(UNIT, Outgoing(text="tin tiếp theo")))[0].message_id
+
+
+async def test_rejected_refresh_token_stops_the_oa_and_asks_to_reauthorise(settings, engine):
+    async with running_zalo(settings, engine) as h:
+        await h.bot_says(OFFICER, h.invite("VP", "officer"))
+        await h.oa_says(UNIT, h.invite("VP"))
+        h.oa.expire_access_tokens()
+        h.oa.fail_next("oauth", -32, "Rate limited")                      # rate limiting: the token stays good
+        with pytest.raises(SendError) as limited:
+            await h.dispatcher.messengers["zalo_oa"].send(UNIT, Outgoing(text="thử"))
+        assert limited.value.reason == "rate_limited" and not limited.value.stops_channel
+        h.oa.fail_next("oauth", -118, "invalid_grant")                    # anything else: rejected for good
+        await h.remind()
+        [notice] = stop_notices(h)
+        assert "nhacviec zalo tokens set" in notice
+        assert oa_link(h, UNIT).active
+
+
+async def test_cost_band_and_the_template_past_seven_days(settings, engine):
+    async with running_zalo(settings, engine, zalo_oa_template_id=TEMPLATE, zalo_oa_billable_window="hold") as h:
+        h.oa.templates[TEMPLATE] = {"nhiem_vu", "han", "don_vi", "ma"}
+        messenger = h.dispatcher.messengers["zalo_oa"]
+        await h.oa_says(UNIT, h.invite("VP"))
+        assert await messenger.kind_for(UNIT) == "cs"
+        messenger._seen.clear()
+        h.oa.interacted(UNIT, days_ago=3)
+        assert await messenger.kind_for(UNIT) == "hold"
+        h.oa.interacted(UNIT, days_ago=9)
+        assert await messenger.kind_for(UNIT) == "template"
+        messenger.billable_window = "template"
+        h.oa.interacted(UNIT, days_ago=3)
+        assert await messenger.kind_for(UNIT) == "template"
+        h.oa.templates.clear()                                              # Zalo no longer accepts it
+        h.oa.interacted(UNIT, days_ago=9)
+        await h.bot_says(OFFICER, h.invite("VP", "officer"))
+        report = await h.remind()
+        assert report.tally.failed == 5 and report.tally.deferred == 0
+        assert oa_link(h, UNIT).inactive_reason == "zalo_unreachable"
+        before = len(h.bot_texts(OFFICER))
+        await h.bot_says(OFFICER, "/status VP")
+        assert any("📵 Không nhắc được trên Zalo OA" in t for t in h.bot_texts(OFFICER)[before:])
+
+
+async def test_rate_limit_headers_hold_calls_until_the_window_passes(settings, engine):
+    async with running_zalo(settings, engine) as h:
+        await h.oa_says(UNIT, h.invite("VP"))
+        messenger = h.dispatcher.messengers["zalo_oa"]
+        h.oa.rate_limit, h.oa.api_calls = 2, 0
+        await messenger.send(UNIT, Outgoing(text="một"))
+        await messenger.send(UNIT, Outgoing(text="hai"))                  # X-RateLimit-Remain: 0 on this answer
+        with pytest.raises(SendError) as held:
+            await messenger.send(UNIT, Outgoing(text="ba"))
+        assert held.value.reason == "rate_limited" and 0 < held.value.retry_after <= 60
+        assert h.oa.api_calls == 2                                          # the third was not even sent
+        h.clock.now += timedelta(seconds=61)
+        h.oa.api_calls = 0
+        assert await messenger.send(UNIT, Outgoing(text="ba"))
+
+
+async def test_following_the_oa_greets_with_how_to_join(settings, engine):
+    async with running_zalo(settings, engine) as h:
+        await h.post_oa(oa_follow_event(h.oa.app_id, UNIT))
+        [greeting] = h.oa_texts(UNIT)
+        assert "gửi mã mời do Văn phòng Sở cấp" in greeting
+        await h.oa_says(UNIT, h.invite("VP"))
+        assert "Văn phòng Sở" in h.oa_texts(UNIT)[-1]
