@@ -61,3 +61,13 @@ async def test_a_bot_message_answered_but_not_handled_is_handled_after_a_restart
     async with running_zalo(settings, engine) as third:   # handled events are not handled twice
         await third.inbound.background.drain()
         assert third.bot_texts(CHAT) == []
+
+
+async def test_a_zalo_bot_group_is_linked_by_the_invite_code_like_a_telegram_group(settings, engine):
+    async with running_zalo(settings, engine) as h:
+        group, member = "g-8a1b2c3d4e5f", "6ede9afa66b88fe6d6a9"
+        # In a group the bot only receives replies to it and @mentions: the code is sent as a reply.
+        await h.post_bot(bot_text_update(group, h.invite("VP"), user_id=member, chat_type="GROUP"))
+        [linked] = h.rows(ChatLink, ChatLink.chat_id == group)
+        assert linked.channel == "zalo_bot" and linked.kind == "group" and linked.active
+        assert "Văn phòng Sở" in h.bot_texts(group)[-1]
