@@ -156,6 +156,26 @@ class ZaloOaMessenger:
         log.info("Zalo OA: a unit past the 7-day window was sent the ZBS template")
         return Sent(result.message_id)
 
+    async def send_file(self, user_id: str, name: str, data: bytes, *, mime: str = "", caption: str = "",
+                        lang: str | None = None) -> list[Sent]:
+        """A report file (DOCX, PDF, CSV…) or a chart picture (PNG/JPG) through the OA's upload and its file or
+        image message; only while the consultation window is open (files cannot go as a template)."""
+        if await self.kind_for(user_id) != CS:
+            raise SendError("files go only while the user may get consultation messages", final=True,
+                            message_only=True, reason="window")
+        image = mime.startswith("image/") or name.lower().endswith((".png", ".jpg", ".jpeg"))
+        try:
+            token = await self.client.upload("image" if image else "file", name, data,
+                                             mime or "application/octet-stream")
+            if image:
+                return [Sent((await self.client.send_image(user_id, token, caption)).message_id)]
+            sent = [Sent((await self.client.send_cs(user_id, caption[:MAX_TEXT])).message_id)] if caption else []
+            return sent + [Sent((await self.client.send_file(user_id, token)).message_id)]
+        except ValueError as exc:  # larger than Zalo takes: say so rather than fail at Zalo
+            raise SendError(str(exc), final=True, message_only=True, reason="file_too_large") from exc
+        except ZaloError as exc:
+            raise send_error(exc, payload=f"file {name.rsplit('.', 1)[-1].lower()}") from exc
+
     async def edit(self, chat_id: str, message_id: str, message: Outgoing) -> None:
         """Zalo cannot edit a sent message: the new text goes out as a new one."""
         await self.send(chat_id, message)

@@ -79,7 +79,8 @@ async def test_text_length_is_checked_before_calling_zalo(fake, oa):
 
 async def test_zbs_template_by_user_id_checked_against_the_approved_parameters(fake, oa):
     fake.templates["7895417a7d3f9461cd2e"] = {"nhiem_vu", "han"}
-    sent = await oa.send_template("user-1", "7895417a7d3f9461cd2e", {"nhiem_vu": "NV 1: Báo cáo quý I", "han": "31/03/2026"})
+    data = {"nhiem_vu": "NV 1: Báo cáo quý I", "han": "31/03/2026"}
+    sent = await oa.send_template("user-1", "7895417a7d3f9461cd2e", data)
     assert fake.sent[0]["kind"] == "template" and fake.sent[0]["message_id"] == sent.message_id
     assert fake.sent[0]["template_data"] == {"nhiem_vu": "NV 1: Báo cáo quý I", "han": "31/03/2026"}
     with pytest.raises(ZaloPayloadRejected) as wrong:

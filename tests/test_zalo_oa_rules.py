@@ -129,3 +129,25 @@ async def test_following_the_oa_greets_with_how_to_join(settings, engine):
         assert "gửi mã mời do Văn phòng Sở cấp" in greeting
         await h.oa_says(UNIT, h.invite("VP"))
         assert "Văn phòng Sở" in h.oa_texts(UNIT)[-1]
+
+
+async def test_officers_on_the_oa_receive_report_files_and_chart_pictures(settings, engine):
+    async with running_zalo(settings, engine) as h:
+        await h.oa_says(OFFICER, h.invite("VP", "officer"))
+        messenger = h.dispatcher.messengers["zalo_oa"]
+        docx = b"PK\x03\x04 bao cao quy I" + b"0" * 4000
+        png = b"\x89PNG\r\n\x1a\n" + b"1" * 3000
+        await messenger.send_file(OFFICER, "bao-cao-quy-I-2026.docx", docx, caption="Báo cáo quý I/2026",
+                                  mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+        await messenger.send_file(OFFICER, "bieu-do.png", png, caption="Tỉ lệ hoàn thành", mime="image/png")
+        file_message, image_message = [m["message"] for m in h.oa.sent if "attachment" in m["message"]]
+        assert h.oa.uploads[file_message["attachment"]["payload"]["token"]] == ("bao-cao-quy-I-2026.docx", docx)
+        media = image_message["attachment"]["payload"]["elements"][0]
+        assert h.oa.uploads[media["attachment_id"]] == ("bieu-do.png", png)
+        assert image_message["text"] == "Tỉ lệ hoàn thành" and "Báo cáo quý I/2026" in h.oa_texts(OFFICER)
+        with pytest.raises(SendError) as refused:                 # the OA upload does not list XLSX
+            await messenger.send_file(OFFICER, "bao-cao.xlsx", b"PK\x03\x04xlsx")
+        assert refused.value.message_only and refused.value.final and oa_link(h, OFFICER).active
+        with pytest.raises(SendError) as large:
+            await messenger.send_file(OFFICER, "bieu-do-lon.png", b"\x89PNG" + b"0" * (1024 * 1024))
+        assert large.value.reason == "file_too_large"

@@ -19,6 +19,7 @@ from zalo.tokens import Clock, OaTokens, TokenKeeper, TokenStore
 DEFAULT_API_URL = "https://openapi.zalo.me"
 DEFAULT_OAUTH_URL = "https://oauth.zaloapp.com"
 MAX_TEXT = 2000
+UPLOAD_LIMITS = {"file": 5 * 1024 * 1024, "image": 1024 * 1024}   # bytes, per the OA upload pages
 # When OAuth leaves out expires_in, assume the shortest lifetime Zalo ever documented (1 h; today it is 25 h).
 DEFAULT_EXPIRES_IN = 3600
 
@@ -80,6 +81,34 @@ class ZaloOaClient:
         data = await self._call("POST", "/v3.0/oa/quota/message", body={"user_id": str(user_id)}, idempotent=True)
         return from_millis(data.get("last_interaction")) if isinstance(data, dict) else None
 
+    async def upload(self, kind: str, name: str, data: bytes, mime: str) -> str:
+        """Upload a file ("file": PDF/DOC/DOCX/CSV up to 5 MB) or an image ("image": JPG/PNG up to 1 MB) to the
+        OA; the token (file) or attachment_id (image) to send it with. Zalo keeps uploads for 7 days."""
+        if kind not in UPLOAD_LIMITS:
+            raise ValueError("kind must be file or image")
+        if len(data) > UPLOAD_LIMITS[kind]:
+            raise ValueError(f"Zalo OA {kind} uploads are limited to {UPLOAD_LIMITS[kind]} bytes")
+        result = await self._call("POST", f"/v2.0/oa/upload/{kind}", files={"file": (name, data, mime)},
+                                  idempotent=True)
+        key = "token" if kind == "file" else "attachment_id"
+        value = result.get(key) if isinstance(result, dict) else None
+        if not value:
+            raise ZaloError(0, f"no {key} in the upload answer")
+        return str(value)
+
+    async def send_file(self, user_id: str, token: str) -> SentMessage:
+        """Send an uploaded file as a consultation message."""
+        return _sent(await self._send("/v3.0/oa/message/cs", user_id,
+                                      {"attachment": {"type": "file", "payload": {"token": token}}}))
+
+    async def send_image(self, user_id: str, attachment_id: str, caption: str = "") -> SentMessage:
+        """Send an uploaded image (media template) as a consultation message, with an optional caption."""
+        message: dict[str, Any] = {"attachment": {"type": "template", "payload": {
+            "template_type": "media", "elements": [{"media_type": "image", "attachment_id": attachment_id}]}}}
+        if caption:
+            message["text"] = caption[:MAX_TEXT]
+        return _sent(await self._send("/v3.0/oa/message/cs", user_id, message))
+
     async def get_user(self, user_id: str) -> dict:
         """The user's OA profile (display_name, avatars…)."""
         params = {"data": json.dumps({"user_id": str(user_id)})}
@@ -103,23 +132,23 @@ class ZaloOaClient:
         return await self._call("POST", path, body=body, idempotent=False)
 
     async def _call(self, method: str, path: str, *, body: dict | None = None, params: dict | None = None,
-                    idempotent: bool) -> Any:
+                    idempotent: bool, files: dict | None = None) -> Any:
         wait = (self._rate_until - self._clock()).total_seconds() if self._rate_until else 0.0
         if wait > 0:  # Zalo said no requests are left in this window: do not spend one to hear it again
             raise ZaloRateLimited(-32, "rate limit reached (X-RateLimit-Remain: 0)", retry_after=wait)
         token = await self._keeper.access_token()
         try:
-            return await self._call_with(token, method, path, body, params, idempotent)
+            return await self._call_with(token, method, path, body, params, idempotent, files)
         except ZaloTokenExpired:
             token = await self._keeper.refresh(stale=token)
-            return await self._call_with(token, method, path, body, params, idempotent)
+            return await self._call_with(token, method, path, body, params, idempotent, files)
 
     async def _call_with(self, token: str, method: str, path: str, body: dict | None, params: dict | None,
-                         idempotent: bool) -> Any:
+                         idempotent: bool, files: dict | None = None) -> Any:
         async def once() -> Any:
             try:
                 response = await self._http.request(method, self._api + path, json=body, params=params,
-                                                    headers={"access_token": token})
+                                                    files=files, headers={"access_token": token})
             except httpx.TransportError as exc:
                 raise network_error(exc) from exc
             self._note_rate_limit(response)

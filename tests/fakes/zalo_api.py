@@ -293,6 +293,7 @@ class FakeZaloOA(_FakeServer):
         self.templates: dict[str, set[str]] = {}    # approved ZBS template id -> its parameter names
         self.billing_error: int | None = None       # every send answers this (-224, -218, -320, -321)
         self.rate_limit: int | None = None          # API calls allowed in the current window
+        self.uploads: dict[str, tuple[str, bytes]] = {}   # token / attachment_id -> (file name, bytes)
         self.api_calls = 0                          # API calls in the current window
         self.blocked: set[str] = set()
         self._access: set[str] = set()
@@ -324,6 +325,7 @@ class FakeZaloOA(_FakeServer):
         return Starlette(routes=[
             Route("/v3.0/oa/message/cs", self._send_cs, methods=["POST"]),
             Route("/v3.0/oa/message/template", self._send_template, methods=["POST"]),
+            Route("/v2.0/oa/upload/{kind}", self._upload, methods=["POST"]),
             Route("/v3.0/oa/user/detail", self._user_detail, methods=["GET"]),
             Route("/v3.0/oa/quota/message", self._quota, methods=["POST"]),
             Route("/v4/oa/access_token", self._access_token, methods=["POST"]),
@@ -355,6 +357,8 @@ class FakeZaloOA(_FakeServer):
             return _oa_error(-230, NOT_INTERACTED)
         if not 1 <= len(message.get("text", "")) <= 2000 and "attachment" not in message:
             return _oa_error(-201, "Invalid parameters")
+        if "attachment" in message and not self._uploaded(message["attachment"]):
+            return _oa_error(-201, "Invalid attachment (unknown or expired upload)")
         return self._record({"kind": kind, "user_id": user_id, "message": message}, request)
 
     async def _send_template(self, request: Request) -> Response:
@@ -374,6 +378,34 @@ class FakeZaloOA(_FakeServer):
             return _oa_error(-213, "User has not followed the OA")
         return self._record({"kind": "template", "user_id": user_id, "template_id": template_id,
                              "template_data": data, "message": {}}, request)
+
+    def _uploaded(self, attachment: JSON) -> bool:
+        payload = attachment.get("payload") or {}
+        if attachment.get("type") == "file":
+            return payload.get("token") in self.uploads
+        elements = payload.get("elements") or [{}]
+        return payload.get("template_type") == "media" and elements[0].get("attachment_id") in self.uploads
+
+    async def _upload(self, request: Request) -> Response:
+        kind = request.path_params["kind"]
+        refused = self._refuse("upload", request)
+        if refused is not None:
+            return refused
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or not hasattr(upload, "read"):
+            return _oa_error(-201, "file is required")
+        name, data = upload.filename or "", await upload.read()
+        extension = name.rsplit(".", 1)[-1].lower()
+        allowed, limit = UPLOADS.get(kind, ((), 0))
+        if extension not in allowed:
+            return _oa_error(-201, f"File type .{extension} is not supported")
+        if len(data) > limit:
+            return _oa_error(-210, "File size exceeds the limit")
+        key = f"{kind}-{next(_ids)}"
+        self.uploads[key] = (name, data)
+        field = "token" if kind == "file" else "attachment_id"
+        return self._answer({"error": 0, "message": "Success", "data": {field: key}})
 
     def _record(self, item: JSON, request: Request) -> Response:
         message_id = f"{next(_ids):032x}"
@@ -465,6 +497,8 @@ class FakeZaloOA(_FakeServer):
         return usable
 
 
+# What the OA upload pages accept: files PDF/DOC/DOCX/CSV up to 5 MB, images JPG/PNG up to 1 MB.
+UPLOADS = {"file": (("pdf", "doc", "docx", "csv"), 5 * 1024 * 1024), "image": (("jpg", "jpeg", "png"), 1024 * 1024)}
 BILLING = {-224: "OA has no service package for this feature", -218: "Out of quota for receiving",
            -320: "App must be linked to a Zalo Cloud Account", -321: "Zalo Cloud Account balance is too low"}
 
