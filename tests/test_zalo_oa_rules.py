@@ -104,6 +104,10 @@ async def test_cost_band_and_the_template_past_seven_days(settings, engine):
         before = len(h.bot_texts(OFFICER))
         await h.bot_says(OFFICER, "/status VP")
         assert any("📵 Không nhắc được trên Zalo OA" in t for t in h.bot_texts(OFFICER)[before:])
+        h.clock.now += timedelta(days=1)                                  # the officers' digest the next day
+        await h.remind()
+        digest = next(t for t in h.bot_texts(OFFICER) if "📵 Đơn vị không nhận được nhắc việc trên Zalo:" in t)
+        assert "• Văn phòng Sở (Zalo OA): không liên lạc được trên Zalo" in digest
 
 
 async def test_rate_limit_headers_hold_calls_until_the_window_passes(settings, engine):
