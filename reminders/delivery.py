@@ -104,11 +104,10 @@ async def _failed(d: Delivery, batch: Batch, out: Outgoing, exc: SendError) -> N
         d.tally.held[channel] = until
         with session_scope(d.engine) as session:
             store.set_channel_hold(session, channel=channel, until=until, now=d.now)
-            first = exc.stops_channel and store.stop_channel(session, channel=channel, reason=exc.reason, now=d.now)
-            notices = channel_stopped_notices(session, channel=channel, reason=exc.reason) if first else []
             session.commit()
         _release(d, batch, until, str(exc), count=False)
-        await _tell(d, notices)
+        if exc.stops_channel:
+            await report_channel_stop(d.engine, d.messengers, channel=channel, reason=exc.reason, now=d.now)
     else:
         _release(d, batch, d.now + backoff(batch.attempts), str(exc), count=True)
 
@@ -121,6 +120,17 @@ def _release(d: Delivery, batch: Batch, at: datetime, error: str | None, *, coun
     d.tally.failed += failed
     d.tally.deferred += len(batch.ids) - failed
     _outcome(d, batch, None, "failed" if failed else "deferred", error)
+
+
+async def report_channel_stop(engine: Engine, messengers: dict[str, Messenger], *, channel: str, reason: str,
+                              now: datetime) -> bool:
+    """Record that `channel` stopped (billing, rejected credentials) and tell officers, once; True if told now."""
+    with session_scope(engine) as session:
+        first = store.stop_channel(session, channel=channel, reason=reason, now=now)
+        notices = channel_stopped_notices(session, channel=channel, reason=reason) if first else []
+        session.commit()
+    await _tell(messengers, notices)
+    return first
 
 
 def _dropped(d: Delivery, batch: Batch, exc: SendError) -> None:
@@ -148,12 +158,12 @@ async def _unreachable(d: Delivery, batch: Batch, out: Outgoing, exc: SendError)
         session.commit()
     d.tally.failed += len(batch.ids)
     _outcome(d, batch, out, "failed", exc.reason)
-    await _tell(d, notices)
+    await _tell(d.messengers, notices)
 
 
-async def _tell(d: Delivery, notices: list[Outgoing]) -> None:
+async def _tell(messengers: dict[str, Messenger], notices: list[Outgoing]) -> None:
     for notice in notices:
-        messenger = d.messengers.get(notice.channel)
+        messenger = messengers.get(notice.channel)
         if messenger is None:
             continue
         try:

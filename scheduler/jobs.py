@@ -19,8 +19,10 @@ from sqlalchemy.engine import Engine
 
 from bot.messenger import Messenger
 from config import Settings
+from reminders.delivery import report_channel_stop
 from reminders.rounds import RoundReport, run_round
 from storage.types import utcnow
+from zalo import ZaloAuthError
 
 log = logging.getLogger(__name__)
 JOB_ID = "reminder-round"
@@ -82,6 +84,10 @@ async def refresh_tokens(name: str) -> int:
     for refresh in _token_refreshers(runtime.messengers if runtime else {}):
         try:
             refreshed += bool(await refresh())
+        except ZaloAuthError as exc:  # the refresh token is refused: only re-authorising helps; officers told once
+            log.error("Zalo OA token refresh refused: %s", exc)
+            await report_channel_stop(runtime.engine, runtime.messengers, channel="zalo_oa", reason="token_rejected",
+                                      now=runtime.clock())
         except Exception:  # logged; the next run or the next send tries again
             log.exception("Zalo OA token refresh failed")
     return refreshed

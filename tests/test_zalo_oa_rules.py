@@ -9,6 +9,7 @@ import pytest
 
 from bot.messenger import SendError
 from handlers.messages import Outgoing
+from scheduler.jobs import Runtime, refresh_tokens, start_scheduler, stop_scheduler
 from storage.models import ChatLink, Reminder
 from tests.fakes.zalo_api import oa_follow_event
 from tests.zalo_harness import running_zalo
@@ -155,3 +156,18 @@ async def test_officers_on_the_oa_receive_report_files_and_chart_pictures(settin
         with pytest.raises(SendError) as large:
             await messenger.send_file(OFFICER, "bieu-do-lon.png", b"\x89PNG" + b"0" * (1024 * 1024))
         assert large.value.reason == "file_too_large"
+
+
+async def test_token_job_tells_officers_once_when_the_refresh_token_is_refused(settings, engine):
+    async with running_zalo(settings, engine) as h:
+        await h.bot_says(OFFICER, h.invite("VP", "officer"))
+        runtime = Runtime(h.services.engine, h.services.settings, h.dispatcher.messengers, h.clock)
+        scheduler = start_scheduler(runtime, name="oa-tokens")
+        try:
+            h.oa.fail_next("oauth", -118, "invalid_grant")
+            assert await refresh_tokens("oa-tokens") == 0
+            assert await refresh_tokens("oa-tokens") == 0        # refused for good: fails fast, no new notice
+        finally:
+            await stop_scheduler(scheduler, name="oa-tokens")
+        [notice] = stop_notices(h)
+        assert "nhacviec zalo tokens set" in notice
