@@ -30,9 +30,10 @@ def run_cmd(app: App, force_console: bool) -> None:
     from config.redact import install
     install(app.settings)  # and in case any other line does: every log line is masked
     if console:
-        click.echo(_("Chưa cấu hình Telegram hay Zalo: mở kênh console trên không gian làm việc mẫu.\n"
-                     "Để kết nối Telegram: tạo bot với @BotFather, ghi NHACVIEC_TELEGRAM_TOKEN=<token> vào tệp .env "
-                     "(xem .env.example) rồi chạy lại make run."))
+        click.echo(_("Chưa cấu hình Zalo hay Telegram: mở kênh console trên không gian làm việc mẫu.\n"
+                     "Để kết nối Zalo: trong ứng dụng Zalo mở OA \"Zalo Bot Manager\" → Tạo bot, ghi "
+                     "NHACVIEC_ZALO_BOT_TOKEN=<token> vào tệp .env (xem .env.example và mục Zalo của README) rồi chạy "
+                     "lại make run. Telegram: tạo bot với @BotFather, ghi NHACVIEC_TELEGRAM_TOKEN=<token>."))
         start_console(app, unit_code=None, officer=True, sample=True)
         return
     try:
