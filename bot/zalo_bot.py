@@ -11,6 +11,7 @@ import httpx
 from bot.messenger import SendError, Sent, numbered, split_text
 from bot.zalo_channel import ChoiceMemory, download, send_error
 from handlers.messages import Attachment, Outgoing
+from i18n import _, use_locale
 from storage.models.plans import Channel
 from zalo import ZaloBotClient, ZaloError, ZaloInbound, parse_bot_update
 from zalo.bot_client import MAX_TEXT
@@ -58,6 +59,14 @@ class ZaloBotMessenger:
             sent.append(Sent(result.message_id))
         if sent and self.choices is not None:
             self.choices.remember(channel=CHANNEL, chat_id=str(chat_id), message=message)
+        if message.files:  # the Bot Platform sends no documents (and photos only from a public URL)
+            with use_locale(message.lang):
+                note = _("Zalo Bot không gửi được tệp ({names}). Hãy tải các tệp này trên trang web của Văn phòng "
+                         "Sở, hoặc dùng Zalo OA hay Telegram.").format(names=", ".join(f.name for f in message.files))
+            try:
+                sent.append(Sent((await self.client.send_message(chat_id, note[:MAX_TEXT])).message_id))
+            except ZaloError as exc:
+                raise bot_send_error(exc) from exc
         return sent
 
     async def edit(self, chat_id: str, message_id: str, message: Outgoing) -> None:

@@ -22,6 +22,7 @@ from bot.zalo_channel import ChoiceMemory, download, send_error
 from config import TEMPLATE_FIELDS
 from handlers.messages import Attachment, Outgoing
 from handlers.render import short
+from i18n import _, use_locale
 from storage.models.plans import Channel
 from storage.types import utcnow
 from zalo import (DbTokenStore, ZaloBillingError, ZaloError, ZaloNoInteraction, ZaloOaClient, ZaloPayloadRejected,
@@ -104,6 +105,26 @@ class ZaloOaMessenger:
                             reason="zalo_unreachable")
         if sent and self.choices is not None and kind == CS:
             self.choices.remember(channel=CHANNEL, chat_id=str(user_id), message=message)
+        if kind == CS and message.files:
+            sent += await self._send_files(user_id, message)
+        return sent
+
+    async def _send_files(self, user_id: str, message: Outgoing) -> list[Sent]:
+        """The message's files after its text; a file Zalo will not take is named in a short note instead."""
+        sent, refused = [], []
+        for file in message.files:
+            try:
+                sent += await self.send_file(user_id, file.name, file.data, mime=file.mime)
+            except SendError as exc:
+                if not exc.message_only:
+                    raise
+                log.warning("Zalo OA did not take the file kind .%s (%s)", file.name.rsplit(".", 1)[-1], exc.reason)
+                refused.append(file.name)
+        if refused:
+            with use_locale(message.lang):
+                note = _("Zalo OA không nhận tệp {names}. Hãy tải các tệp này trên trang web của Văn phòng Sở "
+                         "hoặc xem trên Telegram.").format(names=", ".join(refused))
+            sent.append(Sent((await self.client.send_cs(user_id, note[:MAX_TEXT])).message_id))
         return sent
 
     async def kind_for(self, user_id: str) -> str:

@@ -171,3 +171,14 @@ async def test_token_job_tells_officers_once_when_the_refresh_token_is_refused(s
             await stop_scheduler(scheduler, name="oa-tokens")
         [notice] = stop_notices(h)
         assert "nhacviec zalo tokens set" in notice
+
+
+async def test_baocao_on_the_oa_sends_the_report_document_and_chart(settings, engine):
+    async with running_zalo(settings, engine) as h:
+        await h.oa_says(OFFICER, h.invite("VP", "officer"))
+        await h.oa_says(OFFICER, "/baocao I")
+        names = sorted(name.rsplit(".", 1)[-1] for name, _data in h.oa.uploads.values())
+        assert names == ["docx", "png"]
+        kinds = [m["message"]["attachment"]["type"] for m in h.oa.sent if "attachment" in m["message"]]
+        assert kinds == ["file", "template"]
+        assert "Zalo OA không nhận tệp" in h.oa_texts(OFFICER)[-1] and ".xlsx" in h.oa_texts(OFFICER)[-1]
