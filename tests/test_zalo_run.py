@@ -1,15 +1,28 @@
-"""Starting the Zalo channels as `nhacviec run` does: webhook verification, and long polling kept to development."""
+"""Starting the Zalo channels as `nhacviec run` does: webhook verification, long polling kept to development, the
+journal that keeps a Zalo Bot message across a restart, groups, and the real command in a process of its own."""
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
+import subprocess
+import sys
+import time
 
+import httpx
 from pydantic import SecretStr
+from sqlmodel import Session
 
 from bot.inbound import preflight, set_bot_webhook
+from services.invites import create_invite
+from services.queries import unit_by_code
+from services.workspace import ensure_sample_workspace
 from storage.models import ChatLink, InboundEvent
-from tests.fakes.zalo_api import bot_text_update, post_bot_update
-from tests.zalo_harness import BOT_SECRET, BOT_TOKEN, running_zalo
+from storage.types import utcnow
+from tests.conftest import REPO
+from tests.fakes.zalo_api import FakeZaloBot, bot_text_update, post_bot_update
+from tests.zalo_harness import BOT_SECRET, BOT_TOKEN, PUBLIC_URL, free_port, running_zalo
 
 CHAT = "6ede9afa66b88fe6d6a9"
 
@@ -71,3 +84,45 @@ async def test_a_zalo_bot_group_is_linked_by_the_invite_code_like_a_telegram_gro
         [linked] = h.rows(ChatLink, ChatLink.chat_id == group)
         assert linked.channel == "zalo_bot" and linked.kind == "group" and linked.active
         assert "Văn phòng Sở" in h.bot_texts(group)[-1]
+
+
+def test_nhacviec_run_in_production_serves_the_zalo_bot_webhook(db_url, tmp_path, engine):
+    """The real command in a process of its own: webhook server first, setWebhook verified, a unit joins."""
+    ensure_sample_workspace(engine)
+    with Session(engine) as session:
+        code = create_invite(session, unit=unit_by_code(session, "VP"), role="member", uses=1, expires_days=7,
+                             created_by="test", now=utcnow()).code
+        session.commit()
+    with FakeZaloBot(BOT_TOKEN) as bot:
+        port = free_port()
+        bot.probe = lambda url: url.replace(PUBLIC_URL, f"http://127.0.0.1:{port}")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NHACVIEC_")}
+        env.update({"NHACVIEC_DATABASE_URL": db_url, "NHACVIEC_DATA_DIR": str(tmp_path),
+                    "NHACVIEC_EVIDENCE_DIR": str(tmp_path / "evidence"), "NHACVIEC_ENV": "production",
+                    "NHACVIEC_ZALO_BOT_TOKEN": BOT_TOKEN, "NHACVIEC_ZALO_BOT_API_URL": bot.base_url,
+                    "NHACVIEC_ZALO_BOT_SECRET": BOT_SECRET, "NHACVIEC_PUBLIC_URL": PUBLIC_URL,
+                    "NHACVIEC_WEBHOOK_HOST": "127.0.0.1", "NHACVIEC_WEBHOOK_PORT": str(port)})
+        proc = subprocess.Popen([sys.executable, "-m", "cli.main", "run"], cwd=REPO, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            assert until(lambda: bot.probes == [200] or proc.poll() is not None) and bot.probes == [200]
+            assert bot.webhook["url"] == PUBLIC_URL + "/zalo/bot"
+            answer = httpx.post(f"http://127.0.0.1:{port}/zalo/bot", json=bot_text_update(CHAT, code),
+                                headers={"X-Bot-Api-Secret-Token": BOT_SECRET})
+            assert answer.status_code == 200
+            assert until(lambda: any("Văn phòng Sở" in m.get("text", "") for m in bot.sent))
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            output, _ = proc.communicate(timeout=120)
+        assert proc.returncode == 0, output
+        assert "trợ lý tự động" in bot.sent[0]["text"] and BOT_TOKEN not in output
+
+
+def until(condition, timeout: float = 90.0) -> bool:
+    """Wait for a condition another process brings about (generous time-out: a busy machine is slow)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
