@@ -9,6 +9,7 @@ from replies.classifier import classify
 from services import plan_upload
 from services.evidence import EvidenceError, check_size
 from services.plan_upload import Preview, UploadError
+from services.worker import in_worker
 
 PREVIEW_TASKS = 25  # task lines in the chat preview; the web page lists them all
 
@@ -27,7 +28,7 @@ async def on_file(turn: Turn) -> bool:
     if (not turn.is_officer or att is None or att.kind != "document" or incoming.reply_to_message_id
             or not plan_upload.looks_like_plan(att.name)):
         return False
-    if incoming.text.strip() and classify(incoming.text, today=turn.today).intent != "unknown":
+    if incoming.text.strip() and (await in_worker(classify, incoming.text, today=turn.today)).intent != "unknown":
         return False  # "xong" with a file is an answer with its evidence
     try:
         check_size(att.size, turn.services.settings.evidence_max_bytes)
@@ -37,8 +38,8 @@ async def on_file(turn: Turn) -> bool:
         return True
     item = plan_upload.stage(uploads_folder(turn), data=data, name=att.name, uploader=_uploader(turn), now=turn.now)
     try:
-        preview = plan_upload.preview(turn.session, item, today=turn.today, actor=turn.actor.name,
-                                      max_rows=turn.services.settings.import_max_rows)
+        preview = await in_worker(plan_upload.preview, turn.session, item, today=turn.today,
+                                  actor=turn.actor.name, max_rows=turn.services.settings.import_max_rows)
     except UploadError:
         plan_upload.discard(uploads_folder(turn), item.token)
         return False  # not a plan after all (no appendix, or not readable as one): evidence as before
@@ -61,8 +62,9 @@ async def on_button(turn: Turn, data: str) -> None:
             turn.reply(_("Đã huỷ, không nhập kế hoạch từ tệp {name}.").format(name=item.path.name),
                        edit_message_id=turn.incoming.button_message_id, notice=_("Đã huỷ"))
             return
-        parsed, report = plan_upload.confirm(turn.session, item, today=turn.today, actor=turn.actor.name,
-                                             folder=folder, max_rows=turn.services.settings.import_max_rows)
+        parsed, report = await in_worker(plan_upload.confirm, turn.session, item, today=turn.today,
+                                         actor=turn.actor.name, folder=folder,
+                                         max_rows=turn.services.settings.import_max_rows)
     except UploadError as exc:
         turn.reply(str(exc), notice=str(exc)[:190])
         return

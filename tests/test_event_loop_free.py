@@ -64,3 +64,23 @@ async def test_building_a_report_leaves_the_loop_free(engine, settings, monkeypa
                         update_key="tg:1")
     [reply] = await _run_with(gate, incoming, Services(engine=engine, settings=settings, clock=lambda: NOW))
     assert not gate.waited_out and reply.text
+
+
+async def test_previewing_a_plan_file_leaves_the_loop_free(engine, settings, monkeypatch, tmp_path):
+    from handlers.messages import Attachment
+    from services import plan_upload
+    from tests.fixtures.builders import build_docx, seed_rows
+    world = World(engine)
+    officer = world.link(world.unit("VP"), role=MemberRole.OFFICER)
+    path = build_docx(tmp_path / "KH-CCHC-2026.docx", seed_rows())
+    gate = Gate(plan_upload.preview)
+    monkeypatch.setattr(plan_upload, "preview", gate)
+
+    async def fetch(channel, attachment) -> bytes:
+        return path.read_bytes()
+
+    services = Services(engine=engine, settings=settings, clock=lambda: NOW, fetch_file=fetch)
+    incoming = Incoming(channel="telegram", chat_id=officer.chat_id, sender_id=officer.chat_id, update_key="tg:3",
+                        attachment=Attachment("document", "f1", path.name, "", path.stat().st_size))
+    [reply] = await _run_with(gate, incoming, services)
+    assert not gate.waited_out and [b.label for b in reply.buttons[0]] == ["Nhập kế hoạch", "Huỷ"]

@@ -113,3 +113,13 @@ def test_a_command_on_a_read_only_postgres_database_says_so_without_a_traceback(
         with psycopg.connect(SERVER, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
     assert result.exit_code != 0 and "chỉ đọc" in result.output and "Traceback" not in result.output
+
+
+def test_zalo_oa_tokens_refreshed_at_run_time_are_masked_too():
+    from datetime import datetime, timezone
+
+    from config.redact import redact
+    from zalo.tokens import OaTokens
+    OaTokens("oa-access-7Hq2LmZ9", "oa-refresh-Pp41xYw0", datetime(2026, 3, 1, tzinfo=timezone.utc))
+    line = redact("Zalo OA call failed with oa-access-7Hq2LmZ9 (refresh oa-refresh-Pp41xYw0)")
+    assert "7Hq2LmZ9" not in line and "Pp41xYw0" not in line

@@ -48,6 +48,10 @@ class OaTokens:
     refresh_token: str
     expires_at: datetime
 
+    def __post_init__(self) -> None:
+        from config.redact import add_secrets
+        add_secrets(self.access_token, self.refresh_token)  # refreshed at run time: masked in every log line too
+
 
 @dataclass(frozen=True)
 class TokenRecord:
