@@ -84,3 +84,21 @@ async def test_previewing_a_plan_file_leaves_the_loop_free(engine, settings, mon
                         attachment=Attachment("document", "f1", path.name, "", path.stat().st_size))
     [reply] = await _run_with(gate, incoming, services)
     assert not gate.waited_out and [b.label for b in reply.buttons[0]] == ["Nhập kế hoạch", "Huỷ"]
+
+
+async def test_the_desks_report_page_leaves_the_loop_free(engine, settings, monkeypatch):
+    import httpx
+
+    from tests.web_harness import link_token, make_desk
+    from web import reports_page
+    from web.app import build_desk_app
+    desk = make_desk(settings, engine)
+    gate = Gate(reports_page.build_report)
+    monkeypatch.setattr(reports_page, "build_report", gate)
+    transport = httpx.ASGITransport(app=build_desk_app(desk))
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+        assert (await client.post(f"/login/{link_token(desk)}")).status_code == 303
+        page = asyncio.ensure_future(client.get("/reports"))
+        await gate.release_from_the_loop()
+        response = await page
+    assert not gate.waited_out and response.status_code == 200

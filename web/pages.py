@@ -15,6 +15,7 @@ from i18n import _, fmt_date, use_locale
 from reports.summary import build_report
 from services import desk as desk_queries, queries
 from services.extensions import ExtensionError, decide_extension
+from services.worker import in_worker
 from storage.models import ChatUser, Unit
 from web.context import actor, checked_form, desk, officer, page, person
 
@@ -58,8 +59,8 @@ async def unit_page(request: Request):
             raise HTTPException(404)
         if not who.is_officer and unit.id != who.unit_id:
             raise HTTPException(403)
-        report = build_report(session, as_of=d.today, roles=d.settings.tracked_roles, unit_code=unit.code,
-                              tz=ZoneInfo(d.settings.timezone))
+        report = await in_worker(build_report, session, as_of=d.today, roles=d.settings.tracked_roles,
+                                 unit_code=unit.code, tz=ZoneInfo(d.settings.timezone))
         return page(request, "unit.html", unit=unit, report=report, views=desk_queries.unit_views(session, unit),
                     contacts=desk_queries.unit_contacts(session, unit), last=desk_queries.last_reply(session, unit))
 

@@ -13,6 +13,7 @@ from starlette.routing import Route
 from i18n import _
 from reports import report_lines, scope_line
 from reports.summary import ReportError, build_report, make_period, parse_quarter
+from services.worker import in_worker
 from web.context import desk, officer, page
 
 PERIODS = ("q1", "q2", "q3", "q4", "h1", "m9", "year")
@@ -60,7 +61,7 @@ async def reports(request: Request):
     q = request.query_params
     shown = {"q": q, "periods": _period_names(), "chosen": _chosen(q)}
     try:
-        report = _report(request)
+        report = await in_worker(_report, request)  # off the loop that also serves the bot
     except ReportError as exc:
         return page(request, "reports.html", report=None, error=str(exc), **shown)
     return page(request, "reports.html", report=report, lines=report_lines(report), error="",
@@ -74,14 +75,16 @@ async def report_file(request: Request):
     if kind not in ("docx", "xlsx", "png"):
         raise HTTPException(404)
     try:
-        report = _report(request)
+        report = await in_worker(_report, request)  # off the loop that also serves the bot
     except ReportError as exc:
         raise HTTPException(400, str(exc)) from None
     if kind == "png":
         from reports.chart import completion_chart  # matplotlib only when a chart is asked for
-        return Response(completion_chart(report), media_type="image/png", headers={"Cache-Control": "no-store"})
+        return Response(await in_worker(completion_chart, report), media_type="image/png",
+                        headers={"Cache-Control": "no-store"})
     from reports.files import build_files
-    name, data, mime = next(item for item in build_files(report).named() if item[0].endswith("." + kind))
+    files = await in_worker(lambda: build_files(report).named())
+    name, data, mime = next(item for item in files if item[0].endswith("." + kind))
     return Response(data, media_type=mime, headers={"Content-Disposition": f'attachment; filename="{name}"',
                                                     "Cache-Control": "no-store"})
 

@@ -8,6 +8,7 @@ from starlette.routing import Route
 from i18n import _
 from services import plan_upload
 from services.plan_upload import UploadError
+from services.worker import in_worker
 from web.context import checked_form, desk, officer, page
 
 
@@ -43,8 +44,8 @@ async def upload(request: Request):
                              now=d.clock())
     with Session(d.engine) as session:
         try:
-            preview = plan_upload.preview(session, item, today=d.today, actor=who.name or "web",
-                                          max_rows=d.settings.import_max_rows)
+            preview = await in_worker(plan_upload.preview, session, item, today=d.today,
+                                      actor=who.name or "web", max_rows=d.settings.import_max_rows)
         except UploadError as exc:
             plan_upload.discard(_folder(request), item.token)
             return page(request, "upload.html", status_code=400, error=str(exc))
@@ -63,9 +64,9 @@ async def decide(request: Request):
                 return page(request, "upload.html", error="", notice=_(
                     "Đã huỷ, không nhập kế hoạch từ tệp {name}.").format(name=item.path.name))
             accept = sorted({int(n) for n in form.getlist("accept") if str(n).isdigit()})
-            _parsed, report = plan_upload.confirm(session, item, today=d.today, actor=who.name or "web",
-                                                  folder=_folder(request), max_rows=d.settings.import_max_rows,
-                                                  accept=accept)
+            _parsed, report = await in_worker(plan_upload.confirm, session, item, today=d.today,
+                                              actor=who.name or "web", folder=_folder(request),
+                                              max_rows=d.settings.import_max_rows, accept=accept)
             session.commit()
         except UploadError as exc:
             session.rollback()
