@@ -116,6 +116,6 @@ def task_deadlines(session: Session, *, year: int, work: WorkCalendar, unit: Uni
     for due, number, title, plan, source, code in session.exec(q.order_by(Assignment.due_on, Task.position,
                                                                           Unit.code)):
         entry = found.setdefault((due, plan, number), TaskDeadline(
-            number, title, plan, due, work.on_or_before(due), source.startswith(SOURCE_PREFIX)))
+            number, title, plan, due, work.effective(due), source.startswith(SOURCE_PREFIX)))
         entry.units.append(code)
     return list(found.values())

@@ -12,6 +12,10 @@ from i18n import _, fmt_date
 
 OVERRIDES_FILE = Path(__file__).resolve().parent / "overrides.yaml"
 WEEKEND = (5, 6)  # Saturday, Sunday: QĐ 188/1999/QĐ-TTg gives civil servants a 5-day week
+# A deadline on a day off: "before" = due on the last working day before it (the default: nothing is
+# late by the rule, and the unit's report reaches the desk before the desk's own deadline); "after" =
+# due on the first working day after it (Bộ luật Dân sự 2015, Điều 148 khoản 5). NHACVIEC_DAY_OFF_RULE.
+DAY_OFF_RULES = ("before", "after")
 
 
 def load_overrides(path: Path = OVERRIDES_FILE) -> dict:
@@ -64,8 +68,17 @@ def _package_year(year: int) -> tuple[dict[date, str], frozenset[date]]:
 class WorkCalendar:
     """Which days a Sở/Phòng GDĐT works: weekends, public holidays, swaps, make-up Saturdays."""
 
-    def __init__(self, overrides: dict | None = None):
+    def __init__(self, overrides: dict | None = None, day_off_rule: str = "before"):
+        if day_off_rule not in DAY_OFF_RULES:
+            raise ValueError(day_off_rule)
         self._days_off, self._workdays = _flatten(load_overrides() if overrides is None else overrides)
+        self.day_off_rule = day_off_rule
+
+    def effective(self, due: date) -> date:
+        """The working day a deadline on `due` means: itself, else by the day-off rule."""
+        if self.is_working_day(due):
+            return due
+        return self.on_or_before(due) if self.day_off_rule == "before" else self.next_working_day(due)
 
     def is_working_day(self, d: date) -> bool:
         """True when the office is open on `d`."""

@@ -41,12 +41,13 @@ def import_cmd(app: App, file: Path, year: int, dry_run: bool, as_json: bool, ac
         if dry_run:
             with Session(app.engine) as session:
                 parsed = parse_plan(file, year=year, resolver=UnitResolver.from_session(session),
-                                    max_rows=app.settings.import_max_rows)
+                                    max_rows=app.settings.import_max_rows, reporting=app.settings.reporting_calendar)
             _print_parsed(parsed, as_json)
             return
         with Session(app.engine, expire_on_commit=False) as session:
             parsed, report = import_plan(session, path=file, year=year, actor="cli", accept=list(accept),
-                                         max_rows=app.settings.import_max_rows)
+                                         max_rows=app.settings.import_max_rows,
+                                         reporting=app.settings.reporting_calendar)
             session.commit()
     except NoAppendixError as exc:
         _print_no_appendix(exc, file, year, as_json)

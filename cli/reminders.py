@@ -120,14 +120,14 @@ def _cadence_error(code: str, plan_id: int, task_number: str | None) -> str:
 
 
 def cadence_text(shown: cadence_config.Cadence) -> str:
-    """ "Kế hoạch #1: nhắc trước hạn 7, 3, 1, 0 ngày (mặc định)." and, for a task, its check-ins."""
+    """ "Kế hoạch #1: nhắc trước hạn 7, 3, 1, 0 ngày làm việc (mặc định)." and, for a task, its check-ins."""
     sources = {"task": _("riêng nhiệm vụ"), "plan": _("theo kế hoạch"), "default": _("mặc định")}
     days = ", ".join(map(str, shown.offsets))
     if shown.task_number is None:
-        return _("Kế hoạch #{plan}: nhắc trước hạn {days} ngày ({source}).").format(
+        return _("Kế hoạch #{plan}: nhắc trước hạn {days} ngày làm việc ({source}).").format(
             plan=shown.plan_id, days=days, source=sources[shown.offsets_from])
     every = {"monthly": _("hằng tháng"), "weekly": _("hằng tuần")}.get(shown.checkin, shown.checkin)
-    return _("Nhiệm vụ {number} (kế hoạch #{plan}): nhắc trước hạn {days} ngày ({source}); hỏi tiến độ khi chưa "
+    return _("Nhiệm vụ {number} (kế hoạch #{plan}): nhắc trước hạn {days} ngày làm việc ({source}); hỏi tiến độ khi chưa "
              "có hạn: {every} ({checkin_source}).").format(
         number=shown.task_number, plan=shown.plan_id, days=days, source=sources[shown.offsets_from], every=every,
         checkin_source=sources[shown.checkin_from])
@@ -217,7 +217,7 @@ def calendar_group(ctx: click.Context, year: int | None, unit_code: str | None, 
         return
     app = ctx.find_object(App)
     year = year or datetime.now(ZoneInfo(app.settings.timezone)).year
-    work = default_calendar()
+    work = default_calendar(app.settings.day_off_rule)
     with Session(app.engine) as session:
         applied = find_plan(session, year=year)
         if preset is None and applied is not None:  # show the calendar the year's plan was made from
@@ -314,7 +314,7 @@ def _write_ics(path: Path, periods, tasks, scope: str, unit, work, title: str) -
 def apply_cmd(app: App, preset: str | None, year: int, compiler_code: str | None, as_json: bool) -> None:
     """Tạo/cập nhật kế hoạch "Lịch báo cáo CCHC định kỳ" của năm: mỗi kỳ báo cáo là một nhiệm vụ."""
     calendar, name = _calendar(app, preset)
-    work = default_calendar()
+    work = default_calendar(app.settings.day_off_rule)
     with Session(app.engine, expire_on_commit=False) as session:
         compiler = find_compiler(session, names=(compiler_code,) if compiler_code else calendar.compiler)
         if compiler_code and compiler is None:

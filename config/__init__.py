@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -60,6 +61,7 @@ class Settings(BaseSettings):
     reminder_send_concurrency: int = 1      # chats sent to at once; more hides latency, a crash may double 1 per worker
     reminder_checkin_every: str = "monthly"  # monthly | weekly: check-ins of event/continuous tasks
     reporting_calendar: str = "default"     # preset name or YAML path (calendars/presets)
+    day_off_rule: Literal["before", "after"] = "before"  # a deadline on a day off: working day before/after it
     telegram_rate_per_second: int = 30      # overall Bot API sending rate (Telegram allows ~30/s)
 
     # Zalo

@@ -39,7 +39,8 @@ async def on_file(turn: Turn) -> bool:
     item = plan_upload.stage(uploads_folder(turn), data=data, name=att.name, uploader=_uploader(turn), now=turn.now)
     try:
         preview = await in_worker(plan_upload.preview, turn.session, item, today=turn.today,
-                                  actor=turn.actor.name, max_rows=turn.services.settings.import_max_rows)
+                                  actor=turn.actor.name, max_rows=turn.services.settings.import_max_rows,
+                                  reporting=turn.services.settings.reporting_calendar)
     except UploadError:
         plan_upload.discard(uploads_folder(turn), item.token)
         return False  # not a plan after all (no appendix, or not readable as one): evidence as before
@@ -64,7 +65,8 @@ async def on_button(turn: Turn, data: str) -> None:
             return
         parsed, report = await in_worker(plan_upload.confirm, turn.session, item, today=turn.today,
                                          actor=turn.actor.name, folder=folder,
-                                         max_rows=turn.services.settings.import_max_rows)
+                                         max_rows=turn.services.settings.import_max_rows,
+                                         reporting=turn.services.settings.reporting_calendar)
     except UploadError as exc:
         turn.reply(str(exc), notice=str(exc)[:190])
         return

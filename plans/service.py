@@ -59,8 +59,12 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def parse_plan(path: Path, *, year: int, resolver: UnitResolver | None, max_rows: int = 5000) -> ParsedPlan:
-    """Read a plan file and interpret every appendix row (no database writes)."""
+def parse_plan(path: Path, *, year: int, resolver: UnitResolver | None, max_rows: int = 5000,
+               reporting: str = "default") -> ParsedPlan:
+    """Read a plan file and interpret every appendix row (no database writes).
+
+    `reporting` is the reporting calendar "kỳ báo cáo" deadlines are read against (NHACVIEC_REPORTING_CALENDAR).
+    """
     document = read_document(path, max_rows=max_rows)
     try:
         appendix: Appendix = find_appendix(document)
@@ -68,7 +72,7 @@ def parse_plan(path: Path, *, year: int, resolver: UnitResolver | None, max_rows
         # No table: the body's dated obligations become the suggestions the plan can be made from.
         appendix = Appendix(rows=[], warnings=[str(exc)])
     warnings = list(appendix.warnings)
-    tasks = [_interpret(row, year, resolver) for row in appendix.rows]
+    tasks = [_interpret(row, year, resolver, reporting) for row in appendix.rows]
     for task in tasks:
         if task.deadline.kind == "unknown":
             warnings.append(_("Nhiệm vụ {number}: chưa hiểu thời hạn \"{text}\"").format(
@@ -80,8 +84,8 @@ def parse_plan(path: Path, *, year: int, resolver: UnitResolver | None, max_rows
     return ParsedPlan(document, file_sha256(path), tasks, warnings, suggestions)
 
 
-def _interpret(row: AppendixRow, year: int, resolver: UnitResolver | None) -> ParsedTask:
-    task = ParsedTask(row=row, deadline=parse_deadline(row.deadline_text, year))
+def _interpret(row: AppendixRow, year: int, resolver: UnitResolver | None, reporting: str) -> ParsedTask:
+    task = ParsedTask(row=row, deadline=parse_deadline(row.deadline_text, year, reporting=reporting))
     if resolver is None:
         return task
     lead = resolver.resolve(row.lead_text)
@@ -111,10 +115,10 @@ def accepted_specs(parsed: ParsedPlan, accept: list[int], resolver: UnitResolver
 
 
 def import_plan(session: Session, *, path: Path, year: int, actor: str, accept: list[int] | None = None,
-                max_rows: int = 5000) -> tuple[ParsedPlan, ImportReport]:
+                max_rows: int = 5000, reporting: str = "default") -> tuple[ParsedPlan, ImportReport]:
     """Create or update the plan from `path`; the caller commits (or rolls back on error)."""
     resolver = UnitResolver.from_session(session)
-    parsed = parse_plan(path, year=year, resolver=resolver, max_rows=max_rows)
+    parsed = parse_plan(path, year=year, resolver=resolver, max_rows=max_rows, reporting=reporting)
     if not parsed.tasks and not accept:
         error = NoAppendixError(parsed.warnings[0] if parsed.warnings else "")
         error.parsed = parsed   # the CLI shows the body's obligations to accept; nothing is written

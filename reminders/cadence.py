@@ -2,9 +2,13 @@
 
 Plain dates and a WorkCalendar in, plain answers out; no database here.
 
-A reminder "k days before" belongs on day `due - k`, moved back to the last working day when
-that day is a weekend or holiday. Read the other way round, day T carries the k-day reminder of
-every task due in [T+k, next_working_day(T)+k): the window planning asks the database for.
+Every offset counts working days from the effective due day (`WorkCalendar.effective`: a deadline
+on a day off is due on the working day before it, or after it, by NHACVIEC_DAY_OFF_RULE): "k days
+before" is the k-th working day before it, "0" the effective due day, and lateness is counted from
+it too. So a deadline on Saturday 31/01 is due Friday 30/01, "còn 1 ngày" comes on Thursday 29/01.
+Read the other way round, working day T carries the k-day reminder of every task whose effective
+due day is the k-th working day after T: a window of consecutive due dates planning asks the
+database for.
 """
 from __future__ import annotations
 
@@ -45,8 +49,13 @@ def kind_offset(kind: str) -> int | None:
 
 
 def offset_window(day: date, k: int, work: WorkCalendar) -> tuple[date, date]:
-    """Due dates [start, end) whose k-day reminder falls on working day `day`."""
-    return day + timedelta(days=k), work.next_working_day(day) + timedelta(days=k)
+    """Due dates [start, end) whose k-day reminder falls on working day `day` (empty on a day off)."""
+    if not work.is_working_day(day):
+        return day, day
+    target = work.add_working_days(day, k)  # the effective due day k working days ahead
+    if work.day_off_rule == "before":  # it, and the days off after it that fall back on it
+        return target, work.next_working_day(target)
+    return work.add_working_days(target, -1) + timedelta(days=1), target + timedelta(days=1)
 
 
 def offset_applies(due: date, day: date, k: int, work: WorkCalendar) -> bool:
@@ -57,7 +66,7 @@ def offset_applies(due: date, day: date, k: int, work: WorkCalendar) -> bool:
 
 def overdue_ordinal(due: date, day: date, work: WorkCalendar, every: int) -> int | None:
     """Which overdue reminder `day` carries (1 = the first), or None when it carries none."""
-    late = work.working_days_between(due, day)
+    late = work.working_days_between(work.effective(due), day)
     return _ordinal(late, every)
 
 
@@ -74,16 +83,18 @@ def overdue_dates(day: date, dues: list[date], work: WorkCalendar, every: int) -
     One backward walk from `day` counts working days, so a year of distinct due dates costs a
     year of calendar look-ups, not a year per date.
     """
-    wanted = sorted({d for d in dues if d < day}, reverse=True)
+    effective: dict[date, list[date]] = {}
+    for due in {d for d in dues if d < day}:
+        effective.setdefault(work.effective(due), []).append(due)
     found: dict[date, int] = {}
     late, cursor = 0, day
-    for due in wanted:
-        while cursor > due:
+    for when in sorted((e for e in effective if e < day), reverse=True):
+        while cursor > when:
             late += work.is_working_day(cursor)
             cursor -= timedelta(days=1)
         ordinal = _ordinal(late, every)
         if ordinal is not None:
-            found[due] = ordinal
+            found.update(dict.fromkeys(effective[when], ordinal))
     return found
 
 

@@ -158,6 +158,7 @@ def _section(item: Item, today: date, work: WorkCalendar) -> int:
     due = item.view.assignment.due_on
     if due is None:
         return 3
+    due = work.effective(due)
     if due < today:
         return 0
     return 1 if due < work.next_working_day(today) else 2
@@ -175,7 +176,7 @@ def _task_lines(message: ChatMessage, today: date, work: WorkCalendar) -> list[s
         if section != current:
             lines += ["", titles[section]]
             current = section
-        lines.append(_line(item, today, several))
+        lines.append(_line(item, today, several, work))
     if len(ordered) > MAX_LINES:
         rest = len(ordered) - MAX_LINES
         lines.append(ngettext("… và {n} nhiệm vụ khác (gõ /viec để xem).",
@@ -183,15 +184,20 @@ def _task_lines(message: ChatMessage, today: date, work: WorkCalendar) -> list[s
     return lines
 
 
-def _line(item: Item, today: date, with_unit: bool) -> str:
+def _line(item: Item, today: date, with_unit: bool, work: WorkCalendar) -> str:
     v = item.view
     unit = f"[{v.unit.code}] " if with_unit else ""
-    if v.assignment.due_on is None:
+    due = v.assignment.due_on
+    if due is None:
         return _("• {unit}{ref}: {question}").format(
-            unit=unit, ref=task_ref(v.task.number, v.task.source), question=question_text("progress").format(task=short(v.task.title, 80)))
+            unit=unit, ref=task_ref(v.task.number, v.task.source),
+            question=question_text("progress").format(task=short(v.task.title, 80)))
+    effective = work.effective(due)  # days left are counted to the day it is really due
+    phrase = due_phrase(effective, today, v.task.deadline_text)
+    if effective != due:
+        phrase += "; " + _("hạn ghi {date} là ngày nghỉ").format(date=fmt_date(due))
     return _("• {unit}{ref}: {title} ({due})").format(
-        unit=unit, ref=task_ref(v.task.number, v.task.source), title=short(v.task.title, 100),
-        due=due_phrase(v.assignment.due_on, today, v.task.deadline_text))
+        unit=unit, ref=task_ref(v.task.number, v.task.source), title=short(v.task.title, 100), due=phrase)
 
 
 def _digest_part(message: ChatMessage, today: date) -> list[str]:

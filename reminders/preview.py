@@ -17,7 +17,7 @@ from storage.models import ReminderState
 
 def preview(session: Session, *, day: date, settings: Settings, work: WorkCalendar | None = None) -> list[dict]:
     """One entry per chat: the message `day`'s round would send (reminders already sent left out)."""
-    work = work or default_calendar()
+    work = work or default_calendar(settings.day_off_rule)
     if not work.is_working_day(day):
         return []
     dues = plan_day(session, day=day, work=work, settings=settings)

@@ -65,7 +65,7 @@ async def run_round(engine: Engine, settings: Settings, messengers: dict[str, Me
     `wall_clock` says when messages really go out, when that is not `now` (`nhacviec remind --at`
     a past moment): a reply to a reminder refers to it for a while after the person received it.
     """
-    work = work or default_calendar()
+    work = work or default_calendar(settings.day_off_rule)
     local = now.astimezone(ZoneInfo(settings.timezone))
     report = RoundReport(at=now, day=local.date(), dry_run=dry_run)
     if not in_working_hours(local, settings, work):

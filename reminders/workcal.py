@@ -7,6 +7,6 @@ from calendars.workdays import WorkCalendar
 
 
 @cache
-def default_calendar() -> WorkCalendar:
-    """The office calendar: weekends, public holidays, announced swaps."""
-    return WorkCalendar()
+def default_calendar(day_off_rule: str = "before") -> WorkCalendar:
+    """The office calendar: weekends, public holidays, announced swaps; deadlines on days off by the rule."""
+    return WorkCalendar(day_off_rule=day_off_rule)

@@ -127,14 +127,16 @@ def plan_year(path: Path, today: date, *, max_rows: int = 5000) -> int:
     return today.year
 
 
-def preview(session: Session, item: Staged, *, today: date, actor: str, max_rows: int = 5000) -> Preview:
+def preview(session: Session, item: Staged, *, today: date, actor: str, max_rows: int = 5000,
+            reporting: str = "default") -> Preview:
     """Read the file and run the import in a savepoint that is rolled back: nothing is written."""
     try:
         year = plan_year(item.path, today, max_rows=max_rows)
         nested = session.begin_nested()
         try:
             existing = _existing_ids(session)
-            parsed, report = import_plan(session, path=item.path, year=year, actor=actor, max_rows=max_rows)
+            parsed, report = import_plan(session, path=item.path, year=year, actor=actor, max_rows=max_rows,
+                                         reporting=reporting)
             result = _preview(item, parsed, report, year, existing, _codes(session))
         finally:
             nested.rollback()
@@ -146,14 +148,14 @@ def preview(session: Session, item: Staged, *, today: date, actor: str, max_rows
 
 
 def confirm(session: Session, item: Staged, *, today: date, actor: str, folder: Path, max_rows: int = 5000,
-            accept: list[int] | None = None) -> tuple[ParsedPlan, ImportReport]:
+            accept: list[int] | None = None, reporting: str = "default") -> tuple[ParsedPlan, ImportReport]:
     """Import the staged file (with the accepted body deadlines, numbered from 1), all or nothing; the caller
     commits, and the staged copy is then forgotten."""
     try:
         year = plan_year(item.path, today, max_rows=max_rows)
         with session.begin_nested():
             parsed, report = import_plan(session, path=item.path, year=year, actor=actor, max_rows=max_rows,
-                                         accept=accept or [])
+                                         accept=accept or [], reporting=reporting)
     except (ImportFileError, ValueError) as exc:
         raise UploadError(str(exc)) from None
     discard(folder, item.token)

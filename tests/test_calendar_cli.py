@@ -63,9 +63,9 @@ def test_apply_creates_the_reporting_plan_once_and_reminders_follow_it(cli, worl
     # Văn phòng Sở compiles and owns the deadline upward; the school reports earlier; not the "khac" unit.
     assert dues == {world.phong.id: date(2026, 3, 16), world.school.id: date(2026, 3, 9)}
     assert first["compiler"] == "VP" and any("Giả định — cần đối chiếu" in w for w in first["warnings"])
-    preview = json.loads(cli("reminders", "preview", "--date", "2026-03-02", "--json").output)
+    preview = json.loads(cli("reminders", "preview", "--date", "2026-02-26", "--json").output)  # d7: 7 working days
     text = preview["chats"][0]["text"]
-    assert "Lịch báo cáo: Báo cáo CCHC quý I năm 2026 (hạn 09/03/2026, còn 7 ngày)" in text
+    assert "Lịch báo cáo: Báo cáo CCHC quý I năm 2026 (hạn 09/03/2026, còn 11 ngày)" in text
     assert "q1" not in text and "NV" not in text
     assert "Lịch báo cáo CCHC năm 2026 — Sở GDĐT Hà Nội" in cli("calendar", "--year", "2026").output
 

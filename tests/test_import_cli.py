@@ -97,11 +97,12 @@ def test_edited_file_updates_plan_and_keeps_history(cli, engine, units, tmp_path
 
 
 def test_accepting_a_suggestion_adds_it_and_it_survives_reimport(cli, engine, units):
-    result = cli("import", str(SAMPLE_PLAN), "--year", "2026", "--accept", "1")
+    # suggestion 1 is the Sở's own report ("chậm nhất ngày 15 của tháng cuối kỳ báo cáo"), 2 the plan due 03/4
+    result = cli("import", str(SAMPLE_PLAN), "--year", "2026", "--accept", "2")
     assert result.exit_code == 0, result.output
     assert cli("import", str(SAMPLE_PLAN), "--year", "2026").exit_code == 0
     with Session(engine) as s:
-        task = s.exec(select(Task).where(Task.number == "BS1")).one()
+        task = s.exec(select(Task).where(Task.number == "BS2")).one()
         assert not task.removed and task.dues == ["2026-04-03"] and task.source == "suggested"
         assert s.exec(select(func.count()).select_from(Assignment).where(Assignment.task_id == task.id)).one() > 0
 

@@ -77,8 +77,8 @@ async def test_check_in_date_button_gives_the_task_a_due_date_and_its_reminders(
                                                     f"cid:{a.id}:2026-04-01"]
         [done] = await handle(press(link, f"cid:{a.id}:2026-03-16"), svc)
         assert "Đã ghi hạn nhiệm vụ 1: 16/03/2026" in done.text
-        await s.round(at(date(2026, 3, 9), "08:00"))                      # d7 of the new date
-        assert "hạn 16/03/2026, còn 7 ngày" in s.fake.sent[-1]["text"]
+        await s.round(at(date(2026, 3, 5), "08:00"))                      # d7 (7 working days) of the new date
+        assert "hạn 16/03/2026, còn 11 ngày" in s.fake.sent[-1]["text"]
     assert world.get(Assignment, a.id).due_on == date(2026, 3, 16)
     with Session(engine) as session:
         [change] = session.exec(select(StatusChange).where(StatusChange.field == "due_on"))

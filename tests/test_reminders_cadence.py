@@ -1,4 +1,4 @@
-"""When reminders fall: 7 and 3 days before, the last working day before, the due day, every 2 working days late."""
+"""When reminders fall: 7, 3 and 1 working days before the effective due day, on it, every 2 working days late."""
 from __future__ import annotations
 
 import random
@@ -39,8 +39,8 @@ def test_default_cadence_of_a_wednesday_deadline(engine, settings, world):
     world.assign(world.task(), unit, date(2026, 3, 18))           # Wednesday
     got = schedule(engine, settings, date(2026, 3, 2), date(2026, 3, 27))
     assert got == [
-        (date(2026, 3, 11), "d7", link.id),   # Wed a week before
-        (date(2026, 3, 13), "d3", link.id),   # Sun 15/3 → the Friday before
+        (date(2026, 3, 9), "d7", link.id),    # 7 working days before
+        (date(2026, 3, 13), "d3", link.id),   # 3 working days before (the weekend is not counted)
         (date(2026, 3, 17), "d1", link.id),   # the last working day before
         (date(2026, 3, 18), "d0", link.id),   # the morning of the due day
         (date(2026, 3, 19), "od", link.id),   # 1 working day late
@@ -50,12 +50,12 @@ def test_default_cadence_of_a_wednesday_deadline(engine, settings, world):
     ]
 
 
-def test_tet_folds_three_reminders_into_the_last_day_before_the_holiday(engine, settings, world):
+def test_tet_is_not_counted_in_the_days_before(engine, settings, world):
     unit = world.unit("TCCB")
     world.link(unit)
     world.assign(world.task(), unit, date(2026, 2, 23))           # the Monday after Tết Bính Ngọ
-    got = [(d, k) for d, k, _l in schedule(engine, settings, date(2026, 2, 9), date(2026, 2, 25))]
-    assert got == [(date(2026, 2, 13), "d1"), (date(2026, 2, 13), "d3"), (date(2026, 2, 13), "d7"),
+    got = [(d, k) for d, k, _l in schedule(engine, settings, date(2026, 2, 2), date(2026, 2, 25))]
+    assert got == [(date(2026, 2, 5), "d7"), (date(2026, 2, 11), "d3"), (date(2026, 2, 13), "d1"),
                    (date(2026, 2, 23), "d0"), (date(2026, 2, 24), "od")]
 
 
@@ -64,8 +64,8 @@ def test_reminder_on_a_holiday_moves_to_the_working_day_before(engine, settings,
     world.link(unit)
     world.assign(world.task(), unit, date(2026, 5, 4))            # Monday after 30/4–1/5
     got = [(d, k) for d, k, _l in schedule(engine, settings, date(2026, 4, 20), date(2026, 5, 4))]
-    # d7 = Mon 27/4 is the nghỉ bù of Giỗ Tổ → Fri 24/4; d3 = Fri 1/5 → Wed 29/4; d1 = Wed 29/4.
-    assert got == [(date(2026, 4, 24), "d7"), (date(2026, 4, 29), "d1"), (date(2026, 4, 29), "d3"),
+    # working days before 4/5: 29/4, 28/4, then 24/4 (27/4 is the nghỉ bù of Giỗ Tổ), 23, 22, 21, 20/4
+    assert got == [(date(2026, 4, 20), "d7"), (date(2026, 4, 24), "d3"), (date(2026, 4, 29), "d1"),
                    (date(2026, 5, 4), "d0")]
 
 
@@ -74,14 +74,30 @@ def test_weekend_deadline_is_reminded_as_due_on_the_friday(engine, settings, wor
     world.link(unit)
     world.assign(world.task(), unit, date(2026, 6, 20))           # Saturday
     got = [(d, k) for d, k, _l in schedule(engine, settings, date(2026, 6, 18), date(2026, 6, 23))]
-    assert got == [(date(2026, 6, 19), "d0"), (date(2026, 6, 19), "d1"), (date(2026, 6, 22), "od")]
+    # "còn 1 ngày" the day before the Friday, never on the Friday itself
+    assert got == [(date(2026, 6, 18), "d1"), (date(2026, 6, 19), "d0"), (date(2026, 6, 22), "od")]
+
+
+def test_with_the_after_rule_a_weekend_deadline_is_due_on_the_monday(engine, settings, world):
+    unit = world.unit("GDTH")
+    world.link(unit)
+    world.assign(world.task(), unit, date(2026, 1, 31))           # Saturday
+    after = settings.model_copy(update={"day_off_rule": "after"})
+    work = WorkCalendar(day_off_rule="after")
+    got, day = [], date(2026, 1, 28)
+    with Session(engine) as session:
+        while day <= date(2026, 2, 4):
+            got += [(day, d.kind) for d in plan_day(session, day=day, work=work, settings=after)]
+            day += timedelta(days=1)
+    assert got == [(date(2026, 1, 28), "d3"), (date(2026, 1, 30), "d1"), (date(2026, 2, 2), "d0"),
+                   (date(2026, 2, 3), "od")]
 
 
 def test_head_joins_from_the_second_overdue_reminder(engine, settings, world):
     unit = world.unit("GDTX")
     member, head = world.link(unit), world.link(unit, role=MemberRole.HEAD)
     world.assign(world.task(), unit, date(2026, 3, 18))
-    got = schedule(engine, settings, date(2026, 3, 11), date(2026, 3, 25))
+    got = schedule(engine, settings, date(2026, 3, 9), date(2026, 3, 25))
     assert [(d, k) for d, k, link in got if link == head.id] == [(date(2026, 3, 23), "od"), (date(2026, 3, 25), "od")]
     assert len([1 for _d, _k, link in got if link == member.id]) == 7
 
@@ -92,8 +108,8 @@ def test_offsets_per_plan_and_per_task(engine, settings, world):
     world.update(type(world.plan), world.plan.id, reminder_offsets="5,0")
     world.assign(world.task("Theo kế hoạch"), unit, date(2026, 3, 18))
     world.assign(world.task("Riêng nhiệm vụ", offsets="14,2"), unit, date(2026, 3, 18))
-    got = [(d, k) for d, k, _l in schedule(engine, settings, date(2026, 3, 2), date(2026, 3, 18))]
-    assert got == [(date(2026, 3, 4), "d14"), (date(2026, 3, 13), "d5"), (date(2026, 3, 16), "d2"),
+    got = [(d, k) for d, k, _l in schedule(engine, settings, date(2026, 2, 23), date(2026, 3, 18))]
+    assert got == [(date(2026, 2, 26), "d14"), (date(2026, 3, 11), "d5"), (date(2026, 3, 16), "d2"),
                    (date(2026, 3, 18), "d0")]
 
 

@@ -19,7 +19,7 @@ def world(engine):
     unit = w.unit("VP", name="Văn phòng Sở")
     w.link(unit)
     w.assign(w.task("Báo cáo công tác CCHC quý I"), unit, WED)
-    w.assign(w.task("Rà soát quy chế"), unit, date(2026, 3, 25))
+    w.assign(w.task("Rà soát quy chế"), unit, date(2026, 3, 27))  # 7 working days after 18/03
     return w
 
 
@@ -38,7 +38,7 @@ def test_preview_lists_each_chat_message_and_writes_nothing(cli, world):
     data = json.loads(result.output)
     [chat] = data["chats"]
     assert data["working_day"] and chat["chat_id"] == "1001" and chat["kinds"] == ["d0", "d7"]
-    assert "hạn hôm nay 18/03/2026" in chat["text"] and "hạn 25/03/2026, còn 7 ngày" in chat["text"]
+    assert "hạn hôm nay 18/03/2026" in chat["text"] and "hạn 27/03/2026, còn 9 ngày" in chat["text"]
     assert world.reminders() == [] and world.get(KeyValue, "reminders.planned_through") is None
     text = cli("reminders", "preview", "--date", "2026-03-18").output
     assert "1 cuộc trò chuyện" in text and "Báo cáo công tác CCHC quý I" in text
@@ -87,3 +87,20 @@ def test_remind_waits_out_a_short_429_and_delivers_in_the_same_command(cli, worl
     assert (data["sent"], data["deferred"], data["failed"]) == (2, 0, 0)
     assert len(fake.sent) == 1 and "18/03/2026" in fake.sent[0]["text"]
     assert [r.state for r in world.reminders()] == ["sent", "sent"]
+
+
+@pytest.mark.parametrize(("rule", "day", "kinds", "phrase"), [
+    ("before", "2026-01-29", ["d1"], "hạn 30/01/2026, còn 1 ngày; hạn ghi 31/01/2026 là ngày nghỉ"),
+    ("after", "2026-01-30", ["d1"], "hạn 02/02/2026, còn 3 ngày; hạn ghi 31/01/2026 là ngày nghỉ"),
+])
+def test_a_deadline_on_a_day_off_follows_the_configured_rule(cli, engine, rule, day, kinds, phrase):
+    w = World(engine)
+    unit = w.unit("TCCB")
+    w.link(unit)
+    w.assign(w.task("Báo cáo tháng 1"), unit, date(2026, 1, 31))  # a Saturday
+    env = {"NHACVIEC_DAY_OFF_RULE": rule}
+    [chat] = json.loads(cli("reminders", "preview", "--date", day, "--json", env=env).output)["chats"]
+    assert chat["kinds"] == kinds and phrase in chat["text"]
+    effective_day = {"before": "2026-01-30", "after": "2026-02-02"}[rule]  # "còn 1 ngày" is never on the due day
+    [due] = json.loads(cli("reminders", "preview", "--date", effective_day, "--json", env=env).output)["chats"]
+    assert due["kinds"] == ["d0"]

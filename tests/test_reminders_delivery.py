@@ -31,7 +31,7 @@ async def test_one_message_per_chat_lists_everything_due_with_dates_and_buttons(
     other = world.link(world.unit("TCCB"))
     due_today = world.assign(world.task("Báo cáo công tác CCHC quý I"), unit, WED)
     late = world.assign(world.task("Rà soát quy chế làm việc"), unit, date(2026, 3, 17))
-    soon = world.assign(world.task("Kiểm tra CCHC tại trường"), unit, date(2026, 3, 25))
+    soon = world.assign(world.task("Kiểm tra CCHC tại trường"), unit, date(2026, 3, 27))  # d7: 7 working days
     world.assign(world.task("Không phải hôm nay"), unit, date(2026, 3, 24))
     world.assign(world.task("Của đơn vị khác"), world.get(type(unit), other.unit_id), WED)
     async with sending(engine, settings) as s:
@@ -40,7 +40,7 @@ async def test_one_message_per_chat_lists_everything_due_with_dates_and_buttons(
         assert report.tally.messages == 2 and len(mine) == 1
         text = mine[0]["text"]
         assert "Văn phòng Sở" in text and "18/03/2026" in text
-        assert "hạn 17/03/2026, quá hạn 1 ngày" in text and "hạn 25/03/2026, còn 7 ngày" in text
+        assert "hạn 17/03/2026, quá hạn 1 ngày" in text and "hạn 27/03/2026, còn 9 ngày" in text
         assert text.index("Rà soát quy chế") < text.index("Báo cáo công tác") < text.index("Kiểm tra CCHC")
         assert "Không phải hôm nay" not in text
         assert buttons(mine[0])[:3] == [f"s:{late.id}:done", f"sn:{late.id}:1", f"sn:{late.id}:3"]
@@ -77,17 +77,17 @@ async def test_done_stops_and_an_extension_moves_the_reminders(engine, settings,
         world.done(finished)
         with Session(engine) as session:
             a = session.get(Assignment, extended.id)
-            move_due(session, assignment=a, new_due=date(2026, 3, 27), actor=Actor("Cán bộ", "cli"),
+            move_due(session, assignment=a, new_due=date(2026, 3, 31), actor=Actor("Cán bộ", "cli"),
                      now=at(WED))
             session.commit()
         for day in (WED, date(2026, 3, 19)):
             await s.round(at(day, "09:00"))
         assert len(s.texts(link.chat_id)) == 1                        # nothing on 18 and 19/3
-        await s.round(at(date(2026, 3, 20), "09:00"))                 # d7 of the new date
-        await s.round(at(date(2026, 3, 24), "09:00"))                 # d3 of the new date
+        await s.round(at(date(2026, 3, 20), "09:00"))                 # d7 of the new date (7 working days)
+        await s.round(at(date(2026, 3, 26), "09:00"))                 # d3 of the new date
         texts = s.texts(link.chat_id)
         assert len(texts) == 3 and "Sẽ xong" not in texts[1] + texts[2]
-        assert "hạn 27/03/2026, còn 7 ngày" in texts[1] and "hạn 27/03/2026, còn 3 ngày" in texts[2]
+        assert "hạn 31/03/2026, còn 11 ngày" in texts[1] and "hạn 31/03/2026, còn 5 ngày" in texts[2]
 
 
 async def test_pending_reminder_of_a_task_done_meanwhile_is_skipped_not_sent(engine, settings, world):
@@ -111,18 +111,18 @@ async def test_downtime_is_caught_up_in_one_late_message_and_old_days_are_skippe
     unit = world.unit("TT")
     link = world.link(unit)
     world.assign(world.task("Hạn thứ Ba tuần trước"), unit, date(2026, 3, 10))   # d0 10/3, od 11/3: too old
-    world.assign(world.task("Hạn thứ Hai"), unit, date(2026, 3, 16))             # d0 Mon 16/3, od Tue 17/3
+    world.assign(world.task("Hạn thứ Hai"), unit, date(2026, 3, 16))             # d1 Fri 13/3, d0 Mon 16/3, od 17/3
     world.assign(world.task("Hạn thứ Sáu"), unit, date(2026, 3, 20))             # d3 Tue, d1 Thu
     async with sending(engine, settings) as s:
         await s.round(at(date(2026, 3, 6), "09:00"))        # first run: plans 6/3 only; then the bot stops
-        before = len(s.texts(link.chat_id))                 # d3 of the 10/3 task (Sat 7/3 → Fri 6/3)
+        before = len(s.texts(link.chat_id))
         report = await s.round(at(date(2026, 3, 19), "10:00"))
         [text] = s.texts(link.chat_id)[before:]
     assert "Gửi muộn do hệ thống tạm dừng" in text and report.tally.messages == 1
     assert "Hạn thứ Ba tuần trước (hạn 10/03/2026, quá hạn 9 ngày)" in text    # today's overdue reminder
     assert "Hạn thứ Hai" in text and "Hạn thứ Sáu" in text
     skipped = {(r.day, r.kind) for r in world.reminders(store_state(ReminderState.SKIPPED))}
-    assert skipped >= {(date(2026, 3, 10), "d0"), (date(2026, 3, 11), "od"), (date(2026, 3, 13), "d7")}
+    assert skipped >= {(date(2026, 3, 10), "d0"), (date(2026, 3, 11), "od"), (date(2026, 3, 13), "d1")}
     assert max(day for day, _kind in skipped) == date(2026, 3, 13)   # > 3 working days before 19/3
     sent = world.reminders(store_state(ReminderState.SENT))
     assert sorted((r.day, r.kind) for r in sent if r.late) == [

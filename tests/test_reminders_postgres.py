@@ -33,7 +33,7 @@ async def test_a_round_on_postgres_plans_claims_and_sends_once(pg_engine, settin
     unit = world.unit("VP", name="Văn phòng Sở")
     link = world.link(unit)
     world.assign(world.task("Báo cáo quý I"), unit, WED)
-    world.assign(world.task("Kiểm tra"), unit, date(2026, 3, 25))
+    world.assign(world.task("Kiểm tra"), unit, date(2026, 3, 27))  # d7: 7 working days
     async with sending(pg_engine, settings) as s:
         first = await s.round(at(WED, "08:30"))
         again = await s.round(at(WED, "08:31"))
@@ -41,6 +41,6 @@ async def test_a_round_on_postgres_plans_claims_and_sends_once(pg_engine, settin
         [text] = s.texts(link.chat_id)
     assert (first.planned, first.tally.messages, first.tally.sent) == (2, 1, 2)
     assert again.tally.messages == other.tally.messages == 0
-    assert "hạn hôm nay 18/03/2026" in text and "hạn 25/03/2026, còn 7 ngày" in text
+    assert "hạn hôm nay 18/03/2026" in text and "hạn 27/03/2026, còn 9 ngày" in text
     assert {(r.state, r.day, r.next_attempt_at.tzinfo is not None) for r in world.reminders()} == {
         ("sent", WED, True)}

@@ -92,15 +92,16 @@ def test_officers_set_the_cadence_of_a_plan_and_of_a_task(cli, engine):
         chats = json.loads(cli("reminders", "preview", "--date", day, "--json").output)["chats"]
         return chats[0]["kinds"] if chats else []
 
-    assert kinds("2026-03-20") == [] and "7, 3, 1, 0 ngày (mặc định)" in cli(
+    # offsets count working days back from Mon 30/3: d7 = 19/3, d10 = 16/3
+    assert kinds("2026-03-20") == [] and "7, 3, 1, 0 ngày làm việc (mặc định)" in cli(
         "reminders", "cadence", "--plan", plan).output
     shown = json.loads(cli("reminders", "cadence", "--plan", plan, "--offsets", "10,0", "--json").output)
     assert shown["offsets"] == [10, 0] and shown["offsets_from"] == "plan"
-    assert kinds("2026-03-20") == ["d10"] and kinds("2026-03-23") == []          # d7 is no longer sent
+    assert kinds("2026-03-16") == ["d10"] and kinds("2026-03-19") == []          # d7 is no longer sent
     cli("reminders", "cadence", "--plan", plan, "--task", first.number, "--offsets", "7")
-    assert kinds("2026-03-20") == [] and kinds("2026-03-23") == ["d7"]
+    assert kinds("2026-03-16") == [] and kinds("2026-03-19") == ["d7"]
     again = cli("reminders", "cadence", "--plan", plan, "--task", first.number, "--offsets", "default").output
-    assert "10, 0 ngày (theo kế hoạch)" in again
+    assert "10, 0 ngày làm việc (theo kế hoạch)" in again
     bad = cli("reminders", "cadence", "--plan", plan, "--offsets", "bảy")
     assert bad.exit_code != 0 and "không hợp lệ" in bad.output
     assert cli("reminders", "cadence", "--plan", "999").exit_code != 0

@@ -13,8 +13,11 @@ HANOI_SENTENCE = ("Xây dựng kế hoạch CCHC năm 2026 và gửi về Sở G
 
 def test_hanoi_seed_offers_the_plan_deadline_for_its_units():
     suggestions = suggest_tasks(read_document(seed_md_path()).paragraphs, 2026)
-    assert suggestions == [Suggestion(sentence=HANOI_SENTENCE, unit_text="Các phòng, đơn vị thuộc Sở",
-                                      due=date(2026, 4, 3), deadline_text="trước ngày 03/4/2026")]
+    # the Sở's own report, "chậm nhất ngày 15 của tháng cuối kỳ báo cáo", is read against the reporting calendar
+    sent_upward, plan = suggestions
+    assert (sent_upward.kind, sent_upward.dues) == ("recurring", tuple(date(2026, m, 15) for m in (3, 6, 9, 12)))
+    assert plan == Suggestion(sentence=HANOI_SENTENCE, unit_text="Các phòng, đơn vị thuộc Sở",
+                              due=date(2026, 4, 3), deadline_text="trước ngày 03/4/2026")
 
 
 def test_docx_body_gives_the_same_suggestion(tmp_path):
@@ -51,7 +54,6 @@ def test_no_heading_means_no_unit():
 def test_dates_that_are_not_deadlines_are_not_offered():
     paragraphs = ["Thực hiện Quyết định số 600/QĐ-UBND ngày 09/02/2026 của UBND Thành phố.",
                   "+ Báo cáo CCHC quý I: Thời gian chốt số liệu từ ngày 15/12/2025 đến ngày 14/3/2026.",
-                  "- Thời hạn gửi báo cáo chậm nhất ngày 15 của tháng cuối kỳ báo cáo.",
                   "Phấn đấu 100% hồ sơ được giải quyết trước hạn."]
     assert suggest_tasks(paragraphs, 2026) == []
 

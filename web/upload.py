@@ -45,7 +45,8 @@ async def upload(request: Request):
     with Session(d.engine) as session:
         try:
             preview = await in_worker(plan_upload.preview, session, item, today=d.today,
-                                      actor=who.name or "web", max_rows=d.settings.import_max_rows)
+                                      actor=who.name or "web", max_rows=d.settings.import_max_rows,
+                                      reporting=d.settings.reporting_calendar)
         except UploadError as exc:
             plan_upload.discard(_folder(request), item.token)
             return page(request, "upload.html", status_code=400, error=str(exc))
@@ -66,7 +67,8 @@ async def decide(request: Request):
             accept = sorted({int(n) for n in form.getlist("accept") if str(n).isdigit()})
             _parsed, report = await in_worker(plan_upload.confirm, session, item, today=d.today,
                                               actor=who.name or "web", folder=_folder(request),
-                                              max_rows=d.settings.import_max_rows, accept=accept)
+                                              max_rows=d.settings.import_max_rows, accept=accept,
+                                              reporting=d.settings.reporting_calendar)
             session.commit()
         except UploadError as exc:
             session.rollback()
