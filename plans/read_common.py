@@ -25,6 +25,7 @@ class Document:
     paragraphs: list[str] = field(default_factory=list)
     title: str = ""
     issuer: str = ""
+    warnings: list[str] = field(default_factory=list)
 
 
 class RowBudget:
@@ -39,8 +40,26 @@ class RowBudget:
         """Count one row; raise once the limit is passed (so huge files are never read whole)."""
         self.count += 1
         if self.count > self.max_rows:
-            raise ImportFileError(_("Tệp {name} có hơn {limit} dòng, vượt giới hạn cho phép. "
-                                    "Hãy tách nhỏ tệp rồi gửi lại.").format(name=self.name, limit=self.max_rows))
+            raise self.too_many_rows()
+
+    def too_many_rows(self) -> ImportFileError:
+        return ImportFileError(_("Tệp {name} có hơn {limit} dòng, vượt giới hạn cho phép. "
+                                 "Hãy tách nhỏ tệp rồi gửi lại.").format(name=self.name, limit=self.max_rows))
+
+
+# NUL, ESC sequences, other C0/C1 controls and bidi overrides: invisible, they break reports and PostgreSQL.
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]{0,200}(?:\x07|\x1b\\)?|[@-Z\\-_])")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_BREAKS = re.compile(r"[\x0b\x0c]")  # Word's manual line break and page break in exported text
+
+
+def strip_controls(text: str) -> tuple[str, int]:
+    """`text` without control characters (line breaks and tabs kept), and how many were removed."""
+    if not _CONTROL.search(text) and "\x0b" not in text and "\x0c" not in text:
+        return text, 0
+    text = _BREAKS.sub("\n", text)
+    cleaned = _CONTROL.sub("", _ANSI.sub("", text))
+    return cleaned, len(text) - len(cleaned)
 
 
 _TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from i18n import _
 from plans.read_common import ImportFileError, RowBudget, tidy_lines, trim_row
+from plans.read_limits import MAX_COLUMNS, MAX_TEXT_BYTES, check_file_size, too_big
 
 DELIMITERS = (",", ";", "\t")
 _SAMPLE_CHARS = 64 * 1024
@@ -15,6 +16,7 @@ _SAMPLE_CHARS = 64 * 1024
 
 def read_csv(path: Path, budget: RowBudget) -> tuple[list[list[list[str]]], list[str]]:
     """The whole file as one table, rows streamed so an oversized file stops early."""
+    check_file_size(path, MAX_TEXT_BYTES)
     encoding = _encoding(path)
     rows: list[list[str]] = []
     try:
@@ -22,6 +24,9 @@ def read_csv(path: Path, budget: RowBudget) -> tuple[list[list[list[str]]], list
             delimiter = sniff_delimiter(fh.read(_SAMPLE_CHARS))
             fh.seek(0)
             for record in csv.reader(fh, delimiter=delimiter):
+                record = trim_row(record)
+                if len(record) > MAX_COLUMNS:
+                    raise too_big(path.name)
                 cells = [tidy_lines(cell) for cell in record]
                 if any(cells):
                     budget.take()

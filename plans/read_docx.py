@@ -7,6 +7,7 @@ import docx
 
 from i18n import _
 from plans.read_common import ImportFileError, RowBudget, collapse, tidy_lines, trim_row
+from plans.read_limits import MAX_CELLS, MAX_COLUMNS, check_package, too_big
 from plans.read_numbering import Numbering
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -15,6 +16,7 @@ _TEXT_TAGS = (W + "t", W + "tab", W + "br", W + "cr", W + "noBreakHyphen")
 
 def read_docx(path: Path, budget: RowBudget) -> tuple[list[list[list[str]]], list[str]]:
     """Tables and paragraphs of a .docx, walking the body XML once so their order is kept."""
+    _check_size(path, budget)
     try:
         package = docx.Document(str(path))
     except Exception:  # python-docx raises KeyError, ValueError, lxml errors… for a broken package
@@ -23,6 +25,16 @@ def read_docx(path: Path, budget: RowBudget) -> tuple[list[list[list[str]]], lis
     reader = _BodyReader(budget, Numbering.of(package))
     reader.walk(package.element.body)
     return reader.tables, reader.paragraphs
+
+
+def _check_size(path: Path, budget: RowBudget) -> None:
+    """Count rows and cells in the raw XML first: python-docx parses the whole body into memory."""
+    row_limit = 2 * budget.max_rows + 100  # nested and signature tables count here, not in the budget
+    total = check_package(path, r"word/[^/]+\.xml", (b"tr", b"tc"), {b"tr": row_limit, b"tc": MAX_CELLS})
+    if total[b"tr"] > row_limit or (total[b"tr"] > budget.max_rows and total["oversized"]):
+        raise budget.too_many_rows()
+    if total[b"tc"] > MAX_CELLS or total["oversized"]:
+        raise too_big(path.name)
 
 
 class _BodyReader:
@@ -65,11 +77,11 @@ class _BodyReader:
         return rows
 
     def row(self, tr, merged_above: dict[int, str]) -> list[str]:
-        column = _int_prop(tr.find(W + "trPr"), "gridBefore", 0)
+        column = self.width(0, _int_prop(tr.find(W + "trPr"), "gridBefore", 0))
         cells: list[str] = [""] * column  # a row starting further right (gridBefore) still lines up
         for tc in _cells(tr):
             props = tc.find(W + "tcPr")
-            span = _int_prop(props, "gridSpan", 1)
+            span = max(1, self.width(column, _int_prop(props, "gridSpan", 1)))
             if _prop_val(props, "hMerge", None) == "continue":
                 cells.extend([""] * span)  # old-style horizontal merge: the first cell already holds the text
                 column += span
@@ -86,6 +98,12 @@ class _BodyReader:
             cells.extend([text] + [""] * (span - 1))
             column += span
         return cells
+
+    def width(self, column: int, span: int) -> int:
+        """A span as written, once sure the row stays within MAX_COLUMNS (Word itself stops at 63)."""
+        if column + span > MAX_COLUMNS:
+            raise too_big(self.budget.name)
+        return max(span, 0)
 
     def cell_text(self, tc) -> str:
         lines = []

@@ -6,12 +6,14 @@ from pathlib import Path
 
 from i18n import _
 from plans.read_common import ImportFileError, RowBudget, collapse, tidy_lines, trim_row
+from plans.read_limits import MAX_COLUMNS, MAX_TEXT_BYTES, read_text_bounded, too_big
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s*")
 _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^<>\s]+)>")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~<>])")
 _STRONG = re.compile(r"(\*\*|__)")
-_EMPHASIS = re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])")
+_OPENER = re.compile(r"(?<![\w*])\*(?=\S)")  # "*" that may open emphasis: "*quan trọng*"
+_CLOSER = re.compile(r"(?<=\S)\*(?![\w*])")  # "*" that may close it
 _PIPE_SPLIT = re.compile(r"(?<!\\)\|")
 _SEPARATOR_CELL = re.compile(r"^:?-{2,}:?$")
 
@@ -19,7 +21,7 @@ _SEPARATOR_CELL = re.compile(r"^:?-{2,}:?$")
 def read_markdown(path: Path, budget: RowBudget) -> tuple[list[list[list[str]]], list[str]]:
     """Tables (tab-separated rows or | pipe | rows) and plain paragraphs of a Markdown/text file."""
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = read_text_bounded(path, "utf-8-sig")
     except UnicodeDecodeError:
         raise ImportFileError(_("Tệp {name} không dùng mã hóa UTF-8; hãy lưu lại với mã hóa UTF-8.")
                               .format(name=path.name)) from None
@@ -39,7 +41,7 @@ def read_markdown(path: Path, budget: RowBudget) -> tuple[list[list[list[str]]],
         if current is None or row_kind != kind:
             current, kind = [], row_kind
             tables.append(current)
-        cells = _split(line, row_kind)
+        cells = _split(line, row_kind, path.name)
         if any(cells):
             budget.take()
             current.append(trim_row(cells))
@@ -55,12 +57,15 @@ def _row_kind(line: str) -> str:
     return ""
 
 
-def _split(line: str, kind: str) -> list[str]:
+def _split(line: str, kind: str, name: str) -> list[str]:
     if kind == "tab":
         raw = line.split("\t")
     else:
         raw = _PIPE_SPLIT.split(line.strip().strip("|"))
         raw = [cell.replace("\\|", "|") for cell in raw]
+    raw = trim_row(raw)
+    if len(raw) > MAX_COLUMNS:
+        raise too_big(name)
     cells = [tidy_lines(_inline(cell)) for cell in raw]
     if all(not c or _SEPARATOR_CELL.match(c) for c in cells):
         return []  # the |---|---| line under a pipe header, or a "----" rule row
@@ -70,8 +75,43 @@ def _split(line: str, kind: str) -> list[str]:
 def _inline(text: str) -> str:
     text = _AUTOLINK.sub(r"\1", text)
     text = _STRONG.sub("", text)
-    text = _EMPHASIS.sub(r"\1", text)
+    text = _unemphasize(text)
     return _ESCAPE.sub(r"\1", text)
+
+
+def _unemphasize(text: str) -> str:
+    """Drop the stars of "*a b*": each opener pairs with the first closer two or more places on, same line.
+
+    The result of the lazy pattern `(?<![\\w*])\\*(?=\\S)(.+?)(?<=\\S)\\*(?![\\w*])` applied left to right, in
+    linear time: that pattern rescans the rest of the line from every unclosed "*" (a 60 KB line took a minute).
+    """
+    if "*" not in text:
+        return text
+    closers = [m.start() for m in _CLOSER.finditer(text)]
+    breaks = [i for i, ch in enumerate(text) if ch == "\n"] + [len(text)]
+    drop: list[int] = []
+    k = b = position = 0
+    for match in _OPENER.finditer(text):
+        start = match.start()
+        if start < position:
+            continue
+        while k < len(closers) and closers[k] < start + 2:
+            k += 1
+        if k == len(closers):
+            break
+        while breaks[b] < start:
+            b += 1
+        if closers[k] < breaks[b]:  # "." in the pattern does not cross a line break
+            drop += (start, closers[k])
+            position, k = closers[k] + 1, k + 1
+    if not drop:
+        return text
+    parts, last = [], 0
+    for index in drop:
+        parts.append(text[last:index])
+        last = index + 1
+    parts.append(text[last:])
+    return "".join(parts)
 
 
 def clean_markdown(line: str) -> str:

@@ -6,9 +6,10 @@ from pathlib import Path
 import msoffcrypto
 
 from i18n import _
-from plans.read_common import Document, ImportFileError, RowBudget
+from plans.read_common import Document, ImportFileError, RowBudget, strip_controls
 from plans.read_csv import read_csv
 from plans.read_docx import read_docx
+from plans.read_limits import MAX_CELL_CHARS, MAX_PARAGRAPHS, cell_too_long, too_big
 from plans.read_markdown import read_markdown
 from plans.read_meta import guess_issuer, guess_title
 from plans.read_xlsx import read_xlsx
@@ -39,9 +40,28 @@ def read_document(path: Path, *, max_rows: int = 5000) -> Document:
     if suffix in _OFFICE:
         _check_office_container(path, _OFFICE[suffix])
     tables, paragraphs = reader(path, RowBudget(max_rows, path.name))
+    removed = _clean(tables, paragraphs, path.name)
     lines = paragraphs or _leading_single_cells(tables)
     title = guess_title(lines)
-    return Document(tables=tables, paragraphs=paragraphs, title=title, issuer=guess_issuer(lines, title))
+    warnings = [_("Đã bỏ {n} ký tự điều khiển (ký tự ẩn không in được) trong tệp {name}.").format(
+        n=removed, name=path.name)] if removed else []
+    return Document(tables=tables, paragraphs=paragraphs, title=title, issuer=guess_issuer(lines, title),
+                    warnings=warnings)
+
+
+def _clean(tables: list[list[list[str]]], paragraphs: list[str], name: str) -> int:
+    """Strip control characters in place; refuse oversized cells and paragraphs. Returns how many were removed."""
+    if len(paragraphs) > MAX_PARAGRAPHS:
+        raise too_big(name)
+    removed = 0
+    for texts in (paragraphs, *(row for table in tables for row in table)):
+        for index, text in enumerate(texts):
+            if len(text) > MAX_CELL_CHARS:
+                raise cell_too_long(name)
+            texts[index], count = strip_controls(text)
+            removed += count
+    paragraphs[:] = [p for p in paragraphs if p.strip()]
+    return removed
 
 
 def _check_office_container(path: Path, kind: str) -> None:

@@ -71,7 +71,7 @@ def parse_plan(path: Path, *, year: int, resolver: UnitResolver | None, max_rows
     except NoAppendixError as exc:
         # No table: the body's dated obligations become the suggestions the plan can be made from.
         appendix = Appendix(rows=[], warnings=[str(exc)])
-    warnings = list(appendix.warnings)
+    warnings = document.warnings + appendix.warnings
     tasks = [_interpret(row, year, resolver, reporting) for row in appendix.rows]
     for task in tasks:
         if task.deadline.kind == "unknown":

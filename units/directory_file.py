@@ -26,6 +26,12 @@ KIND_WORDS = {
     "phuong": UnitKind.XA_PHUONG, "ubnd xa phuong": UnitKind.XA_PHUONG, "khac": UnitKind.KHAC,
 }
 
+MAX_FILE_BYTES = 4 * 1024 * 1024  # tens of thousands of units; /dev/zero must not be read to the end
+MAX_UNITS = 20_000
+MAX_VALUE_CHARS = 1_000
+# NUL, ESC, other controls and bidi overrides: invisible in a name, they break reports and PostgreSQL.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
 _UNIT_CODE = re.compile(r"^[A-Z0-9][A-Z0-9_.-]{0,63}$")
 _GROUP_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -62,7 +68,13 @@ class _Row:
         value = self.values.get(key) if value is None else value
         if isinstance(value, (list, dict)):
             raise self.error(_("giá trị của \"{key}\" phải là chữ, không phải danh sách"), key=key)
-        return " ".join((value or "").split())
+        value = value or ""
+        if len(value) > MAX_VALUE_CHARS:
+            raise self.error(_("giá trị của \"{key}\" dài hơn {limit} ký tự"), key=key, limit=MAX_VALUE_CHARS)
+        if _CONTROL.search(value):
+            raise self.error(_("giá trị của \"{key}\" có ký tự điều khiển (ký tự ẩn không in được); "
+                               "hãy gõ lại giá trị này"), key=key)
+        return " ".join(value.split())
 
     def items(self, key: str) -> list[str]:
         """Aliases or groups: a YAML list, or one text with ";" between items."""
@@ -82,6 +94,9 @@ def read_directory(path: Path) -> list[UnitRecord]:
     text = _read_text(path)
     yaml_file = path.suffix.lower() in (".yaml", ".yml")
     rows = _yaml_rows(text, path.name) if yaml_file else _csv_rows(text, path.name)
+    if len(rows) > MAX_UNITS:
+        raise DirectoryError(_("Tệp {name} có hơn {limit} đơn vị, vượt giới hạn cho phép").format(
+            name=path.name, limit=MAX_UNITS))
     records, seen = [], {}
     for row in rows:
         record = _record(row)
@@ -96,12 +111,16 @@ def read_directory(path: Path) -> list[UnitRecord]:
 
 def _read_text(path: Path) -> str:
     try:
-        data = path.read_bytes()
+        with path.open("rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise DirectoryError(_("Không tìm thấy tệp {name}").format(name=path.name)) from None
     except OSError as exc:
         raise DirectoryError(_("Không đọc được tệp {name}: {reason}").format(
             name=path.name, reason=exc.strerror or exc)) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise DirectoryError(_("Tệp {name} lớn hơn {limit} MB, không phải một danh bạ đơn vị").format(
+            name=path.name, limit=MAX_FILE_BYTES // (1024 * 1024)))
     try:
         return data.decode("utf-8-sig")  # Excel writes a BOM
     except UnicodeDecodeError as exc:
