@@ -4,13 +4,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MO := locales/vi/LC_MESSAGES/messages.mo locales/en/LC_MESSAGES/messages.mo
 
-.PHONY: run test bench i18n clean
+.PHONY: run test bench i18n clean ocr fuzz
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "python3.11 is required"; exit 1; }
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,postgres]'
+	$(BIN)/pip install --quiet -e '.[test,postgres,ocr]'
 	touch $(STAMP)
 
 locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(STAMP)
@@ -19,8 +19,15 @@ locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(STAMP)
 run: $(STAMP) $(MO)
 	$(BIN)/nhacviec run
 
-test: $(STAMP) $(MO)
+test: $(STAMP) $(MO) ocr
 	$(BIN)/python -m pytest -q
+
+# Optional OCR for scanned PDF plans: Tesseract and its Vietnamese data from Debian (the tests read a scan).
+ocr:
+	@tesseract --list-langs 2>/dev/null | grep -qx vie || { \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -qq tesseract-ocr tesseract-ocr-vie >/dev/null 2>&1 || \
+	  { apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-vie >/dev/null; }; }
 
 bench: $(STAMP) $(MO)
 	$(BIN)/python -m bench

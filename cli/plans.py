@@ -68,7 +68,8 @@ def _print_parsed(parsed: ParsedPlan, as_json: bool) -> None:
     click.echo(_("Tìm thấy {n} nhiệm vụ trong phụ lục.").format(n=len(parsed.tasks)))
     for task in parsed.tasks:
         dues = ", ".join(fmt_date(d) for d in task.deadline.dues) or "—"
-        click.echo(f"  {task.row.number:>4}. {task.row.title[:70]}  [{task.row.deadline_text} → {dues}]")
+        scan = _(" (đọc từ bản quét)") if task.from_scan else ""
+        click.echo(f"  {task.row.number:>4}. {task.row.title[:70]}  [{task.row.deadline_text} → {dues}]{scan}")
     _print_warnings_and_suggestions(parsed)
 
 

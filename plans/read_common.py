@@ -26,6 +26,7 @@ class Document:
     title: str = ""
     issuer: str = ""
     warnings: list[str] = field(default_factory=list)
+    scanned: bool = False  # read through OCR from a scanned PDF: every row needs checking by eye
 
 
 class RowBudget:
@@ -35,6 +36,7 @@ class RowBudget:
         self.max_rows = max_rows
         self.name = name
         self.count = 0
+        self.scanned = False  # set by a reader that read the text from a scan (OCR)
 
     def take(self) -> None:
         """Count one row; raise once the limit is passed (so huge files are never read whole)."""

@@ -12,12 +12,13 @@ from plans.read_docx import read_docx
 from plans.read_limits import MAX_CELL_CHARS, MAX_PARAGRAPHS, cell_too_long, too_big
 from plans.read_markdown import read_markdown
 from plans.read_meta import guess_issuer, guess_title
+from plans.read_pdf import read_pdf
 from plans.read_xlsx import read_xlsx
 
 __all__ = ["Document", "ImportFileError", "read_document", "SUPPORTED_SUFFIXES"]
 
 _READERS = {".docx": read_docx, ".xlsx": read_xlsx, ".xlsm": read_xlsx, ".csv": read_csv,
-            ".md": read_markdown, ".markdown": read_markdown, ".txt": read_markdown}
+            ".md": read_markdown, ".markdown": read_markdown, ".txt": read_markdown, ".pdf": read_pdf}
 SUPPORTED_SUFFIXES = tuple(_READERS)
 _OFFICE = {".docx": "Word (.docx)", ".xlsx": "Excel (.xlsx)", ".xlsm": "Excel (.xlsx)"}
 _OLD_OFFICE = (".doc", ".xls")
@@ -26,7 +27,7 @@ _ZIP_MAGIC = b"PK\x03\x04"
 
 
 def read_document(path: Path, *, max_rows: int = 5000) -> Document:
-    """Read a plan (.docx, .xlsx, .csv, .md, .txt); raise ImportFileError with a message for the user."""
+    """Read a plan (.docx, .xlsx, .pdf, .csv, .md, .txt); raise ImportFileError with a message for the user."""
     path = Path(path)
     if not path.is_file():
         raise ImportFileError(_("Không tìm thấy tệp {name}.").format(name=path.name))
@@ -35,18 +36,19 @@ def read_document(path: Path, *, max_rows: int = 5000) -> Document:
         raise ImportFileError(_old_format_message(path))
     reader = _READERS.get(suffix)
     if reader is None:
-        raise ImportFileError(_("Không hỗ trợ tệp {name}. Hãy gửi tệp Word (.docx), Excel (.xlsx), "
+        raise ImportFileError(_("Không hỗ trợ tệp {name}. Hãy gửi tệp Word (.docx), Excel (.xlsx), PDF (.pdf), "
                                 "CSV (.csv) hoặc văn bản (.md, .txt).").format(name=path.name))
     if suffix in _OFFICE:
         _check_office_container(path, _OFFICE[suffix])
-    tables, paragraphs = reader(path, RowBudget(max_rows, path.name))
+    budget = RowBudget(max_rows, path.name)
+    tables, paragraphs = reader(path, budget)
     removed = _clean(tables, paragraphs, path.name)
     lines = paragraphs or _leading_single_cells(tables)
     title = guess_title(lines)
     warnings = [_("Đã bỏ {n} ký tự điều khiển (ký tự ẩn không in được) trong tệp {name}.").format(
         n=removed, name=path.name)] if removed else []
     return Document(tables=tables, paragraphs=paragraphs, title=title, issuer=guess_issuer(lines, title),
-                    warnings=warnings)
+                    warnings=warnings, scanned=budget.scanned)
 
 
 def _clean(tables: list[list[list[str]]], paragraphs: list[str], name: str) -> int:

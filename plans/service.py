@@ -27,13 +27,17 @@ class ParsedTask:
     lead_ids: list[int] = field(default_factory=list)
     partner_ids: list[int] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
+    from_scan: bool = False  # read through OCR: to be checked by eye before importing
 
     def to_json(self) -> dict:
         r = self.row
-        return {"number": r.number, "section": r.section, "title": r.title_raw or r.title,
+        data = {"number": r.number, "section": r.section, "title": r.title_raw or r.title,
                 "product": r.product_raw or r.product, "lead_text": r.lead_text,
                 "partners_text": r.partners_text, "deadline_text": r.deadline_text,
                 "deadline": {"kind": self.deadline.kind, "dues": [d.isoformat() for d in self.deadline.dues]}}
+        if self.from_scan:
+            data["from_scan"] = True
+        return data
 
 
 @dataclass
@@ -73,6 +77,11 @@ def parse_plan(path: Path, *, year: int, resolver: UnitResolver | None, max_rows
         appendix = Appendix(rows=[], warnings=[str(exc)])
     warnings = document.warnings + appendix.warnings
     tasks = [_interpret(row, year, resolver, reporting) for row in appendix.rows]
+    if document.scanned:
+        warnings.insert(0, _("Kế hoạch được đọc từ bản quét bằng nhận dạng chữ (OCR): mọi dòng cần được kiểm tra "
+                             "lại với văn bản gốc trước khi nhập."))
+        for task in tasks:
+            task.from_scan = True
     for task in tasks:
         if task.deadline.kind == "unknown":
             warnings.append(_("Nhiệm vụ {number}: chưa hiểu thời hạn \"{text}\"").format(

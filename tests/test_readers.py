@@ -168,7 +168,8 @@ def test_password_protected_office_file(tmp_path, build, name):
     assert "tệp được đặt mật khẩu" in _message(tmp_path / name)
 
 
-@pytest.mark.parametrize("name,expected", [("plan.pdf", "Không hỗ trợ tệp plan.pdf"),
+@pytest.mark.parametrize("name,expected", [("plan.pdf", "không phải tệp PDF hợp lệ"),
+                                           ("plan.odt", "Không hỗ trợ tệp plan.odt"),
                                            ("plan.doc", "định dạng Word/Excel cũ"),
                                            ("plan", "Không hỗ trợ tệp plan")])
 def test_unsupported_and_old_formats(tmp_path, name, expected):
