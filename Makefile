@@ -29,6 +29,10 @@ ocr:
 	  apt-get install -y -qq tesseract-ocr tesseract-ocr-vie >/dev/null 2>&1 || \
 	  { apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-vie >/dev/null; }; }
 
+# Property tests of everything that reads untrusted input, with many more examples than the suite runs.
+fuzz: $(STAMP) $(MO)
+	NHACVIEC_FUZZ=1 $(BIN)/python -m pytest -q -m fuzz
+
 bench: $(STAMP) $(MO)
 	$(BIN)/python -m bench
 
