@@ -45,6 +45,7 @@ class Table:
     rows: list[list[str]]
     top: float
     bottom: float
+    bounds: list[float] | None = None  # an unruled table's column boundaries, to follow it onto the next page
 
 
 def lines_of(words: list[dict]) -> list[Line]:
@@ -121,8 +122,25 @@ def find_unruled_table(lines: list[Line]) -> tuple[int, int, Table] | None:
         while end < len(lines) and _is_task_line(lines[end], bounds):
             end = _table_end(lines, end)  # a blank row or a wide gap inside the table: it goes on
         rows = [[c[2] for c in columns]] + _rows(lines[last:end], bounds)
-        return first, end, Table(rows=rows, top=lines[first].top, bottom=lines[end - 1].bottom)
+        return first, end, Table(rows=rows, top=lines[first].top, bottom=lines[end - 1].bottom, bounds=bounds)
     return None
+
+
+def continue_unruled(lines: list[Line], bounds: list[float]) -> tuple[int, Table] | None:
+    """The rows at the top of a page that go on with the unruled table the last page ended with (its header
+    not repeated): (line after them, table), or None when the page starts with anything else."""
+    if not lines or _is_header_text(" ".join(line.text for line in lines[:3])):
+        return None
+    first = lines[0]
+    columns = {sum(1 for b in bounds if c[0] >= b) for c in _chunks(first)}
+    numbered = bool(_NUMBERING.match(first.words[0][2])) and 0 in columns
+    if not (numbered or (columns and 0 not in columns)):
+        return None  # neither a task or section row nor the rest of a row split by the page break
+    end = _table_end(lines, 0)
+    while end < len(lines) and _is_task_line(lines[end], bounds):
+        end = _table_end(lines, end)
+    return end, Table(rows=_rows(lines[:end], bounds), top=first.top, bottom=lines[end - 1].bottom,
+                      bounds=bounds)
 
 
 def _header_block(lines: list[Line], index: int) -> tuple[int, int] | None:

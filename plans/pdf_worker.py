@@ -10,7 +10,7 @@ import re
 import resource
 import sys
 
-from plans.pdf_layout import Line, Table, find_unruled_table, lines_of, ruled_rows
+from plans.pdf_layout import Line, Table, continue_unruled, find_unruled_table, lines_of, ruled_rows
 from plans.pdf_text import join_wrapped, nfc
 from plans.read_common import fold
 
@@ -54,26 +54,39 @@ def read(path: str, *, ocr: bool) -> dict:
         for page in pdf.pages:
             if page.chars:
                 scanned = False
-            pages.append(page_elements(page))
+            pages.append(page_elements(page, _open_columns(pages)))
             page.close()
         if scanned:
             if not ocr:
                 return {"error": "scanned"}
-            pages = [ocr_elements(page) for page in pdf.pages]
+            pages = []
+            for page in pdf.pages:
+                pages.append(ocr_elements(page, _open_columns(pages)))
     tables, paragraphs = assemble(pages)
     return {"tables": tables, "paragraphs": paragraphs, "scanned": scanned}
 
 
-def page_elements(page) -> list:
+def _open_columns(pages: list[list]) -> list[float] | None:
+    """The column boundaries of an unruled table the last page ended with (it may go on overleaf)."""
+    if not pages:
+        return None
+    last = max(pages[-1], key=lambda e: e.top, default=None)
+    while isinstance(last, Line) and _PAGE_NUMBER.match(fold(last.text)):
+        rest = [e for e in pages[-1] if e.top < last.top]
+        last = max(rest, key=lambda e: e.top, default=None)
+    return last.bounds if isinstance(last, Table) else None
+
+
+def page_elements(page, carry: list[float] | None = None) -> list:
     """Ruled tables (pdfplumber's), unruled ones (found by their header) and the remaining lines, top down."""
     found = [t for t in page.find_tables() if len(t.rows) >= 1 and len(t.rows[0].cells) >= 2]
     boxes = [t.bbox for t in found]
     words = [w for w in page.extract_words() if not any(_inside(w, box) for box in boxes)]
     elements = [Table(rows=ruled_rows(t), top=t.bbox[1], bottom=t.bbox[3]) for t in found]
-    return elements + _unruled(lines_of(words))
+    return elements + _unruled(lines_of(words), None if found else carry)
 
 
-def ocr_elements(page) -> list:
+def ocr_elements(page, carry: list[float] | None = None) -> list:
     """A scanned page through Tesseract (Vietnamese): its words, then the same layout as a text page."""
     import pytesseract
 
@@ -85,7 +98,7 @@ def ocr_elements(page) -> list:
              for text, left, top, width, height, conf in zip(data["text"], data["left"], data["top"],
                                                              data["width"], data["height"], data["conf"])
              if text.strip() and text.strip("|_—-[]") and float(conf) >= 0]
-    return _unruled(lines_of(words))
+    return _unruled(lines_of(words), carry)
 
 
 def _without_rules(image):
@@ -106,8 +119,13 @@ def _without_rules(image):
     return gray
 
 
-def _unruled(lines: list[Line]) -> list:
+def _unruled(lines: list[Line], carry: list[float] | None) -> list:
     elements: list = []
+    numbers = [line for line in lines[:1] if _PAGE_NUMBER.match(fold(line.text))]
+    going_on = continue_unruled(lines[len(numbers):], carry) if carry else None
+    if going_on is not None:
+        end, table = going_on
+        elements, lines = numbers + [table], lines[len(numbers) + end:]
     while True:
         found = find_unruled_table(lines)
         if found is None:

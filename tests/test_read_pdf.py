@@ -27,6 +27,8 @@ def plans(tmp_path_factory) -> dict[str, Path]:
     files["ruled"], split = print_plan(docx_doc, folder / "ke-hoach.pdf")
     assert split >= 1  # some task rows really run over a page break
     files["unruled"], _ = print_plan(docx_doc, folder / "khong-ke.pdf", ruled=False)
+    files["unruled-bare"], _ = print_plan(docx_doc, folder / "khong-ke-khong-lap.pdf", ruled=False,
+                                          repeat_header=False)
     files["nfd"], _ = print_plan(docx_doc, folder / "to-hop.pdf", decomposed=True)
     files["from-xlsx"], _ = print_plan(xlsx_doc, folder / "tu-excel.pdf")
     return files
@@ -49,8 +51,8 @@ def _rows(data: dict) -> list[dict]:
             for task in data["tasks"]]
 
 
-@pytest.mark.parametrize("source,pdf", [("docx", "ruled"), ("docx", "unruled"), ("docx", "nfd"),
-                                        ("xlsx", "from-xlsx")])
+@pytest.mark.parametrize("source,pdf", [("docx", "ruled"), ("docx", "unruled"), ("docx", "unruled-bare"),
+                                        ("docx", "nfd"), ("xlsx", "from-xlsx")])
 def test_pdf_import_matches_the_office_file_row_for_row(cli, units, plans, source, pdf):
     expected, got = _dry_run(cli, plans[source]), _dry_run(cli, plans[pdf])
     assert len(got["tasks"]) == len(seed_rows()) == 33
