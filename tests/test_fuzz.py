@@ -1,4 +1,4 @@
-"""Property tests for what reads untrusted text: plan readers, the deadline parser, the body scan.
+"""Property tests for what reads untrusted text: plan readers, the deadline parser, the body scan, replies.
 
 Any input either reads or gets a Vietnamese ImportFileError, never another exception, and stays within a work
 budget. Budgets count this process's CPU time (not wall time, the machine is shared) and Python allocations, and
@@ -14,6 +14,7 @@ import time
 import tracemalloc
 import zipfile
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import docx
@@ -26,6 +27,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from plans.deadlines import KINDS, parse_deadline
 from plans.readers import ImportFileError, read_document
 from plans.suggestions import suggest_tasks
+from replies.classifier import INTENTS, classify
 
 pytestmark = pytest.mark.fuzz
 
@@ -80,6 +82,15 @@ def test_deadline_parser_reads_anything_in_bounded_work(text, times, year):
     if not re.search(r"\d{4}", text):  # no year written: the dues fall around the plan's year
         assert all(year - 1 <= due.year <= year + 2 for due in deadline.dues)
     assert list(deadline.dues) == sorted(deadline.dues)
+
+
+@PROPERTY
+@given(text=TEXT, times=PUMP, today=st.dates(min_value=date(2020, 1, 1), max_value=date(2035, 12, 31)))
+def test_reply_classifier_reads_anything_in_bounded_work(text, times, today):
+    with budget(cpu_seconds=10, megabytes=64):
+        reply = classify(text * times, today=today)
+    assert reply.intent in INTENTS
+    assert reply.date is None or isinstance(reply.date, date)
 
 
 @PROPERTY
