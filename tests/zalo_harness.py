@@ -165,7 +165,7 @@ async def running_zalo(settings, engine, *, now: datetime | None = None, polling
 
 
 @asynccontextmanager
-async def handled(poller, count: int = 1, timeout: float = 5.0):
+async def handled(poller, count: int = 1, timeout: float = 60.0):
     """Wait, at the end of the block, until the Bot poller has handled `count` more updates."""
     done: asyncio.Queue = asyncio.Queue()
     original = poller.on_inbound

@@ -367,7 +367,7 @@ class _BotApi:
         with self._cond:
             return copy.deepcopy(self._commands.get(self._commands_key(scope, language_code), []))
 
-    def wait_for(self, predicate: Callable[[], bool], timeout: float = 5.0,
+    def wait_for(self, predicate: Callable[[], bool], timeout: float = 60.0,
                  what: str = "condition") -> None:
         """Block until predicate() holds after some API call; AssertionError on timeout."""
         with self._cond:
@@ -375,17 +375,17 @@ class _BotApi:
                 seen = [c["method"] for c in self._calls]
                 raise AssertionError(f"timed out after {timeout}s waiting for {what}; calls: {seen}")
 
-    def wait_for_sent(self, n: int = 1, timeout: float = 5.0) -> list[JSON]:
+    def wait_for_sent(self, n: int = 1, timeout: float = 60.0) -> list[JSON]:
         """Block until the bot has sent at least n messages; returns tg.sent."""
         self.wait_for(lambda: len(self._sent) >= n, timeout, f"{n} sent message(s)")
         return self.sent
 
-    async def wait_for_async(self, predicate: Callable[[], bool], timeout: float = 5.0,
+    async def wait_for_async(self, predicate: Callable[[], bool], timeout: float = 60.0,
                              what: str = "condition") -> None:
         """wait_for without blocking the caller's event loop (where the bot under test runs)."""
         await asyncio.to_thread(self.wait_for, predicate, timeout, what)
 
-    async def wait_for_sent_async(self, n: int = 1, timeout: float = 5.0) -> list[JSON]:
+    async def wait_for_sent_async(self, n: int = 1, timeout: float = 60.0) -> list[JSON]:
         """wait_for_sent without blocking the caller's event loop."""
         return await asyncio.to_thread(self.wait_for_sent, n, timeout)
 
