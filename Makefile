@@ -17,6 +17,7 @@ locales/%/LC_MESSAGES/messages.mo: locales/%/LC_MESSAGES/messages.po $(STAMP)
 	$(BIN)/pybabel compile --use-fuzzy -d locales -D messages -l $* >/dev/null
 
 run: $(STAMP) $(MO)
+	$(BIN)/nhacviec db upgrade >/dev/null
 	$(BIN)/nhacviec run
 
 test: $(STAMP) $(MO) ocr

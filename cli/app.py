@@ -23,8 +23,15 @@ class App:
 
     @cached_property
     def engine(self) -> Engine:
-        from storage.db import open_database  # SQLAlchemy and Alembic only for commands that use the database
-        return open_database(self.settings.database_url)
+        from storage.db import SchemaBehind, open_database  # SQLAlchemy and Alembic only where a command needs them
+        try:
+            return open_database(self.settings.database_url)
+        except SchemaBehind as exc:
+            if exc.ahead:
+                fail(_("Cơ sở dữ liệu ở phiên bản {current}, mới hơn phiên bản nhacviec này ({head}); hãy cập nhật "
+                       "nhacviec.").format(current=exc.current, head=exc.head))
+            fail(_("Cơ sở dữ liệu ở phiên bản {current}, phiên bản này cần {head}. Sao lưu (nhacviec backup TỆP) "
+                   "rồi chạy: nhacviec db upgrade").format(current=exc.current or "—", head=exc.head))
 
 
 pass_app = click.make_pass_decorator(App)

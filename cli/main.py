@@ -18,9 +18,11 @@ import click
 
 # name → ("module:attribute", short help for `nhacviec --help`)
 COMMANDS: dict[str, tuple[str, str]] = {
+    "backup": ("cli.db:backup_cmd", "Sao lưu cơ sở dữ liệu vào TỆP, kể cả khi bot đang chạy."),
     "calendar": ("cli.reminders:calendar_group", "Lịch báo cáo định kỳ và hạn nhiệm vụ trong năm."),
     "classify-reply": ("cli.classify:classify_reply", "Đọc câu trả lời nhắc việc: xong, đang làm, gia hạn…"),
     "console": ("cli.chat:console_cmd", "Trò chuyện với bot ngay trong cửa sổ dòng lệnh."),
+    "db": ("cli.db:db_group", "Cơ sở dữ liệu: nâng cấp cấu trúc (migrations)."),
     "deadline": ("cli.deadline:deadline_cmd", "Đọc thời hạn như trong cột \"Thời gian hoàn thành\"."),
     "import": ("cli.plans:import_cmd", "Nhập kế hoạch (DOCX, XLSX, CSV, MD) và phụ lục nhiệm vụ."),
     "invite": ("cli.chat:invite_cmd", "Tạo mã mời để cán bộ (hoặc nhóm chat) của đơn vị tham gia bot."),
@@ -29,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "remind": ("cli.reminders:remind_cmd", "Chạy một lượt nhắc việc và gửi qua các kênh đã cấu hình."),
     "reminders": ("cli.reminders:reminders_group", "Nhắc việc: xem trước những gì sẽ gửi, lịch nhắc riêng."),
     "report": ("cli.report:report_cmd", "Báo cáo tổng hợp: hoàn thành đúng hạn, quá hạn, đang thực hiện."),
+    "restore": ("cli.db:restore_cmd", "Khôi phục cơ sở dữ liệu từ bản sao lưu TỆP (dừng bot trước)."),
     "run": ("cli.run:run_cmd", "Chạy bot: mọi kênh đã cấu hình và bộ lập lịch nhắc việc."),
     "tasks": ("cli.plans:tasks_cmd", "Liệt kê phân công (nhiệm vụ × đơn vị) theo hạn."),
     "units": ("cli.units:units", "Danh bạ đơn vị (phòng, đơn vị trực thuộc, trường, xã-phường) và nhóm."),

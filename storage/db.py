@@ -7,13 +7,25 @@ from typing import Iterator
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import event, inspect, text
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, create_engine
 
 import storage.models  # noqa: F401  (registers the tables)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK = 0x6E68_6163  # PostgreSQL advisory lock key: one process migrates at a time ("nhac")
+
+
+class SchemaBehind(RuntimeError):
+    """The database's schema is older (or newer) than this code's: `nhacviec db upgrade` (or newer code) first."""
+
+    def __init__(self, current: str | None, head: str) -> None:
+        super().__init__(f"database schema at {current}, code expects {head}")
+        self.current, self.head = current, head
+        self.ahead = current is not None and current != head and not _known(current)
 
 
 def make_engine(url: str) -> Engine:
@@ -45,19 +57,52 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration."""
+def head_revision() -> str:
+    """The newest migration this code knows."""
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def _known(revision: str) -> bool:
+    try:
+        return ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision(revision) is not None
+    except Exception:  # alembic raises its own errors for unknown or malformed revisions
+        return False
+
+
+def current_revision(engine: Engine) -> str | None:
+    """The migration the database is at (None for a database never migrated)."""
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def migrate(engine: Engine) -> str | None:
+    """Bring the schema to the newest migration; returns the revision it was at before."""
     cfg = alembic_config(str(engine.url.render_as_string(hide_password=False)))
     with engine.begin() as conn:
+        _lock_migrations(conn)  # several workers starting together: one migrates, the others find it done
+        before = MigrationContext.configure(conn).get_current_revision()
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+    return before
+
+
+def _lock_migrations(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
 
 
 def open_database(url: str) -> Engine:
-    """Engine for `url` with the schema migrated."""
+    """Engine for `url`: a new, empty database gets the schema; one that is behind is refused (SchemaBehind)."""
     engine = make_engine(url)
-    migrate(engine)
-    return engine
+    head = head_revision()
+    current = current_revision(engine)
+    if current == head:
+        return engine
+    if current is None and not inspect(engine).get_table_names():
+        migrate(engine)
+        return engine
+    engine.dispose()
+    raise SchemaBehind(current, head)
 
 
 @contextmanager

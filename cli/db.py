@@ -1,0 +1,65 @@
+"""`nhacviec db upgrade`, `nhacviec backup FILE`, `nhacviec restore FILE`: the database itself."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cli.app import App, fail, pass_app
+from i18n import _
+
+
+@click.group("db")
+def db_group() -> None:
+    """Cơ sở dữ liệu: nâng cấp cấu trúc (migrations)."""
+
+
+@db_group.command("upgrade")
+@pass_app
+def upgrade_cmd(app: App) -> None:
+    """Áp dụng các bản nâng cấp cấu trúc còn thiếu (nên sao lưu trước)."""
+    from storage.db import head_revision, make_engine, migrate
+    engine = make_engine(app.settings.database_url)
+    try:
+        before = migrate(engine)
+    finally:
+        engine.dispose()
+    head = head_revision()
+    if before == head:
+        click.echo(_("Cơ sở dữ liệu đã ở phiên bản mới nhất ({head}).").format(head=head))
+    else:
+        click.echo(_("Đã nâng cấp cơ sở dữ liệu: {before} → {head}.").format(before=before or "—", head=head))
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@pass_app
+def backup_cmd(app: App, file: Path) -> None:
+    """Sao lưu cơ sở dữ liệu vào TỆP, kể cả khi bot đang chạy."""
+    from storage.backup import BackupError, backup
+    if file.exists():
+        fail(_("Tệp {name} đã có; chọn tên khác để không ghi đè bản sao lưu cũ.").format(name=file))
+    try:
+        backup(app.settings.database_url, file)
+    except BackupError as exc:
+        fail(str(exc))
+    click.echo(_("Đã sao lưu cơ sở dữ liệu vào {name} ({size} KB).").format(
+        name=file, size=max(1, file.stat().st_size // 1024)))
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Không hỏi lại.")
+@pass_app
+def restore_cmd(app: App, file: Path, yes: bool) -> None:
+    """Khôi phục cơ sở dữ liệu từ bản sao lưu TỆP (dừng bot trước; dữ liệu hiện có bị thay thế)."""
+    from storage.backup import BackupError, restore
+    if not yes and not click.confirm(_("Toàn bộ dữ liệu hiện có sẽ được thay bằng bản sao lưu {name}. Tiếp tục?")
+                                     .format(name=file.name)):
+        fail(_("Đã huỷ, không thay đổi gì."))
+    try:
+        restore(app.settings.database_url, file)
+    except BackupError as exc:
+        fail(str(exc))
+    click.echo(_("Đã khôi phục cơ sở dữ liệu từ {name}. Nếu bản sao lưu cũ hơn phiên bản này, chạy: "
+                 "nhacviec db upgrade").format(name=file.name))
