@@ -8,6 +8,7 @@ Also counted: messages the bot sent per update (target ≤ 1.2: Telegram allows 
 """
 from __future__ import annotations
 
+import collections
 import multiprocessing
 import os
 import signal
@@ -26,7 +27,7 @@ from bench.table import Row
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:INBOUND"
 USERS = 150
-MARKER_CHAT = 99
+MARKER_CHAT = 1_000_000  # not one of the users' chats
 TIMEOUT = 300.0
 
 
@@ -60,7 +61,9 @@ def _run(fake, updates: list[tuple[int, str, int | None]]) -> dict:
     fake.wait_for(lambda: any(str(m["chat_id"]) == str(MARKER_CHAT) for m in fake.sent[before:]), TIMEOUT,
                   "the marker's answer")
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "messages": len(fake.sent) - before - 1, "count_429": fake.count_429}
+    kinds = collections.Counter(m["text"][:40] for m in fake.sent[before:])
+    return {"seconds": seconds, "messages": len(fake.sent) - before - 1, "count_429": fake.count_429,
+            "kinds": kinds.most_common(8), "edits": len(fake.edits)}
 
 
 def _cpu_seconds(pid: int) -> float:

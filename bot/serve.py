@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
+from typing import Callable
 
 from sqlalchemy.engine import Engine
 
@@ -13,6 +15,7 @@ from bot.runtime import TelegramRuntime
 from config import Settings
 from handlers.context import Services
 from scheduler.jobs import Runtime, start_scheduler, stop_scheduler
+from storage.types import utcnow
 from web.app import build_desk_app
 from web.context import Desk
 
@@ -40,10 +43,11 @@ def channels_configured(settings: Settings) -> bool:
     return bool(settings.telegram_token or settings.zalo_bot_token or settings.zalo_oa_app_id)
 
 
-async def serve(settings: Settings, engine: Engine, stop: asyncio.Event) -> None:
+async def serve(settings: Settings, engine: Engine, stop: asyncio.Event, *,
+                clock: Callable[[], datetime] = utcnow) -> None:
     """Start channels (and the scheduler), run until `stop` is set, then stop them cleanly."""
     preflight(settings)  # raises StartupRefused before anything starts
-    services = Services(engine=engine, settings=settings, bot_username=settings.telegram_bot_username)
+    services = Services(engine=engine, settings=settings, bot_username=settings.telegram_bot_username, clock=clock)
     dispatcher = Dispatcher(services, {})
     app = None
     if settings.telegram_token:

@@ -4,6 +4,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from datetime import datetime
+from typing import Callable
 
 import click
 
@@ -12,6 +14,7 @@ from bot.serve import channels_configured, serve
 from cli.app import App, fail, pass_app
 from cli.chat import start_console
 from i18n import _
+from storage.types import utcnow
 
 
 def register(main: click.Group) -> None:
@@ -20,8 +23,10 @@ def register(main: click.Group) -> None:
 
 @click.command("run")
 @click.option("--console", "force_console", is_flag=True, help="Luôn mở kênh console.")
+@click.option("--at", "start_at", default=None,
+              help="Diễn tập: đồng hồ của bot bắt đầu từ thời điểm này (2026-03-10T08:30, giờ Việt Nam) rồi chạy tiếp.")
 @pass_app
-def run_cmd(app: App, force_console: bool) -> None:
+def run_cmd(app: App, force_console: bool, start_at: str | None) -> None:
     """Chạy bot: mọi kênh đã cấu hình và bộ lập lịch nhắc việc."""
     console = force_console or not channels_configured(app.settings)
     logging.basicConfig(level=logging.WARNING if console else logging.INFO,  # the console is a chat, not a log
@@ -37,7 +42,7 @@ def run_cmd(app: App, force_console: bool) -> None:
         start_console(app, unit_code=None, officer=True, sample=True)
         return
     try:
-        asyncio.run(_serve(app))
+        asyncio.run(_serve(app, _clock(start_at, app.settings.timezone) if start_at else utcnow))
     except StartupRefused as exc:  # a configuration that would lose messages in production
         fail(str(exc))
     except Exception as exc:  # bad token, no network, database trouble: say what to do, no traceback
@@ -46,9 +51,16 @@ def run_cmd(app: App, force_console: bool) -> None:
         fail(startup_problem(exc, app.settings))
 
 
-async def _serve(app: App) -> None:
+def _clock(start_at: str, tz: str) -> Callable[[], datetime]:
+    """A clock that reads `start_at` now and runs on from there (reminder drills, tests of several workers)."""
+    from cli.reminders import _moment
+    offset = _moment(start_at, tz) - utcnow()
+    return lambda: utcnow() + offset
+
+
+async def _serve(app: App, clock: Callable[[], datetime]) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await serve(app.settings, app.engine, stop)
+    await serve(app.settings, app.engine, stop, clock=clock)

@@ -21,6 +21,7 @@ from bot.messenger import Messenger
 from config import Settings
 from reminders.delivery import report_channel_stop
 from reminders.rounds import RoundReport, run_round
+from storage.locks import once_across_workers
 from storage.types import utcnow
 from zalo import ZaloAuthError
 
@@ -52,7 +53,13 @@ async def tick(name: str) -> RoundReport | None:
         return None
     _RUNNING[name] = asyncio.current_task()
     try:
-        report = await run_round(runtime.engine, runtime.settings, runtime.messengers, runtime.clock())
+        # Several workers on one PostgreSQL: one round at a time across them. Claims already keep a reminder
+        # from going out twice; this also keeps the bot's one sending budget (Telegram ~30/s) from being spent
+        # by several senders at once. A worker that finds the lock taken skips this tick.
+        with once_across_workers(runtime.engine, JOB_ID) as mine:
+            if not mine:
+                return None
+            report = await run_round(runtime.engine, runtime.settings, runtime.messengers, runtime.clock())
     except Exception:  # a failing round must not stop the clock; the rows wait for the next one
         log.exception("reminder round failed")
         return None
@@ -81,15 +88,19 @@ async def refresh_tokens(name: str) -> int:
     """Refresh Zalo OA access tokens due within 12 hours, even when nothing was sent for a while; returns how many."""
     runtime = _RUNTIMES.get(name)
     refreshed = 0
-    for refresh in _token_refreshers(runtime.messengers if runtime else {}):
-        try:
-            refreshed += bool(await refresh())
-        except ZaloAuthError as exc:  # the refresh token is refused: only re-authorising helps; officers told once
-            log.error("Zalo OA token refresh refused: %s", exc)
-            await report_channel_stop(runtime.engine, runtime.messengers, channel="zalo_oa", reason="token_rejected",
-                                      now=runtime.clock())
-        except Exception:  # logged; the next run or the next send tries again
-            log.exception("Zalo OA token refresh failed")
+    if runtime is None:
+        return refreshed
+    # The token store's lease already makes a refresh single-flight; the lock spares the other workers the try.
+    with once_across_workers(runtime.engine, TOKEN_JOB_ID) as mine:
+        for refresh in _token_refreshers(runtime.messengers) if mine else []:
+            try:
+                refreshed += bool(await refresh())
+            except ZaloAuthError as exc:  # the refresh token is refused: only re-authorising helps; officers told once
+                log.error("Zalo OA token refresh refused: %s", exc)
+                await report_channel_stop(runtime.engine, runtime.messengers, channel="zalo_oa",
+                                          reason="token_rejected", now=runtime.clock())
+            except Exception:  # logged; the next run or the next send tries again
+                log.exception("Zalo OA token refresh failed")
     return refreshed
 
 
@@ -105,7 +116,7 @@ def start_scheduler(runtime: Runtime, *, name: str = "main", first_run: datetime
     scheduler.add_job(tick, IntervalTrigger(seconds=max(1, runtime.settings.scheduler_interval_seconds)),
                       args=[name], id=JOB_ID, name="reminders", replace_existing=True,
                       misfire_grace_time=None, coalesce=True, max_instances=1,
-                      next_run_time=first_run or runtime.clock())
+                      next_run_time=first_run or utcnow())  # real time: rounds read runtime.clock
     if _token_refreshers(runtime.messengers):
         scheduler.add_job(refresh_tokens, IntervalTrigger(hours=TOKEN_EVERY_HOURS), args=[name], id=TOKEN_JOB_ID,
                           name="zalo-oa-tokens", replace_existing=True, misfire_grace_time=None, coalesce=True,

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from i18n import _
@@ -44,12 +45,14 @@ def decide_extension(session: Session, *, request_id: int, approve: bool, actor:
     if request is None:
         raise ExtensionError(_("Không tìm thấy đề nghị gia hạn."))
     assignment = session.get(Assignment, request.assignment_id)
-    if request.state != "pending":
+    # Compare-and-set: two officers deciding at once (two workers), only the first decision counts.
+    taken = session.execute(update(ExtensionRequest).where(ExtensionRequest.id == request.id,
+                                                           ExtensionRequest.state == "pending")
+                            .values(state="approved" if approve else "rejected", decided_at=now,
+                                    decided_by=actor.user.id if actor.user else None)).rowcount
+    session.refresh(request)
+    if not taken:
         raise ExtensionError(_("Đề nghị này đã được xử lý trước đó."))
-    request.state = "approved" if approve else "rejected"
-    request.decided_by = actor.user.id if actor.user else None
-    request.decided_at = now
-    session.add(request)
     if approve:
         move_due(session, assignment=assignment, new_due=request.requested_on, actor=actor, now=now,
                  note=_("Duyệt gia hạn #{id}").format(id=request.id))

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from i18n import LOCAL_TZ, _, fmt_date
@@ -88,15 +89,14 @@ def set_status(session: Session, *, assignment: Assignment, status: str, actor: 
     if done_on is not None:
         check_done_on(session, assignment, done_on, today=today)
     change = None
-    if assignment.status != status:
-        new_done_on = (done_on or today) if status == Status.DONE else None
+    new_done_on = (done_on or today) if status == Status.DONE else None
+    moved = _swap_status(session, assignment, status, now, done_on=new_done_on)
+    if moved is not None:
+        before, before_done_on = moved
         if done_on is not None and done_on != today:  # a stated day: the audit keeps it, when and by whom
-            _record(session, assignment, actor, "done_on", assignment.done_on, done_on, now=now, note=note)
-        change = _record(session, assignment, actor, "status", assignment.status, status, now=now, note=note,
+            _record(session, assignment, actor, "done_on", before_done_on, done_on, now=now, note=note)
+        change = _record(session, assignment, actor, "status", before, status, now=now, note=note,
                          evidence_id=evidence_id)
-        assignment.status = status
-        assignment.done_at = now if status == Status.DONE else None
-        assignment.done_on = new_done_on
     elif status == Status.DONE and done_on is not None and done_on != assignment.done_on:
         change = _record(session, assignment, actor, "done_on", assignment.done_on, done_on, now=now, note=note)
         assignment.done_on = done_on
@@ -112,14 +112,39 @@ def set_status(session: Session, *, assignment: Assignment, status: str, actor: 
     return change
 
 
+def _swap_status(session: Session, a: Assignment, status: str, now: datetime,
+                 done_on: date | None) -> tuple[str, date | None] | None:
+    """Compare-and-set the status; returns the status (and done day) it moved from, None when already `status`.
+
+    Another worker may have moved it since `a` was read (the same "xong" through two workers, two people
+    answering at once): then read it again and move from what it is now, so each answer is applied once.
+    """
+    for _attempt in range(5):
+        before, before_done_on = a.status, a.done_on
+        if before == status:
+            return None
+        done_at = now if status == Status.DONE else None
+        moved = session.execute(update(Assignment).where(Assignment.id == a.id, Assignment.status == before)
+                                .values(status=status, done_at=done_at, done_on=done_on, updated_at=now)).rowcount
+        if moved:
+            set_committed_value(a, "status", status)
+            set_committed_value(a, "done_at", done_at)
+            set_committed_value(a, "done_on", done_on)
+            return before, before_done_on
+        session.refresh(a)
+    raise RuntimeError(f"assignment {a.id} keeps changing under us")
+
+
 def move_due(session: Session, *, assignment: Assignment, new_due: date, actor: Actor, now: datetime,
              note: str | None = None) -> StatusChange:
     """Approve a new due date; the previous one stays in the history and extensions are counted."""
+    session.flush()
+    session.refresh(assignment, with_for_update=True)  # PostgreSQL: the row is ours until commit
     change = _record(session, assignment, actor, "due_on",
                      assignment.due_on.isoformat() if assignment.due_on else None, new_due.isoformat(),
                      now=now, note=note)
     assignment.due_on = new_due
-    assignment.extensions += 1
+    assignment.extensions = Assignment.extensions + 1  # counted by the database, not from what we read
     assignment.updated_at = now
     session.add(assignment)
     return change

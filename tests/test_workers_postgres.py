@@ -1,0 +1,177 @@
+"""Three `nhacviec run` workers on one PostgreSQL, in webhook mode as behind nginx: reminders go out once across
+them, answers arriving at any worker are applied once, and workers killed (SIGKILL) along the way lose nothing.
+
+The fake Bot API is served by this test process; each worker listens for webhooks on its own port, as nginx's
+upstreams would. The workers' clocks start at a Wednesday 09:00 (`nhacviec run --at`) so the test does not
+depend on today's date. A reminder can go out twice only when it was in flight at a kill.
+"""
+from __future__ import annotations
+
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+from collections import Counter
+from datetime import date, datetime, timezone
+
+import httpx
+from sqlalchemy import insert
+from sqlmodel import Session, func, select
+
+from storage.models import Assignment, ChatLink, ChatUser, Plan, Reminder, StatusChange, Task, Unit
+from tests.conftest import REPO
+from tests.fakes import FakeTelegram, refuse_internet
+from tests.reminders_world import TOKEN
+from tests.test_postgres import pg_engine  # noqa: F401  (fixture)
+
+CHATS = 1000
+ANSWERS = 120
+AT = "2026-03-18T09:00"
+SECRET = "webhook-secret-of-the-workers"
+TIMEOUT = 240.0
+
+
+def populate(engine) -> None:
+    now = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    with Session(engine) as session:
+        session.execute(insert(Plan), [{"id": 1, "title": "Kế hoạch CCHC", "year": 2026, "issuer": "",
+                                        "source_name": "", "source_sha256": "", "imported_at": now,
+                                        "updated_at": now}])
+        session.execute(insert(Task), [{"id": 1, "plan_id": 1, "number": "1", "position": 1, "dues": [],
+                                        "title": "Báo cáo kết quả CCHC quý I", "removed": False}])
+        session.execute(insert(Unit), [{"id": i, "code": f"T{i:04d}", "name": f"Trường số {i}", "kind": "truong",
+                                        "aliases": [], "active": True, "created_at": now} for i in range(1, CHATS + 1)])
+        session.execute(insert(ChatUser), [{"id": i, "channel": "telegram", "external_id": str(chat(i)),
+                                            "display_name": f"Cán bộ {i}", "lang": "vi", "unit_id": i,
+                                            "role": "member", "active": True, "created_at": now}
+                                           for i in range(1, CHATS + 1)])
+        session.execute(insert(ChatLink), [{"channel": "telegram", "chat_id": str(chat(i)), "kind": "private",
+                                            "unit_id": i, "user_id": i, "role": "member", "lang": "vi",
+                                            "active": True, "created_at": now} for i in range(1, CHATS + 1)])
+        session.execute(insert(Assignment), [{"task_id": 1, "unit_id": i, "role": "lead", "period": "",
+                                              "due_on": date(2026, 3, 18), "original_due_on": date(2026, 3, 18),
+                                              "status": "open", "extensions": 0, "updated_at": now}
+                                             for i in range(1, CHATS + 1)])
+        session.commit()
+
+
+def chat(i: int) -> int:
+    return 70_000 + i
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Workers:
+    """`nhacviec run` processes, each with its webhook port."""
+
+    def __init__(self, env: dict, folder) -> None:
+        self.env, self.folder, self.live = env, folder, {}
+
+    def start(self) -> int:
+        port = free_port()
+        log = (self.folder / f"worker-{port}.log").open("w")
+        self.live[port] = subprocess.Popen(
+            [sys.executable, "-m", "cli.main", "run", "--at", AT], cwd=self.folder, stdout=log, stderr=log,
+            env={**self.env, "NHACVIEC_WEBHOOK_PORT": str(port)})
+        return port
+
+    def kill(self, port: int) -> None:
+        proc = self.live.pop(port)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()  # reaped: its pid is gone when the others look at its claims
+
+    def stop_all(self) -> None:
+        for proc in self.live.values():
+            proc.terminate()
+        for proc in self.live.values():
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def post(port: int, update: dict) -> None:
+    """Deliver a webhook update to one worker, as nginx would; retried while the worker is still starting."""
+    deadline = datetime.now().timestamp() + 60
+    while True:
+        try:
+            answer = httpx.post(f"http://127.0.0.1:{port}/telegram", json=update, timeout=30,
+                                headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+            assert answer.status_code == 200, answer.text
+            return
+        except httpx.TransportError:
+            if datetime.now().timestamp() > deadline:
+                raise
+
+
+def sent_states(engine) -> dict[str, int]:
+    with Session(engine) as session:
+        return dict(session.exec(select(Reminder.state, func.count()).group_by(Reminder.state)).all())
+
+
+def test_three_workers_deliver_once_apply_answers_once_and_survive_kills(pg_engine, tmp_path):  # noqa: F811
+    populate(pg_engine)
+    rng = random.Random(int(os.environ.get("NHACVIEC_KILL_SEED", "14")))
+    url = pg_engine.url.render_as_string(hide_password=False)
+    with refuse_internet(), FakeTelegram(token=TOKEN) as fake:
+        env = {**os.environ, "PYTHONPATH": str(REPO), "NHACVIEC_DATABASE_URL": url,
+               "NHACVIEC_TELEGRAM_TOKEN": TOKEN, "NHACVIEC_TELEGRAM_API_URL": fake.base_url,
+               "NHACVIEC_TELEGRAM_FILE_URL": fake.file_url, "NHACVIEC_TELEGRAM_RATE_PER_SECOND": "2000",
+               "NHACVIEC_TELEGRAM_WEBHOOK_URL": "https://nhacviec.example.vn/telegram",
+               "NHACVIEC_TELEGRAM_WEBHOOK_SECRET": SECRET, "NHACVIEC_SCHEDULER_INTERVAL_SECONDS": "1",
+               "NHACVIEC_DATA_DIR": str(tmp_path), "NHACVIEC_EVIDENCE_DIR": str(tmp_path / "evidence")}
+        workers = Workers(env, tmp_path)
+        try:
+            ports = [workers.start() for _ in range(3)]
+            fake.wait_for(lambda: len(fake._sent) >= CHATS // 5, TIMEOUT, "a fifth of the reminders")
+            workers.kill(ports[0])                                   # killed while the reminders go out
+
+            # Staff answer "xong" to their reminder; each update reaches one of the live workers, some twice
+            # (a retried webhook landing on another worker).
+            reminded = {str(m["chat_id"]): m["message_id"] for m in fake.sent}
+            with Session(pg_engine) as session:        # answer reminders already marked sent (the reply maps)
+                recorded = set(session.exec(select(ChatLink.chat_id).join(Reminder, Reminder.link_id == ChatLink.id)
+                                            .where(Reminder.state == "sent")))
+            answering = rng.sample(sorted(recorded & set(reminded)), min(ANSWERS, len(recorded & set(reminded))))
+            live = list(workers.live)
+            for n, chat_id in enumerate(answering):
+                message = fake.build_message(int(chat_id), int(chat_id), "xong ạ", reply_to=reminded[chat_id])
+                update = {"update_id": 500_000 + n, "message": message}
+                first = rng.choice(live)
+                post(first, update)
+                if n % 3 == 0:
+                    post(next(p for p in live if p != first), update)
+            fake.wait_for(lambda: len(confirmed(fake)) >= len(answering), TIMEOUT, "every answer confirmed")
+
+            fake.wait_for(lambda: len(fake._sent) >= CHATS // 2 + len(answering), TIMEOUT, "half the reminders")
+            workers.kill(ports[1])
+            workers.start()                                          # a replacement joins
+            fake.wait_for(lambda: len(reminded_chats(fake)) >= CHATS, TIMEOUT, "a reminder in every chat")
+        finally:
+            workers.stop_all()   # SIGTERM: a round in progress records what it sent before the worker ends
+        messages = fake.sent
+
+    reminders = Counter(str(m["chat_id"]) for m in messages if (m["text"] or "").startswith("🔔"))
+    assert set(reminders) == {str(chat(i)) for i in range(1, CHATS + 1)}        # none lost
+    assert sum(reminders.values()) - CHATS <= 2                                  # one in flight per kill at most
+    assert sent_states(pg_engine) == {"sent": CHATS}
+    with Session(pg_engine) as session:
+        changes = list(session.exec(select(StatusChange).where(StatusChange.field == "status")))
+        done = session.exec(select(func.count()).select_from(Assignment).where(Assignment.status == "done")).one()
+    assert len(changes) == len(answering) == done                                # every answer applied once
+    assert Counter(c.assignment_id for c in changes).most_common(1)[0][1] == 1
+    assert len(confirmed(fake)) == len(answering)                               # and confirmed once
+
+
+def confirmed(fake) -> list[dict]:
+    return [m for m in fake._sent if "Đã ghi nhận" in (m["text"] or "")]
+
+
+def reminded_chats(fake) -> set[str]:
+    return {str(m["chat_id"]) for m in fake._sent if (m["text"] or "").startswith("🔔")}
