@@ -134,7 +134,7 @@ def test_three_workers_deliver_once_apply_answers_once_and_survive_kills(pg_engi
 
             # Staff answer "xong" to their reminder; each update reaches one of the live workers, some twice
             # (a retried webhook landing on another worker).
-            reminded = {str(m["chat_id"]): m["message_id"] for m in fake.sent}
+            reminded = {str(m["chat_id"]): m["message_id"] for m in fake.sent if is_reminder(m)}
             with Session(pg_engine) as session:        # answer reminders already marked sent (the reply maps)
                 recorded = set(session.exec(select(ChatLink.chat_id).join(Reminder, Reminder.link_id == ChatLink.id)
                                             .where(Reminder.state == "sent")))
@@ -157,7 +157,7 @@ def test_three_workers_deliver_once_apply_answers_once_and_survive_kills(pg_engi
             workers.stop_all()   # SIGTERM: a round in progress records what it sent before the worker ends
         messages = fake.sent
 
-    reminders = Counter(str(m["chat_id"]) for m in messages if (m["text"] or "").startswith("🔔"))
+    reminders = Counter(str(m["chat_id"]) for m in messages if is_reminder(m))
     assert set(reminders) == {str(chat(i)) for i in range(1, CHATS + 1)}        # none lost
     assert sum(reminders.values()) - CHATS <= 2                                  # one in flight per kill at most
     assert sent_states(pg_engine) == {"sent": CHATS}
@@ -173,5 +173,10 @@ def confirmed(fake) -> list[dict]:
     return [m for m in fake._sent if "Đã ghi nhận" in (m["text"] or "")]
 
 
+def is_reminder(message: dict) -> bool:
+    """A reminder, or one sent again after an attempt whose outcome was unknown (a kill)."""
+    return (message["text"] or "").startswith(("🔔", "🔁"))
+
+
 def reminded_chats(fake) -> set[str]:
-    return {str(m["chat_id"]) for m in fake._sent if (m["text"] or "").startswith("🔔")}
+    return {str(m["chat_id"]) for m in fake._sent if is_reminder(m)}
