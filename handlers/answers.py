@@ -91,7 +91,7 @@ def _targets(turn: Turn) -> list[AssignmentView]:
     """The reply's task(s); else the one task the chat was just talking about; else the unit's open tasks."""
     replied = turn.incoming.reply_to_message_id
     ids = _about(turn, message_id=str(replied)) if replied else _just_discussed(turn)
-    views = [v for v in (queries.view(turn.session, i) for i in ids) if v]
+    views = queries.views_of(turn.session, list(ids))
     views = [v for v in views if turn.is_officer or v.assignment.unit_id == turn.unit_id]
     if not replied:  # context only points at a task still open; a closed one means the person moved on
         views = [v for v in views if v.assignment.status in Status.ACTIVE]
@@ -236,7 +236,7 @@ def ask_file_task(turn: Turn, number: int = 0) -> None:
         turn.reply(_("Không còn tệp nào đang chờ. Hãy gửi lại tệp kèm chữ \"xong\"."))
         return
     info = json.loads(state.payload)
-    targets = [v for v in (queries.view(turn.session, i) for i in info.get("choices", [])) if v]
+    targets = queries.views_of(turn.session, info.get("choices", []))
     items, number, pages = page(targets, number)
     turn.reply(_("Tệp \"{name}\" là tài liệu kiểm chứng của nhiệm vụ nào?").format(name=info["name"] or info["kind"]),
                buttons=[[Button(task_choice(v), f"ev:{v.id}")] for v in items] + nav_buttons("ev", "-", number, pages))

@@ -237,7 +237,9 @@ def _split_section(text: str) -> tuple[str, str]:
 def _group_numbers(body: list[list[str]], roles: dict[str, int]) -> set[str]:
     """Plain numbers that have sub-numbered rows under them ("1" above "1.1"): they head a group."""
     numbers = [_clean_number(_cell(row, roles, "number")) for row in body]
-    return {n for n in numbers if _GROUP_NUMBER.match(n) and any(m.startswith(n + ".") for m in numbers)}
+    # Every "n" that some number continues as "n.…": one pass over the numbers, not one per number (10k rows).
+    heads = {m[:i] for m in numbers for i, char in enumerate(m) if char == "."}
+    return {n for n in numbers if _GROUP_NUMBER.match(n) and n in heads}
 
 
 def _extend(row: AppendixRow, title_raw: str, product_raw: str, *texts: str) -> None:

@@ -118,6 +118,14 @@ def count_current(session: Session, *, unit_id: int, roles: tuple[str, ...], tod
     return late + next_ones
 
 
+def views_of(session: Session, ids: list[int]) -> list[AssignmentView]:
+    """These assignments (those that exist and whose task is in the plan), in the order given; one query."""
+    if not ids:
+        return []
+    found = {a.id: AssignmentView(a, t, u) for a, t, u in session.exec(_base().where(Assignment.id.in_(set(ids))))}
+    return [found[i] for i in dict.fromkeys(ids) if i in found]
+
+
 def view(session: Session, assignment_id: int) -> AssignmentView | None:
     """One assignment with its task and unit."""
     row = session.exec(_base().where(Assignment.id == assignment_id)).first()

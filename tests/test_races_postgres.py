@@ -122,6 +122,9 @@ def test_a_dead_workers_lock_is_free_for_the_others(pg_engine):  # noqa: F811
     dying.execute("SELECT pg_advisory_lock(%s)", (key,))
     with once_across_workers(pg_engine, "reminder-round") as mine:
         assert not mine
-    dying.close()          # the worker dies: its session ends, PostgreSQL frees the lock
+    pid = dying.execute("SELECT pg_backend_pid()").fetchone()[0]
+    with psycopg.connect(url, autocommit=True) as admin:   # the worker dies: its session ends (waited for)
+        assert admin.execute("SELECT pg_terminate_backend(%s, 30000)", (pid,)).fetchone()[0]
+    dying.close()
     with once_across_workers(pg_engine, "reminder-round") as mine:
         assert mine
