@@ -235,7 +235,7 @@ def calendar_group(ctx: click.Context, year: int | None, unit_code: str | None, 
             unit=compiler.name if compiler else _("chưa xác định (thêm «compiler» vào tệp lịch hoặc dùng "
                                                   "calendar apply --compiler MÃ)")))
     for period in periods:
-        _show_period(period, unit, work)
+        _show_period(period, unit, work, compiler)
     _show_warnings(calendar_warnings(calendar, year, work))
     _show_tasks(tasks, year, unit, work)
     if ics_path:
@@ -257,11 +257,12 @@ def effective_label(nominal: date, effective: date, work) -> str:
     return f"{fmt_date(nominal)} ({ics.day_label(nominal, work)}) → {fmt_date(effective)}"
 
 
-def _show_period(period, unit, work) -> None:
+def _show_period(period, unit, work, compiler=None) -> None:
     click.echo("\n" + _("{name} (số liệu từ {start} đến {end})").format(
         name=period.name, start=fmt_date(period.cutoff_start), end=fmt_date(period.cutoff_end)))
     if unit is not None:
-        nominal, effective = period.deadline_for(unit.kind)
+        # The compiling unit's deadline is the one upward (the assignment `calendar apply` gives it).
+        nominal, effective = period.deadline_for("so" if compiler and compiler.id == unit.id else unit.kind)
         click.echo("  " + _("Hạn của {unit}: {date}").format(unit=unit.name,
                                                            date=effective_label(nominal, effective, work)))
         return

@@ -12,7 +12,7 @@ from i18n import _, fmt_date, ngettext, use_locale
 from services import conversation, people, queries
 from services.extensions import ExtensionError, decide_extension
 from services.invites import InviteError, create_invite, deep_link
-from services.labels import status_label
+from services.labels import status_label, task_ref
 from storage.models import ChatLink, Status
 
 STATUS_PAGE_SIZE = 20  # lines of one /status page: well inside one Telegram message
@@ -65,9 +65,10 @@ def _overdue_block(turn: Turn, items) -> str:
     lines = [f"{items[0].unit.name} ({items[0].unit.code}):"]
     for v in items:
         late = (turn.today - v.assignment.due_on).days
-        lines.append(ngettext("  • NV {number}: {title} — hạn {date}, trễ {n} ngày",
-                              "  • NV {number}: {title} — hạn {date}, trễ {n} ngày", late).format(
-            number=v.task.number, title=short(v.task.title, 70), date=fmt_date(v.assignment.due_on), n=late))
+        lines.append(ngettext("  • {ref}: {title} — hạn {date}, trễ {n} ngày",
+                              "  • {ref}: {title} — hạn {date}, trễ {n} ngày", late).format(
+            ref=task_ref(v.task.number, v.task.source), title=short(v.task.title, 70),
+            date=fmt_date(v.assignment.due_on), n=late))
     return "\n".join(lines)
 
 

@@ -151,3 +151,8 @@ def test_apply_with_an_unknown_compiler_is_refused_and_without_one_it_warns(cli,
                     "    unit_deadlines: {default: {day: 10}}\n", encoding="utf-8")
     out = json.loads(cli("calendar", "apply", "--preset", str(body), "--year", "2026", "--json").output)
     assert out["compiler"] is None and out["warnings"][0].startswith("Chưa xác định đơn vị tổng hợp")
+
+
+def test_the_compiling_units_view_shows_the_deadline_upward(cli, world):
+    out = cli("calendar", "--year", "2026", "--preset", "hanoi-2026", "--unit", "VP").output
+    assert "Hạn của Văn phòng Sở: 15/03/2026 (Chủ nhật) → 16/03/2026" in out

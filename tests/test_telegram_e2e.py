@@ -126,7 +126,7 @@ async def test_officer_gets_the_report_with_its_word_excel_and_chart(settings, e
         await join(h, OFFICER, "VP", role="officer")
         before = len(h.fake.sent)
         h.fake.push_message(OFFICER, OFFICER, "/baocao II")
-        sent = await h.fake.wait_for_sent_async(before + 4)
+        sent = await h.fake.wait_for_sent_async(before + 4, timeout=90)  # the chart and files take seconds
         text, docx, xlsx, chart = sent[before:before + 4]
         assert text["method"] == "sendMessage" and "Quý II/2026" in text["text"]
         assert (docx["method"], xlsx["method"], chart["method"]) == ("sendDocument", "sendDocument", "sendPhoto")
