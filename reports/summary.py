@@ -255,7 +255,9 @@ def build_report(session: Session, *, as_of: date, roles: tuple[str, ...], perio
     states = states_on(session, rows=[(a, t, p) for a, t, _u, p in found], day=as_of, tz=tz)
     for a, task, u, p in found:
         state = states[a.id]
-        if not state.exists or state.status == Status.CANCELLED or not _in_period(state, period, p):
+        # A task a revision removed counts on the days before, through its recorded cancellations.
+        gone = task.removed and a.status != Status.CANCELLED
+        if gone or not state.exists or state.status == Status.CANCELLED or not _in_period(state, period, p):
             continue
         bucket = classify(state, as_of=as_of)
         soon = bucket in Bucket.PENDING and state.due_on <= as_of + timedelta(days=DUE_SOON_DAYS)
@@ -283,7 +285,7 @@ def _in_period(state: StateThen, period: Period | None, plan: Plan) -> bool:
 def _query(roles: tuple[str, ...], unit: Unit | None, plan_id: int | None):
     q = (select(Assignment, Task, Unit, Plan).join(Task, Task.id == Assignment.task_id)
          .join(Plan, Plan.id == Task.plan_id).join(Unit, Unit.id == Assignment.unit_id)
-         .where(Task.removed == False, Assignment.role.in_(roles)))  # noqa: E712
+         .where(Assignment.role.in_(roles)))
     if unit is not None:
         q = q.where(Assignment.unit_id == unit.id)
     if plan_id is not None:

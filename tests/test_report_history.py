@@ -18,7 +18,7 @@ from reports.periods import data_window
 from reports.summary import build_report
 from services.extensions import decide_extension, request_extension
 from services.status import Actor, set_status, undo_last
-from storage.models import Assignment, MemberRole, Plan, Status, StatusChange
+from storage.models import Assignment, MemberRole, Plan, Status, StatusChange, Task
 from tests.reminders_world import VN, World
 
 D = date
@@ -99,9 +99,16 @@ class _Quarter:
             with Session(self.engine) as s:
                 assert undo_last(s, actor=self.officer, now=at(day, "10:05"))
                 s.commit()
+        elif day == D(2026, 3, 20):
+            # A plan revision drops E: its open assignment is cancelled then, the task leaves the plan.
+            self.world.update(Task, self.e_task.id, removed=True)
+            self.world.update(Assignment, self.e.id, status=Status.CANCELLED)
+            self.world._add(StatusChange(assignment_id=self.e.id, at=at(day), field="status", before="open",
+                                         after="cancelled", channel="import"))
 
 
-DAYS = [D(2026, 1, 30), D(2026, 2, 25), D(2026, 3, 5), D(2026, 3, 11), D(2026, 3, 14), D(2026, 3, 16)]
+DAYS = [D(2026, 1, 30), D(2026, 2, 25), D(2026, 3, 5), D(2026, 3, 11), D(2026, 3, 14), D(2026, 3, 16),
+        D(2026, 3, 20)]
 
 
 def _split(counts: dict) -> tuple:
@@ -133,6 +140,8 @@ def test_a_past_days_report_is_what_that_day_said(quarter):
     a, t = said[D(2026, 3, 16)]["assignments"], said[D(2026, 3, 16)]["tasks"]
     assert _split(a) == (6, 1, 3, 0, 0, 2, 1) and a["not_done"] == 0
     assert _split(t) == (4, 0, 2, 0, 0, 2, 1)
+    # 20/03: E removed from the plan: gone from today's report, still in 16/03's (checked equal above).
+    assert _split(said[D(2026, 3, 20)]["assignments"]) == (5, 1, 3, 0, 0, 1, 1)
 
 
 def test_a_completion_recorded_later_does_not_reach_back(quarter):
@@ -165,10 +174,10 @@ def test_cli_period_as_of_and_plan(cli, quarter):
     assert other.exit_code == 1 and "Không có kế hoạch #999" in other.stderr
     m9 = json.loads(cli("report", "--period", "m9", "--year", "2026", "--as-of", "2026-03-20", "--json").stdout)
     assert (m9["period"]["from"], m9["period"]["to"]) == ("2025-12-15", "2026-09-14")
-    assert m9["assignments"]["dated"] == 7   # B-TC (20/03) is in the 9 months
+    assert m9["assignments"]["dated"] == 6   # B-TC (20/03) is in the 9 months; E was removed on 20/03
     month = json.loads(cli("report", "--period", "month:3", "--year", "2026", "--as-of", "2026-03-20",
                            "--json").stdout)
     assert (month["period"]["from"], month["period"]["label"]) == ("2026-02-15", "Tháng 3/2026")
-    assert month["assignments"]["dated"] == 5   # A 20/02, B-VP 10/03, C 27/02, C 13/03, E 12/03
+    assert month["assignments"]["dated"] == 4   # A 20/02, B-VP 10/03, C 27/02, C 13/03 (E removed)
     bad = cli("report", "--period", "q5")
     assert bad.exit_code == 1 and "Kỳ báo cáo \"q5\" không hợp lệ" in bad.stderr
