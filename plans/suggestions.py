@@ -9,8 +9,7 @@ from plans.deadlines import parse_deadline
 from plans.read_common import collapse
 
 # "25 tháng cuối của mỗi quý, 6 tháng, năm", "10 hằng tháng": recurring obligations, read by plans.deadlines.
-# "Tháng cuối kỳ báo cáo" (the Sở's own deadline upward) belongs to the reporting calendar, not offered here.
-_RECURRING = (r"\d{1,2}\s+(?:của\s+)?tháng\s+cuối(?:\s+của)?\s+mỗi\s+quý"
+_RECURRING = (r"\d{1,2}\s+(?:của\s+)?tháng\s+cuối(?:\s+của)?(?:\s+mỗi)?\s+(?:quý|kỳ(?:\s+báo\s+cáo)?)"
               r"(?:\s*,\s*(?:6\s+tháng|9\s+tháng|năm))*|\d{1,2}\s+(?:hằng|hàng)\s+(?:tháng|quý)")
 _RECURRING_ONLY = re.compile(_RECURRING, re.IGNORECASE)
 _DATE = _RECURRING + r"|\d{1,2}\s*[/.-]\s*\d{1,2}(?:\s*[/.-]\s*\d{2,4})?(?![\d/])|\d{1,2}\s+tháng\s+\d{1,2}(?:\s+năm\s+\d{4})?"
