@@ -62,10 +62,11 @@ def find_plan(session: Session, *, year: int) -> Plan | None:
 
 
 def apply_calendar(session: Session, *, calendar: ReportingCalendar, preset: str, year: int, work: WorkCalendar,
-                   actor: str = "cli", compiler: Unit | None = None) -> SyncReport:
+                   actor: str = "cli", compiler: Unit | None = None, track_from: date | None = None) -> SyncReport:
     """Create or update the year's reporting plan, its tasks and assignments; no commit.
 
     `compiler` is the unit that compiles the report and sends it upward (it gets the upward deadline).
+    Reports due before `track_from` are created "not tracked" (joining mid-year: never reminded, never overdue).
     """
     plan = find_plan(session, year=year) or Plan(title=PLAN_TITLE.format(year=year), year=year)
     plan.title, plan.issuer = PLAN_TITLE.format(year=year), calendar.organisation
@@ -75,7 +76,7 @@ def apply_calendar(session: Session, *, calendar: ReportingCalendar, preset: str
     units = list(session.exec(select(Unit).order_by(Unit.code)))
     specs = [_spec(period, units_reporting(period, units, compiler), calendar, compiler)
              for period in calendar.periods(year, work)]
-    return sync_plan_tasks(session, plan=plan, specs=specs, actor=actor)
+    return sync_plan_tasks(session, plan=plan, specs=specs, actor=actor, track_from=track_from)
 
 
 def _spec(period: ReportPeriod, unit_dues: dict[int, date], calendar: ReportingCalendar,

@@ -24,7 +24,7 @@ def register(main: click.Group) -> None:
 @click.command("console")
 @click.option("--as", "unit_code", help="Vào vai cán bộ của đơn vị (mã).")
 @click.option("--officer", is_flag=True, help="Vào vai cán bộ theo dõi CCHC.")
-@click.option("--sample", is_flag=True, help="Nạp đơn vị và kế hoạch mẫu nếu cơ sở dữ liệu trống.")
+@click.option("--sample", is_flag=True, help="Dùng không gian làm việc mẫu (cơ sở dữ liệu riêng data/sample.db).")
 @pass_app
 def console_cmd(app: App, unit_code: str | None, officer: bool, sample: bool) -> None:
     """Trò chuyện với bot ngay trong cửa sổ dòng lệnh."""
@@ -32,17 +32,27 @@ def console_cmd(app: App, unit_code: str | None, officer: bool, sample: bool) ->
 
 
 def start_console(app: App, *, unit_code: str | None, officer: bool, sample: bool) -> None:
-    """Open the console channel (used by `make run` without chat tokens too)."""
-    from services.workspace import ensure_sample_workspace, is_empty
-    if sample or is_empty(app.engine):  # nothing loaded yet: let anyone try it on the sample workspace
-        if ensure_sample_workspace(app.engine):
-            click.echo(_("Đã nạp không gian làm việc mẫu: danh bạ đơn vị mẫu và kế hoạch CCHC 2026 của Sở GDĐT Hà Nội."))
-    with Session(app.engine, expire_on_commit=False) as session:
+    """Open the console channel (used by `make run` without chat tokens too).
+
+    The sample workspace lives in its own database (data/sample.db): trying the bot never writes into the real
+    one, whose units and plans would otherwise inherit the sample's assignments.
+    """
+    from services.workspace import ensure_sample_workspace, real_database_is_empty, sample_database_url
+    from storage.db import open_database
+
+    engine = app.engine if not (sample or real_database_is_empty(app.settings)) else None
+    if engine is None:
+        url = sample_database_url(app.settings)
+        engine = open_database(url)
+        ensure_sample_workspace(engine)
+        click.echo(_("Không gian làm việc mẫu (danh bạ đơn vị mẫu và kế hoạch CCHC 2026 của Sở GDĐT Hà Nội) nằm "
+                     "trong {path}; cơ sở dữ liệu thật không bị ghi gì.").format(path=url.split("///", 1)[-1]))
+    with Session(engine, expire_on_commit=False) as session:
         try:
             user, unit = console_identity(session, unit_code=unit_code, officer=officer)
         except LookupError as exc:
             fail(str(exc))
-    services = Services(engine=app.engine, settings=app.settings,
+    services = Services(engine=engine, settings=app.settings,
                         bot_username=app.settings.telegram_bot_username)
     asyncio.run(run_console(services, user=user, unit=unit))
 

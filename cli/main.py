@@ -33,7 +33,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("cli.report:report_cmd", "Báo cáo tổng hợp: hoàn thành đúng hạn, quá hạn, đang thực hiện."),
     "restore": ("cli.db:restore_cmd", "Khôi phục cơ sở dữ liệu từ bản sao lưu TỆP (dừng bot trước)."),
     "run": ("cli.run:run_cmd", "Chạy bot: mọi kênh đã cấu hình và bộ lập lịch nhắc việc."),
-    "tasks": ("cli.plans:tasks_cmd", "Liệt kê phân công (nhiệm vụ × đơn vị) theo hạn."),
+    "tasks": ("cli.tasks:tasks_group", "Liệt kê phân công (nhiệm vụ × đơn vị); đóng hàng loạt các kỳ đã qua."),
     "units": ("cli.units:units", "Danh bạ đơn vị (phòng, đơn vị trực thuộc, trường, xã-phường) và nhóm."),
     "web": ("cli.web:web_group", "Trang làm việc cho cán bộ (web): chạy riêng trang, tạo liên kết đăng nhập."),
     "zalo": ("cli.zalo:zalo_group", "Zalo: webhook của Zalo Bot, token của Zalo OA."),

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import datetime
+from zoneinfo import ZoneInfo
 from pathlib import Path
 
 import click
@@ -12,46 +13,59 @@ from cli.app import App, fail, pass_app
 from i18n import _, fmt_date
 from plans.appendix import NoAppendixError
 from plans.readers import ImportFileError
-from plans.service import ParsedPlan, import_plan, parse_plan
+from plans.revision import GuessedMatch
+from plans.service import ParsedPlan, Preview, import_plan, preview_import
 from services import queries
-from storage.models import Plan
-from units.resolver import UnitResolver
+from services.plan_admin import AdminError, cli_actor, live_plan, remove_plan
+from services.revision_text import revision_lines
 
 
 def register(main: click.Group) -> None:
     main.add_command(import_cmd)
     main.add_command(plans_group)
-    main.add_command(tasks_cmd)
 
 
 @click.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--year", type=int, required=True, help="Năm của kế hoạch.")
-@click.option("--dry-run", is_flag=True, help="Chỉ đọc và hiển thị, không ghi gì.")
+@click.option("--year", type=int, help="Năm của kế hoạch (mặc định: năm ghi trong tên văn bản).")
+@click.option("--year-mismatch-ok", is_flag=True, help="Vẫn nhập khi --year khác năm ghi trong văn bản.")
+@click.option("--track-from", type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]),
+              help="Bắt đầu theo dõi từ ngày này: các kỳ đến hạn trước đó ghi là không theo dõi "
+                   "(mặc định: hôm nay, nếu năm của kế hoạch đã bắt đầu).")
+@click.option("--dry-run", is_flag=True, help="Chỉ đọc và hiển thị (cả thay đổi so với lần nhập trước), không ghi gì.")
 @click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
 @click.option("--accept", type=int, multiple=True, help="Nhận nhiệm vụ đề xuất số N (từ nội dung văn bản).")
+@click.option("--yes", "confirm", is_flag=True, help="Chấp nhận các ghép nhiệm vụ chỉ đoán được khi nhập bản điều chỉnh.")
 @pass_app
-def import_cmd(app: App, file: Path, year: int, dry_run: bool, as_json: bool, accept: tuple[int, ...]) -> None:
-    """Nhập kế hoạch (DOCX, XLSX, CSV, MD) và phụ lục nhiệm vụ."""
+def import_cmd(app: App, file: Path, year: int | None, year_mismatch_ok: bool, track_from, dry_run: bool,
+               as_json: bool, accept: tuple[int, ...], confirm: bool) -> None:
+    """Nhập kế hoạch (DOCX, XLSX, CSV, MD) và phụ lục nhiệm vụ; nhập lại bản điều chỉnh giữ nguyên lịch sử."""
     if not file.is_file():
         fail(_("Không tìm thấy tệp {name}").format(name=file))
-    if not 2000 <= year <= 2100:
+    if year is not None and not 2000 <= year <= 2100:
         fail(_("Năm {year} không hợp lệ").format(year=year))
     try:
         if dry_run:
             with Session(app.engine) as session:
-                parsed = parse_plan(file, year=year, resolver=UnitResolver.from_session(session),
-                                    max_rows=app.settings.import_max_rows, reporting=app.settings.reporting_calendar)
-            _print_parsed(parsed, as_json)
+                preview = preview_import(session, path=file, year=year, accept=list(accept),
+                                         max_rows=app.settings.import_max_rows, year_mismatch_ok=year_mismatch_ok,
+                                         reporting=app.settings.reporting_calendar)
+            _print_preview(preview, as_json)
             return
         with Session(app.engine, expire_on_commit=False) as session:
             parsed, report = import_plan(session, path=file, year=year, actor="cli", accept=list(accept),
-                                         max_rows=app.settings.import_max_rows,
+                                         max_rows=app.settings.import_max_rows, confirm=confirm,
+                                         year_mismatch_ok=year_mismatch_ok,
+                                         track_from=track_from.date() if track_from else None,
+                                         today=datetime.now(ZoneInfo(app.settings.timezone)).date(),
                                          reporting=app.settings.reporting_calendar)
             session.commit()
     except NoAppendixError as exc:
         _print_no_appendix(exc, file, year, as_json)
         return
+    except GuessedMatch as exc:
+        click.echo("\n".join(revision_lines(exc.revision.changes, exc.revision.plan_id)))
+        fail(str(exc))
     except (ImportFileError, ValueError) as exc:
         fail(str(exc))
     if as_json:
@@ -60,11 +74,23 @@ def import_cmd(app: App, file: Path, year: int, dry_run: bool, as_json: bool, ac
         _print_report(parsed, report)
 
 
-def _print_parsed(parsed: ParsedPlan, as_json: bool) -> None:
+def _print_preview(preview: Preview, as_json: bool) -> None:
+    parsed = preview.parsed
     if as_json:
-        click.echo(json.dumps({"tasks": [t.to_json() for t in parsed.tasks], "warnings": parsed.warnings},
-                              ensure_ascii=False, indent=1))
+        data = {"tasks": [t.to_json() for t in parsed.tasks], "warnings": parsed.warnings}
+        if preview.plan is not None:
+            data["revision"] = {"plan_id": preview.plan.id, "needs_confirmation": bool(preview.revision.guesses),
+                                "changes": [c.to_json() for c in preview.revision.changes if c.visible]}
+        click.echo(json.dumps(data, ensure_ascii=False, indent=1))
         return
+    _print_parsed(parsed)
+    if preview.plan is not None:
+        click.echo("\n".join(revision_lines(preview.revision.changes, preview.plan.id)))
+        if preview.revision.guesses:
+            click.echo(_("Có ghép nhiệm vụ chỉ đoán được (CẦN XÁC NHẬN): nếu đúng, nhập với --yes."))
+
+
+def _print_parsed(parsed: ParsedPlan) -> None:
     click.echo(_("Tìm thấy {n} nhiệm vụ trong phụ lục.").format(n=len(parsed.tasks)))
     for task in parsed.tasks:
         dues = ", ".join(fmt_date(d) for d in task.deadline.dues) or "—"
@@ -74,6 +100,13 @@ def _print_parsed(parsed: ParsedPlan, as_json: bool) -> None:
 
 
 def _print_warnings_and_suggestions(parsed: ParsedPlan) -> None:
+    expansions = parsed.expansions()
+    if expansions:
+        click.echo(_("Cụm từ chỉ nhóm đơn vị đã được hiểu là:"))
+        for phrase, (codes, numbers) in expansions.items():
+            click.echo(_("  “{phrase}” → {n} đơn vị ({codes}) — nhiệm vụ {numbers}").format(
+                phrase=phrase, n=len(codes), codes=", ".join(codes[:8]) + ("…" if len(codes) > 8 else ""),
+                numbers=", ".join(numbers[:10]) + ("…" if len(numbers) > 10 else "")))
     if parsed.warnings:
         click.echo(_("Cảnh báo:"))
         for warning in parsed.warnings:
@@ -124,6 +157,12 @@ def _print_report(parsed: ParsedPlan, report) -> None:
                  "{assigned} phân công mới, {cancelled} phân công huỷ.").format(
         id=report.plan_id, created=len(report.created), updated=len(report.updated), removed=len(report.removed),
         assigned=report.assignments_created, cancelled=report.assignments_cancelled))
+    if report.not_tracked:
+        click.echo(_("Bắt đầu theo dõi từ {date}: {n} phân công đến hạn trước ngày này được ghi là không theo dõi "
+                     "(không nhắc, không tính quá hạn; đổi bằng --track-from).").format(
+            date=fmt_date(report.track_from), n=report.not_tracked))
+    if any(c.kind != "added" for c in report.changes):  # a revision of a plan imported before
+        click.echo("\n".join(revision_lines(report.changes, report.plan_id)))
     if report.per_unit:
         click.echo(_("Phân công theo đơn vị:"))
         for code, count in sorted(report.per_unit.items()):
@@ -140,6 +179,8 @@ def _report_json(parsed: ParsedPlan, report) -> dict:
             "updated": report.updated, "removed": report.removed,
             "assignments_created": report.assignments_created,
             "assignments_cancelled": report.assignments_cancelled, "per_unit": report.per_unit,
+            "changes": [c.to_json() for c in report.changes], "not_tracked": report.not_tracked,
+            "track_from": report.track_from.isoformat() if report.track_from else None,
             "unresolved": report.unresolved, "warnings": parsed.warnings,
             "suggestions": _suggestions_json(parsed)}
 
@@ -165,27 +206,22 @@ def plans_list(app: App, as_json: bool) -> None:
         click.echo(_("#{id} {title} (năm {year}) — {tasks} nhiệm vụ, {open} phân công chưa xong, tệp {source}").format(**r))
 
 
-@click.command("tasks")
-@click.option("--unit", "unit_code", help="Mã đơn vị.")
-@click.option("--plan", "plan_id", type=int)
-@click.option("--due-before", type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]))
-@click.option("--json", "as_json", is_flag=True)
+@plans_group.command("remove")
+@click.argument("plan_id", type=int)
+@click.option("--yes", "confirm", is_flag=True, help="Không hỏi lại.")
 @pass_app
-def tasks_cmd(app: App, unit_code: str | None, plan_id: int | None, due_before, as_json: bool) -> None:
-    """Liệt kê phân công (nhiệm vụ × đơn vị) theo hạn."""
-    before: date | None = due_before.date() if due_before else None
-    with Session(app.engine) as session:
-        if unit_code and queries.unit_by_code(session, unit_code) is None:
-            fail(_("Không có đơn vị mã {code}").format(code=unit_code))
-        if plan_id is not None and session.get(Plan, plan_id) is None:
-            fail(_("Không có kế hoạch #{id}. Xem danh sách: nhacviec plans list").format(id=plan_id))
-        rows = queries.assignment_rows(session, unit_code=unit_code, plan_id=plan_id, due_before=before)
-    if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=1, default=str))
-        return
-    if not rows:
-        click.echo(_("Không có phân công nào phù hợp."))
-    for r in rows:
-        due = fmt_date(date.fromisoformat(r["due_on"])) if r["due_on"] else r["deadline_text"]
-        title = " ".join(r["title"].split())  # one line per assignment, even for a multi-paragraph title
-        click.echo(f"[{r['unit']}] {r['number']}. {title[:70]} — {due} — {r['status_label']}")
+def plans_remove(app: App, plan_id: int, confirm: bool) -> None:
+    """Gỡ một kế hoạch (nhập nhầm, nhập trùng): không nhắc nữa, lịch sử được giữ."""
+    with Session(app.engine, expire_on_commit=False) as session:
+        try:
+            plan = live_plan(session, plan_id)
+        except AdminError as exc:
+            fail(str(exc))
+        question = _("Gỡ kế hoạch #{id} “{title}” (năm {year})? Các phân công chưa xong sẽ bị huỷ, lịch sử được "
+                     "giữ.").format(id=plan.id, title=plan.title, year=plan.year)
+        if not confirm and not click.confirm(question, default=False):
+            fail(_("Chưa gỡ kế hoạch #{id}.").format(id=plan.id))
+        cancelled = remove_plan(session, plan=plan, actor=cli_actor())
+        session.commit()
+    click.echo(_("Đã gỡ kế hoạch #{id}: {n} phân công chưa xong được huỷ; lịch sử và các việc đã xong được giữ.")
+               .format(id=plan_id, n=cancelled))

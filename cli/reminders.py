@@ -310,9 +310,12 @@ def _write_ics(path: Path, periods, tasks, scope: str, unit, work, title: str) -
 @click.option("--year", type=click.IntRange(2000, 2100), required=True, help="Năm báo cáo.")
 @click.option("--compiler", "compiler_code", default=None,
               help="Mã đơn vị tổng hợp, gửi báo cáo lên cấp trên (mặc định theo tệp lịch, ví dụ VP).")
+@click.option("--track-from", type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]),
+              help="Bắt đầu theo dõi từ ngày này: các kỳ đến hạn trước đó ghi là không theo dõi "
+                   "(mặc định: hôm nay, nếu năm đã bắt đầu).")
 @click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON.")
 @pass_app
-def apply_cmd(app: App, preset: str | None, year: int, compiler_code: str | None, as_json: bool) -> None:
+def apply_cmd(app: App, preset: str | None, year: int, compiler_code: str | None, track_from, as_json: bool) -> None:
     """Tạo/cập nhật kế hoạch "Lịch báo cáo CCHC định kỳ" của năm: mỗi kỳ báo cáo là một nhiệm vụ."""
     calendar, name = _calendar(app, preset)
     work = default_calendar(app.settings.day_off_rule)
@@ -320,7 +323,10 @@ def apply_cmd(app: App, preset: str | None, year: int, compiler_code: str | None
         compiler = find_compiler(session, names=(compiler_code,) if compiler_code else calendar.compiler)
         if compiler_code and compiler is None:
             fail(_("Không có đơn vị mã {code}.").format(code=compiler_code))
-        report = apply_calendar(session, calendar=calendar, preset=name, year=year, work=work, compiler=compiler)
+        today = datetime.now(ZoneInfo(app.settings.timezone)).date()
+        start = track_from.date() if track_from else (today if year <= today.year else None)
+        report = apply_calendar(session, calendar=calendar, preset=name, year=year, work=work, compiler=compiler,
+                                track_from=start)
         session.commit()
     warnings = calendar_warnings(calendar, year, work)
     if compiler is None:
@@ -331,6 +337,7 @@ def apply_cmd(app: App, preset: str | None, year: int, compiler_code: str | None
                                "removed": report.removed, "assignments_created": report.assignments_created,
                                "assignments_cancelled": report.assignments_cancelled,
                                "unchanged": report.unchanged, "compiler": compiler.code if compiler else None,
+                               "not_tracked": report.not_tracked,
                                "warnings": warnings}, ensure_ascii=False, indent=1))
         return
     click.echo(_("Đã áp dụng {name} cho năm {year} (kế hoạch #{plan}): {tasks} kỳ báo cáo mới, {updated} cập "
@@ -340,4 +347,8 @@ def apply_cmd(app: App, preset: str | None, year: int, compiler_code: str | None
         _("Lịch báo cáo năm {year} đã khớp, không có gì thay đổi.").format(year=year))
     if compiler is not None:
         click.echo(_("Đơn vị tổng hợp, gửi báo cáo lên cấp trên: {unit}").format(unit=compiler.name))
+    if report.not_tracked:
+        click.echo(_("Bắt đầu theo dõi từ {date}: {n} phân công đến hạn trước ngày này được ghi là không theo dõi "
+                     "(không nhắc, không tính quá hạn; đổi bằng --track-from).").format(
+            date=fmt_date(report.track_from), n=report.not_tracked))
     _show_warnings(warnings)

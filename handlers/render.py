@@ -50,6 +50,8 @@ def task_card(v: AssignmentView, today: date) -> str:
     if v.task.product:
         lines.append(_("Sản phẩm: {product}").format(product=short(v.task.product, 200)))
     lines.append(_("Đơn vị: {unit} ({role})").format(unit=v.unit.name, role=role_label(v.assignment.role)))
+    if v.task.start_on:
+        lines.append(_("Bắt đầu: {date}").format(date=fmt_date(v.task.start_on)))
     lines.append(_("Thời hạn: {due}").format(due=due_phrase(v.assignment.due_on, today, v.task.deadline_text)))
     lines.append(_("Trạng thái: {status}").format(status=status_label(v.assignment.status)))
     if v.pending_until:

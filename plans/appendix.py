@@ -9,7 +9,8 @@ from i18n import _
 from plans.readers import Document, ImportFileError
 from plans.read_common import collapse, fold, tidy_lines
 
-ROLES = ("number", "title", "product", "lead", "partners", "deadline")
+ROLES = ("number", "title", "product", "lead", "partners", "deadline", "start")
+_DEADLINE_WORDS = ("hoan thanh", "ket thuc", "han chot", "thoi han")
 _NUMBER_WORDS = {"stt", "tt", "so tt", "so thu tu", "thu tu", "s tt"}
 _ROMAN = r"(?=[IVXLC])C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})"
 _SECTION_NUMBER = re.compile(rf"^(?:{_ROMAN}|[A-Z])$")
@@ -34,6 +35,7 @@ class AppendixRow:
     deadline_text: str
     title_raw: str = ""
     product_raw: str = ""
+    start_text: str = ""
 
 
 @dataclass
@@ -51,6 +53,11 @@ def column_role(header_cell: str) -> str | None:
         return None
     if text in _NUMBER_WORDS:
         return "number"
+    if "bat dau" in text:  # "Thời gian bắt đầu" beside "Thời gian hoàn thành": the start, not the deadline
+        return "start"
+    product = "san pham" in text or text.startswith("ket qua")
+    if text == "han" or (any(word in text for word in _DEADLINE_WORDS) and not product):
+        return "deadline"
     if "thoi gian" in text or "thoi han" in text or "han hoan thanh" in text or "tien do" in text:
         return "deadline"
     if "chu tri" in text or (("don vi" in text or "co quan" in text) and "thuc hien" in text):
@@ -167,6 +174,10 @@ class _RowReader:
         title_raw, product_raw = tidy_lines(cells["title"]), tidy_lines(cells["product"])
         lead, partners, deadline = (collapse(cells[k]) for k in ("lead", "partners", "deadline"))
         last = self.rows[-1] if self.rows else None
+        if last is not None and number == last.number and collapse(title_raw) in ("", last.title):
+            # STT (and title) merged down over two rows: one task with two product lines, not "1" and "1 (2)"
+            _merge_into(last, product_raw, lead, partners, deadline)
+            return
         if not number:
             if last is not None and not (title_raw and (lead or partners or deadline)):
                 _extend(last, title_raw, product_raw, lead, partners, deadline)
@@ -179,7 +190,8 @@ class _RowReader:
         section = f"{self.section} – {self.group}" if self.section and self.group else self.section or self.group
         self.rows.append(AppendixRow(number=number, section=section, title=collapse(title_raw),
                                      product=collapse(product_raw), lead_text=lead, partners_text=partners,
-                                     deadline_text=deadline, title_raw=title_raw, product_raw=product_raw))
+                                     deadline_text=deadline, title_raw=title_raw, product_raw=product_raw,
+                                     start_text=collapse(cells["start"])))
         self.keys.append(self.section_key)
 
     def _auto_number(self, last: AppendixRow | None) -> str:
@@ -240,6 +252,17 @@ def _group_numbers(body: list[list[str]], roles: dict[str, int]) -> set[str]:
     # Every "n" that some number continues as "n.…": one pass over the numbers, not one per number (10k rows).
     heads = {m[:i] for m in numbers for i, char in enumerate(m) if char == "."}
     return {n for n in numbers if _GROUP_NUMBER.match(n) and n in heads}
+
+
+def _merge_into(row: AppendixRow, product_raw: str, lead: str, partners: str, deadline: str) -> None:
+    """Add the second row of a merged task: its own product line, and units or deadline it adds."""
+    if product_raw and product_raw not in row.product_raw:
+        row.product_raw = "\n".join(t for t in (row.product_raw, product_raw) if t)
+        row.product = collapse(row.product_raw)
+    for name, text in (("lead_text", lead), ("partners_text", partners), ("deadline_text", deadline)):
+        current = getattr(row, name)
+        if text and text not in current:
+            setattr(row, name, "; ".join(t for t in (current, text) if t))
 
 
 def _extend(row: AppendixRow, title_raw: str, product_raw: str, *texts: str) -> None:

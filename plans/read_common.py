@@ -5,6 +5,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date
 
 from i18n import _
 
@@ -27,6 +28,7 @@ class Document:
     issuer: str = ""
     warnings: list[str] = field(default_factory=list)
     scanned: bool = False  # read through OCR from a scanned PDF: every row needs checking by eye
+    issued_on: date | None = None   # "…, ngày dd tháng mm năm yyyy" under the emblem
 
 
 class RowBudget:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from plans.read_common import fold
 
@@ -58,3 +59,27 @@ def _lower_first(text: str) -> str:
 def _from_capitals(line: str) -> str:
     text = line.strip().lower().replace("giáo dục và đào tạo", "Giáo dục và Đào tạo")
     return text[0].upper() + text[1:]
+
+
+_TITLE_YEAR = re.compile(r"\bnam\s+(20\d\d)\b")
+# "Hà Nội, ngày 09 tháng 02 năm 2026" under the emblem: where and when the document was signed
+_ISSUE_DATE = re.compile(r"^[^\d,;.]{2,40},\s*ngay\s+(\d{1,2})\s+thang\s+(\d{1,2})\s+nam\s+(\d{4})\b")
+
+
+def stated_year(title: str) -> int | None:
+    """The year a plan's title states ("… năm 2026"), or None; the last one when it names several."""
+    years = _TITLE_YEAR.findall(fold(title))
+    return int(years[-1]) if years else None
+
+
+def issue_date(lines: list[str]) -> date | None:
+    """The date the plan was signed ("Hà Nội, ngày 09 tháng 02 năm 2026"), or None."""
+    for line in lines[:_LINES_SCANNED]:
+        found = _ISSUE_DATE.match(fold(line).strip())
+        if found:
+            day, month, year = (int(g) for g in found.groups())
+            try:
+                return date(year, month, day)
+            except ValueError:
+                return None
+    return None

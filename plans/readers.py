@@ -11,7 +11,7 @@ from plans.read_csv import read_csv
 from plans.read_docx import read_docx
 from plans.read_limits import MAX_CELL_CHARS, MAX_PARAGRAPHS, cell_too_long, too_big
 from plans.read_markdown import read_markdown
-from plans.read_meta import guess_issuer, guess_title
+from plans.read_meta import guess_issuer, guess_title, issue_date
 from plans.read_pdf import read_pdf
 from plans.read_xlsx import read_xlsx
 
@@ -48,7 +48,7 @@ def read_document(path: Path, *, max_rows: int = 5000) -> Document:
     warnings = [_("Đã bỏ {n} ký tự điều khiển (ký tự ẩn không in được) trong tệp {name}.").format(
         n=removed, name=path.name)] if removed else []
     return Document(tables=tables, paragraphs=paragraphs, title=title, issuer=guess_issuer(lines, title),
-                    warnings=warnings, scanned=budget.scanned)
+                    warnings=warnings, scanned=budget.scanned, issued_on=issue_date(lines))
 
 
 def _clean(tables: list[list[list[str]]], paragraphs: list[str], name: str) -> int:

@@ -2,17 +2,22 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
+from datetime import date
 
 from pathlib import Path
 
 from sqlmodel import Session, select
 
-from i18n import _
+from i18n import N_, _
 from plans.appendix import Appendix, AppendixRow, NoAppendixError, find_appendix
 from plans.deadlines import Deadline, parse_deadline
+from plans.read_common import fold
+from plans.read_meta import stated_year
 from plans.readers import Document, read_document
 from plans.suggestions import Suggestion, suggest_tasks
+from plans.revision import GuessedMatch, Revision, review_revision
 from plans.sync import SyncReport, TaskSpec, sync_plan_tasks
 from storage.models import Plan
 from units.resolver import UnitResolver
@@ -24,9 +29,11 @@ class ParsedTask:
 
     row: AppendixRow
     deadline: Deadline
+    start_on: date | None = None
     lead_ids: list[int] = field(default_factory=list)
     partner_ids: list[int] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
+    expanded: list[tuple[str, list[str]]] = field(default_factory=list)  # group phrase → unit codes
     from_scan: bool = False  # read through OCR: to be checked by eye before importing
 
     def to_json(self) -> dict:
@@ -35,6 +42,8 @@ class ParsedTask:
                 "product": r.product_raw or r.product, "lead_text": r.lead_text,
                 "partners_text": r.partners_text, "deadline_text": r.deadline_text,
                 "deadline": {"kind": self.deadline.kind, "dues": [d.isoformat() for d in self.deadline.dues]}}
+        if r.start_text:  # only plans with a "Thời gian bắt đầu" column
+            data["start"] = {"text": r.start_text, "on": self.start_on.isoformat() if self.start_on else None}
         if self.from_scan:
             data["from_scan"] = True
         return data
@@ -49,9 +58,23 @@ class ParsedPlan:
     tasks: list[ParsedTask]
     warnings: list[str]
     suggestions: list[Suggestion]
+    year: int
+
+    def expansions(self) -> dict[str, tuple[list[str], list[str]]]:
+        """Each group phrase the plan uses → (the unit codes it was read as, the task numbers using it)."""
+        found: dict[str, tuple[list[str], list[str]]] = {}
+        for task in self.tasks:
+            for phrase, codes in task.expanded:
+                entry = found.setdefault(phrase, ([], []))
+                entry[0].extend(c for c in codes if c not in entry[0])
+                if task.row.number not in entry[1]:
+                    entry[1].append(task.row.number)
+        return found
 
 
 ImportReport = SyncReport
+NO_UNITS = N_("Danh bạ chưa có đơn vị nào nên không ai được giao việc; chưa nhập gì. Nạp danh bạ trước: "
+              "nhacviec units load units.csv")
 
 
 def file_sha256(path: Path) -> str:
@@ -63,13 +86,16 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def parse_plan(path: Path, *, year: int, resolver: UnitResolver | None, max_rows: int = 5000,
-               reporting: str = "default") -> ParsedPlan:
+def parse_plan(path: Path, *, year: int | None, resolver: UnitResolver | None, max_rows: int = 5000,
+               year_mismatch_ok: bool = False, reporting: str = "default") -> ParsedPlan:
     """Read a plan file and interpret every appendix row (no database writes).
 
+    `year` None: the year the document's title states. ValueError when neither says it, or when they disagree
+    (unless `year_mismatch_ok`): a wrong year would make a second copy of the plan with every date wrong.
     `reporting` is the reporting calendar "kỳ báo cáo" deadlines are read against (NHACVIEC_REPORTING_CALENDAR).
     """
     document = read_document(path, max_rows=max_rows)
+    year = plan_year(document, year, mismatch_ok=year_mismatch_ok)
     try:
         appendix: Appendix = find_appendix(document)
     except NoAppendixError as exc:
@@ -89,12 +115,43 @@ def parse_plan(path: Path, *, year: int, resolver: UnitResolver | None, max_rows
         for name in task.unresolved:
             warnings.append(_("Nhiệm vụ {number}: không nhận ra đơn vị \"{name}\"").format(
                 number=task.row.number, name=name))
+    warnings += _incomplete_rows(tasks)
     suggestions = suggest_tasks(document.paragraphs, year)
-    return ParsedPlan(document, file_sha256(path), tasks, warnings, suggestions)
+    return ParsedPlan(document, file_sha256(path), tasks, warnings, suggestions, year)
+
+
+def plan_year(document: Document, year: int | None, *, mismatch_ok: bool = False) -> int:
+    """The plan's year: as given, checked against the year the title states."""
+    stated = stated_year(document.title)
+    if year is None:
+        if stated is None:
+            raise ValueError(_("Văn bản không ghi rõ kế hoạch của năm nào. Hãy ghi năm: --year NĂM."))
+        return stated
+    if stated is not None and stated != year and not mismatch_ok:
+        raise ValueError(_("Tên văn bản ghi năm {stated} nhưng --year là {year}; chưa nhập gì. Bỏ --year để dùng "
+                           "năm {stated}; nếu đúng là kế hoạch năm {year}, thêm --year-mismatch-ok.").format(
+            stated=stated, year=year))
+    return year
+
+
+def _incomplete_rows(tasks: list[ParsedTask]) -> list[str]:
+    """Rows nobody will be reminded of: no chủ trì, or no task title."""
+    warnings = []
+    no_lead = [t.row.number for t in tasks if not t.row.lead_text.strip()]
+    no_title = [t.row.number for t in tasks if not t.row.title.strip()]
+    if no_lead:
+        warnings.append(_("Nhiệm vụ không có đơn vị chủ trì (không ai được nhắc): {numbers}").format(
+            numbers=", ".join(no_lead)))
+    if no_title:
+        warnings.append(_("Dòng không có tên nhiệm vụ: {numbers}").format(numbers=", ".join(no_title)))
+    return warnings
 
 
 def _interpret(row: AppendixRow, year: int, resolver: UnitResolver | None, reporting: str) -> ParsedTask:
     task = ParsedTask(row=row, deadline=parse_deadline(row.deadline_text, year, reporting=reporting))
+    if row.start_text:
+        starts = parse_deadline(row.start_text, year)
+        task.start_on = _first_day(row.start_text, starts)
     if resolver is None:
         return task
     lead = resolver.resolve(row.lead_text)
@@ -102,7 +159,26 @@ def _interpret(row: AppendixRow, year: int, resolver: UnitResolver | None, repor
     task.lead_ids = lead.unit_ids
     task.partner_ids = [uid for uid in partners.unit_ids if uid not in lead.unit_ids]
     task.unresolved = lead.unresolved + partners.unresolved
+    task.expanded = [(phrase, [resolver.code_of(uid) for uid in ids])
+                     for phrase, ids in lead.expanded + partners.expanded]
     return task
+
+
+_DAY_MONTH = re.compile(r"\b\d{1,2}\s*[/.-]\s*\d{1,2}\b")
+
+
+def _first_day(text: str, start: Deadline) -> date | None:
+    """The day work starts: a written date as is; a month, quarter or year from its first day (not its end)."""
+    if not start.dues:
+        return None
+    due, folded = start.dues[0], fold(text)
+    if _DAY_MONTH.search(text):
+        return due
+    if "quy" in folded:
+        return date(due.year, 3 * ((due.month - 1) // 3) + 1, 1)
+    if "thang" in folded:
+        return due.replace(day=1)
+    return date(due.year, 1, 1) if due.month == 12 and due.day == 31 else due
 
 
 def accepted_specs(parsed: ParsedPlan, accept: list[int], resolver: UnitResolver) -> list[TaskSpec]:
@@ -123,25 +199,63 @@ def accepted_specs(parsed: ParsedPlan, accept: list[int], resolver: UnitResolver
     return specs
 
 
-def import_plan(session: Session, *, path: Path, year: int, actor: str, accept: list[int] | None = None,
-                max_rows: int = 5000, reporting: str = "default") -> tuple[ParsedPlan, ImportReport]:
-    """Create or update the plan from `path`; the caller commits (or rolls back on error)."""
+@dataclass
+class Preview:
+    """What an import would do: the reading, the plan it revises (None: a new plan) and the task changes."""
+
+    parsed: ParsedPlan
+    specs: list[TaskSpec]
+    plan: Plan | None
+    revision: Revision
+    has_units: bool = True
+
+
+def preview_import(session: Session, *, path: Path, year: int | None, accept: list[int] | None = None,
+                   max_rows: int = 5000, year_mismatch_ok: bool = False, reporting: str = "default") -> Preview:
+    """Read the file and match its rows against the plan it revises; writes nothing."""
     resolver = UnitResolver.from_session(session)
-    parsed = parse_plan(path, year=year, resolver=resolver, max_rows=max_rows, reporting=reporting)
+    parsed = parse_plan(path, year=year, resolver=resolver, max_rows=max_rows, year_mismatch_ok=year_mismatch_ok,
+                        reporting=reporting)
     if not parsed.tasks and not accept:
         error = NoAppendixError(parsed.warnings[0] if parsed.warnings else "")
         error.parsed = parsed   # the CLI shows the body's obligations to accept; nothing is written
         raise error
-    specs = [_spec(t) for t in parsed.tasks] + accepted_specs(parsed, accept or [], resolver)
-    plan = _find_plan(session, parsed, path, year)
+    if not resolver.has_units:
+        parsed.warnings.insert(0, _(NO_UNITS))
+    issued = parsed.document.issued_on
+    specs = [_spec(t, issued) for t in parsed.tasks] + accepted_specs(parsed, accept or [], resolver)
+    plan = _find_plan(session, parsed, path, parsed.year)
+    return Preview(parsed, specs, plan, review_revision(session, plan=plan, specs=specs), resolver.has_units)
+
+
+def import_plan(session: Session, *, path: Path, year: int | None, actor: str, accept: list[int] | None = None,
+                max_rows: int = 5000, confirm: bool = False, year_mismatch_ok: bool = False,
+                track_from: date | None = None, today: date | None = None,
+                reporting: str = "default") -> tuple[ParsedPlan, ImportReport]:
+    """Create or update the plan from `path`; the caller commits (or rolls back on error).
+
+    ValueError (nothing written) when no unit is loaded; GuessedMatch when a row is only guessed to be an
+    existing task, unless `confirm`. Occurrences due before `track_from` are created as not tracked; without it,
+    given `today`, tracking starts today for a plan whose year has begun.
+    """
+    preview = preview_import(session, path=path, year=year, accept=accept, max_rows=max_rows,
+                             year_mismatch_ok=year_mismatch_ok, reporting=reporting)
+    if not preview.has_units:
+        raise ValueError(_(NO_UNITS))
+    if preview.revision.guesses and not confirm:
+        raise GuessedMatch(preview.revision)
+    parsed, plan = preview.parsed, preview.plan
+    if track_from is None and today is not None and parsed.year <= today.year:
+        track_from = today
     if plan is None:
-        plan = Plan(title=parsed.document.title or path.stem, issuer=parsed.document.issuer, year=year,
+        plan = Plan(title=parsed.document.title or path.stem, issuer=parsed.document.issuer, year=parsed.year,
                     source_name=path.name, source_sha256=parsed.sha256)
         session.add(plan)
         session.flush()
-    report = sync_plan_tasks(session, plan=plan, specs=specs, actor=actor)
-    if plan.source_sha256 != parsed.sha256:
-        plan.source_sha256 = parsed.sha256
+    report = sync_plan_tasks(session, plan=plan, specs=preview.specs, actor=actor, accept_guesses=True,
+                             revision=preview.revision, track_from=track_from)
+    if plan.source_sha256 != parsed.sha256 or plan.issued_on != parsed.document.issued_on:
+        plan.source_sha256, plan.issued_on = parsed.sha256, parsed.document.issued_on
         plan.source_name = path.name
         session.add(plan)
     for task in parsed.tasks:
@@ -150,20 +264,26 @@ def import_plan(session: Session, *, path: Path, year: int, actor: str, accept: 
     return parsed, report
 
 
-def _spec(task: ParsedTask) -> TaskSpec:
+def _spec(task: ParsedTask, issued: date | None) -> TaskSpec:
     r = task.row
+    dues = tuple(task.deadline.dues)
+    if issued is not None and task.deadline.kind == "recurring":
+        dues = tuple(d for d in dues if d >= issued)  # a monthly task starts with the plan, not before it
     return TaskSpec(number=r.number, section=r.section, title=r.title_raw or r.title,
                     product=r.product_raw or r.product, lead_text=r.lead_text, partners_text=r.partners_text,
-                    deadline_text=r.deadline_text, kind=task.deadline.kind, dues=tuple(task.deadline.dues),
-                    lead_ids=task.lead_ids, partner_ids=task.partner_ids, source="appendix")
+                    deadline_text=r.deadline_text, kind=task.deadline.kind, dues=dues,
+                    lead_ids=task.lead_ids, partner_ids=task.partner_ids, source="appendix",
+                    start_on=task.start_on)
 
 
 def _find_plan(session: Session, parsed: ParsedPlan, path: Path, year: int) -> Plan | None:
-    same_file = session.exec(select(Plan).where(Plan.source_sha256 == parsed.sha256, Plan.year == year)).first()
+    """The plan this file revises: same file, else same title, else same file name (removed plans excepted)."""
+    live = select(Plan).where(Plan.year == year, Plan.removed == False)  # noqa: E712
+    same_file = session.exec(live.where(Plan.source_sha256 == parsed.sha256)).first()
     if same_file:
         return same_file
     title = parsed.document.title or path.stem
-    by_title = session.exec(select(Plan).where(Plan.title == title, Plan.year == year)).first()
+    by_title = session.exec(live.where(Plan.title == title)).first()
     if by_title:
         return by_title
-    return session.exec(select(Plan).where(Plan.source_name == path.name, Plan.year == year)).first()
+    return session.exec(live.where(Plan.source_name == path.name)).first()

@@ -1,4 +1,4 @@
-"""Bring a plan's tasks and assignments in line with a new reading of its document."""
+"""Bring a plan's tasks and assignments in line with a new reading of its document (history stays put)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
+from plans.revision import GuessedMatch, Revision, TaskChange, review_revision
 from storage.models import Assignment, Channel, Plan, Role, Status, StatusChange, Task, Unit
 from storage.types import utcnow
 
@@ -27,6 +28,7 @@ class TaskSpec:
     partner_ids: list[int]
     source: str = "appendix"
     unit_dues: dict[int, date] | None = None   # per-unit due dates (reporting calendar); see _wanted_per_unit
+    start_on: date | None = None               # "Thời gian bắt đầu", when the plan gives one
 
 
 @dataclass
@@ -42,18 +44,29 @@ class SyncReport:
     assignments_cancelled: int = 0
     per_unit: dict[str, int] = field(default_factory=dict)
     unresolved: dict[str, list[str]] = field(default_factory=dict)
+    changes: list[TaskChange] = field(default_factory=list)
+    track_from: date | None = None
+    not_tracked: int = 0              # occurrences created "not tracked" (due before track_from)
 
 
-TASK_FIELDS = ("section", "title", "product", "lead_text", "partners_text", "deadline_text", "source")
+TASK_FIELDS = ("number", "section", "title", "product", "lead_text", "partners_text", "deadline_text", "source")
 
 
-def sync_plan_tasks(session: Session, *, plan: Plan, specs: list[TaskSpec], actor: str) -> SyncReport:
-    """Create, update or retire tasks and assignments so the plan matches `specs`; no commit."""
-    report = SyncReport(plan_id=plan.id)
-    existing = {t.number: t for t in session.exec(select(Task).where(Task.plan_id == plan.id))}
+def sync_plan_tasks(session: Session, *, plan: Plan, specs: list[TaskSpec], actor: str,
+                    accept_guesses: bool = False, revision: Revision | None = None,
+                    track_from: date | None = None) -> SyncReport:
+    """Create, update or retire tasks and assignments so the plan matches `specs`; no commit.
+
+    Rows are matched to tasks by content (see plans/revision.py), so statuses, evidence and history stay with
+    their task whatever its new STT. GuessedMatch (nothing written) when a pairing is only a guess, unless
+    `accept_guesses`. A new occurrence due before `track_from` is created "not tracked": shown, never reminded.
+    """
+    revision = revision or review_revision(session, plan=plan, specs=specs)
+    if revision.guesses and not accept_guesses:
+        raise GuessedMatch(revision)
+    report = SyncReport(plan_id=plan.id, changes=[c for c in revision.changes if c.visible], track_from=track_from)
     codes = {u.id: u.code for u in session.exec(select(Unit))}
-    for position, spec in enumerate(specs):
-        task = existing.pop(spec.number, None)
+    for position, (spec, task) in enumerate(zip(specs, revision.tasks)):
         if task is None:
             task = Task(plan_id=plan.id, number=spec.number, title=spec.title)
             report.created.append(spec.number)
@@ -61,15 +74,13 @@ def sync_plan_tasks(session: Session, *, plan: Plan, specs: list[TaskSpec], acto
             report.updated.append(spec.number)
         session.add(task)
         session.flush()
-        _sync_assignments(session, task=task, spec=spec, actor=actor, report=report, codes=codes)
-    for task in existing.values():
-        if task.source != "appendix":  # accepted suggestions and calendar tasks are not in the appendix
-            continue
-        if not task.removed:
-            task.removed = True
-            session.add(task)
-            report.removed.append(task.number)
-            _cancel_open(session, task=task, keep=set(), actor=actor, report=report)
+        _sync_assignments(session, task=task, spec=spec, actor=actor, report=report, codes=codes,
+                          track_from=track_from)
+    for task in revision.retired:
+        task.removed = True
+        session.add(task)
+        report.removed.append(task.number)
+        _cancel_open(session, task=task, keep=set(), actor=actor, report=report)
     report.unchanged = not (report.created or report.updated or report.removed
                             or report.assignments_created or report.assignments_cancelled)
     if not report.unchanged:
@@ -81,7 +92,8 @@ def sync_plan_tasks(session: Session, *, plan: Plan, specs: list[TaskSpec], acto
 def _apply(task: Task, spec: TaskSpec, position: int) -> bool:
     changed = False
     values = {name: getattr(spec, name) for name in TASK_FIELDS}
-    values.update(deadline_kind=spec.kind, dues=[d.isoformat() for d in spec.dues], position=position, removed=False)
+    values.update(deadline_kind=spec.kind, dues=[d.isoformat() for d in spec.dues], position=position, removed=False,
+                  start_on=spec.start_on)
     for name, value in values.items():
         if getattr(task, name) != value:
             setattr(task, name, value)
@@ -102,7 +114,7 @@ def _wanted(spec: TaskSpec) -> dict[tuple[int, str], tuple[str, date | None]]:
 
 
 def _sync_assignments(session: Session, *, task: Task, spec: TaskSpec, actor: str, report: SyncReport,
-                      codes: dict[int, str]) -> None:
+                      codes: dict[int, str], track_from: date | None = None) -> None:
     wanted = _wanted(spec)
     current = {(a.unit_id, a.period): a for a in session.exec(select(Assignment).where(Assignment.task_id == task.id))}
     _move_changed_dates(session, wanted=wanted, current=current, actor=actor)
@@ -110,15 +122,17 @@ def _sync_assignments(session: Session, *, task: Task, spec: TaskSpec, actor: st
         code = codes.get(key[0], "?")
         report.per_unit[code] = report.per_unit.get(code, 0) + 1
         found = current.get(key)
+        start = Status.NOT_TRACKED if track_from and due and due < track_from else Status.OPEN
         if found is None:
             found = Assignment(task_id=task.id, unit_id=key[0], role=role, period=key[1], due_on=due,
-                               original_due_on=due)
+                               original_due_on=due, status=start)
             session.add(found)
             session.flush()
-            _history(session, found, "created", None, Status.OPEN, actor)
+            _history(session, found, "created", None, start, actor)
             report.assignments_created += 1
+            report.not_tracked += start == Status.NOT_TRACKED
         elif found.status == Status.CANCELLED:
-            _set_status(session, found, Status.OPEN, actor)
+            _set_status(session, found, start, actor)
             report.assignments_created += 1
         if found.role != role:
             found.role = role

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from sqlalchemy import distinct, exists
+from sqlalchemy import distinct, exists, or_
 from sqlmodel import Session, select
 
 from calendars.reporting_checkins import checkin_dates
@@ -103,11 +103,17 @@ def _active_with_plan(settings: Settings):
                    Task.removed == False))  # noqa: E712
 
 
+def _started(day: date):
+    """The task's work has started ("Thời gian bắt đầu"): no reminder before it."""
+    return or_(Task.start_on.is_(None), Task.start_on <= day)
+
+
 def _offset_hits(session: Session, day: date, work: WorkCalendar, settings: Settings) -> list[_Hit]:
     hits = []
     for k in sorted(_offsets_in_use(session, settings.reminder_offsets)):
         start, end = cadence.offset_window(day, k, work)
-        rows = session.exec(_active_with_plan(settings).where(Assignment.due_on >= start, Assignment.due_on < end))
+        rows = session.exec(_active_with_plan(settings).where(Assignment.due_on >= start, Assignment.due_on < end,
+                                                              _started(day)))
         for aid, unit_id, _due, task_offsets, plan_offsets in rows:
             if k in effective_offsets(task_offsets, plan_offsets, settings.reminder_offsets):
                 hits.append(_Hit(aid, unit_id, cadence.offset_kind(k)))
@@ -139,7 +145,7 @@ def _checkin_hits(session: Session, day: date, work: WorkCalendar, settings: Set
     default = settings.reminder_checkin_every
     q = (select(Assignment.id, Assignment.unit_id, Task.checkin_every).join(Task, Task.id == Assignment.task_id)
          .where(Assignment.status.in_(Status.ACTIVE), Assignment.role.in_(settings.tracked_roles),
-                Assignment.due_on.is_(None),
+                Assignment.due_on.is_(None), _started(day),
                 Task.removed == False, Task.deadline_kind.in_(CHECKIN_TASK_KINDS)))  # noqa: E712
     return [_Hit(aid, unit_id, cadence.CHECKIN) for aid, unit_id, every in session.exec(q)
             if (every or default) in cadences]

@@ -8,6 +8,7 @@ STATUS_LABELS = {
     "in_progress": N_("Đang thực hiện"),
     "done": N_("Đã hoàn thành"),
     "not_done": N_("Không hoàn thành"),
+    "not_tracked": N_("Không theo dõi"),
     "cancelled": N_("Đã huỷ"),
 }
 ROLE_LABELS = {"lead": N_("Chủ trì"), "partner": N_("Phối hợp")}

@@ -19,6 +19,7 @@ from i18n import _
 from plans.readers import SUPPORTED_SUFFIXES, ImportFileError, read_document
 from plans.service import ImportReport, ParsedPlan, import_plan
 from plans.suggestions import Suggestion
+from services.revision_text import revision_lines
 from storage.models import Plan, Unit
 
 KEEP_FOR = timedelta(hours=24)
@@ -72,6 +73,7 @@ class Preview:
     assignments_created: int = 0
     assignments_cancelled: int = 0
     per_unit: dict[str, int] = field(default_factory=dict)
+    changes: list[str] = field(default_factory=list)  # a revision, task by task (guessed matches first)
 
     @property
     def unchanged(self) -> bool:
@@ -136,7 +138,7 @@ def preview(session: Session, item: Staged, *, today: date, actor: str, max_rows
         try:
             existing = _existing_ids(session)
             parsed, report = import_plan(session, path=item.path, year=year, actor=actor, max_rows=max_rows,
-                                         reporting=reporting)
+                                         reporting=reporting, confirm=True, today=today)
             result = _preview(item, parsed, report, year, existing, _codes(session))
         finally:
             nested.rollback()
@@ -155,7 +157,7 @@ def confirm(session: Session, item: Staged, *, today: date, actor: str, folder: 
         year = plan_year(item.path, today, max_rows=max_rows)
         with session.begin_nested():
             parsed, report = import_plan(session, path=item.path, year=year, actor=actor, max_rows=max_rows,
-                                         accept=accept or [], reporting=reporting)
+                                         accept=accept or [], reporting=reporting, confirm=True, today=today)
     except (ImportFileError, ValueError) as exc:
         raise UploadError(str(exc)) from None
     discard(folder, item.token)
@@ -173,7 +175,8 @@ def _preview(item: Staged, parsed: ParsedPlan, report: ImportReport, year: int, 
                    unresolved=dict(report.unresolved), existing_plan_id=revision, created=list(report.created),
                    updated=list(report.updated), removed=list(report.removed),
                    assignments_created=report.assignments_created,
-                   assignments_cancelled=report.assignments_cancelled, per_unit=dict(report.per_unit))
+                   assignments_cancelled=report.assignments_cancelled, per_unit=dict(report.per_unit),
+                   changes=revision_lines(report.changes, revision)[1:] if revision else [])
 
 
 def _existing_ids(session: Session) -> set[int]:

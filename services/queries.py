@@ -4,11 +4,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
 from services.labels import role_label, status_label
 from storage.models import Assignment, ExtensionRequest, Plan, Status, Task, Unit
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @dataclass
@@ -33,7 +37,7 @@ def unit_by_code(session: Session, code: str) -> Unit | None:
 def plan_summaries(session: Session) -> list[dict]:
     """Every plan with counts of tasks and open assignments."""
     rows = []
-    for plan in session.exec(select(Plan).order_by(Plan.year, Plan.id)):
+    for plan in session.exec(select(Plan).where(Plan.removed == False).order_by(Plan.year, Plan.id)):  # noqa: E712
         tasks = session.exec(select(func.count()).select_from(Task).where(
             Task.plan_id == plan.id, Task.removed == False)).one()  # noqa: E712
         open_count = session.exec(select(func.count()).select_from(Assignment).join(Task).where(
@@ -45,7 +49,8 @@ def plan_summaries(session: Session) -> list[dict]:
 
 def _base():
     return (select(Assignment, Task, Unit).join(Task, Task.id == Assignment.task_id)
-            .join(Unit, Unit.id == Assignment.unit_id).where(Task.removed == False))  # noqa: E712
+            .join(Plan, Plan.id == Task.plan_id).join(Unit, Unit.id == Assignment.unit_id)
+            .where(Task.removed == False, Plan.removed == False))  # noqa: E712
 
 
 def views(session: Session, *, unit_ids: list[int] | None = None, plan_id: int | None = None,
@@ -146,21 +151,37 @@ def overdue(session: Session, *, today: date, unit_ids: list[int] | None = None,
     return [v for v in views(session, unit_ids=unit_ids, due_before=today) if v.assignment.role in roles]
 
 
+# `nhacviec tasks --status`: which stored statuses each choice lists (None: every status, cancelled too)
+STATUS_CHOICES: dict[str, tuple[str, ...] | None] = {
+    "open": Status.ACTIVE, "done": (Status.DONE,), "all": None}
+
+
 def assignment_rows(session: Session, *, unit_code: str | None = None, plan_id: int | None = None,
-                    due_before: date | None = None) -> list[dict]:
-    """Plain rows for `nhacviec tasks`."""
+                    due_before: date | None = None, status: str | None = None) -> list[dict]:
+    """Plain rows for `nhacviec tasks`; without `status`, every assignment still in the plan (not cancelled)."""
     unit_ids = None
     if unit_code:
         unit = unit_by_code(session, unit_code)
         unit_ids = [unit.id] if unit else []
     out = []
-    for v in views(session, unit_ids=unit_ids, plan_id=plan_id, due_before=due_before, statuses=None):
-        if v.assignment.status == Status.CANCELLED:
+    for v in views(session, unit_ids=unit_ids, plan_id=plan_id, due_before=due_before,
+                   statuses=STATUS_CHOICES[status] if status else None):
+        if status is None and v.assignment.status == Status.CANCELLED:
             continue
         a = v.assignment
         out.append({"assignment_id": a.id, "plan_id": v.task.plan_id, "number": v.task.number,
                     "title": v.task.title, "unit": v.unit.code, "role": a.role, "role_label": role_label(a.role),
                     "due_on": a.due_on.isoformat() if a.due_on else None, "deadline_text": v.task.deadline_text,
                     "deadline_kind": v.task.deadline_kind, "status": a.status,
-                    "status_label": status_label(a.status)})
+                    "status_label": status_label(a.status), "done_on": _done_on(a)})
     return out
+
+
+def _done_on(a: Assignment) -> str | None:
+    """The day the work was done, when known (recorded by the unit; else the day it was recorded done)."""
+    if a.status != Status.DONE:
+        return None
+    day = getattr(a, "done_on", None)
+    if day is None and a.done_at is not None:
+        day = a.done_at.astimezone(VN).date()
+    return day.isoformat() if day else None

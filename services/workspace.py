@@ -6,6 +6,7 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from config import Settings
 from plans.service import import_plan
 from storage.models import Plan, Unit
 from units.directory import load_directory
@@ -29,6 +30,27 @@ def ensure_sample_workspace(engine: Engine) -> bool:
             session.commit()
             loaded = True
     return loaded
+
+
+def sample_database_url(settings: Settings) -> str:
+    """The sample workspace's own SQLite database, beside the real data."""
+    return f"sqlite:///{Path(settings.data_dir) / 'sample.db'}"
+
+
+def real_database_is_empty(settings: Settings) -> bool:
+    """True when the real database has no unit yet; a SQLite file that does not exist is not created."""
+    url = settings.database_url
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path != ":memory:" and not Path(path).exists():
+            return True
+    from storage.db import open_database
+
+    engine = open_database(url)
+    try:
+        return is_empty(engine)
+    finally:
+        engine.dispose()
 
 
 def is_empty(engine: Engine) -> bool:

@@ -51,9 +51,9 @@ def test_unit_view_and_ics_file(cli, world, tmp_path):
 
 
 def test_apply_creates_the_reporting_plan_once_and_reminders_follow_it(cli, world, engine):
-    first = json.loads(cli("calendar", "apply", "--preset", "hanoi-2026", "--year", "2026", "--json").output)
+    first = json.loads(cli("calendar", "apply", "--preset", "hanoi-2026", "--year", "2026", "--track-from", "2026-01-01", "--json").output)
     assert first["created"] == ["q1", "h1", "q3", "year"] and first["assignments_created"] == 8   # VP + school
-    again = json.loads(cli("calendar", "apply", "--preset", "hanoi-2026", "--year", "2026", "--json").output)
+    again = json.loads(cli("calendar", "apply", "--preset", "hanoi-2026", "--year", "2026", "--track-from", "2026-01-01", "--json").output)
     assert again["unchanged"] and again["plan_id"] == first["plan_id"]
     with Session(engine) as session:
         plan = find_plan(session, year=2026)
@@ -71,7 +71,7 @@ def test_apply_creates_the_reporting_plan_once_and_reminders_follow_it(cli, worl
 
 
 def test_reapplying_moves_dates_that_were_not_extended(cli, world, engine):
-    cli("calendar", "apply", "--preset", "hanoi-2026", "--year", "2026")
+    cli("calendar", "apply", "--preset", "hanoi-2026", "--year", "2026", "--track-from", "2026-01-01")
     with Session(engine, expire_on_commit=False) as session:
         rows = list(session.exec(select(Assignment).join(Task).where(Task.number == "h1")))
         moved, extended = rows
@@ -79,7 +79,7 @@ def test_reapplying_moves_dates_that_were_not_extended(cli, world, engine):
         extended.due_on, extended.extensions = date(2026, 6, 30), 1
         session.add_all(rows)
         session.commit()
-    report = json.loads(cli("calendar", "apply", "--preset", "hanoi-2026", "--year", "2026", "--json").output)
+    report = json.loads(cli("calendar", "apply", "--preset", "hanoi-2026", "--year", "2026", "--track-from", "2026-01-01", "--json").output)
     assert report["updated"] == ["h1"]
     assert world.get(Assignment, moved.id).due_on == date(2026, 6, 8)
     assert world.get(Assignment, extended.id).due_on == date(2026, 6, 30)
@@ -89,7 +89,7 @@ def test_reapplying_moves_dates_that_were_not_extended(cli, world, engine):
 
 
 def test_unknown_preset_is_explained(cli, world):
-    result = cli("calendar", "apply", "--preset", "khong-co", "--year", "2026")
+    result = cli("calendar", "apply", "--preset", "khong-co", "--year", "2026", "--track-from", "2026-01-01")
     assert result.exit_code != 0 and "Không có lịch báo cáo mẫu «khong-co»" in result.output
 
 
@@ -128,7 +128,7 @@ def test_calendar_of_each_preset_shows_the_seed_plans_dates_and_warnings(cli, wo
 
 def test_doson_phong_compiles_after_its_schools_and_gets_monthly_reports(cli, world, engine):
     phong = world.unit("PGDDT", name="Phòng Giáo dục và Đào tạo quận Đồ Sơn")
-    result = json.loads(cli("calendar", "apply", "--preset", "doson-2025", "--year", "2025", "--json").output)
+    result = json.loads(cli("calendar", "apply", "--preset", "doson-2025", "--year", "2025", "--track-from", "2025-01-01", "--json").output)
     assert result["compiler"] == "PGDDT"
     assert result["created"][:2] == ["month:1", "month:2"] and result["created"][-4:] == ["q1", "h1", "q3", "year"]
     with Session(engine) as session:
@@ -143,16 +143,28 @@ def test_doson_phong_compiles_after_its_schools_and_gets_monthly_reports(cli, wo
 
 
 def test_apply_with_an_unknown_compiler_is_refused_and_without_one_it_warns(cli, world, tmp_path):
-    assert "Không có đơn vị mã XX" in cli("calendar", "apply", "--preset", "hanoi-2026", "--year", "2026",
+    assert "Không có đơn vị mã XX" in cli("calendar", "apply", "--preset", "hanoi-2026", "--year", "2026", "--track-from", "2026-01-01",
                                           "--compiler", "XX").output
     body = (tmp_path / "lich.yaml")
     body.write_text("name: Thử\nreports:\n  - code: q1\n    name: Báo cáo quý I\n"
                     "    cutoff: {from: \"15/12 năm trước\", to: \"14/3\"}\n    so_deadline: {day: 20}\n"
                     "    unit_deadlines: {default: {day: 10}}\n", encoding="utf-8")
-    out = json.loads(cli("calendar", "apply", "--preset", str(body), "--year", "2026", "--json").output)
+    out = json.loads(cli("calendar", "apply", "--preset", str(body), "--year", "2026", "--track-from", "2026-01-01", "--json").output)
     assert out["compiler"] is None and out["warnings"][0].startswith("Chưa xác định đơn vị tổng hợp")
 
 
 def test_the_compiling_units_view_shows_the_deadline_upward(cli, world):
     out = cli("calendar", "--year", "2026", "--preset", "hanoi-2026", "--unit", "VP").output
     assert "Hạn của Văn phòng Sở: 15/03/2026 (Chủ nhật) → 16/03/2026" in out
+
+
+def test_applying_mid_year_leaves_past_reports_untracked(cli, world, engine):
+    report = json.loads(cli("calendar", "apply", "--preset", "hanoi-2026", "--year", "2026", "--track-from",
+                            "2026-07-01", "--json").output)
+    assert report["not_tracked"] == 4  # q1 and h1, for VP and the school
+    rows = json.loads(cli("tasks", "--status", "all", "--json").output)
+    by_status = {(r["number"], r["unit"]): r["status"] for r in rows}
+    assert {n for (n, _u), st in by_status.items() if st == "not_tracked"} == {"q1", "h1"}
+    assert {n for (n, _u), st in by_status.items() if st == "open"} == {"q3", "year"}
+    preview = json.loads(cli("reminders", "preview", "--date", "2026-03-02", "--json").output)
+    assert all("quý I" not in chat["text"] for chat in preview["chats"])  # never reminded, never overdue

@@ -81,11 +81,15 @@ def test_staff_cannot_use_officer_commands(engine, settings):
     assert "dành cho cán bộ theo dõi CCHC" in out and "Không có lệnh /khongco" in out
 
 
-def test_make_run_without_tokens_opens_the_console_on_the_sample(cli):
+def test_make_run_without_tokens_opens_the_console_on_the_sample(cli, engine, tmp_path):
     result = cli("run", input="/viec\n")
     assert result.exit_code == 0, result.output
     assert "NHACVIEC_TELEGRAM_TOKEN" in result.output
     assert "Đơn vị có" in result.output and "Tạm biệt" in result.output
+    assert "sample.db" in result.output and "cơ sở dữ liệu thật không bị ghi gì" in result.output
+    with Session(engine) as s:  # the real database: still empty
+        assert s.exec(select(Unit)).first() is None and s.exec(select(Task)).first() is None
+    assert (tmp_path / "sample.db").is_file()
 
 
 def test_officer_marks_and_reopens_another_units_assignment(engine, settings):
@@ -145,11 +149,22 @@ def test_officer_lists_count_chu_tri_units_only(engine, settings):
     assert "[GDMN]" not in upcoming  # phối hợp units are not listed unless tracked
 
 
-def test_console_on_an_empty_database_loads_the_sample(cli):
+def test_console_on_an_empty_database_uses_the_sample_database_not_the_real_one(cli, engine, tmp_path):
     result = cli("console", "--as", "TCCB", input="/viec\n")
     assert result.exit_code == 0, result.output
-    assert "không gian làm việc mẫu" in result.output and "Phòng Tổ chức cán bộ" in result.output
+    assert "Không gian làm việc mẫu" in result.output and "Phòng Tổ chức cán bộ" in result.output
     assert "NV 4:" in result.output
+    with Session(engine) as s:
+        assert s.exec(select(Unit)).first() is None
+    # once real units are loaded, the console works on them, without the sample's 976 assignments
+    units = tmp_path / "units.csv"
+    units.write_text("code,name,kind,parent,aliases,groups\nVP,Văn phòng Sở,phong,,,\nTCCB,Phòng Tổ chức cán bộ,phong,,,\n",
+                     encoding="utf-8")
+    assert cli("units", "load", str(units)).exit_code == 0
+    real = cli("console", "--as", "TCCB", input="/viec\n")
+    assert real.exit_code == 0 and "Không gian làm việc mẫu" not in real.output
+    with Session(engine) as s:
+        assert s.exec(select(Assignment)).first() is None
 
 
 def vp_rows(engine, number: str) -> list[Assignment]:

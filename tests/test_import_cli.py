@@ -49,7 +49,7 @@ def test_dry_run_json_lists_every_appendix_row_and_writes_nothing(cli, engine, u
 
 
 def test_import_creates_assignments_and_reimport_changes_nothing(cli, engine, units):
-    first = cli("import", str(SAMPLE_PLAN), "--year", "2026")
+    first = cli("import", str(SAMPLE_PLAN), "--year", "2026", "--track-from", "2026-01-01")
     assert first.exit_code == 0, first.output
     assert "33 nhiệm vụ mới" in first.output and "các đơn vị có liên quan" in first.output
     assert "03/04/2026" in first.output  # suggested task from the body text, not added

@@ -102,7 +102,7 @@ def test_tasks_lists_one_line_per_assignment_for_a_multi_line_title(cli, units, 
     path.write_text("STT,Nhiệm vụ,Sản phẩm,Đơn vị chủ trì,Đơn vị phối hợp,Thời gian hoàn thành\n"
                     '1,"Xây dựng kế hoạch\nTriển khai tới các trường",Kế hoạch,Thanh tra Sở,,Tháng 3/2026\n',
                     encoding="utf-8")
-    assert cli("import", str(path), "--year", "2026").exit_code == 0
+    assert cli("import", str(path), "--year", "2026", "--track-from", "2026-01-01").exit_code == 0
     result = cli("tasks", "--unit", "TTS")
     assert result.exit_code == 0
     assert result.output.splitlines() == [

@@ -12,7 +12,7 @@ from services.workspace import SAMPLE_PLAN, SAMPLE_UNITS
 
 def _load(cli):
     assert cli("units", "load", str(SAMPLE_UNITS)).exit_code == 0
-    assert cli("import", str(SAMPLE_PLAN), "--year", "2026").exit_code == 0
+    assert cli("import", str(SAMPLE_PLAN), "--year", "2026", "--track-from", "2026-01-01").exit_code == 0
 
 
 def test_plans_list_shows_the_imported_plan(cli):

@@ -43,9 +43,11 @@ def test_sample_directory_loads_and_lists_as_json(cli):
     assert len(rows) == 27
     assert rows[0] == {"code": "VP", "name": "Văn phòng Sở", "kind": "phong", "parent": None,
                        "aliases": ["VP", "Văn phòng", "Văn phòng Sở GDĐT", "Bộ phận CNTT", "Bộ phận CCHC",
-                                   "Bộ phận Cải cách hành chính", "Bộ phận Một cửa"], "groups": ["cac_phong"]}
+                                   "Bộ phận Cải cách hành chính", "Bộ phận Một cửa"], "groups": ["cac_phong"],
+                       "level": []}
     school = next(r for r in rows if r["code"] == "THPT-CVA")
-    assert (school["kind"], sorted(school["groups"])) == ("truong", ["don_vi_truc_thuoc", "truong"])
+    assert (school["kind"], sorted(school["groups"])) == ("truong", ["don_vi_truc_thuoc", "truong", "truong_thpt"])
+    assert school["level"] == ["thpt"]  # read from its name
     assert all(r["code"].isascii() and r["code"] == r["code"].upper() for r in rows)
 
 
@@ -63,7 +65,7 @@ def test_loading_twice_does_not_duplicate(cli, engine):
     again = cli("units", "load", str(SAMPLE))
     assert again.exit_code == 0
     assert "0 đơn vị mới, 0 cập nhật, 27 không đổi" in again.stdout
-    assert counts(engine) == first == (27, 4, 33)
+    assert counts(engine) == first == (27, 6, 40)  # + the THPT and GDTX level groups
 
 
 def test_loading_again_updates_and_replaces_memberships(session, tmp_path):
@@ -83,7 +85,7 @@ def test_loading_again_updates_and_replaces_memberships(session, tmp_path):
                            .join(Unit, Unit.id == UnitGroupMember.unit_id)).all()
     # TCCB left cac_phong; CVA, not in v2, keeps its groups.
     assert sorted(members) == [("cac_phong", "GDTH"), ("cac_phong", "VP"), ("don_vi_truc_thuoc", "CVA"),
-                               ("truong", "CVA")]
+                               ("truong", "CVA"), ("truong_thpt", "CVA")]
 
 
 def test_parent_may_come_later_in_the_file_or_from_the_database(session, tmp_path):

@@ -9,6 +9,8 @@ from sqlmodel import Session, select
 from i18n import N_, _
 from storage.models import Unit, UnitGroup, UnitGroupMember, UnitKind
 from units.directory_file import DirectoryError, UnitRecord, error_at, read_directory  # noqa: F401 (public API)
+from units.levels import BY_CODE, LEVELS, infer_levels
+from units.normalize import normalize
 
 KIND_LABELS = {UnitKind.PHONG: N_("Phòng"), UnitKind.DON_VI: N_("Đơn vị trực thuộc"), UnitKind.TRUONG: N_("Trường"),
                UnitKind.XA_PHUONG: N_("UBND xã, phường"), UnitKind.KHAC: N_("Khác")}
@@ -27,8 +29,9 @@ GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
         "UBND xã, phường", "Các UBND xã, phường", "UBND các xã, phường", "UBND cấp xã", "UBND cấp xã, phường",
         "Các UBND cấp xã", "Các xã, phường")),
     "truong": ("Các trường", (
-        "Các trường", "Các trường học", "Các cơ sở giáo dục", "Các nhà trường", "Các đơn vị trường học",
-        "Các trường THPT")),
+        "Các trường", "Các trường học", "Các cơ sở giáo dục", "Các nhà trường", "Các đơn vị trường học")),
+    # one group per school level; a unit joins its level's group by itself (see units/levels.py)
+    **{level.group: (level.title, level.phrases) for level in LEVELS},
 }
 
 @dataclass
@@ -44,6 +47,11 @@ class LoadReport:
 def load_directory(session: Session, *, path: Path) -> LoadReport:
     """Upsert the file's units (by code), their parents and group memberships; the caller commits."""
     records = read_directory(path)
+    for record in records:  # a school's level (given, else read from its name) puts it in the level's group
+        levels = record.levels if record.levels is not None else (
+            infer_levels(record.name) if record.kind in (UnitKind.TRUONG, UnitKind.DON_VI) else [])
+        record.levels = levels
+        record.groups = list(dict.fromkeys([*record.groups, *(BY_CODE[c].group for c in levels)]))
     existing = {u.code: u for u in session.exec(select(Unit)).all()}
     _check_parents(records, existing, path.name)
     groups = _ensure_groups(session, records)
@@ -60,6 +68,7 @@ def load_directory(session: Session, *, path: Path) -> LoadReport:
         else:
             report.updated.append(record.code)
         unit.name, unit.kind, unit.aliases, unit.active = record.name, record.kind, record.aliases, True
+        unit.level = ";".join(record.levels) or None
         session.add(unit)
     session.flush()  # new units need ids before parents and memberships can point at them
     for record in records:
@@ -104,11 +113,12 @@ def _snapshots(session: Session, units: dict[str, Unit]) -> dict[str, tuple]:
     by_id = {u.id: u for u in units.values()}
     groups = _groups_by_unit(session)
     return {u.code: (u.name, u.kind, by_id[u.parent_id].code if u.parent_id in by_id else "", tuple(u.aliases),
-                     tuple(sorted(groups.get(u.id, []))), u.active) for u in units.values()}
+                     tuple(sorted(groups.get(u.id, []))), u.active, u.level) for u in units.values()}
 
 
 def _snapshot_of(record: UnitRecord) -> tuple:
-    return (record.name, record.kind, record.parent, tuple(record.aliases), tuple(sorted(record.groups)), True)
+    return (record.name, record.kind, record.parent, tuple(record.aliases), tuple(sorted(record.groups)), True,
+            ";".join(record.levels or []) or None)
 
 
 def _replace_memberships(session: Session, records: list[UnitRecord], units: dict[str, Unit],
@@ -142,14 +152,72 @@ def list_units(session: Session) -> list[Unit]:
 
 
 def describe_units(session: Session) -> list[dict]:
-    """The directory as plain rows: code, name, kind, parent (code or None), aliases, groups."""
-    units = list_units(session)
+    """The directory as plain rows: code, name, kind, parent (code or None), aliases, groups (removed units left out)."""
+    units = [u for u in list_units(session) if u.active]
     codes = {u.id: u.code for u in units}
     groups = _groups_by_unit(session)
     return [{"code": u.code, "name": u.name, "kind": u.kind, "parent": codes.get(u.parent_id),
-             "aliases": list(u.aliases), "groups": groups.get(u.id, [])} for u in units]
+             "aliases": list(u.aliases), "groups": groups.get(u.id, []),
+             "level": u.level.split(";") if u.level else []} for u in units]
 
 
 def kind_label(kind: str) -> str:
     """The kind as the reader says it ("Phòng", "Trường"…)."""
     return _(KIND_LABELS.get(kind, KIND_LABELS[UnitKind.KHAC]))
+
+
+def describe_groups(session: Session) -> list[dict]:
+    """Every group with the phrases that name it and its member units' codes."""
+    members: dict[int, list[str]] = {}
+    for group_id, code in session.exec(select(UnitGroupMember.group_id, Unit.code)
+                                       .join(Unit, Unit.id == UnitGroupMember.unit_id)
+                                       .where(Unit.active == True).order_by(Unit.id)):  # noqa: E712
+        members.setdefault(group_id, []).append(code)
+    return [{"code": g.code, "name": g.name, "phrases": list(g.phrases), "units": members.get(g.id, [])}
+            for g in session.exec(select(UnitGroup).order_by(UnitGroup.id))]
+
+
+@dataclass
+class GroupEdit:
+    """What to change in a group; empty lists change nothing."""
+
+    name: str | None = None
+    add_phrases: list[str] = field(default_factory=list)
+    remove_phrases: list[str] = field(default_factory=list)
+    add_units: list[str] = field(default_factory=list)
+    remove_units: list[str] = field(default_factory=list)
+
+
+def edit_group(session: Session, *, code: str, edit: GroupEdit) -> UnitGroup:
+    """Create or change a group (name, phrases, members); DirectoryError for an unknown unit. No commit."""
+    code = code.strip().lower()
+    group = session.exec(select(UnitGroup).where(UnitGroup.code == code)).first()
+    if group is None:
+        title, phrases = GROUPS.get(code, (edit.name or "", ()))
+        if not title:
+            raise DirectoryError(_("Chưa có nhóm {code}; tạo nhóm mới cần --name \"Tên nhóm\"").format(code=code))
+        group = UnitGroup(code=code, name=title, phrases=list(phrases))
+    if edit.name:
+        group.name = edit.name
+    folded = {normalize(p) for p in edit.remove_phrases}
+    phrases = [p for p in group.phrases if normalize(p) not in folded]
+    phrases += [p.strip() for p in edit.add_phrases if p.strip() and normalize(p) not in map(normalize, phrases)]
+    group.phrases = phrases
+    session.add(group)
+    session.flush()
+    units = {u.code: u for u in session.exec(select(Unit))}
+    for unit_code in edit.add_units + edit.remove_units:
+        if unit_code.strip().upper() not in units:
+            raise DirectoryError(_("Không có đơn vị mã {code}").format(code=unit_code))
+    have = {m.unit_id: m for m in session.exec(select(UnitGroupMember).where(UnitGroupMember.group_id == group.id))}
+    for unit_code in edit.add_units:
+        unit = units[unit_code.strip().upper()]
+        if unit.id not in have:
+            have[unit.id] = UnitGroupMember(group_id=group.id, unit_id=unit.id)
+            session.add(have[unit.id])
+    for unit_code in edit.remove_units:
+        member = have.pop(units[unit_code.strip().upper()].id, None)
+        if member is not None:
+            session.delete(member)
+    session.flush()
+    return group

@@ -11,13 +11,16 @@ import yaml
 
 from i18n import _
 from storage.models import UnitKind
+from units.levels import parse_levels
 from units.normalize import normalize
 
 COLUMNS = ("code", "name", "kind", "parent", "aliases", "groups")
+OPTIONAL = ("level",)  # school level: mn, th, thcs, thpt, gdtx (several with ";"); else read from the name
 # Column titles a spreadsheet may use instead, folded by normalize().
 COLUMN_WORDS = {"ma": "code", "ma don vi": "code", "ten": "name", "ten don vi": "name", "loai": "kind",
                 "loai don vi": "kind", "don vi cha": "parent", "cap tren": "parent", "ten goi khac": "aliases",
-                "ten khac": "aliases", "viet tat": "aliases", "nhom": "groups"}
+                "ten khac": "aliases", "viet tat": "aliases", "nhom": "groups", "cap hoc": "level",
+                "bac hoc": "level", "cap": "level"}
 KIND_WORDS = {
     "phong": UnitKind.PHONG, "phong thuoc so": UnitKind.PHONG,
     "don vi": UnitKind.DON_VI, "don vi truc thuoc": UnitKind.DON_VI, "don vi thuoc so": UnitKind.DON_VI,
@@ -51,6 +54,7 @@ class UnitRecord:
     aliases: list[str]
     groups: list[str]
     line: int = 0
+    levels: list[str] | None = None   # None: not given in the file
 
 
 @dataclass
@@ -150,7 +154,7 @@ def _columns(titles: list[str], name: str, line: int) -> list[str]:
     columns = []
     for title in titles:
         folded = normalize(title).replace(" ", "_")
-        column = folded if folded in COLUMNS else COLUMN_WORDS.get(normalize(title))
+        column = folded if folded in COLUMNS + OPTIONAL else COLUMN_WORDS.get(normalize(title))
         if column is None:
             raise error_at(name, line, _("cột lạ \"{column}\"; các cột là: {columns}"), column=title.strip(),
                             columns=", ".join(COLUMNS))
@@ -182,7 +186,7 @@ def _yaml_rows(text: str, name: str) -> list[_Row]:
         line = node.start_mark.line + 1
         if not isinstance(item, dict):
             raise error_at(name, line, _("mỗi đơn vị phải là một bảng khóa: giá trị (code, name, kind…)"))
-        unknown = [k for k in item if k not in COLUMNS]
+        unknown = [k for k in item if k not in COLUMNS + OPTIONAL]
         if unknown:
             raise error_at(name, line, _("khóa lạ \"{column}\"; các khóa là: {columns}"), column=unknown[0],
                             columns=", ".join(COLUMNS))
@@ -208,5 +212,10 @@ def _record(row: _Row) -> UnitRecord:
     bad = next((g for g in groups if not _GROUP_CODE.match(g)), None)
     if bad:
         raise row.error(_("mã nhóm \"{group}\" chỉ được gồm chữ thường không dấu, chữ số, \"_\", \"-\""), group=bad)
+    levels = None
+    if row.text("level"):
+        levels = parse_levels(row.text("level"))
+        if levels is None:
+            raise row.error(_("cấp học \"{level}\" không hợp lệ; dùng: mn, th, thcs, thpt, gdtx"), level=row.text("level"))
     return UnitRecord(code=code, name=title, kind=kind, parent=parent, aliases=row.items("aliases"),
-                      groups=list(dict.fromkeys(groups)), line=row.line)
+                      groups=list(dict.fromkeys(groups)), line=row.line, levels=levels)

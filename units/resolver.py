@@ -8,6 +8,7 @@ from rapidfuzz import fuzz, process
 from sqlmodel import Session, select
 
 from storage.models import Unit, UnitGroup, UnitGroupMember
+from units.levels import LEVELS, split_level_lists
 from units.normalize import HARD_BREAK, Cell, Pattern, Word, pattern_at, read_cell
 
 Key = Pattern
@@ -41,6 +42,7 @@ class Resolution:
     unit_ids: list[int] = field(default_factory=list)
     unresolved: list[str] = field(default_factory=list)
     matched: list[tuple[str, str]] = field(default_factory=list)  # (name as written, unit code)
+    expanded: list[tuple[str, list[int]]] = field(default_factory=list)  # (group phrase as written, its units)
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class UnitResolver:
         self._longest_key = max((len(k) for k in self._exact), default=0)
         self._choices = [key for key in self._exact if len(" ".join(key)) >= FUZZY_MIN_LENGTH]
         self._choice_texts = [" ".join(key) for key in self._choices]
+        self.has_units = bool(self._codes)
 
     @classmethod
     def from_session(cls, session: Session) -> "UnitResolver":
@@ -93,12 +96,19 @@ class UnitResolver:
             if m.unit_id in active:
                 members.setdefault(m.group_id, []).append(m.unit_id)
         groups = session.exec(select(UnitGroup).order_by(UnitGroup.id)).all()
-        return cls(units=[(u.id, u.code, [u.name, *u.aliases]) for u in units],
-                   groups=[(g.code, g.phrases, members.get(g.id, [])) for g in groups])
+        stored = [(g.code, g.phrases, members.get(g.id, [])) for g in groups]
+        # A level nobody has ("Các trường Mầm non" with no kindergarten loaded) names nobody: reported, not
+        # read as "Các trường" (every school).
+        missing = [(level.group, level.phrases, []) for level in LEVELS if level.group not in {g.code for g in groups}]
+        return cls(units=[(u.id, u.code, [u.name, *u.aliases]) for u in units], groups=stored + missing)
+
+    def code_of(self, unit_id: int) -> str:
+        """The code of an active unit."""
+        return self._codes.get(unit_id, "?")
 
     def resolve(self, cell_text: str | None) -> Resolution:
         """The units a lead/partner cell names; unknown names come back in `unresolved`."""
-        cell = read_cell(cell_text or "", REWRITES)
+        cell = read_cell(split_level_lists(cell_text or ""), REWRITES)
         hits = self._exact_hits(cell)
         covered = {i for h in hits for i in range(h.start, h.end)}
         unresolved: list[tuple[int, str]] = []
@@ -121,14 +131,16 @@ class UnitResolver:
 
     def _match_at(self, cell: Cell, i: int) -> _Hit | None:
         # Try the words as written first, then without a leading "Phòng"/"Bộ phận"/"UBND"…
+        # ("Trường THPT" names a level's group, "Trường THPT Việt Đức" one school: the longer reading wins.)
         prefix = _attached(cell, i + 1, pattern_at(cell.words, i, PREFIXES))
-        for j in (i, i + prefix):
-            end, targets = self._longest(cell, j)
-            if targets:
-                end += _attached(cell, end, pattern_at(cell.words, end, SUFFIXES))
-                narrowed = _attached(cell, end, pattern_at(cell.words, end, RESTRICTORS))
-                return _Hit(i, _name_end(cell, end + narrowed), ()) if narrowed else _Hit(i, end, targets)
-        return None
+        found = [(end, targets) for end, targets in (self._longest(cell, j) for j in dict.fromkeys((i, i + prefix)))
+                 if targets]
+        if not found:
+            return None
+        end, targets = max(found, key=lambda f: f[0])
+        end += _attached(cell, end, pattern_at(cell.words, end, SUFFIXES))
+        narrowed = _attached(cell, end, pattern_at(cell.words, end, RESTRICTORS))
+        return _Hit(i, _name_end(cell, end + narrowed), ()) if narrowed else _Hit(i, end, targets)
 
     def _longest(self, cell: Cell, j: int) -> tuple[int, tuple[_Target, ...]]:
         # A name may run over a comma or dash, never over ";", "(" or a new line.
@@ -183,6 +195,8 @@ class UnitResolver:
         for hit in sorted(hits, key=lambda h: h.start):
             written = cell.written(hit.start, hit.end)
             ids = [uid for t in hit.targets for uid in t.unit_ids]
+            if ids and any(t.group for t in hit.targets):
+                result.expanded.append((written, list(dict.fromkeys(ids))))
             if not ids:  # a group with no members, or one narrowed to an unknown part, names nobody
                 unresolved.append((hit.start, written))
             for uid in ids:

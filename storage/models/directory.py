@@ -28,6 +28,7 @@ class Unit(SQLModel, table=True):
     kind: str = Field(default=UnitKind.PHONG, max_length=32)
     parent_id: int | None = Field(default=None, foreign_key="unit.id")
     aliases: list[str] = Field(default_factory=list, sa_column=Column(JSONList, nullable=False))
+    level: str | None = Field(default=None, max_length=32)  # school level: mn, th, thcs, thpt, gdtx…
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlmodel import Column, Field, SQLModel, UniqueConstraint
+from sqlmodel import Column, Field, Index, SQLModel, UniqueConstraint
 
 from storage.types import JSONList, UTCDateTime, utcnow
 
@@ -18,8 +18,9 @@ class Status:
     IN_PROGRESS = "in_progress"  # đang thực hiện
     DONE = "done"                # đã hoàn thành
     NOT_DONE = "not_done"        # không hoàn thành (officer decision)
+    NOT_TRACKED = "not_tracked"  # due before tracking started: shown, counted apart, never reminded or overdue
     CANCELLED = "cancelled"      # removed from the plan
-    ALL = (OPEN, IN_PROGRESS, DONE, NOT_DONE, CANCELLED)
+    ALL = (OPEN, IN_PROGRESS, DONE, NOT_DONE, NOT_TRACKED, CANCELLED)
     ACTIVE = (OPEN, IN_PROGRESS)
 
 
@@ -43,6 +44,8 @@ class Plan(SQLModel, table=True):
     source_name: str = ""
     source_sha256: str = Field(default="", index=True, max_length=64)
     reminder_offsets: str | None = None  # e.g. "7,3,1,0"; None = settings default
+    issued_on: date | None = None   # the document's date: nothing is due before it
+    removed: bool = False           # `nhacviec plans remove`: hidden and never reminded, history kept
     imported_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
 
@@ -50,7 +53,8 @@ class Plan(SQLModel, table=True):
 class Task(SQLModel, table=True):
     """One row of a plan's appendix (or a reporting-calendar period)."""
 
-    __table_args__ = (UniqueConstraint("plan_id", "number"),)
+    # not unique: a retired task keeps its STT when a revision gives that number to another task
+    __table_args__ = (Index("ix_task_plan_number", "plan_id", "number"),)
 
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
@@ -64,6 +68,7 @@ class Task(SQLModel, table=True):
     deadline_text: str = ""
     deadline_kind: str = "unknown"  # date | recurring | event | continuous | unknown
     dues: list[str] = Field(default_factory=list, sa_column=Column(JSONList, nullable=False))
+    start_on: date | None = None    # "Thời gian bắt đầu": no reminder before the work starts
     source: str = "appendix"        # appendix | suggested | calendar | manual
     reminder_offsets: str | None = None
     checkin_every: str | None = None  # monthly | weekly | None (event/continuous check-ins)

@@ -1,0 +1,175 @@
+"""What a new reading of a plan would change, task by task, before anything is written.
+
+`review_revision` pairs each new row with the task it continues (by content for appendix rows, see
+plans/matching.py; by STT for calendar and suggested tasks) and describes every change as an officer reads it:
+renumbered, deadline moved, units changed, added, retired, and which statuses and evidence files go with it.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from i18n import _
+from plans.matching import Candidate, match_rows
+from storage.models import Assignment, Evidence, Plan, Status, Task, Unit
+
+if TYPE_CHECKING:
+    from plans.sync import TaskSpec
+
+
+@dataclass
+class Carried:
+    """What one unit has recorded on a task: it stays with the task wherever the task goes."""
+
+    unit: str
+    status: str
+    evidence: int = 0
+    extensions: int = 0
+
+
+@dataclass
+class TaskChange:
+    """One task's fate in the revision."""
+
+    kind: str                       # added | retired | kept
+    number: str                     # the STT after the revision (before it, for a retired task)
+    title: str
+    old_number: str = ""
+    old_title: str = ""
+    dues_before: list[str] = field(default_factory=list)
+    dues_after: list[str] = field(default_factory=list)
+    units_added: list[str] = field(default_factory=list)
+    units_removed: list[str] = field(default_factory=list)
+    carried: list[Carried] = field(default_factory=list)
+    score: int = 100
+    guessed: bool = False
+
+    @property
+    def renumbered(self) -> bool:
+        return self.kind == "kept" and self.number != self.old_number
+
+    @property
+    def retitled(self) -> bool:
+        return self.kind == "kept" and self.title != self.old_title
+
+    @property
+    def moved(self) -> bool:
+        return self.kind == "kept" and self.dues_before != self.dues_after
+
+    @property
+    def units_changed(self) -> bool:
+        return bool(self.units_added or self.units_removed)
+
+    @property
+    def visible(self) -> bool:
+        """Worth showing in a diff (an unchanged task is not)."""
+        return (self.kind != "kept" or self.renumbered or self.retitled or self.moved or self.units_changed
+                or self.guessed)
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind, "number": self.number, "old_number": self.old_number or None,
+                "title": self.title, "old_title": self.old_title or None, "renumbered": self.renumbered,
+                "retitled": self.retitled, "dues_before": self.dues_before, "dues_after": self.dues_after,
+                "units_added": self.units_added, "units_removed": self.units_removed,
+                "guessed": self.guessed, "score": self.score,
+                "carried": [vars(c) for c in self.carried]}
+
+
+@dataclass
+class Revision:
+    """Each new row's task (None: a new task), the tasks that leave the plan, and the changes described."""
+
+    plan_id: int | None
+    tasks: list[Task | None]
+    retired: list[Task]
+    changes: list[TaskChange]
+
+    @property
+    def guesses(self) -> list[TaskChange]:
+        return [c for c in self.changes if c.guessed]
+
+
+class GuessedMatch(ValueError):
+    """A row was matched to an existing task only by a guess: the officer must see it and accept it."""
+
+    def __init__(self, revision: Revision):
+        self.revision = revision
+        lines = [_("STT {new} “{title}” có thể là nhiệm vụ {old} cũ “{old_title}” (giống {score}%)").format(
+            new=c.number, title=c.title[:60], old=c.old_number, old_title=c.old_title[:60], score=c.score)
+            for c in revision.guesses]
+        super().__init__(_("Chưa nhập: có nhiệm vụ chỉ đoán được là nhiệm vụ cũ nào, cần đồng chí xác nhận.\n"
+                           "{lines}\nXem kỹ bằng --dry-run; nếu đúng, nhập lại với --yes; nếu sai, sửa tên nhiệm "
+                           "vụ trong văn bản cho rõ.").format(lines="\n".join("  - " + line for line in lines)))
+
+
+def review_revision(session: Session, *, plan: Plan | None, specs: list[TaskSpec]) -> Revision:
+    """How `specs` map onto the plan's tasks and what each change carries; reads only."""
+    tasks = list(session.exec(select(Task).where(Task.plan_id == plan.id))) if plan and plan.id else []
+    matched, guessed = _pair(specs, tasks)
+    kept = {t.id for t in matched if t is not None}
+    retired = [t for t in tasks if t.id not in kept and t.source == "appendix" and not t.removed]
+    context = _Context(session, [t.id for t in tasks])
+    changes = [context.change(spec, task, guessed.get(i)) for i, (spec, task) in enumerate(zip(specs, matched))]
+    changes += [context.retired(task) for task in retired]
+    return Revision(plan_id=plan.id if plan else None, tasks=matched, retired=retired, changes=changes)
+
+
+def _pair(specs: list[TaskSpec], tasks: list[Task]) -> tuple[list[Task | None], dict[int, tuple[int, bool]]]:
+    matched: list[Task | None] = [None] * len(specs)
+    rows = [i for i, s in enumerate(specs) if s.source == "appendix"]
+    by_id = {t.id: t for t in tasks}
+    candidates = [Candidate(t.id, t.number, t.title, t.position, t.removed) for t in tasks if t.source == "appendix"]
+    guessed = {}
+    for m in match_rows([(specs[i].number, specs[i].title) for i in rows], candidates):
+        matched[rows[m.index]] = by_id[m.key]
+        guessed[rows[m.index]] = (m.score, m.guessed)
+    by_number = {(t.source, t.number): t for t in tasks if t.source != "appendix"}
+    for i, spec in enumerate(specs):
+        if spec.source != "appendix":
+            matched[i] = by_number.pop((spec.source, spec.number), None)
+    return matched, guessed
+
+
+class _Context:
+    """Assignments, evidence counts and unit codes of the plan's tasks, read once."""
+
+    def __init__(self, session: Session, task_ids: list[int]):
+        self.codes = {u.id: u.code for u in session.exec(select(Unit))}
+        self.assignments: dict[int, list[Assignment]] = {}
+        evidence: Counter = Counter()
+        if task_ids:
+            for a in session.exec(select(Assignment).where(Assignment.task_id.in_(task_ids))):
+                self.assignments.setdefault(a.task_id, []).append(a)
+            q = (select(Evidence.assignment_id, func.count()).join(Assignment, Assignment.id == Evidence.assignment_id)
+                 .where(Assignment.task_id.in_(task_ids)).group_by(Evidence.assignment_id))
+            evidence.update(dict(session.exec(q).all()))
+        self.evidence = evidence
+
+    def carried(self, task: Task) -> list[Carried]:
+        out = []
+        for a in sorted(self.assignments.get(task.id, []), key=lambda a: (self.codes.get(a.unit_id, ""), a.period)):
+            files = self.evidence.get(a.id, 0)
+            if a.status not in (Status.OPEN, Status.CANCELLED) or files or a.extensions:
+                out.append(Carried(self.codes.get(a.unit_id, "?"), a.status, files, a.extensions))
+        return out
+
+    def change(self, spec: TaskSpec, task: Task | None, guess: tuple[int, bool] | None) -> TaskChange:
+        after = [d.isoformat() for d in spec.dues]
+        if task is None:
+            return TaskChange("added", spec.number, spec.title, dues_after=after)
+        live = {a.unit_id for a in self.assignments.get(task.id, []) if a.status != Status.CANCELLED}
+        wanted = set(spec.lead_ids) | set(spec.partner_ids)
+        score, guessed = guess or (100, False)
+        return TaskChange("kept", spec.number, spec.title, old_number=task.number, old_title=task.title,
+                          dues_before=list(task.dues), dues_after=after,
+                          units_added=sorted(self.codes.get(u, "?") for u in wanted - live),
+                          units_removed=sorted(self.codes.get(u, "?") for u in live - wanted),
+                          carried=self.carried(task), score=score, guessed=guessed)
+
+    def retired(self, task: Task) -> TaskChange:
+        return TaskChange("retired", task.number, task.title, old_number=task.number, old_title=task.title,
+                          dues_before=list(task.dues), carried=self.carried(task))
