@@ -8,7 +8,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 
 import httpx
 from pydantic import SecretStr
@@ -104,25 +104,17 @@ def test_nhacviec_run_in_production_serves_the_zalo_bot_webhook(db_url, tmp_path
                     "NHACVIEC_WEBHOOK_HOST": "127.0.0.1", "NHACVIEC_WEBHOOK_PORT": str(port)})
         proc = subprocess.Popen([sys.executable, "-m", "cli.main", "run"], cwd=REPO, env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        threading.Thread(target=lambda: (proc.wait(), bot.notify()), daemon=True).start()  # wakes us if it dies
         try:
-            assert until(lambda: bot.probes == [200] or proc.poll() is not None) and bot.probes == [200]
+            assert bot.wait_for(lambda: bot.probes == [200] or proc.poll() is not None) and bot.probes == [200]
             assert bot.webhook["url"] == PUBLIC_URL + "/zalo/bot"
             answer = httpx.post(f"http://127.0.0.1:{port}/zalo/bot", json=bot_text_update(CHAT, code),
                                 headers={"X-Bot-Api-Secret-Token": BOT_SECRET})
             assert answer.status_code == 200
-            assert until(lambda: any("Văn phòng Sở" in m.get("text", "") for m in bot.sent))
+            assert bot.wait_for(lambda: any("Văn phòng Sở" in m.get("text", "") for m in bot.sent))
         finally:
             proc.send_signal(signal.SIGTERM)
             output, _ = proc.communicate(timeout=120)
         assert proc.returncode == 0, output
         assert "trợ lý tự động" in bot.sent[0]["text"] and BOT_TOKEN not in output
 
-
-def until(condition, timeout: float = 90.0) -> bool:
-    """Wait for a condition another process brings about (generous time-out: a busy machine is slow)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True

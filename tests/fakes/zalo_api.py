@@ -154,8 +154,19 @@ class FakeZaloBot(_FakeServer):
         # (None: no probe, and no `verification` in the answer, like older Bot Platform answers).
         self.probe: Any = None
         self.probes: list[int] = []         # HTTP status of every probe
+        self._changed = threading.Condition()  # notified on every probe and send (and by tests: `notify`)
         self._updates: deque[JSON] = deque()
         self._arrived: asyncio.Event | None = None
+
+    def notify(self) -> None:
+        """Wake `wait_for` callers (the server after a probe or send; a test when a process it watches ends)."""
+        with self._changed:
+            self._changed.notify_all()
+
+    def wait_for(self, predicate: Callable[[], bool], timeout: float = 90.0) -> bool:
+        """Block until predicate() holds after a probe, a send or `notify`; False on time-out."""
+        with self._changed:
+            return self._changed.wait_for(predicate, timeout)
 
     def push_update(self, update: JSON) -> None:
         """Queue an update for getUpdates (and wake a waiting long poll)."""
@@ -234,6 +245,7 @@ class FakeZaloBot(_FakeServer):
         except httpx.HTTPError:
             status = 0
         self.probes.append(status)
+        self.notify()
         ok = status == 200
         return {"status": "success" if ok else "failed", "http_status": status,
                 "message": "Webhook verified" if ok else "Webhook URL did not answer 200"}
@@ -258,11 +270,13 @@ class FakeZaloBot(_FakeServer):
 
     async def _m_sendChatAction(self, params: JSON) -> JSON:
         self.sent.append({"method": "sendChatAction", **params})
+        self.notify()
         return {"ok": True}
 
     def _record(self, method: str, params: JSON) -> JSON:
         message_id = f"{next(_ids):020x}"
         self.sent.append({"method": method, "message_id": message_id, **params})
+        self.notify()
         return {"message_id": message_id, "date": _BASE_MS + next(_ids)}
 
 
