@@ -4,7 +4,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 MO := locales/vi/LC_MESSAGES/messages.mo locales/en/LC_MESSAGES/messages.mo
 
-.PHONY: run test bench i18n clean ocr fuzz
+.PHONY: run test bench i18n clean ocr system fuzz
 
 $(STAMP): pyproject.toml
 	@command -v $(PY) >/dev/null 2>&1 || { echo "python3.11 is required"; exit 1; }
@@ -20,8 +20,16 @@ run: $(STAMP) $(MO)
 	$(BIN)/nhacviec db upgrade >/dev/null
 	$(BIN)/nhacviec run
 
-test: $(STAMP) $(MO) ocr
+test: $(STAMP) $(MO) system
 	$(BIN)/python -m pytest -q
+
+# What the tests need from Debian (as root, once): Chromium for the desk's browser tests, DejaVu fonts for the
+# PDF plans they print, and Tesseract for OCR (below).
+system: ocr
+	@{ command -v chromium >/dev/null 2>&1 && [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; } || { \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -qq chromium fonts-dejavu-core >/dev/null 2>&1 || \
+	  { apt-get update -qq && apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }; }
 
 # Optional OCR for scanned PDF plans: Tesseract and its Vietnamese data from Debian (the tests read a scan).
 ocr:
