@@ -19,6 +19,10 @@ def request_extension(session: Session, *, assignment: Assignment, new_due: date
                       reason: str = "") -> ExtensionRequest:
     """Record a pending request (one pending per assignment: a new one replaces the date)."""
     check_allowed(actor, assignment)
+    # Two requests at once (two phones, two workers): the assignment's row lock orders them, so the second sees
+    # the first's pending request and replaces its date instead of adding another (no-op on SQLite: one writer).
+    assignment = session.exec(select(Assignment).where(Assignment.id == assignment.id).with_for_update()
+                              .execution_options(populate_existing=True)).one()
     if assignment.status not in Status.ACTIVE:
         raise ExtensionError(_("Nhiệm vụ này đã đóng, không cần gia hạn."))
     if assignment.due_on and new_due <= assignment.due_on:

@@ -1,6 +1,8 @@
 """Read-modify-write under concurrency, on PostgreSQL with two connections (two workers): status, extensions."""
 from __future__ import annotations
 
+import threading
+import time as _time
 import zlib
 from datetime import date, datetime, timezone
 
@@ -77,6 +79,40 @@ def test_two_officers_deciding_one_request_decide_it_once(pg_engine, world):  # 
         a = s.get(Assignment, world.assignment.id)
         assert (a.due_on, a.extensions) == (date(2026, 3, 31), 1)
     assert len(_changes(pg_engine, "due_on")) == 1
+
+
+def _blocked_on_a_lock(engine) -> bool:
+    with engine.connect() as c:
+        return bool(c.exec_driver_sql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                                      "AND datname = current_database()").scalar())
+
+
+def test_two_requests_for_more_time_sent_at_once_leave_one_pending_request(pg_engine, world):  # noqa: F811
+    """Two phones of one unit ask at the same moment (two workers): the officer sees one request, the later one."""
+    staff = Actor("Cán bộ VP", "telegram", unit_id=world.unit_id)
+    second_done = threading.Event()
+
+    def second_worker():
+        with Session(pg_engine) as second:
+            request_extension(second, assignment=second.get(Assignment, world.assignment.id),
+                              new_due=date(2026, 4, 3), actor=staff, now=NOW)
+            second.commit()
+        second_done.set()
+
+    with Session(pg_engine) as first:
+        request_extension(first, assignment=first.get(Assignment, world.assignment.id), new_due=date(2026, 3, 27),
+                          actor=staff, now=NOW)
+        thread = threading.Thread(target=second_worker)
+        thread.start()    # the second worker reads while the first has not committed yet
+        deadline = _time.monotonic() + 120
+        while not (second_done.is_set() or _blocked_on_a_lock(pg_engine)) and _time.monotonic() < deadline:
+            second_done.wait(0.05)
+        first.commit()
+    thread.join(120)
+    assert second_done.is_set()
+    with Session(pg_engine) as s:
+        pending = list(s.exec(select(ExtensionRequest).where(ExtensionRequest.state == "pending")))
+    assert [r.requested_on for r in pending] == [date(2026, 4, 3)]
 
 
 def test_extensions_granted_at_once_are_all_counted(pg_engine, world):  # noqa: F811
