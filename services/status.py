@@ -196,7 +196,9 @@ def _revert(session: Session, a: Assignment, change: StatusChange) -> bool:
     """Put back the value before `change`, only where the task still holds the value it set."""
     if change.field == "status":
         before = change.before or Status.OPEN
-        values = {"status": before} if before == Status.DONE else {"status": before, "done_at": None, "done_on": None}
+        values = {"status": before, "done_at": None, "done_on": None}
+        if before == Status.DONE:  # back to done: the completion it had, not none
+            values["done_at"], values["done_on"] = _completion_before(session, change)
         where = Assignment.status == change.after
     elif change.field == "done_on":
         values = {"done_on": date.fromisoformat(change.before) if change.before else None}
@@ -211,6 +213,26 @@ def _revert(session: Session, a: Assignment, change: StatusChange) -> bool:
     done = session.execute(update(Assignment).where(Assignment.id == a.id, where).values(**values))
     session.refresh(a)
     return done.rowcount == 1
+
+
+def _completion_before(session: Session, change: StatusChange) -> tuple[datetime | None, date | None]:
+    """When the assignment had been done before `change` moved it away from done, and the day stated for it.
+
+    Read from the history: the last move to done before `change`, and a completion day stated with it (recorded
+    at the same moment); without a stated day, the local day of that move. (None, None) when no record says.
+    """
+    earlier = select(StatusChange).where(StatusChange.assignment_id == change.assignment_id,
+                                         StatusChange.id < change.id)
+    done = session.exec(earlier.where(StatusChange.field == "status", StatusChange.after == Status.DONE)
+                        .order_by(StatusChange.id.desc())).first()
+    if done is None:
+        return None, None
+    stated = session.exec(earlier.where(StatusChange.field == "done_on", StatusChange.at >= done.at,
+                                        StatusChange.undone == False)  # noqa: E712
+                          .order_by(StatusChange.id.desc())).first()
+    if stated is not None and stated.after:
+        return done.at, date.fromisoformat(stated.after[:10])
+    return done.at, done.at.astimezone(LOCAL_TZ).date()
 
 
 def task_of(session: Session, assignment: Assignment) -> Task:

@@ -181,3 +181,19 @@ def test_cli_period_as_of_and_plan(cli, quarter):
     assert month["assignments"]["dated"] == 4   # A 20/02, B-VP 10/03, C 27/02, C 13/03 (E removed)
     bad = cli("report", "--period", "q5")
     assert bad.exit_code == 1 and "Kỳ báo cáo \"q5\" không hợp lệ" in bad.stderr
+
+
+def test_undoing_a_change_away_from_done_puts_the_completion_day_back(quarter):
+    """"Xong hôm qua", then "đang làm" by mistake, then /undo: done again, on the day first stated (on time)."""
+    day = D(2026, 3, 11)
+    quarter.act(set_status, quarter.b_vp, at(day), status=Status.DONE, actor=quarter.officer, done_on=D(2026, 3, 10))
+    quarter.status(quarter.b_vp, Status.IN_PROGRESS, at(day, "09:02"))
+    with Session(quarter.engine) as s:
+        assert undo_last(s, actor=quarter.officer, now=at(day, "09:05"))
+        s.commit()
+        a = s.get(Assignment, quarter.b_vp.id)
+        assert (a.status, a.done_on) == (Status.DONE, D(2026, 3, 10))
+        assert a.done_at == at(day)
+        report = build_report(s, as_of=day, roles=ROLES, period=data_window("q1", 2026), tz=VN)
+        row = next(r for r in report.rows if r.view.assignment.id == quarter.b_vp.id)
+        assert (row.bucket, row.done_on) == ("done_on_time", D(2026, 3, 10))
