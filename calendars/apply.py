@@ -57,8 +57,9 @@ def find_compiler(session: Session, *, names: tuple[str, ...]) -> Unit | None:
 
 
 def find_plan(session: Session, *, year: int) -> Plan | None:
-    """The reporting-calendar plan of `year`, if applied."""
-    return session.exec(select(Plan).where(Plan.year == year, Plan.source_name.startswith(SOURCE_PREFIX))).first()
+    """The reporting-calendar plan of `year`, if applied (and not removed since: a removed plan stays as it was)."""
+    return session.exec(select(Plan).where(Plan.year == year, Plan.source_name.startswith(SOURCE_PREFIX),
+                                           Plan.removed == False)).first()  # noqa: E712
 
 
 def apply_calendar(session: Session, *, calendar: ReportingCalendar, preset: str, year: int, work: WorkCalendar,

@@ -9,7 +9,7 @@ from icalendar import Calendar
 from sqlmodel import Session, select
 
 from calendars.apply import find_plan
-from storage.models import Assignment, StatusChange, Task
+from storage.models import Assignment, Plan, StatusChange, Task
 from tests.reminders_world import World
 
 
@@ -168,3 +168,18 @@ def test_applying_mid_year_leaves_past_reports_untracked(cli, world, engine):
     assert {n for (n, _u), st in by_status.items() if st == "open"} == {"q3", "year"}
     preview = json.loads(cli("reminders", "preview", "--date", "2026-03-02", "--json").output)
     assert all("quý I" not in chat["text"] for chat in preview["chats"])  # never reminded, never overdue
+
+
+def test_applying_again_after_the_calendar_plan_was_removed_makes_a_live_one(cli, world, engine):
+    first = json.loads(cli("calendar", "apply", "--preset", "hanoi-2026", "--year", "2026", "--track-from",
+                           "2026-01-01", "--json").output)
+    assert cli("plans", "remove", str(first["plan_id"]), "--yes").exit_code == 0
+    again = json.loads(cli("calendar", "apply", "--preset", "hanoi-2026", "--year", "2026", "--track-from",
+                           "2026-01-01", "--json").output)
+    assert again["plan_id"] != first["plan_id"] and again["assignments_created"] == 8
+    with Session(engine) as session:
+        assert find_plan(session, year=2026).id == again["plan_id"]
+        removed = session.get(Plan, first["plan_id"])
+        assert removed.removed   # the removed plan and its history stay as they were
+    preview = json.loads(cli("reminders", "preview", "--date", "2026-02-26", "--json").output)
+    assert "Báo cáo CCHC quý I năm 2026 (hạn 09/03/2026" in preview["chats"][0]["text"]
