@@ -50,20 +50,24 @@ def read(path: str, *, ocr: bool) -> dict:
     with pdfplumber.open(path) as pdf:
         if len(pdf.pages) > MAX_PAGES:
             return {"error": "too_big"}
-        pages, scanned = [], True
-        for page in pdf.pages:
-            if page.chars:
-                scanned = False
+        pages, image_pages = [], []
+        for number, page in enumerate(pdf.pages, 1):
+            if not page.chars and page.images:
+                image_pages.append(number)   # a scanned page: pictures, no text layer
             pages.append(page_elements(page, _open_columns(pages)))
             page.close()
-        if scanned:
-            if not ocr:
-                return {"error": "scanned"}
+        scanned = not any(page.chars for page in pdf.pages)
+        if scanned and not ocr:
+            return {"error": "scanned"}
+        if ocr and image_pages:   # a whole scan, or scanned pages among text ones (the signed last page)
             pages = []
-            for page in pdf.pages:
-                pages.append(ocr_elements(page, _open_columns(pages)))
+            for number, page in enumerate(pdf.pages, 1):
+                read = ocr_elements if number in image_pages else page_elements
+                pages.append(read(page, _open_columns(pages)))
+                page.close()
     tables, paragraphs = assemble(pages)
-    return {"tables": tables, "paragraphs": paragraphs, "scanned": scanned}
+    return {"tables": tables, "paragraphs": paragraphs, "scanned": scanned or bool(ocr and image_pages),
+            "image_pages": [] if ocr else image_pages}
 
 
 def _open_columns(pages: list[list]) -> list[float] | None:

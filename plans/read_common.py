@@ -39,6 +39,7 @@ class RowBudget:
         self.name = name
         self.count = 0
         self.scanned = False  # set by a reader that read the text from a scan (OCR)
+        self.warnings: list[str] = []  # what a reader could not read, for the preview
 
     def take(self) -> None:
         """Count one row; raise once the limit is passed (so huge files are never read whole)."""

@@ -46,6 +46,14 @@ def read_pdf(path: Path, budget: RowBudget) -> tuple[list[list[list[str]]], list
                 "Word/Excel gốc hoặc bản PDF xuất từ Word/Excel; hoặc nhờ quản trị cài phần nhận dạng chữ (OCR)."
             ).format(name=path.name))
         result = _run_worker(path, ocr=True)
+    elif result.get("image_pages"):   # scanned pages among text pages: read them too, or say they were not
+        if ocr_available():
+            result = _run_worker(path, ocr=True)
+        else:
+            budget.warnings.append(_(
+                "Trang {pages} của tệp {name} là ảnh quét, Hệ thống không đọc được: các nhiệm vụ trên trang này "
+                "chưa có trong danh sách. Hãy gửi bản Word/Excel gốc, hoặc nhờ quản trị cài phần nhận dạng chữ "
+                "(OCR).").format(pages=", ".join(map(str, result["image_pages"])), name=path.name))
     if result.get("error") == "too_big":
         raise too_big(path.name)
     if "error" in result:

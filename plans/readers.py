@@ -45,8 +45,8 @@ def read_document(path: Path, *, max_rows: int = 5000) -> Document:
     removed = _clean(tables, paragraphs, path.name)
     lines = paragraphs or _leading_single_cells(tables)
     title = guess_title(lines)
-    warnings = [_("Đã bỏ {n} ký tự điều khiển (ký tự ẩn không in được) trong tệp {name}.").format(
-        n=removed, name=path.name)] if removed else []
+    warnings = budget.warnings + ([_("Đã bỏ {n} ký tự điều khiển (ký tự ẩn không in được) trong tệp {name}.").format(
+        n=removed, name=path.name)] if removed else [])
     return Document(tables=tables, paragraphs=paragraphs, title=title, issuer=guess_issuer(lines, title),
                     warnings=warnings, scanned=budget.scanned, issued_on=issue_date(lines))
 

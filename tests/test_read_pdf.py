@@ -80,11 +80,11 @@ def test_decomposed_pdf_text_is_read_as_composed_vietnamese(plans):
     assert "KẾ HOẠCH" in words and not re.search(r"[\u0300-\u036f]", words)
 
 
-def _scan(path: Path, source: Path) -> Path:
+def _scan(path: Path, source: Path, pages: slice = slice(0, 1)) -> Path:
     """An image-only PDF of `source`'s pages, as a scanner makes it."""
     pdf = FPDF(orientation="L", format="A4")
     with pdfplumber.open(source) as original:
-        for index, page in enumerate(original.pages[:1]):
+        for index, page in enumerate(original.pages[pages]):
             image = path.with_name(f"page-{index}.png")
             page.to_image(resolution=200).original.convert("L").save(image)
             pdf.add_page()
@@ -132,3 +132,33 @@ def _message(path: Path) -> str:
     with use_locale("vi"), pytest.raises(ImportFileError) as caught:
         read_document(path)
     return caught.value.message
+
+
+def _mixed(path: Path, source: Path) -> Path:
+    """`source` with its last page replaced by a scan of it: the signed last page put back through a scanner."""
+    import pypdfium2 as pdfium
+
+    text, scan = pdfium.PdfDocument(str(source)), pdfium.PdfDocument(str(_scan(path.with_name("last.pdf"), source,
+                                                                                 slice(-1, None))))
+    mixed = pdfium.PdfDocument.new()
+    mixed.import_pages(text, list(range(len(text) - 1)))
+    mixed.import_pages(scan)
+    mixed.save(str(path))
+    return path
+
+
+def test_a_scanned_page_among_text_pages_is_never_skipped_silently(cli, units, plans, tmp_path, monkeypatch):
+    mixed = _mixed(tmp_path / "ky-dong-dau.pdf", plans["ruled"])
+    expected = _dry_run(cli, plans["ruled"])["tasks"]
+    monkeypatch.setenv("NHACVIEC_OCR", "off")
+    with use_locale("vi"):
+        without = _dry_run(cli, mixed)
+    assert len(without["tasks"]) < len(expected)   # the last page's tasks are not there …
+    assert any("Trang 7" in w and "ảnh quét" in w for w in without["warnings"]), without["warnings"]  # … and it says so
+    monkeypatch.delenv("NHACVIEC_OCR")
+    with use_locale("vi"):
+        read = _dry_run(cli, mixed)   # with OCR installed the scanned page is read, and marked for checking
+    assert "bản quét" in read["warnings"][0]
+    assert len(read["tasks"]) > len(without["tasks"])
+    numbers = {t["number"] for t in read["tasks"]}
+    assert {t["number"] for t in expected[-3:]} <= numbers
