@@ -162,3 +162,12 @@ def test_a_scanned_page_among_text_pages_is_never_skipped_silently(cli, units, p
     assert len(read["tasks"]) > len(without["tasks"])
     numbers = {t["number"] for t in read["tasks"]}
     assert {t["number"] for t in expected[-3:]} <= numbers
+
+
+def test_a_pdf_named_relative_to_the_officers_folder_is_read(cli, units, plans, tmp_path, monkeypatch):
+    """`nhacviec import ke-hoach.pdf` typed in the folder holding the file (not the program's folder)."""
+    folder = tmp_path / "van-ban"
+    folder.mkdir()
+    (folder / "ke-hoach.pdf").write_bytes(plans["ruled"].read_bytes())
+    monkeypatch.chdir(folder)
+    assert len(_dry_run(cli, Path("ke-hoach.pdf"))["tasks"]) == 33
