@@ -66,7 +66,8 @@ def read_pdf(path: Path, budget: RowBudget) -> tuple[list[list[list[str]]], list
 
 
 def _run_worker(path: Path, *, ocr: bool) -> dict:
-    command = [sys.executable, "-m", "plans.pdf_worker", str(path.resolve())]  # the child runs in the repo + (["--ocr"] if ocr else [])
+    # The child runs in the program's folder: give it the file's full path, not the one typed.
+    command = [sys.executable, "-m", "plans.pdf_worker", str(path.resolve())] + (["--ocr"] if ocr else [])
     try:
         done = subprocess.run(command, capture_output=True, timeout=_WALL_SECONDS, cwd=_REPO)
     except subprocess.TimeoutExpired:

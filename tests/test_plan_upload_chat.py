@@ -125,3 +125,26 @@ async def test_officer_on_zalo_oa_imports_by_number(settings, engine, tmp_path):
             with Session(engine) as s:
                 assert s.exec(select(Task).where(Task.number == "33")).one().removed
                 assert s.exec(select(func.count()).select_from(Evidence)).one() == 0
+
+
+async def test_officer_sends_the_plan_as_pdf_and_it_imports_like_the_word_file(settings, engine, tmp_path):
+    """Plans circulate as the signed PDF: the same preview and the same tasks as the Word file it was printed from."""
+    from plans.readers import read_document
+    from tests.fixtures.pdf_builder import print_plan
+
+    revised = build_docx(tmp_path / "KH-CCHC-2026-sua-doi.docx", revised_rows())
+    pdf, _ = print_plan(read_document(revised), tmp_path / "KH-CCHC-2026-sua-doi.pdf")
+    async with running_bot(settings, engine) as h:
+        await join(h, OFFICER, "VP", "officer")
+        preview = await send_file(h, OFFICER, pdf, "application/pdf")
+        text = preview["text"]
+        open("/tmp/pdfpreview.txt", "w").write(text)
+        assert text.startswith("📄 Tệp KH-CCHC-2026-sua-doi.pdf:") and "(năm 2026)" in text
+        assert "Sửa đổi kế hoạch #1: 0 nhiệm vụ mới (—), 1 thay đổi (3), 1 bỏ (33)" in text
+        done = await press(h, OFFICER, preview, "Nhập kế hoạch")
+        assert done.startswith("Đã nhập kế hoạch #1: 0 nhiệm vụ mới, 1 cập nhật, 1 bỏ khỏi kế hoạch")
+    with Session(engine) as s:
+        task3 = s.exec(select(Task).where(Task.number == "3")).one()
+        dues = {a.due_on.isoformat() for a in s.exec(select(Assignment).where(Assignment.task_id == task3.id))}
+        assert task3.deadline_text == "Tháng 4/2026" and dues == {"2026-04-30"}
+        assert s.exec(select(func.count()).select_from(Task).where(Task.removed == False)).one() == 32  # noqa: E712
