@@ -95,10 +95,16 @@ def _apply(task: Task, spec: TaskSpec, position: int) -> bool:
     values.update(deadline_kind=spec.kind, dues=[d.isoformat() for d in spec.dues], position=position, removed=False,
                   start_on=spec.start_on)
     for name, value in values.items():
-        if getattr(task, name) != value:
+        before = getattr(task, name)
+        if before != value:
             setattr(task, name, value)
-            changed = changed or name != "position"
+            # Not a change to the officer: the position, or where a line wrapped (the same plan as PDF and Word).
+            changed = changed or (name != "position" and not _same_words(before, value))
     return changed
+
+
+def _same_words(before, after) -> bool:
+    return isinstance(before, str) and isinstance(after, str) and before.split() == after.split()
 
 
 def _wanted(spec: TaskSpec) -> dict[tuple[int, str], tuple[str, date | None]]:

@@ -138,7 +138,6 @@ async def test_officer_sends_the_plan_as_pdf_and_it_imports_like_the_word_file(s
         await join(h, OFFICER, "VP", "officer")
         preview = await send_file(h, OFFICER, pdf, "application/pdf")
         text = preview["text"]
-        open("/tmp/pdfpreview.txt", "w").write(text)
         assert text.startswith("📄 Tệp KH-CCHC-2026-sua-doi.pdf:") and "(năm 2026)" in text
         assert "Sửa đổi kế hoạch #1: 0 nhiệm vụ mới (—), 1 thay đổi (3), 1 bỏ (33)" in text
         done = await press(h, OFFICER, preview, "Nhập kế hoạch")
