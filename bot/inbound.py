@@ -6,6 +6,7 @@ by webhook when NHACVIEC_TELEGRAM_WEBHOOK_URL is set. Everything goes through th
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from dataclasses import dataclass, field, replace
@@ -18,7 +19,7 @@ from telegram import Update
 
 from bot import zalo_bot, zalo_oa
 from bot.dispatch import Dispatcher
-from bot.journal import DbJournal, replay_pending
+from bot.journal import DbJournal, JournalSweeper, take_over_pending
 from bot.messenger import Messenger
 from bot.webhooks import Background, WebhookHandlers, WebhookServer, build_app
 from bot.zalo_channel import ChoiceMemory, reopen_chat, to_incoming
@@ -188,9 +189,12 @@ class Inbound:
     poller: zalo_bot.BotPoller | None = None
     opened: list = field(default_factory=list)
     webhook_report: "WebhookReport | None" = None
+    sweeper: JournalSweeper | None = None
 
     async def stop(self) -> None:
         """Stop polling and serving, let work in hand finish, close the Zalo clients."""
+        if self.sweeper is not None:
+            await self.sweeper.stop()
         if self.poller is not None:
             await self.poller.stop()
         if self.server is not None:
@@ -221,14 +225,17 @@ async def start_inbound(settings: Settings, dispatcher: Dispatcher, *, telegram_
     if telegram_app is not None and settings.telegram_webhook_url:
         hooks.telegram_secret = telegram_secret(settings)
         hooks.on_telegram = _telegram_feed(telegram_app)
-    if hooks.on_zalo_bot or hooks.on_zalo_oa:
+    if hooks.on_zalo_bot or hooks.on_zalo_oa or hooks.on_telegram:
         hooks.journal = DbJournal(inbox.engine, dispatcher.services.clock)
     if hooks.on_zalo_bot or hooks.on_zalo_oa or hooks.on_telegram or desk is not None:
         started.server = WebhookServer(build_app(hooks, started.background, desk), settings.webhook_host,
                                        settings.webhook_port)
         await started.server.start()
-    if hooks.journal is not None:
-        await replay_pending(hooks.journal, hooks, started.background)
+    if hooks.journal is not None:  # what this worker's last run, or a worker that died, left unfinished
+        await take_over_pending(hooks.journal, hooks, started.background)
+        started.sweeper = JournalSweeper(hooks.journal, hooks, started.background,
+                                         settings.webhook_takeover_seconds)
+        started.sweeper.start()
     if bot_webhook:
         started.webhook_report = await set_bot_webhook(bot.client, settings)
     elif bot is not None:
@@ -306,6 +313,11 @@ def webhook_report(url: str, result: dict) -> WebhookReport:
 
 
 def _telegram_feed(application):
+    """Handle one webhook update to the end (the journal marks it done after), one at a time in this worker
+    as the application's own queue would."""
+    turn = asyncio.Lock()
+
     async def feed(payload: dict) -> None:
-        await application.update_queue.put(Update.de_json(payload, application.bot))
+        async with turn:
+            await application.process_update(Update.de_json(payload, application.bot))
     return feed

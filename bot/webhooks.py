@@ -1,9 +1,11 @@
 """The webhook server of `nhacviec run`: Zalo Bot Platform, Zalo OA and Telegram, in the bot's event loop.
 
-Every request is authenticated first (constant-time checks; 401 and nothing changes otherwise), answered
-200 at once and processed afterwards in a task we keep a reference to: Zalo retries, then disables, a
-webhook that is slow to answer. A copy of an event that arrives while the first is still being handled is
-dropped here; later copies are dropped by the router's table of processed updates.
+Every request is authenticated first (constant-time checks; 401 and nothing changes otherwise), journaled in
+the database (bot.journal: the 200 goes out only once the event is on disk), answered 200 and processed
+afterwards in a task we keep a reference to: Zalo retries, then disables, a webhook that is slow to answer,
+and neither Zalo nor Telegram resends an event it got a 200 for. A copy of an event already handled, or being
+handled by a live worker, is dropped by the journal; the router's table of processed updates applies each
+update once whatever reaches it.
 """
 from __future__ import annotations
 
@@ -73,7 +75,7 @@ class Background:
 class Journal(Protocol):
     """Where authentic events are written before the 200 and marked done once handled (see bot.journal)."""
 
-    async def record(self, channel: str, key: str, payload: dict) -> str: ...
+    async def record(self, channel: str, key: str, payload: dict) -> bool: ...
 
     async def done(self, channel: str, key: str) -> None: ...
 
@@ -101,7 +103,8 @@ def build_app(h: WebhookHandlers, background: Background, desk: Any = None) -> S
             return error
         inbound = _parsed(parse_bot_update, payload)
         if inbound is not None:
-            await accept(h, background, "zalo_bot", inbound, payload, h.on_zalo_bot)
+            await accept(h, background, "zalo_bot", inbound.event_id, payload,
+                         lambda: h.on_zalo_bot(inbound))
         return JSONResponse({"ok": True})
 
     async def zalo_oa(request: Request) -> Response:
@@ -115,7 +118,7 @@ def build_app(h: WebhookHandlers, background: Background, desk: Any = None) -> S
             return _unauthorized()
         inbound = _parsed(parse_oa_event, payload)
         if inbound is not None:
-            await accept(h, background, "zalo_oa", inbound, payload, h.on_zalo_oa)
+            await accept(h, background, "zalo_oa", inbound.event_id, payload, lambda: h.on_zalo_oa(inbound))
         return JSONResponse({"error": 0, "message": "Success"})
 
     async def telegram(request: Request) -> Response:
@@ -124,7 +127,10 @@ def build_app(h: WebhookHandlers, background: Background, desk: Any = None) -> S
         payload, error = await _payload(request)
         if error is not None:
             return error
-        await h.on_telegram(payload)  # a queue put: the application processes it after we answer
+        update_id = payload.get("update_id")
+        if not isinstance(update_id, int) or isinstance(update_id, bool):
+            return JSONResponse({"error": "no update_id"}, status_code=400)
+        await accept(h, background, "telegram", str(update_id), payload, lambda: h.on_telegram(payload))
         return Response(status_code=200)
 
     routes = [Route(path, endpoint, methods=["POST"]) for path, endpoint, wanted in (
@@ -135,24 +141,27 @@ def build_app(h: WebhookHandlers, background: Background, desk: Any = None) -> S
     return Starlette(routes=routes)
 
 
-async def accept(h: WebhookHandlers, background: Background, channel: str, inbound: ZaloInbound, payload: dict,
-                 handler: OnInbound, *, journaled: bool = False) -> None:
-    """Journal the event (before the 200 goes out), then handle it in the background and mark it done."""
+async def accept(h: WebhookHandlers, background: Background, channel: str, key: str, payload: dict,
+                 handle: Callable[[], Awaitable[Any]], *, journaled: bool = False) -> None:
+    """Journal the event (before the 200 goes out), then `handle()` it in the background and mark it done.
+
+    `journaled`: the event is in the journal already and claimed by this worker (taken over from another).
+    """
     if h.journal is not None and not journaled:
-        if await h.journal.record(channel, inbound.event_id, payload) == "done":
-            return  # handled before: a replay
+        if not await h.journal.record(channel, key, payload):
+            return  # handled before (a replay), or in hand at a live worker
 
     async def work() -> None:
         try:
-            await handler(inbound)
+            await handle()
         except asyncio.CancelledError:
             raise          # stopping: the event stays pending and is handled at the next start
         except Exception:  # a bug: logged; replaying it at every start would only repeat it
             log.exception("processing a webhook event failed")
         if h.journal is not None:
-            await h.journal.done(channel, inbound.event_id)
+            await h.journal.done(channel, key)
 
-    background.submit(f"{channel}:{inbound.event_id}", work)
+    background.submit(f"{channel}:{key}", work)
 
 
 def _unauthorized() -> Response:

@@ -86,6 +86,7 @@ class Settings(BaseSettings):
     # Webhook server
     webhook_host: str = "127.0.0.1"
     webhook_port: int = 8080
+    webhook_takeover_seconds: float = 30    # how often a worker takes over webhook events a dead worker left unfinished
     public_url: str | None = None
 
     # Desk (web pages)

@@ -5,9 +5,6 @@ where a crash must find the state on disk: after planning, after claiming, after
 """
 from __future__ import annotations
 
-import os
-import secrets
-import socket
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import insert, update
@@ -15,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from reminders.planning import IN_CHUNK, Due
+from storage.claims import HOST, abandoned, worker_id  # noqa: F401  (HOST: the tests name workers by it)
 from storage.models import KeyValue, MessageRef, Reminder, ReminderSnooze, ReminderState
 from storage.types import utcnow
 
@@ -22,9 +20,7 @@ PLANNED_THROUGH = "reminders.planned_through"
 PLANNED_DAY = "reminders.planned:"   # + ISO day: one row per working day a round planned
 HOLD_PREFIX = "reminders.hold."
 STALE_CLAIM = timedelta(minutes=10)
-HOST = socket.gethostname()
-# host:pid alone could name a new process that got a killed one's pid; the token tells them apart.
-ME = f"{HOST}:{os.getpid()}:{secrets.token_hex(3)}"
+ME = worker_id()
 
 
 def _chunks(items: list, size: int = IN_CHUNK):
@@ -151,25 +147,7 @@ def recover_stale(session: Session, *, now: datetime, me: str = ME) -> int:
 
 
 def _abandoned(row: Reminder, now: datetime, me: str) -> bool:
-    if row.claimed_at is None or row.claimed_at < now - STALE_CLAIM:
-        return True
-    host, _sep, rest = (row.claimed_by or "").partition(":")
-    pid_text, _sep, token = rest.partition(":")
-    if host != HOST or not pid_text.isdigit():
-        return False  # another machine's sender: only its age tells
-    if row.claimed_by == me:
-        return False
-    return int(pid_text) == os.getpid() or not _alive(int(pid_text))
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return abandoned(row.claimed_by, row.claimed_at, now=now, me=me, stale=STALE_CLAIM)
 
 
 def due_rows(session: Session, *, now: datetime, limit: int | None = None) -> list[Reminder]:

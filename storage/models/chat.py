@@ -92,9 +92,11 @@ class InboundEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     channel: str
     key: str
-    payload: str                      # the event as Zalo sent it (JSON)
+    payload: str                      # the event as Zalo or Telegram sent it (JSON)
     received_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime, nullable=False))
     done_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True, index=True))
+    claimed_by: str | None = Field(default=None, max_length=128)  # "host:pid:token" of the worker handling it
+    claimed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime, nullable=True))
 
 
 class MessageRef(SQLModel, table=True):
