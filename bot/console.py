@@ -115,7 +115,7 @@ async def run_console(services: Services, *, user: ChatUser, unit: Unit, stdin: 
     messenger = ConsoleMessenger(stdout, user.external_id, services.engine)
     dispatcher = Dispatcher(services, {CHANNEL: messenger})
     counter = itertools.count(1).__next__
-    stdout.write(_("Nhắc việc — kênh console. Bạn là {role} của {unit}. Gõ /help, /viec; \"#số tin nội dung\" để "
+    stdout.write(_("Nhắc việc — kênh console. Đồng chí là {role} của {unit}. Gõ /help, /viec; \"#số tin nội dung\" để "
                    "trả lời một tin; \"/file ĐƯỜNG_DẪN xong\" để gửi tệp; /quit để thoát.\n").format(
         role=_("cán bộ theo dõi CCHC") if user.role == MemberRole.OFFICER else _("cán bộ"), unit=unit.name))
     for line in stdin:

@@ -58,7 +58,7 @@ async def on_text(turn: Turn, text: str) -> None:
     elif targets:
         ask_which(turn, targets, reply)
     else:
-        turn.reply(_("Đơn vị của bạn không có nhiệm vụ nào đang mở để cập nhật."))
+        turn.reply(_("Đơn vị của đồng chí không có nhiệm vụ nào đang mở để cập nhật."))
 
 
 async def _apply_mentions(turn: Turn, mentions: list[tuple[str, str]]) -> None:
@@ -120,10 +120,10 @@ def _just_discussed(turn: Turn) -> list[int]:
 
 def _not_understood(turn: Turn, targets: list[AssignmentView]) -> None:
     if len(targets) == 1 and turn.incoming.reply_to_message_id:
-        turn.reply(_("Mình chưa rõ ý bạn về nhiệm vụ này. Chọn một trong các nút:"),
+        turn.reply(_("Hệ thống chưa rõ ý của đồng chí về nhiệm vụ này. Chọn một trong các nút:"),
                    buttons=status_buttons(targets[0].id), about=[targets[0].id])
     elif turn.incoming.chat_type == "private":
-        turn.reply(_("Mình chưa hiểu. Bạn có thể trả lời: \"xong\", \"đang làm\", \"xin gia hạn đến 20/3\", "
+        turn.reply(_("Hệ thống chưa hiểu. Đồng chí có thể trả lời: \"xong\", \"đang làm\", \"xin gia hạn đến 20/3\", "
                      "hoặc gõ /viec để chọn nhiệm vụ."))
 
 
@@ -135,7 +135,7 @@ def ask_which(turn: Turn, targets: list[AssignmentView], reply: Reply, number: i
     rows = [[Button(task_choice(v), f"pick:{v.id}:{code}:{when}")] for v in items]
     if pages > 1 and number + 1 < pages:
         rows.append([Button(_("Trang sau ›"), f"p:pick:{code},{when}:{number + 1}")])
-    turn.reply(_("Bạn trả lời cho nhiệm vụ nào?"), buttons=rows)
+    turn.reply(_("Đồng chí trả lời cho nhiệm vụ nào?"), buttons=rows)
 
 
 async def apply_pick(turn: Turn, assignment_id: int, code: str, when: str) -> None:

@@ -20,7 +20,7 @@ STATUS_PAGE_SIZE = 20  # lines of one /status page: well inside one Telegram mes
 
 def officer_only(turn: Turn) -> bool:
     if not turn.is_officer:
-        turn.reply(_("Lệnh này dành cho cán bộ theo dõi CCHC. Gõ /viec để xem nhiệm vụ của đơn vị bạn."))
+        turn.reply(_("Lệnh này dành cho cán bộ theo dõi CCHC. Gõ /viec để xem nhiệm vụ của đơn vị."))
         return False
     return True
 

@@ -53,7 +53,7 @@ async def on_button(turn: Turn, data: str) -> None:
     """'Nhập kế hoạch' imports the staged file all-or-nothing; 'Huỷ' forgets it."""
     _kind, token, verdict = (data.split(":") + ["", ""])[:3]
     if not turn.is_officer:
-        turn.reply(_("Lệnh này dành cho cán bộ theo dõi CCHC. Gõ /viec để xem nhiệm vụ của đơn vị bạn."))
+        turn.reply(_("Lệnh này dành cho cán bộ theo dõi CCHC. Gõ /viec để xem nhiệm vụ của đơn vị."))
         return
     folder = uploads_folder(turn)
     try:

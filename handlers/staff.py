@@ -31,7 +31,7 @@ async def cmd_my_tasks(turn: Turn, args: str, number: int = 0) -> None:
     views = queries.current_only(queries.views(turn.session, unit_ids=[turn.unit_id], roles=roles), turn.today)
     hint = "" if partners else _partner_hint(turn)
     if not views:
-        turn.reply(_("Đơn vị của bạn không có nhiệm vụ nào đang mở. 👍") + hint)
+        turn.reply(_("Đơn vị của đồng chí không có nhiệm vụ nào đang mở. 👍") + hint)
         return
     items, number, pages = page(views, number)
     header = (_("Đơn vị phối hợp {n} nhiệm vụ đang mở (trang {page}/{pages}):") if partners else
@@ -112,7 +112,7 @@ def ask_extension_date(turn: Turn, assignment_id: int) -> None:
     base = max(v.assignment.due_on or turn.today, turn.today)
     choices = [base + timedelta(days=d) for d in (3, 7, 14)]
     set_state(turn, "await_ext", {"assignment_id": assignment_id})
-    turn.reply(_("Bạn xin gia hạn nhiệm vụ {number} đến ngày nào? Chọn hoặc gõ ngày (ví dụ: \"đến {example}\").").format(
+    turn.reply(_("Đồng chí xin gia hạn nhiệm vụ {number} đến ngày nào? Chọn hoặc gõ ngày (ví dụ: \"đến {example}\").").format(
         number=v.task.number, example=fmt_date(choices[1])[:5]),
         buttons=[[Button(fmt_date(d), f"xd:{assignment_id}:{d.isoformat()}") for d in choices]], about=[v.id])
 
@@ -150,7 +150,7 @@ async def cmd_undo(turn: Turn, args: str) -> None:
         turn.reply(str(exc))
         return
     if result is None:
-        turn.reply(_("Không có thay đổi nào của bạn trong 10 phút qua để hoàn tác."))
+        turn.reply(_("Không có thay đổi nào của đồng chí trong 10 phút qua để hoàn tác."))
         return
     change, assignment = result
     v = queries.view(turn.session, assignment.id)

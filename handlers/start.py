@@ -20,7 +20,7 @@ def looks_like_code(text: str) -> bool:
 
 def explain_join(turn: Turn) -> None:
     """What a stranger gets: how to join, nothing else."""
-    turn.reply(_("Xin chào! Đây là bot nhắc việc CCHC của Sở GDĐT. Bạn chưa được liên kết với đơn vị nào.\n"
+    turn.reply(_("Xin chào! Đây là bot nhắc việc CCHC của Sở GDĐT. Đồng chí chưa được liên kết với đơn vị nào.\n"
                  "Để tham gia, hãy xin mã mời từ bộ phận CCHC (Văn phòng Sở) rồi gửi: /start MÃ_MỜI "
                  "(trên Zalo: gửi mã mời)."))
 
@@ -31,7 +31,7 @@ async def cmd_start(turn: Turn, args: str) -> None:
     if not code:
         if turn.linked:
             unit = turn.session.get(Unit, turn.unit_id)
-            turn.reply(_("Bạn đang thuộc {unit}. Gõ /viec để xem nhiệm vụ, /help để xem các lệnh.").format(
+            turn.reply(_("Đồng chí đang thuộc {unit}. Gõ /viec để xem nhiệm vụ, /help để xem các lệnh.").format(
                 unit=unit.name))
         else:
             explain_join(turn)
@@ -65,7 +65,7 @@ def _link(turn: Turn, unit: Unit, role: str) -> None:
     turn.session.add(turn.user)
     people.link_chat(turn.session, channel=incoming.channel, chat_id=incoming.chat_id, kind="private",
                      unit=unit, user=turn.user, role=role, lang=turn.user.lang)
-    turn.reply(_("Chào mừng {name}! Bạn đã tham gia {unit} với vai trò {role}.\nGõ /viec để xem nhiệm vụ, "
+    turn.reply(_("Chào mừng {name}! Đồng chí đã tham gia {unit} với vai trò {role}.\nGõ /viec để xem nhiệm vụ, "
                  "/help để xem các lệnh.").format(name=turn.user.display_name or "", unit=unit.name,
                                                   role=role_name(role)))
 

@@ -43,7 +43,7 @@ def check_allowed(actor: Actor, assignment: Assignment) -> None:
     removed = actor.user is not None and not actor.user.active
     if not removed and (actor.is_officer or (actor.unit_id is not None and actor.unit_id == assignment.unit_id)):
         return
-    raise NotAllowed(_("Nhiệm vụ này không thuộc đơn vị của bạn, bạn không thể cập nhật."))
+    raise NotAllowed(_("Nhiệm vụ này không thuộc đơn vị của đồng chí nên không thể cập nhật."))
 
 
 def _record(session: Session, a: Assignment, actor: Actor, field: str, before, after, *, now: datetime,

@@ -63,7 +63,7 @@ async def test_bare_answer_after_the_task_list_asks_which_task(settings, engine)
         listing = await list_tasks(h, STAFF)
         assert len([data for _label, data in buttons(listing) if data.startswith("open:")]) > 1
         question = await say(h, STAFF, "xong")
-        assert question["text"] == "Bạn trả lời cho nhiệm vụ nào?"
+        assert question["text"] == "Đồng chí trả lời cho nhiệm vụ nào?"
         assert len([b for b in buttons(question) if b[1].startswith("pick:")]) > 1
         assert h.rows(StatusChange, StatusChange.field == "status") == []
 

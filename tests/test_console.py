@@ -136,7 +136,7 @@ def test_a_bare_date_answers_the_extension_question(engine, settings):
 
 def test_a_bare_answer_after_a_list_asks_among_the_listed_tasks(engine, settings):
     out = chat(engine, settings, ["/viec", "xong"], unit="TCCB")
-    asked = out.split("Bạn trả lời cho nhiệm vụ nào?")[1]
+    asked = out.split("Đồng chí trả lời cho nhiệm vụ nào?")[1]
     assert ". NV 4 (hạn" in asked and ". NV 21 " in asked and "Trang sau" not in asked
 
 
@@ -179,7 +179,7 @@ def test_typed_task_numbers_apply_each_to_that_task_and_confirm_each(engine, set
     assert "nhiệm vụ 12 hoàn thành" in out and "nhiệm vụ 13 đang thực hiện" in out and "nhiệm vụ 14 hoàn thành" in out
     assert [a.status for a in vp_rows(engine, "12") + vp_rows(engine, "13") + vp_rows(engine, "14")] == [
         "done", "in_progress", "done"]
-    assert "Bạn trả lời cho nhiệm vụ nào?" not in out
+    assert "Đồng chí trả lời cho nhiệm vụ nào?" not in out
 
 
 def test_a_task_number_of_a_monthly_task_asks_which_month(engine, settings):

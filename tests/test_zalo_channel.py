@@ -35,7 +35,7 @@ async def test_bot_unit_joins_is_reminded_answers_by_number_and_word(settings, e
     with FileHost({"anh.jpg": PHOTO}) as cdn:
         async with running_zalo(settings, engine) as h:
             await h.bot_says(CHAT, h.invite("VP"))
-            assert "Chào mừng Ted! Bạn đã tham gia Văn phòng Sở" in h.bot_texts(CHAT)[-1]
+            assert "Chào mừng Ted! Đồng chí đã tham gia Văn phòng Sở" in h.bot_texts(CHAT)[-1]
             assert link(h, "zalo_bot", CHAT).active
 
             report = await h.remind()
@@ -54,7 +54,7 @@ async def test_bot_unit_joins_is_reminded_answers_by_number_and_word(settings, e
             assert Path(evidence.stored_path).read_bytes() == PHOTO
 
             await h.bot_says(CHAT, "xong")
-            assert h.bot_texts(CHAT)[-1].startswith("Bạn trả lời cho nhiệm vụ nào?")
+            assert h.bot_texts(CHAT)[-1].startswith("Đồng chí trả lời cho nhiệm vụ nào?")
             assert "\n2. NV 1 (hạn 31/03): Triển khai công tác CCHC" in h.bot_texts(CHAT)[-1]
             await h.bot_says(CHAT, "2")
             assert assignment(h, "1", "2026-03-31").status == "done"
