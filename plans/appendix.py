@@ -73,9 +73,21 @@ def column_role(header_cell: str) -> str | None:
 
 def header_roles(row: list[str]) -> dict[str, int] | None:
     """Column index of each field if `row` is an appendix header (a task column and two more), else None."""
+    return _as_header(_named_roles(row))
+
+
+def subheader_roles(row: list[str]) -> dict[str, int] | None:
+    """Column index of each field a second header row names ("Chủ trì", "Phối hợp"), else None."""
+    return _as_subheader(_named_roles(row))
+
+
+def _named_roles(row: list[str]) -> dict[int, str | None]:
+    return {index: column_role(cell) for index, cell in enumerate(row) if cell.strip()}
+
+
+def _as_header(named: dict[int, str | None]) -> dict[str, int] | None:
     roles: dict[str, int] = {}
-    for index, cell in enumerate(row):
-        role = column_role(cell)
+    for index, role in named.items():
         if role and role not in roles:
             roles[role] = index
     if "title" in roles and len(roles.keys() & {"product", "lead", "partners", "deadline"}) >= 2:
@@ -83,12 +95,16 @@ def header_roles(row: list[str]) -> dict[str, int] | None:
     return None
 
 
-def subheader_roles(row: list[str]) -> dict[str, int] | None:
-    """Column index of each field a second header row names ("Chủ trì", "Phối hợp"), else None."""
-    named = {index: column_role(cell) for index, cell in enumerate(row) if cell.strip()}
+def _as_subheader(named: dict[int, str | None]) -> dict[str, int] | None:
     if len(named) < 2 or None in named.values() or {"number", "title"} & set(named.values()):
         return None
     return {role: index for index, role in named.items()}
+
+
+def _repeats_header(row: list[str]) -> bool:
+    """The header (either of its rows) printed again on a new page; each cell read once."""
+    named = _named_roles(row)
+    return bool(_as_header(named) or _as_subheader(named))
 
 
 class NoAppendixError(ImportFileError):
@@ -147,7 +163,7 @@ class _RowReader:
         for row in body:
             cells = {role: _cell(row, roles, role) for role in ROLES}
             filled = [cell for cell in row if cell.strip()]
-            if not filled or _is_numbering(filled) or header_roles(row) or subheader_roles(row):
+            if not filled or _is_numbering(filled) or _repeats_header(row):
                 continue  # empty row, "(1) (2) (3)…" row, or the header (either row) repeated on a new page
             if not cells["number"].strip() and fold(filled[0]).startswith(_END_WORDS):
                 break

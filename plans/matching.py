@@ -52,7 +52,8 @@ def match_rows(rows: list[tuple[str, str]], candidates: list[Candidate]) -> list
     new = [normalise_title(title) for _number, title in rows]
     old = [normalise_title(c.title) for c in candidates]
     found = _exact(rows, new, candidates, old)
-    rest_rows = [i for i in range(len(rows)) if i not in {m.index for m in found}]
+    paired = {m.index for m in found}
+    rest_rows = [i for i in range(len(rows)) if i not in paired]
     taken = {m.key for m in found}
     rest_old = [j for j, c in enumerate(candidates) if c.key not in taken]
     if rest_rows and rest_old:

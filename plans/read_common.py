@@ -70,6 +70,8 @@ def strip_controls(text: str) -> tuple[str, int]:
 _TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
 _BLOCK_TAG = re.compile(r"</?(?:br|li|p|div|tr|td|th|ul|ol|table)(?:\s[^<>]*)?/?>", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
+# Combining Diacritical Marks (every one but U+034F, which is not a combining mark): Vietnamese accents all are.
+_VIETNAMESE_MARKS = re.compile("[\u0300-\u034e\u0350-\u036f]")
 
 
 def strip_tags(text: str, *, block: str = " ") -> str:
@@ -94,7 +96,9 @@ def tidy_lines(text: str) -> str:
 def fold(text: str) -> str:
     """Lower-case ASCII form for matching: 'Thời gian hoàn thành' -> 'thoi gian hoan thanh'."""
     text = collapse(text).lower().replace("đ", "d")
-    decomposed = unicodedata.normalize("NFD", text)
+    decomposed = _VIETNAMESE_MARKS.sub("", unicodedata.normalize("NFD", text))
+    if decomposed.isascii():  # the usual case, and nothing else can be a combining mark
+        return decomposed
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 

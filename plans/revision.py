@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from i18n import _
 from plans.matching import Candidate, match_rows
+from plans.sync_rows import AssignmentRow, Key, load_assignments
 from storage.models import Assignment, Evidence, Plan, Status, Task, Unit
 
 if TYPE_CHECKING:
@@ -87,6 +88,9 @@ class Revision:
     tasks: list[Task | None]
     retired: list[Task]
     changes: list[TaskChange]
+    # the plan's assignments as read (task id → (unit id, period) → row): the import writes from them, so a
+    # revision is applied in the transaction that read it
+    assignments: dict[int, dict[Key, AssignmentRow]] = field(default_factory=dict)
 
     @property
     def guesses(self) -> list[TaskChange]:
@@ -112,10 +116,11 @@ def review_revision(session: Session, *, plan: Plan | None, specs: list[TaskSpec
     matched, guessed = _pair(specs, tasks)
     kept = {t.id for t in matched if t is not None}
     retired = [t for t in tasks if t.id not in kept and t.source == "appendix" and not t.removed]
-    context = _Context(session, [t.id for t in tasks])
+    context = _Context(session, plan.id if tasks else None)
     changes = [context.change(spec, task, guessed.get(i)) for i, (spec, task) in enumerate(zip(specs, matched))]
     changes += [context.retired(task) for task in retired]
-    return Revision(plan_id=plan.id if plan else None, tasks=matched, retired=retired, changes=changes)
+    return Revision(plan_id=plan.id if plan else None, tasks=matched, retired=retired, changes=changes,
+                    assignments=context.rows)
 
 
 def _pair(specs: list[TaskSpec], tasks: list[Task]) -> tuple[list[Task | None], dict[int, tuple[int, bool]]]:
@@ -137,16 +142,17 @@ def _pair(specs: list[TaskSpec], tasks: list[Task]) -> tuple[list[Task | None], 
 class _Context:
     """Assignments, evidence counts and unit codes of the plan's tasks, read once."""
 
-    def __init__(self, session: Session, task_ids: list[int]):
-        self.codes = {u.id: u.code for u in session.exec(select(Unit))}
-        self.assignments: dict[int, list[Assignment]] = {}
+    def __init__(self, session: Session, plan_id: int | None):
+        self.codes = dict(session.execute(select(Unit.id, Unit.code)).all())
+        # plain rows, not ORM objects: a plan's assignments run to hundreds of thousands
+        self.rows = load_assignments(session, plan_id=plan_id) if plan_id is not None else {}
+        self.assignments = {task_id: list(rows.values()) for task_id, rows in self.rows.items()}
         evidence: Counter = Counter()
-        if task_ids:
-            for a in session.exec(select(Assignment).where(Assignment.task_id.in_(task_ids))):
-                self.assignments.setdefault(a.task_id, []).append(a)
+        if plan_id is not None:
             q = (select(Evidence.assignment_id, func.count()).join(Assignment, Assignment.id == Evidence.assignment_id)
-                 .where(Assignment.task_id.in_(task_ids)).group_by(Evidence.assignment_id))
-            evidence.update(dict(session.exec(q).all()))
+                 .join(Task, Task.id == Assignment.task_id).where(Task.plan_id == plan_id)
+                 .group_by(Evidence.assignment_id))
+            evidence.update(dict(session.execute(q).all()))
         self.evidence = evidence
 
     def carried(self, task: Task) -> list[Carried]:

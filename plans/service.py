@@ -102,7 +102,8 @@ def parse_plan(path: Path, *, year: int | None, resolver: UnitResolver | None, m
         # No table: the body's dated obligations become the suggestions the plan can be made from.
         appendix = Appendix(rows=[], warnings=[str(exc)])
     warnings = document.warnings + appendix.warnings
-    tasks = [_interpret(row, year, resolver, reporting) for row in appendix.rows]
+    deadlines: dict[str, Deadline] = {}  # most rows share a few deadline cells: each is read once
+    tasks = [_interpret(row, year, resolver, reporting, deadlines) for row in appendix.rows]
     if document.scanned:
         warnings.insert(0, _("Kế hoạch được đọc từ bản quét bằng nhận dạng chữ (OCR): mọi dòng cần được kiểm tra "
                              "lại với văn bản gốc trước khi nhập."))
@@ -147,8 +148,12 @@ def _incomplete_rows(tasks: list[ParsedTask]) -> list[str]:
     return warnings
 
 
-def _interpret(row: AppendixRow, year: int, resolver: UnitResolver | None, reporting: str) -> ParsedTask:
-    task = ParsedTask(row=row, deadline=parse_deadline(row.deadline_text, year, reporting=reporting))
+def _interpret(row: AppendixRow, year: int, resolver: UnitResolver | None, reporting: str,
+               deadlines: dict[str, Deadline]) -> ParsedTask:
+    deadline = deadlines.get(row.deadline_text)
+    if deadline is None:
+        deadline = deadlines[row.deadline_text] = parse_deadline(row.deadline_text, year, reporting=reporting)
+    task = ParsedTask(row=row, deadline=deadline)
     if row.start_text:
         starts = parse_deadline(row.start_text, year)
         task.start_on = _first_day(row.start_text, starts)

@@ -7,7 +7,8 @@ from datetime import date
 from sqlmodel import Session, select
 
 from plans.revision import GuessedMatch, Revision, TaskChange, review_revision
-from storage.models import Assignment, Channel, Plan, Role, Status, StatusChange, Task, Unit
+from plans.sync_rows import AssignmentRow, Key, Writes, insert_tasks
+from storage.models import Plan, Role, Status, Task, Unit
 from storage.types import utcnow
 
 
@@ -60,27 +61,26 @@ def sync_plan_tasks(session: Session, *, plan: Plan, specs: list[TaskSpec], acto
     Rows are matched to tasks by content (see plans/revision.py), so statuses, evidence and history stay with
     their task whatever its new STT. GuessedMatch (nothing written) when a pairing is only a guess, unless
     `accept_guesses`. A new occurrence due before `track_from` is created "not tracked": shown, never reminded.
+    `revision`, when given, must have been read in this transaction: its assignments are the ones written from.
+    Assignments and their history are read once and written in bulk (plans/sync_rows.py).
     """
     revision = revision or review_revision(session, plan=plan, specs=specs)
     if revision.guesses and not accept_guesses:
         raise GuessedMatch(revision)
     report = SyncReport(plan_id=plan.id, changes=[c for c in revision.changes if c.visible], track_from=track_from)
-    codes = {u.id: u.code for u in session.exec(select(Unit))}
-    for position, (spec, task) in enumerate(zip(specs, revision.tasks)):
-        if task is None:
-            task = Task(plan_id=plan.id, number=spec.number, title=spec.title)
-            report.created.append(spec.number)
-        if _apply(task, spec, position) and spec.number not in report.created:
-            report.updated.append(spec.number)
-        session.add(task)
-        session.flush()
-        _sync_assignments(session, task=task, spec=spec, actor=actor, report=report, codes=codes,
-                          track_from=track_from)
+    codes = dict(session.execute(select(Unit.id, Unit.code)).all())
+    task_ids = _save_tasks(session, plan=plan, specs=specs, tasks=revision.tasks, report=report)
+    current = revision.assignments
+    writes = Writes(actor=actor, now=utcnow())
+    for spec, task_id in zip(specs, task_ids):
+        _sync_assignments(writes, task_id=task_id, spec=spec, current=current.get(task_id, {}), report=report,
+                          codes=codes, track_from=track_from)
     for task in revision.retired:
         task.removed = True
         session.add(task)
         report.removed.append(task.number)
-        _cancel_open(session, task=task, keep=set(), actor=actor, report=report)
+        _cancel_open(writes, rows=current.get(task.id, {}).values(), keep=set(), report=report)
+    writes.write(session, plan_id=plan.id)
     report.unchanged = not (report.created or report.updated or report.removed
                             or report.assignments_created or report.assignments_cancelled)
     if not report.unchanged:
@@ -89,12 +89,36 @@ def sync_plan_tasks(session: Session, *, plan: Plan, specs: list[TaskSpec], acto
     return report
 
 
-def _apply(task: Task, spec: TaskSpec, position: int) -> bool:
-    changed = False
+def _save_tasks(session: Session, *, plan: Plan, specs: list[TaskSpec], tasks: list[Task | None],
+                report: SyncReport) -> list[int]:
+    """Each spec's task id: matched tasks updated in place, new ones inserted together."""
+    created: set[str] = set()
+    new_rows: list[dict] = []
+    for position, (spec, task) in enumerate(zip(specs, tasks)):
+        if task is None:
+            report.created.append(spec.number)
+            created.add(spec.number)
+            new_rows.append({"plan_id": plan.id, "reminder_offsets": None, "checkin_every": None,
+                             **_task_values(spec, position)})
+        else:
+            if _apply(task, spec, position) and spec.number not in created:
+                report.updated.append(spec.number)
+            session.add(task)
+    new_ids = iter(insert_tasks(session, new_rows))
+    session.flush()
+    return [task.id if task is not None else next(new_ids) for task in tasks]
+
+
+def _task_values(spec: TaskSpec, position: int) -> dict:
     values = {name: getattr(spec, name) for name in TASK_FIELDS}
     values.update(deadline_kind=spec.kind, dues=[d.isoformat() for d in spec.dues], position=position, removed=False,
                   start_on=spec.start_on)
-    for name, value in values.items():
+    return values
+
+
+def _apply(task: Task, spec: TaskSpec, position: int) -> bool:
+    changed = False
+    for name, value in _task_values(spec, position).items():
         before = getattr(task, name)
         if before != value:
             setattr(task, name, value)
@@ -107,11 +131,11 @@ def _same_words(before, after) -> bool:
     return isinstance(before, str) and isinstance(after, str) and before.split() == after.split()
 
 
-def _wanted(spec: TaskSpec) -> dict[tuple[int, str], tuple[str, date | None]]:
+def _wanted(spec: TaskSpec) -> dict[Key, tuple[str, date | None]]:
     if spec.unit_dues is not None:
         return _wanted_per_unit(spec)
     periods = [(d.isoformat(), d) for d in spec.dues] or [("", None)]
-    wanted: dict[tuple[int, str], tuple[str, date | None]] = {}
+    wanted: dict[Key, tuple[str, date | None]] = {}
     for role, ids in ((Role.LEAD, spec.lead_ids), (Role.PARTNER, spec.partner_ids)):
         for unit_id in ids:
             for period, due in periods:
@@ -119,36 +143,33 @@ def _wanted(spec: TaskSpec) -> dict[tuple[int, str], tuple[str, date | None]]:
     return wanted
 
 
-def _sync_assignments(session: Session, *, task: Task, spec: TaskSpec, actor: str, report: SyncReport,
-                      codes: dict[int, str], track_from: date | None = None) -> None:
+def _sync_assignments(writes: Writes, *, task_id: int, spec: TaskSpec, current: dict[Key, AssignmentRow],
+                      report: SyncReport, codes: dict[int, str], track_from: date | None) -> None:
     wanted = _wanted(spec)
-    current = {(a.unit_id, a.period): a for a in session.exec(select(Assignment).where(Assignment.task_id == task.id))}
-    _move_changed_dates(session, wanted=wanted, current=current, actor=actor)
+    if current:
+        _move_changed_dates(writes, wanted=wanted, current=current)
     for key, (role, due) in wanted.items():
         code = codes.get(key[0], "?")
         report.per_unit[code] = report.per_unit.get(code, 0) + 1
         found = current.get(key)
         start = Status.NOT_TRACKED if track_from and due and due < track_from else Status.OPEN
         if found is None:
-            found = Assignment(task_id=task.id, unit_id=key[0], role=role, period=key[1], due_on=due,
-                               original_due_on=due, status=start)
-            session.add(found)
-            session.flush()
-            _history(session, found, "created", None, start, actor)
+            writes.create(AssignmentRow(task_id, key[0], key[1], role, start, due))
             report.assignments_created += 1
             report.not_tracked += start == Status.NOT_TRACKED
-        elif found.status == Status.CANCELLED:
-            _set_status(session, found, start, actor)
+            continue
+        if found.status == Status.CANCELLED:
+            _set_status(writes, found, start)
             report.assignments_created += 1
         if found.role != role:
-            found.role = role
-            session.add(found)
+            writes.change(found, role=role)
         if spec.unit_dues is not None:
-            _follow_due(session, found, due, actor, report, spec.number)
-    _cancel_open(session, task=task, keep=set(wanted), actor=actor, report=report)
+            _follow_due(writes, found, due, report, spec.number)
+    if current:
+        _cancel_open(writes, rows=current.values(), keep=wanted.keys(), report=report)
 
 
-def _move_changed_dates(session: Session, *, wanted: dict, current: dict, actor: str) -> None:
+def _move_changed_dates(writes: Writes, *, wanted: dict, current: dict) -> None:
     """A deadline edited in the document moves the unit's assignment, keeping its status and history."""
     for unit_id in {u for u, _p in wanted}:
         new = sorted(p for u, p in wanted if u == unit_id and (u, p) not in current)
@@ -157,49 +178,36 @@ def _move_changed_dates(session: Session, *, wanted: dict, current: dict, actor:
         for old_period, new_period in zip(old, new):
             a = current.pop((unit_id, old_period))
             due = wanted[(unit_id, new_period)][1]
-            _history(session, a, "due_on", a.due_on.isoformat() if a.due_on else None,
-                     due.isoformat() if due else None, actor)
-            a.period, a.due_on, a.original_due_on = new_period, due, due
-            session.add(a)
+            writes.record(a, "due_on", a.due_on.isoformat() if a.due_on else None, due.isoformat() if due else None)
+            writes.change(a, period=new_period, due_on=due, original_due_on=due)
             current[(unit_id, new_period)] = a
 
 
-def _cancel_open(session: Session, *, task: Task, keep: set, actor: str, report: SyncReport) -> None:
-    rows = session.exec(select(Assignment).where(Assignment.task_id == task.id))
-    for a in rows:
+def _cancel_open(writes: Writes, *, rows, keep, report: SyncReport) -> None:
+    for a in list(rows):
         if (a.unit_id, a.period) not in keep and a.status not in (Status.CANCELLED, Status.DONE):
-            _set_status(session, a, Status.CANCELLED, actor)
+            _set_status(writes, a, Status.CANCELLED)
             report.assignments_cancelled += 1
 
 
-def _set_status(session: Session, a: Assignment, status: str, actor: str) -> None:
-    _history(session, a, "status", a.status, status, actor)
-    a.status = status
-    a.updated_at = utcnow()
-    session.add(a)
-
-
-def _history(session: Session, a: Assignment, field_name: str, before, after, actor: str) -> None:
-    session.add(StatusChange(assignment_id=a.id, actor_name=actor, channel=Channel.IMPORT,
-                             field=field_name, before=before, after=after))
+def _set_status(writes: Writes, a: AssignmentRow, status: str) -> None:
+    writes.record(a, "status", a.status, status)
+    writes.change(a, status=status, updated_at=writes.now)
 
 
 # --- Per-unit due dates (reporting calendar: each kind of unit has its own deadline) ---
 
-def _wanted_per_unit(spec: TaskSpec) -> dict[tuple[int, str], tuple[str, date | None]]:
+def _wanted_per_unit(spec: TaskSpec) -> dict[Key, tuple[str, date | None]]:
     """One assignment per lead unit, due on its own date; the task is the occurrence, so period ''."""
     return {(unit_id, ""): (Role.LEAD, spec.unit_dues[unit_id]) for unit_id in spec.lead_ids
             if unit_id in spec.unit_dues}
 
 
-def _follow_due(session: Session, a: Assignment, due: date | None, actor: str, report: SyncReport,
-                number: str) -> None:
+def _follow_due(writes: Writes, a: AssignmentRow, due: date | None, report: SyncReport, number: str) -> None:
     """A re-applied calendar moves a due date, unless an officer already extended it."""
     if a.due_on == due or a.extensions or a.status not in Status.ACTIVE:
         return
-    _history(session, a, "due_on", a.due_on.isoformat() if a.due_on else None, due.isoformat() if due else None,
-             actor)
-    a.due_on, a.original_due_on, a.updated_at = due, due, utcnow()
-    session.add(a)
+    writes.record(a, "due_on", a.due_on.isoformat() if a.due_on else None, due.isoformat() if due else None)
+    writes.change(a, due_on=due, original_due_on=due, updated_at=writes.now)
     if number not in report.updated and number not in report.created:
         report.updated.append(number)

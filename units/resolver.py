@@ -85,6 +85,7 @@ class UnitResolver:
         self._choices = [key for key in self._exact if len(" ".join(key)) >= FUZZY_MIN_LENGTH]
         self._choice_texts = [" ".join(key) for key in self._choices]
         self.has_units = bool(self._codes)
+        self._resolved: dict[str, Resolution] = {}
 
     @classmethod
     def from_session(cls, session: Session) -> "UnitResolver":
@@ -108,7 +109,15 @@ class UnitResolver:
 
     def resolve(self, cell_text: str | None) -> Resolution:
         """The units a lead/partner cell names; unknown names come back in `unresolved`."""
-        cell = read_cell(split_level_lists(cell_text or ""), REWRITES)
+        # A plan repeats a few cells ("Các phòng thuộc Sở") on most of its rows: each is read once.
+        known = self._resolved.get(cell_text or "")
+        if known is None:
+            known = self._resolved[cell_text or ""] = self._resolve(cell_text or "")
+        return Resolution(list(known.unit_ids), list(known.unresolved), list(known.matched),
+                          [(phrase, list(ids)) for phrase, ids in known.expanded])
+
+    def _resolve(self, cell_text: str) -> Resolution:
+        cell = read_cell(split_level_lists(cell_text), REWRITES)
         hits = self._exact_hits(cell)
         covered = {i for h in hits for i in range(h.start, h.end)}
         unresolved: list[tuple[int, str]] = []
