@@ -54,7 +54,7 @@ def _sheet(sheet, budget: RowBudget) -> list[list[str]]:
     blank_limit = budget.max_rows * _BLANK_ROWS_PER_ROW
     # Columns past MAX_COLUMNS (a stray note or format far to the right) are not read: no plan is that wide.
     for values in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
-        cells = [cell_text(v) for v in values] if any(v is not None for v in values) else []
+        cells = [cell_text(v) for v in values[:_filled_width(values)]]
         if any(cells):
             budget.take()
         elif len(rows) > blank_limit:
@@ -64,6 +64,14 @@ def _sheet(sheet, budget: RowBudget) -> list[list[str]]:
     while rows and not any(rows[-1]):
         rows.pop()
     return [trim_row(r) for r in rows]
+
+
+def _filled_width(values: tuple) -> int:
+    """Cells up to the last filled one: the reader pads every row to MAX_COLUMNS."""
+    end = len(values)
+    while end and values[end - 1] is None:
+        end -= 1
+    return end
 
 
 def cell_text(value) -> str:

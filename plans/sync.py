@@ -171,7 +171,12 @@ def _sync_assignments(writes: Writes, *, task_id: int, spec: TaskSpec, current: 
 
 def _move_changed_dates(writes: Writes, *, wanted: dict, current: dict) -> None:
     """A deadline edited in the document moves the unit's assignment, keeping its status and history."""
+    missing = {u for u, p in wanted if (u, p) not in current}  # units with a new occurrence: only they can move
+    if not missing:
+        return
     for unit_id in {u for u, _p in wanted}:
+        if unit_id not in missing:
+            continue
         new = sorted(p for u, p in wanted if u == unit_id and (u, p) not in current)
         old = sorted(p for (u, p), a in current.items()
                      if u == unit_id and (u, p) not in wanted and a.status != Status.CANCELLED)

@@ -6,7 +6,7 @@ stay in plans/sync.py, this module only reads and writes what they decided.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from datetime import date, datetime
 
 from sqlalchemy import bindparam, insert, literal, select, update
@@ -22,7 +22,7 @@ HISTORY = StatusChange.__table__
 Key = tuple[int, str]  # (unit id, period)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class AssignmentRow:
     """One assignment as the import sees it; `id` None until a new one is inserted."""
 
@@ -34,7 +34,10 @@ class AssignmentRow:
     due_on: date | None
     extensions: int = 0
     id: int | None = None
-    changed: dict = field(default_factory=dict)  # columns to update
+    changed: dict | None = None  # columns to update
+
+
+CARRIED = frozenset(f.name for f in fields(AssignmentRow))
 
 
 def load_assignments(session: Session, *, plan_id: int) -> dict[int, dict[Key, AssignmentRow]]:
@@ -43,9 +46,9 @@ def load_assignments(session: Session, *, plan_id: int) -> dict[int, dict[Key, A
     query = (select(a.id, a.task_id, a.unit_id, a.period, a.role, a.status, a.due_on, a.extensions)
              .join(TASK, TASK.c.id == a.task_id).where(TASK.c.plan_id == plan_id))
     found: dict[int, dict[Key, AssignmentRow]] = {}
-    for r in session.execute(query):
-        row = AssignmentRow(r.task_id, r.unit_id, r.period, r.role, r.status, r.due_on, r.extensions, r.id)
-        found.setdefault(r.task_id, {})[(r.unit_id, r.period)] = row
+    for id_, task_id, unit_id, period, role, status, due_on, extensions in session.execute(query).all():
+        row = AssignmentRow(task_id, unit_id, period, role, status, due_on, extensions, id_)
+        found.setdefault(task_id, {})[(unit_id, period)] = row
     return found
 
 
@@ -75,9 +78,11 @@ class Writes:
         self.history.append((row, field_name, before, after))
 
     def change(self, row: AssignmentRow, **values) -> None:
-        """Set columns of an existing assignment."""
+        """Set columns of an existing assignment (those the row carries are updated on it too)."""
+        row.changed = row.changed or {}
         for name, value in values.items():
-            setattr(row, name, value)
+            if name in CARRIED:
+                setattr(row, name, value)
             row.changed[name] = value
         self.dirty[row.id] = row
 
