@@ -1,14 +1,13 @@
 """The Monday summary: officers see the whole Sở's week, a unit's head sees the unit's; nothing when empty.
 
 Sent with the first round of the week's first working day (08:00). Three lists, from the records:
-newly overdue (open, due last week), due this week (open, due Monday to Sunday), done last week (completed
-Monday to Sunday of last week).
+newly overdue (open, due last week), due this week (open, due Monday to Sunday), done last week (done_on,
+the day the work was done, Monday to Sunday of last week).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from sqlmodel import Session, select
 
@@ -18,7 +17,6 @@ from services.labels import task_ref
 from services.queries import AssignmentView
 from storage.models import Assignment, ChatLink, ChatUser, MemberRole, Status, Task, Unit
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 MAX_LINES = 8
 
 
@@ -48,8 +46,7 @@ def is_weekly_day(day: date, work: WorkCalendar) -> bool:
     return day == first
 
 
-def week_summary(session: Session, *, day: date, roles: tuple[str, ...], unit_id: int | None = None,
-                 tz: ZoneInfo = LOCAL_TZ) -> WeekSummary:
+def week_summary(session: Session, *, day: date, roles: tuple[str, ...], unit_id: int | None = None) -> WeekSummary:
     """The week of `day` for every unit, or for one."""
     monday = week_start(day)
     last_monday, sunday = monday - timedelta(days=7), monday + timedelta(days=6)
@@ -62,9 +59,9 @@ def week_summary(session: Session, *, day: date, roles: tuple[str, ...], unit_id
     open_ = base.where(Assignment.status.in_(Status.ACTIVE))
     summary.newly_overdue = _views(session, open_.where(Assignment.due_on.between(last_monday, monday - timedelta(1))))
     summary.due_this_week = _views(session, open_.where(Assignment.due_on.between(monday, sunday)))
-    start = datetime.combine(last_monday, time.min, tzinfo=tz)
-    done = base.where(Assignment.status == Status.DONE, Assignment.done_at >= start,
-                      Assignment.done_at < start + timedelta(days=7))
+    # The day the work was done (a back-dated "xong hôm thứ Sáu" typed on Monday), not the day it was typed in.
+    done = base.where(Assignment.status == Status.DONE,
+                      Assignment.done_on.between(last_monday, monday - timedelta(days=1)))
     summary.done_last_week = _views(session, done)
     return summary
 

@@ -22,7 +22,8 @@ def world(engine):
     w.assign(w.task("Rà soát thủ tục"), w.tc, date(2026, 3, 4))             # overdue since last Wednesday
     w.assign(w.task("Cập nhật cổng thông tin"), w.vp, date(2026, 3, 12))   # due this Thursday
     done = w.assign(w.task("Báo cáo tự chấm điểm"), w.tc, date(2026, 3, 20))
-    w.update(Assignment, done.id, status=Status.DONE, done_at=datetime(2026, 3, 6, 3, tzinfo=timezone.utc))
+    w.update(Assignment, done.id, status=Status.DONE, done_at=datetime(2026, 3, 6, 3, tzinfo=timezone.utc),
+             done_on=date(2026, 3, 6))
     w.assign(w.task("Việc cũ"), w.kh, date(2026, 2, 2))                    # overdue long ago: not "newly"
     return w
 
@@ -48,3 +49,16 @@ def test_monday_summary_for_officers_and_heads(cli, world):
 def test_no_summary_on_other_days(cli, world):
     sent = chats(cli, "2026-03-10")
     assert not any("Tổng hợp tuần" in text for text in sent.values())
+
+
+def test_done_last_week_follows_the_day_the_work_was_done(cli, world):
+    """A back-dated "xong hôm thứ Sáu" typed on Monday is last week's; one typed last week for the week before is not."""
+    friday = world.assign(world.task("Niêm yết thủ tục"), world.kh, date(2026, 3, 13))
+    world.update(Assignment, friday.id, status=Status.DONE, done_on=date(2026, 3, 6),      # Friday of last week,
+                 done_at=datetime(2026, 3, 8, 23, 30, tzinfo=timezone.utc))                 # typed Monday 06:30
+    earlier = world.assign(world.task("Cập nhật danh mục"), world.kh, date(2026, 3, 20))
+    world.update(Assignment, earlier.id, status=Status.DONE, done_on=date(2026, 2, 27),   # the week before,
+                 done_at=datetime(2026, 3, 2, 2, tzinfo=timezone.utc))                      # typed last Monday
+    head = chats(cli, MONDAY.isoformat())[world.head_kh.chat_id]
+    assert "✅ 1 phân công hoàn thành tuần trước:" in head
+    assert "[KH] NV 5: Niêm yết thủ tục" in head and "Cập nhật danh mục" not in head
