@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from calendars.reporting_rules import clamped, shift_to_working_day
+from calendars.reporting_rules import clamped
 from calendars.workdays import WorkCalendar
 from i18n import N_, _
 
@@ -44,9 +44,9 @@ def checkin_dates(year: int, work: WorkCalendar, *, every: str = "monthly", day:
     days = []
     for start, end in spans:
         if day == "last_working_day":
-            found = shift_to_working_day(end, "before", work)
+            found = work.on_or_before(end)
         else:
-            found = shift_to_working_day(start, "after", work)
+            found = start if work.is_working_day(start) else work.next_working_day(start)
         if start <= found <= end:
             days.append(found)
     return days

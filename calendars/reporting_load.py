@@ -47,7 +47,8 @@ def parse_calendar(data: object, *, source: str) -> ReportingCalendar:
     """A calendar from already-parsed YAML; `source` names the file in error messages."""
     read = _Reader(source)
     top = read.mapping(data, "", _TOP_KEYS)
-    shift = read.choice(top.get("shift", "before"), "shift", SHIFTS)
+    # Without `shift` the calendar follows NHACVIEC_DAY_OFF_RULE, like every other deadline.
+    shift = None if top.get("shift") is None else read.choice(top["shift"], "shift", SHIFTS)
     defaults = read.mapping(top.get("defaults", {}), "defaults", {"so_deadline", "unit_deadlines"})
     raw_reports = top.get("reports")
     if not isinstance(raw_reports, list) or not raw_reports:
@@ -123,7 +124,7 @@ class _Reader:
                 value=raw))
         return value
 
-    def report(self, raw: object, index: int, defaults: dict, shift: str) -> ReportSpec:
+    def report(self, raw: object, index: int, defaults: dict, shift: str | None) -> ReportSpec:
         body = self.mapping(raw, f"reports[{index}]", _REPORT_KEYS)
         code = str(body.get("code", ""))
         if not _CODE.match(code):
@@ -141,7 +142,8 @@ class _Reader:
         self.check_references(so_rule, units, where)
         return ReportSpec(code=code, name=self.text(body.get("name"), where + ".name"), cutoff_from=start,
                           cutoff_to=end, so_rule=so_rule, unit_rules=units,
-                          shift=self.choice(body.get("shift", shift), where + ".shift", SHIFTS), every=every)
+                          shift=shift if body.get("shift") is None else self.choice(body["shift"], where + ".shift",
+                                                                                    SHIFTS), every=every)
 
     def cutoff(self, raw: object, where: str) -> tuple[DayMonth, DayMonth]:
         body = self.mapping(raw, where, {"from", "to"})

@@ -13,7 +13,6 @@ from calendars.reporting_rules import (
     DayOfLastMonth,
     Rule,
     WorkingDaysFrom,
-    shift_to_working_day,
 )
 from calendars.workdays import WorkCalendar
 from i18n import N_
@@ -44,7 +43,7 @@ class ReportSpec:
     cutoff_to: DayMonth
     so_rule: Rule
     unit_rules: dict[str, Rule] = field(default_factory=dict)
-    shift: str = "before"
+    shift: str | None = None   # the document's own day-off rule; None = NHACVIEC_DAY_OFF_RULE (the WorkCalendar's)
     every: str = ""   # "monthly": one period per month (NĐ 09 window: 15th of the month before → 14th)
 
     def rule_for(self, key: str) -> Rule:
@@ -123,7 +122,7 @@ def _deadlines(spec: ReportSpec, year: int, cutoff_end: date, work: WorkCalendar
         else:
             day = rule.nominal(year)
         nominal[key] = day
-        effective[key] = shift_to_working_day(day, spec.shift, work, cutoff_end=cutoff_end)
+        effective[key] = work.effective(day, rule=spec.shift, after=cutoff_end)
 
     for key in (SO, *spec.unit_rules):
         settle(key)
@@ -192,7 +191,10 @@ def period_problems(period: ReportPeriod, work: WorkCalendar | None = None) -> l
         found.append("so_before_cutoff")
     elif work is not None and work.working_days_between(period.cutoff_end, period.so_deadline) < 1:
         found.append("doc_no_working_day")
-    if period.so_effective > period.so_deadline and "doc_no_working_day" not in found:
+    # Moved later by the Nghị định 09 guard (not simply by the "after" rule): say why.
+    guarded = period.so_effective > period.so_deadline if work is None else \
+        work.past_window(period.so_deadline, period.cutoff_end) > period.so_deadline
+    if guarded and "doc_no_working_day" not in found:
         found.append("so_moved_later")
     if any(day <= period.cutoff_end for day in period.unit_effective.values()):
         found.append("unit_before_cutoff")

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from calendars.workdays import WorkCalendar
+from calendars.workdays import DAY_OFF_RULES, WorkCalendar
 from i18n import _
 
 SO = "so"          # the organisation's own deadline upward ("thời hạn Sở gửi báo cáo")
@@ -14,7 +14,7 @@ CUTOFF = "cutoff"  # the end of the data cut-off window ("ngày chốt số li�
 DEFAULT_KIND = "default"  # applies to unit kinds a report does not name
 # Same values as storage.models.directory.UnitKind (kept here so domain code does not import storage).
 UNIT_KINDS = ("phong", "don_vi", "truong", "xa_phuong", "khac")
-SHIFTS = ("before", "after")
+SHIFTS = DAY_OFF_RULES  # a file's `shift:` states its document's day-off rule; absent = the setting
 
 _DAY_MONTH = re.compile(r"^\s*(\d{1,2})\s*/\s*(\d{1,2})\s*(năm trước|năm sau)?\s*$")
 _YEAR_WORDS = {None: 0, "năm trước": -1, "năm sau": 1}
@@ -100,25 +100,6 @@ class WorkingDaysFrom:
 
 
 Rule = DayOfLastMonth | FixedDate | WorkingDaysFrom
-
-
-def shift_to_working_day(day: date, shift: str, work: WorkCalendar, *, cutoff_end: date | None = None) -> date:
-    """The working day a deadline on `day` effectively means (the one documented day-off rule).
-
-    A deadline on a working day stays. On a day off it moves to the last working day before it
-    ("before", the default) or the first one after it ("after"). One exception: a deadline the
-    document sets after the data window closes (`cutoff_end`) is never moved on or before that
-    day; it goes to the first working day after instead (Nghị định 09/2019, Điều 8 khoản 5:
-    at least one working day between the cut-off and the deadline).
-    """
-    if work.is_working_day(day):
-        return day
-    if shift == "after":
-        return work.next_working_day(day)
-    earlier = work.on_or_before(day)
-    if cutoff_end is not None and day > cutoff_end >= earlier:
-        return work.next_working_day(day)
-    return earlier
 
 
 def parse_rule(raw: object, *, where: str, source: str) -> Rule:

@@ -12,9 +12,12 @@ from i18n import _, fmt_date
 
 OVERRIDES_FILE = Path(__file__).resolve().parent / "overrides.yaml"
 WEEKEND = (5, 6)  # Saturday, Sunday: QĐ 188/1999/QĐ-TTg gives civil servants a 5-day week
-# A deadline on a day off: "before" = due on the last working day before it (the default: nothing is
-# late by the rule, and the unit's report reaches the desk before the desk's own deadline); "after" =
-# due on the first working day after it (Bộ luật Dân sự 2015, Điều 148 khoản 5). NHACVIEC_DAY_OFF_RULE.
+# THE day-off rule (README "A deadline on a day off"), for task deadlines, reminders and reporting calendars
+# alike. "before" = due on the last working day before it (the default: nothing is late by the rule, and the
+# unit's report reaches the desk before the desk's own deadline); "after" = due on the first working day after
+# it (Bộ luật Dân sự 2015, Điều 148 khoản 5). NHACVIEC_DAY_OFF_RULE; a reporting-calendar file may state its
+# document's own (`shift:`). Either way a deadline set after a data window closes never moves on or before
+# that day (Nghị định 09/2019, Điều 8 khoản 5): see `WorkCalendar.effective`.
 DAY_OFF_RULES = ("before", "after")
 
 
@@ -74,11 +77,32 @@ class WorkCalendar:
         self._days_off, self._workdays = _flatten(load_overrides() if overrides is None else overrides)
         self.day_off_rule = day_off_rule
 
-    def effective(self, due: date) -> date:
-        """The working day a deadline on `due` means: itself, else by the day-off rule."""
+    def effective(self, due: date, *, rule: str | None = None, after: date | None = None) -> date:
+        """The working day a deadline on `due` means (the one day-off rule).
+
+        A working day stays. A day off moves to the last working day before it ("before") or the
+        first one after it ("after"): `rule` when a reporting calendar states its document's own,
+        else NHACVIEC_DAY_OFF_RULE. A deadline set after `after` (the day a data window closes) is
+        never moved on or before that day: it goes to the first working day after instead.
+        """
+        rule = rule or self.day_off_rule
+        if rule not in DAY_OFF_RULES:
+            raise ValueError(rule)
+        if after is not None:
+            due = self.past_window(due, after)
         if self.is_working_day(due):
             return due
-        return self.on_or_before(due) if self.day_off_rule == "before" else self.next_working_day(due)
+        return self.on_or_before(due) if rule == "before" else self.next_working_day(due)
+
+    def past_window(self, due: date, closes: date) -> date:
+        """`due`, or the first working day after it when it is a day off that a shift back would put on or
+        before `closes`, the day a data window closes (Nghị định 09/2019, Điều 8 khoản 5).
+
+        Either day-off rule gives such a deadline that same day, so it may be stored as it is.
+        """
+        if due > closes and not self.is_working_day(due) and self.on_or_before(due) <= closes:
+            return self.next_working_day(due)
+        return due
 
     def is_working_day(self, d: date) -> bool:
         """True when the office is open on `d`."""

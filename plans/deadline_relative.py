@@ -64,13 +64,16 @@ class Context:
 def relative_deadline(t: str, ctx: Context, classify: Callable[[str, int], Result]) -> Result | None:
     """The reading of a prepared cell counted from another day; None when it names no such thing."""
     if _REPORTING_EVERY.match(t):
-        return "recurring", tuple(p.deadline_for("default")[0] for p in ctx.periods())
+        # As written, unless a shift back would cross the data window (then what both rules give: NĐ 09).
+        return "recurring", tuple(ctx.work.past_window(p.deadline_for("default")[0], p.cutoff_end)
+                                  for p in ctx.periods())
     last = _LAST_MONTH.match(t)
     if last:
         if not _TRAILING.match(last.group("rest")):
             return "unknown", ()
         day = int(last.group("day") or 0)
-        return "recurring", tuple(_day_of_cutoff_month(p.cutoff_end, day) for p in ctx.periods())
+        return "recurring", tuple(ctx.work.past_window(_day_of_cutoff_month(p.cutoff_end, day), p.cutoff_end)
+                                  for p in ctx.periods())
     if "ngay lam viec" not in t:
         return None
     for pattern, sign in ((_WITHIN, 1), (_BEFORE_AFTER, 0), (_DIR_FIRST, 0)):

@@ -37,6 +37,16 @@ def test_year_view_shows_weekend_deadlines_with_the_working_day_they_mean(cli, w
     assert "20/06/2026 (thứ Bảy) → 19/06/2026  NV 1: Tự đánh giá chỉ số CCHC [VP]" in out
 
 
+def test_the_day_off_setting_governs_the_calendar_and_the_tasks_alike(cli, world):
+    world.assign(world.task("Tự đánh giá chỉ số CCHC"), world.phong, date(2026, 6, 20))
+    out = cli("calendar", "--year", "2026", "--preset", "default", env={"NHACVIEC_DAY_OFF_RULE": "after"}).output
+    # Saturday 20/06/2026: Monday 22/06 for the report upward and for the task, by the one rule.
+    assert "Báo cáo CCHC 6 tháng đầu năm (số liệu từ 15/12/2025 đến 14/06/2026)\n" \
+           "  Cơ quan gửi lên cấp trên: 20/06/2026 (thứ Bảy) → 22/06/2026\n" \
+           "  Các đơn vị khác: 15/06/2026" in out
+    assert "20/06/2026 (thứ Bảy) → 22/06/2026  NV 1: Tự đánh giá chỉ số CCHC [VP]" in out
+
+
 def test_unit_view_and_ics_file(cli, world, tmp_path):
     world.assign(world.task("Niêm yết thủ tục"), world.school, date(2026, 9, 5))
     world.assign(world.task("Không phải của trường"), world.phong, date(2026, 9, 5))

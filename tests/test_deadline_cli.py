@@ -55,8 +55,10 @@ def test_working_days_and_reporting_periods_count_on_the_reminders_calendar(cli)
     assert [json.loads(line) for line in result.output.splitlines()] == [
         {"text": "3 ngày làm việc trước ngày 20/02/2026", "kind": "date", "dues": ["2026-02-11"]},  # Tết skipped
         {"text": "trong vòng 10 ngày làm việc kể từ ngày 02/3/2026", "kind": "date", "dues": ["2026-03-16"]},
+        # Sunday 15/03 right after the window closing on Saturday 14/03: Monday 16/03 under either day-off
+        # rule (Nghị định 09/2019), the date `calendar` gives the same report.
         {"text": "chậm nhất ngày 15 của tháng cuối kỳ báo cáo", "kind": "recurring",
-         "dues": ["2026-03-15", "2026-06-15", "2026-09-15", "2026-12-15"]},
+         "dues": ["2026-03-16", "2026-06-15", "2026-09-15", "2026-12-15"]},
         {"text": "5 ngày làm việc trước ngày khai giảng", "kind": "unknown", "dues": []},  # understood in part
     ]
 

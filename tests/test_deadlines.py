@@ -67,8 +67,9 @@ OTHER_PHRASES = [
     ("5 ngày làm việc", "unknown", []),
     ("trước ngày 31/2/2026 ít nhất 5 ngày làm việc", "unknown", []),
     # relative to the plan's reporting calendar: every report
+    # Sunday 15/03 follows a window closing on Saturday 14/03: stored as Monday 16/03, what either rule gives it
     ("chậm nhất ngày 15 của tháng cuối kỳ báo cáo", "recurring",
-     ["2026-03-15", "2026-06-15", "2026-09-15", "2026-12-15"]),
+     ["2026-03-16", "2026-06-15", "2026-09-15", "2026-12-15"]),
     ("cham nhat ngay 20 cua thang cuoi ky bao cao", "recurring",
      ["2026-03-20", "2026-06-20", "2026-09-20", "2026-12-20"]),
     ("trước thời hạn Sở nhập báo cáo ít nhất 5 ngày làm việc", "recurring", REPORTING_UNIT_DUES),

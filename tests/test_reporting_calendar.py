@@ -180,6 +180,42 @@ def test_unit_rule_may_count_from_another_unit(tmp_path, work):
     assert period.unit_effective == {"phong": D(2026, 6, 10), "truong": D(2026, 6, 8)}
 
 
+# --- one day-off rule: NHACVIEC_DAY_OFF_RULE, unless a file states its document's own ---------
+
+def test_a_preset_follows_the_day_off_setting():
+    after = WorkCalendar(overrides={}, day_off_rule="after")
+    h1 = load_calendar("default").period("h1", 2026, after)
+
+    # 20/6/2026 is a Saturday: with "after" the Sở may send on Monday 22/6, the units 5 working days before it.
+    assert (h1.so_deadline, h1.so_effective) == (D(2026, 6, 20), D(2026, 6, 22))
+    assert h1.deadline_for("truong") == (D(2026, 6, 15), D(2026, 6, 15))
+    # The same deadline on a task: the same working day.
+    assert after.effective(D(2026, 6, 20)) == h1.so_effective
+    # Moved by the rule, not by the Nghị định 09 guard: nothing to warn about.
+    assert "so_moved_later" not in period_problems(h1, after)
+
+
+def test_a_file_that_states_its_documents_rule_keeps_it(tmp_path):
+    after = WorkCalendar(overrides={}, day_off_rule="after")
+    stated = one_report(tmp_path, so="{day: 20}", cutoff_to="14/6", shift="before").periods(2026, after)[0]
+    unstated = load_calendar(write_calendar(tmp_path, ONE_REPORT.replace("shift: {shift}\n", "").format(
+        so="{day: 20}", unit="{day: 10}", cutoff_to="14/6"), "khong-ghi.yaml")).periods(2026, after)[0]
+
+    assert stated.so_effective == D(2026, 6, 19)
+    assert unstated.so_effective == D(2026, 6, 22)
+
+
+@pytest.mark.parametrize("rule", ["before", "after"])
+def test_the_decree_09_guard_is_part_of_the_one_rule(rule):
+    work = WorkCalendar(overrides={}, day_off_rule=rule)
+
+    # Sunday 15/3/2026 after a data window closing on Saturday 14/3: never Friday 13/3, whatever the rule.
+    assert work.effective(D(2026, 3, 15), after=D(2026, 3, 14)) == D(2026, 3, 16)
+    assert work.effective(D(2026, 3, 15)) == (D(2026, 3, 13) if rule == "before" else D(2026, 3, 16))
+    q1 = load_calendar("hanoi-2026").period("q1", 2026, work)
+    assert q1.so_effective == D(2026, 3, 16) and q1.deadline_for("phong") == (D(2026, 3, 9), D(2026, 3, 9))
+
+
 # --- check-ins -------------------------------------------------------------------------------
 
 def test_monthly_checkins_on_first_working_day(work):
