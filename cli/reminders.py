@@ -239,7 +239,7 @@ def calendar_group(ctx: click.Context, year: int | None, unit_code: str | None, 
     _show_warnings(calendar_warnings(calendar, year, work))
     _show_tasks(tasks, year, unit, work)
     if ics_path:
-        _write_ics(ics_path, periods, tasks, name, unit, work, calendar.name)
+        _write_ics(ics_path, periods, tasks, name, unit, work, calendar.name, _kind(unit, compiler))
 
 
 def _calendar(app: App, preset: str | None):
@@ -262,7 +262,7 @@ def _show_period(period, unit, work, compiler=None) -> None:
         name=period.name, start=fmt_date(period.cutoff_start), end=fmt_date(period.cutoff_end)))
     if unit is not None:
         # The compiling unit's deadline is the one upward (the assignment `calendar apply` gives it).
-        nominal, effective = period.deadline_for("so" if compiler and compiler.id == unit.id else unit.kind)
+        nominal, effective = period.deadline_for(_kind(unit, compiler))
         click.echo("  " + _("Hạn của {unit}: {date}").format(unit=unit.name,
                                                            date=effective_label(nominal, effective, work)))
         return
@@ -271,6 +271,11 @@ def _show_period(period, unit, work, compiler=None) -> None:
     for kind, nominal in period.unit_deadlines.items():
         label = _("Các đơn vị khác") if kind == "default" else kind_label(kind)
         click.echo(f"  {label}: {effective_label(nominal, period.unit_effective[kind], work)}")
+
+
+def _kind(unit, compiler) -> str:
+    """Whose deadlines a view shows: the compiling unit (and the whole calendar) the one upward, else its kind's."""
+    return "so" if unit is None or compiler is not None and compiler.id == unit.id else unit.kind
 
 
 def _show_warnings(lines: list[str]) -> None:
@@ -290,9 +295,8 @@ def _show_tasks(tasks, year: int, unit, work) -> None:
             ref=task_ref(t.number, "calendar" if t.from_calendar else ""), title=t.title[:90]) + units)
 
 
-def _write_ics(path: Path, periods, tasks, scope: str, unit, work, title: str) -> None:
-    events = ics.period_events(periods, scope=scope, kind=unit.kind if unit else "so",
-                               unit=unit.code if unit else "", work=work)
+def _write_ics(path: Path, periods, tasks, scope: str, unit, work, title: str, kind: str) -> None:
+    events = ics.period_events(periods, scope=scope, kind=kind, unit=unit.code if unit else "", work=work)
     for t in (t for t in tasks if not t.from_calendar):
         events.append(ics.CalendarEvent(
             uid=ics.event_uid(f"{t.plan}.{t.number}", unit.code if unit else "all", t.nominal), day=t.effective,

@@ -5,11 +5,12 @@ import json
 from datetime import date
 
 import pytest
+from docx import Document
 from icalendar import Calendar
 from sqlmodel import Session, select
 
 from calendars.apply import find_plan
-from storage.models import Assignment, Plan, StatusChange, Task
+from storage.models import Assignment, ChatLink, Plan, StatusChange, Task
 from tests.reminders_world import World
 
 
@@ -193,3 +194,39 @@ def test_applying_again_after_the_calendar_plan_was_removed_makes_a_live_one(cli
         assert removed.removed   # the removed plan and its history stay as they were
     preview = json.loads(cli("reminders", "preview", "--date", "2026-02-26", "--json").output)
     assert "Báo cáo CCHC quý I năm 2026 (hạn 09/03/2026" in preview["chats"][0]["text"]
+
+
+@pytest.mark.parametrize("preset, env, code, upward, school", [
+    # Hà Nội Q1: Sunday 15/03 after the window closing on Saturday 14/03 → Monday 16/03; schools 5 working days before.
+    ("hanoi-2026", {}, "q1", "16/03/2026", "09/03/2026"),
+    # Day 20 of June is a Saturday; NHACVIEC_DAY_OFF_RULE=after → Monday 22/06, the units 5 working days before.
+    ("default", {"NHACVIEC_DAY_OFF_RULE": "after"}, "h1", "22/06/2026", "15/06/2026"),
+])
+def test_one_date_in_calendar_reminder_report_and_ics(cli, world, engine, tmp_path, preset, env, code, upward,
+                                                      school):
+    """What the officer reads in `calendar`, the report and the .ics is the date staff are reminded against."""
+    vp_chat = world.link(world.phong).chat_id
+    school_chat = next(iter(world_chats(engine, world.school)))
+    applied = json.loads(cli("calendar", "apply", "--preset", preset, "--year", "2026", "--track-from",
+                             "2026-01-01", "--json", env=env).output)
+    title = {"q1": "Báo cáo CCHC quý I năm 2026", "h1": "Báo cáo CCHC 6 tháng đầu năm 2026"}[code]
+    for unit, chat, due in (("VP", vp_chat, upward), ("THPTCVA", school_chat, school)):
+        ics_path = tmp_path / f"{unit}.ics"
+        shown = cli("calendar", "--year", "2026", "--unit", unit, "--ics", str(ics_path), env=env).output
+        assert f"{due}  Lịch báo cáo: {title}" in shown
+        day = date(int(due[6:]), int(due[3:5]), int(due[:2]))
+        events = {e.decoded("DTSTART") for e in Calendar.from_ical(ics_path.read_bytes()).walk("VEVENT")}
+        assert day in events
+        sent = json.loads(cli("reminders", "preview", "--date", day.isoformat(), "--json", env=env).output)
+        text = next(c["text"] for c in sent["chats"] if c["chat_id"] == chat)
+        assert f"Lịch báo cáo: {title} (hạn hôm nay {due})" in text   # the due-day reminder
+        docx = tmp_path / f"{unit}.docx"
+        cli("report", "--from", f"{day:%Y-%m}-01", "--to", day.isoformat(), "--as-of", day.isoformat(), "--plan",
+            str(applied["plan_id"]), "--unit", unit, "--docx", str(docx), env=env)
+        row = next(r for r in Document(str(docx)).tables[-1].rows if title in r.cells[1].text)
+        assert row.cells[3].text == due
+
+
+def world_chats(engine, unit) -> list[str]:
+    with Session(engine) as session:
+        return [link.chat_id for link in session.exec(select(ChatLink).where(ChatLink.unit_id == unit.id))]
