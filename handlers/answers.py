@@ -16,7 +16,7 @@ from services import conversation, queries
 from services.access import check_offered
 from services.worker import in_worker
 from services.evidence import EvidenceError, check_size, store_evidence
-from services.labels import status_label
+from services.labels import status_label, task_no
 from services.queries import AssignmentView
 from services.status import BadCompletionDay, NotAllowed, last_change, set_status
 from storage.models import Evidence, Status
@@ -81,10 +81,13 @@ def _ask_if_done(turn: Turn, targets: list[AssignmentView]) -> None:
     """ "ok", "vâng", "đã nhận": heard, not necessarily done; ask instead of recording."""
     if len(targets) == 1:
         turn.reply(_("Đồng chí đã hoàn thành nhiệm vụ {number} chưa? Chọn một trong các nút:").format(
-            number=targets[0].task.number), buttons=status_buttons(targets[0].id), about=[targets[0].id])
-    else:
+            number=task_no(targets[0].task)), buttons=status_buttons(targets[0].id), about=[targets[0].id])
+    elif any(t.task.source != "calendar" for t in targets):  # a report period has no number to type
+        example = next(t.task.number for t in targets if t.task.source != "calendar")
         turn.reply(_("Hệ thống đã nhận tin. Nếu đã hoàn thành, đồng chí gõ số nhiệm vụ kèm \"xong\" "
-                     "(ví dụ \"NV {number} xong\") hoặc gõ /viec để chọn.").format(number=targets[0].task.number))
+                     "(ví dụ \"NV {number} xong\") hoặc gõ /viec để chọn.").format(number=example))
+    else:
+        turn.reply(_("Hệ thống đã nhận tin. Nếu đã hoàn thành, đồng chí gõ /viec để chọn nhiệm vụ."))
 
 
 def _targets(turn: Turn) -> list[AssignmentView]:
@@ -175,7 +178,7 @@ async def apply_status(turn: Turn, assignment_id: int, status: str, *, promised_
         return
     if change is None:
         turn.reply(_("Đã ghi nhận trước đó: nhiệm vụ {number} — {status}.").format(
-            number=v.task.number, status=status_label(v.assignment.status)), notice=_("Đã ghi nhận trước đó"))
+            number=task_no(v.task), status=status_label(v.assignment.status)), notice=_("Đã ghi nhận trước đó"))
         return
     evidence = turn.session.get(Evidence, evidence_id) if evidence_id else None
     text = _confirmation(v, status, promised_on, evidence=evidence)
@@ -191,16 +194,16 @@ async def apply_status(turn: Turn, assignment_id: int, status: str, *, promised_
 def _confirmation(v: AssignmentView, status: str, promised_on: date | None, *, evidence: Evidence | None) -> str:
     if status == Status.DONE and evidence is not None:  # the file came with the answer: say it was kept
         return _("✅ Đã ghi nhận: nhiệm vụ {number} hoàn thành, kèm tài liệu kiểm chứng \"{name}\". Cảm ơn! "
-                 "(/undo để hoàn tác)").format(number=v.task.number, name=evidence.original_name)
+                 "(/undo để hoàn tác)").format(number=task_no(v.task), name=evidence.original_name)
     if status == Status.DONE:
         return _("✅ Đã ghi nhận: nhiệm vụ {number} hoàn thành. Cảm ơn! Có thể gửi tệp kiểm chứng ngay sau tin "
-                 "này. (/undo để hoàn tác)").format(number=v.task.number)
+                 "này. (/undo để hoàn tác)").format(number=task_no(v.task))
     if status == Status.IN_PROGRESS and promised_on:
         return _("⏳ Đã ghi nhận: nhiệm vụ {number} đang thực hiện, dự kiến xong {date}.").format(
-            number=v.task.number, date=fmt_date(promised_on))
+            number=task_no(v.task), date=fmt_date(promised_on))
     if status == Status.IN_PROGRESS:
-        return _("⏳ Đã ghi nhận: nhiệm vụ {number} đang thực hiện.").format(number=v.task.number)
-    return _("Đã ghi nhận: nhiệm vụ {number} chưa hoàn thành. Bot sẽ tiếp tục nhắc.").format(number=v.task.number)
+        return _("⏳ Đã ghi nhận: nhiệm vụ {number} đang thực hiện.").format(number=task_no(v.task))
+    return _("Đã ghi nhận: nhiệm vụ {number} chưa hoàn thành. Bot sẽ tiếp tục nhắc.").format(number=task_no(v.task))
 
 
 async def on_file(turn: Turn, reply: Reply) -> None:
@@ -281,4 +284,4 @@ async def _store_for(turn: Turn, v: AssignmentView, *, done: bool) -> None:
         turn.reply(str(exc))
         return
     turn.reply(_("📎 Đã lưu tài liệu kiểm chứng \"{name}\" cho nhiệm vụ {number}.").format(
-        name=evidence.original_name, number=v.task.number), about=[v.id])
+        name=evidence.original_name, number=task_no(v.task)), about=[v.id])

@@ -12,7 +12,7 @@ from i18n import _, fmt_date, ngettext, use_locale
 from services import conversation, people, queries
 from services.extensions import ExtensionError, decide_extension
 from services.invites import InviteError, create_invite, deep_link
-from services.labels import status_label, task_ref
+from services.labels import status_label, task_no, task_ref
 from storage.models import ChatLink, Status
 
 STATUS_PAGE_SIZE = 20  # lines of one /status page: well inside one Telegram message
@@ -251,13 +251,13 @@ async def _decide(turn: Turn, request_id: int, approve: bool) -> None:
     v = queries.view(turn.session, assignment.id)
     verdict = _("Đã đồng ý") if approve else _("Đã từ chối")
     turn.reply(_("{verdict} gia hạn nhiệm vụ {number} của {unit} đến {date}.").format(
-        verdict=verdict, number=v.task.number, unit=v.unit.code, date=fmt_date(request.requested_on)),
+        verdict=verdict, number=task_no(v.task), unit=v.unit.code, date=fmt_date(request.requested_on)),
         edit_message_id=turn.incoming.button_message_id, notice=verdict)
     for link in _unit_links(turn, v.unit.id):
         with use_locale(link.lang):
             text = (_("✅ Đề nghị gia hạn nhiệm vụ {number} đã được đồng ý. Hạn mới: {date}.") if approve else
                     _("❌ Đề nghị gia hạn nhiệm vụ {number} không được đồng ý. Hạn vẫn là {date}."))
-            turn.send_to(link, text.format(number=v.task.number, date=fmt_date(assignment.due_on)), about=[v.id])
+            turn.send_to(link, text.format(number=task_no(v.task), date=fmt_date(assignment.due_on)), about=[v.id])
 
 
 def _unit_links(turn: Turn, unit_id: int) -> list[ChatLink]:

@@ -14,6 +14,7 @@ from i18n import _, fmt_date
 from reminders import store
 from reminders.workcal import default_calendar
 from services import conversation, queries
+from services.labels import task_no
 from services.queries import AssignmentView
 from services.status import NotAllowed, check_allowed
 from storage.models import StatusChange
@@ -75,7 +76,7 @@ def snooze(turn: Turn, v: AssignmentView, days: int) -> None:
     days = days if days in SNOOZE_DAYS else max(1, min(days, 10))
     until = default_calendar().add_working_days(turn.today, days)
     store.snooze(turn.session, link_id=link.id, assignment_id=v.id, until=until)
-    text = _("⏰ Sẽ nhắc lại nhiệm vụ {number} vào {date}.").format(number=v.task.number, date=fmt_date(until))
+    text = _("⏰ Sẽ nhắc lại nhiệm vụ {number} vào {date}.").format(number=task_no(v.task), date=fmt_date(until))
     turn.reply(text, notice=text, about=[v.id])
 
 
@@ -89,7 +90,7 @@ def ask_due(turn: Turn, v: AssignmentView) -> None:
     choices = sorted({d for d in (work.on_or_before(turn.today + timedelta(days=n)) for n in (7, 14, 30))
                       if d > turn.today})
     turn.reply(_("Nhiệm vụ {number} cần hoàn thành trước ngày nào? Chọn hoặc gõ ngày (ví dụ: {example}).").format(
-        number=v.task.number, example=fmt_date(turn.today + timedelta(days=30))[:5]),
+        number=task_no(v.task), example=fmt_date(turn.today + timedelta(days=30))[:5]),
         buttons=[[Button(fmt_date(d), f"cid:{v.id}:{d.isoformat()}") for d in choices]] if choices else [],
         about=[v.id])
 
@@ -110,12 +111,12 @@ def set_due(turn: Turn, v: AssignmentView, day: date) -> None:
     turn.session.add(a)
     staff.clear_state(turn)
     turn.reply(_("📅 Đã ghi hạn nhiệm vụ {number}: {date}. Bot sẽ nhắc trước hạn.").format(
-        number=v.task.number, date=fmt_date(day)), about=[v.id])
+        number=task_no(v.task), date=fmt_date(day)), about=[v.id])
 
 
 def _has_due(turn: Turn, v: AssignmentView) -> None:
     turn.reply(_("Nhiệm vụ {number} đã có hạn {date}. Muốn đổi hạn, hãy bấm \"📅 Xin gia hạn\".").format(
-        number=v.task.number, date=fmt_date(v.assignment.due_on)), buttons=status_buttons(v.id), about=[v.id])
+        number=task_no(v.task), date=fmt_date(v.assignment.due_on)), buttons=status_buttons(v.id), about=[v.id])
 
 
 def parse_day(text: str, today: date) -> date | None:

@@ -13,7 +13,7 @@ from handlers.render import (PAGE_SIZE, due_phrase, fit, list_buttons, nav_butto
 from i18n import _, fmt_date, use_locale
 from services import access, conversation, people, queries
 from services.extensions import ExtensionError, request_extension
-from services.labels import status_label
+from services.labels import status_label, task_no, task_ref
 from services.status import NotAllowed, undo_last
 from storage.models import ChatState, Status
 
@@ -44,7 +44,8 @@ async def cmd_my_tasks(turn: Turn, args: str, number: int = 0) -> None:
     if turn.services.inline_buttons.get(turn.incoming.channel, False):
         choices = list_buttons(items)
     else:
-        choices = [[Button(_("Mở NV {number}").format(number=v.task.number) + occurrence(v), f"open:{v.id}")]
+        choices = [[Button(_("Mở {ref}").format(ref=v.task.title if v.task.source == "calendar" else
+                                          task_ref(v.task.number, v.task.source)) + occurrence(v), f"open:{v.id}")]
                    for v in items]
     turn.reply(fit(lines) + hint, buttons=choices + nav, about=[v.id for v in items])
 
@@ -113,7 +114,7 @@ def ask_extension_date(turn: Turn, assignment_id: int) -> None:
     choices = [base + timedelta(days=d) for d in (3, 7, 14)]
     set_state(turn, "await_ext", {"assignment_id": assignment_id})
     turn.reply(_("Đồng chí xin gia hạn nhiệm vụ {number} đến ngày nào? Chọn hoặc gõ ngày (ví dụ: \"đến {example}\").").format(
-        number=v.task.number, example=fmt_date(choices[1])[:5]),
+        number=task_no(v.task), example=fmt_date(choices[1])[:5]),
         buttons=[[Button(fmt_date(d), f"xd:{assignment_id}:{d.isoformat()}") for d in choices]], about=[v.id])
 
 
@@ -131,7 +132,7 @@ def ask_extension(turn: Turn, assignment_id: int, new_due: date, reason: str = "
         return
     clear_state(turn)
     turn.reply(_("Đã gửi đề nghị gia hạn nhiệm vụ {number} đến {date}. Bot sẽ báo khi được duyệt.").format(
-        number=v.task.number, date=fmt_date(new_due)))
+        number=task_no(v.task), date=fmt_date(new_due)))
     for link in people.officer_links(turn.session):
         with use_locale(link.lang):
             turn.send_to(link, _("📅 {unit} xin gia hạn nhiệm vụ {number}: {title}\nHạn hiện tại: {old} → xin đến: "
@@ -155,7 +156,7 @@ async def cmd_undo(turn: Turn, args: str) -> None:
     change, assignment = result
     v = queries.view(turn.session, assignment.id)
     turn.reply(_("Đã hoàn tác. Nhiệm vụ {number} trở lại: {status}.").format(
-        number=v.task.number, status=status_label(assignment.status)), buttons=status_buttons(v.id, assignment.status), about=[v.id])
+        number=task_no(v.task), status=status_label(assignment.status)), buttons=status_buttons(v.id, assignment.status), about=[v.id])
 
 
 def set_state(turn: Turn, kind: str, payload: dict, hours: int = 12) -> None:

@@ -29,3 +29,8 @@ def task_ref(number: str, source: str = "") -> str:
     if source == "calendar":
         return _("Lịch báo cáo")
     return _("NV {number}").format(number=number)
+
+
+def task_no(task) -> str:
+    """What "nhiệm vụ {number}" names: the plan's number; a reporting-calendar period by its name, never "q1"."""
+    return f"«{task.title}»" if task.source == "calendar" else task.number

@@ -1,0 +1,22 @@
+"""Staff answering a reporting-calendar reminder read the period's Vietnamese name, never its code ("q1")."""
+from __future__ import annotations
+
+import re
+
+from tests.test_console import chat
+
+
+def test_staff_answers_about_a_report_period_without_codes(cli, engine, settings):
+    chat(engine, settings, ["/quit"])   # the sample workspace: Hà Nội units and plan
+    cli("calendar", "apply", "--preset", "hanoi-2026", "--year", "2026", "--track-from", "2026-01-01")
+    listing = chat(engine, settings, ["/viec"], unit="THPT-CVA")
+    choice = re.search(r"(\d+)\. Mở Báo cáo CCHC quý I năm 2026|(\d+)\. Mở [^\n]*quý I", listing)
+    assert choice, listing
+    out = chat(engine, settings, ["/viec", choice.group(1) or choice.group(2), "đang làm", "xin gia hạn đến 30/4",
+                                  "xong", "/undo", "ok"], unit="THPT-CVA")
+    assert "📌 Báo cáo CCHC quý I năm 2026" in out
+    assert "Đã ghi nhận: nhiệm vụ «Báo cáo CCHC quý I năm 2026» đang thực hiện" in out
+    assert "Đã ghi nhận: nhiệm vụ «Báo cáo CCHC quý I năm 2026» hoàn thành" in out
+    assert "Đã gửi đề nghị gia hạn nhiệm vụ «Báo cáo CCHC quý I năm 2026» đến 30/04/2026" in out
+    assert "Đã hoàn tác. Nhiệm vụ «Báo cáo CCHC quý I năm 2026» trở lại" in out
+    assert not re.search(r"\b(q1|h1|q3|NV q|nhiệm vụ q)", listing + out), listing + out
