@@ -46,7 +46,7 @@ def report_cmd(app: App, period_code: str | None, year: int | None, quarter: str
                              date_to=date_to.date() if date_to else None)
         with Session(app.engine) as session:
             report = build_report(session, as_of=day, roles=app.settings.tracked_roles, period=period,
-                                  unit_code=unit_code, plan_id=plan_id, tz=tz)
+                                  unit_code=unit_code, plan_id=plan_id, tz=tz, day_off_rule=app.settings.day_off_rule)
     except ReportError as exc:
         fail(str(exc))
     if xlsx_path is not None or docx_path is not None:

@@ -29,7 +29,7 @@ async def cmd_report(turn: Turn, args: str) -> None:
         period = make_period(as_of=turn.today, year=year, code=code)
         report = await in_worker(build_report, turn.session, as_of=turn.today,
                                  roles=turn.services.settings.tracked_roles, period=period, unit_code=unit_code,
-                                 tz=LOCAL_TZ)
+                                 tz=LOCAL_TZ, day_off_rule=turn.services.settings.day_off_rule)
     except ReportError as exc:
         turn.reply(str(exc) + "\n" + _("Cách dùng: /baocao [kỳ] [mã đơn vị], ví dụ /baocao I, /baocao 9 tháng, "
                                        "/baocao tháng 3 VP"))

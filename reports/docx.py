@@ -157,7 +157,7 @@ def _overdue(doc, report: Report) -> None:
     if not rows:
         _para(doc, _("Không có nhiệm vụ quá hạn chưa hoàn thành."))
         return
-    items = [[i, task_name(r.view.task), r.view.unit.name, fmt_date(r.due_on), (report.as_of - r.due_on).days]
+    items = [[i, task_name(r.view.task), r.view.unit.name, fmt_date(r.due_on), (report.as_of - (r.effective_due or r.due_on)).days]
              for i, r in enumerate(rows, 1)]
     _table(doc, [_("STT"), _("Nhiệm vụ"), _("Đơn vị"), _("Thời hạn"), _("Số ngày quá hạn")], items)
 

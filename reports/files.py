@@ -50,12 +50,12 @@ def build_files(report: Report, *, organisation: str = "") -> ReportFiles:
 
 def report_files(session: Session, *, as_of: date, roles: tuple[str, ...], period: str | None = None,
                  year: int | None = None, unit_code: str | None = None, plan_id: int | None = None,
-                 tz: tzinfo = LOCAL_TZ, organisation: str = "") -> ReportFiles:
+                 tz: tzinfo = LOCAL_TZ, organisation: str = "", day_off_rule: str = "before") -> ReportFiles:
     """Count and build the files for a period code (q1, h1, m9, year, month:N; None: every due date).
 
     ReportError (translated message) on bad input. For the Zalo OA sender and the web desk.
     """
     window = make_period(as_of=as_of, year=year, code=period) if (period or year) else None
     report = build_report(session, as_of=as_of, roles=roles, period=window, unit_code=unit_code, plan_id=plan_id,
-                          tz=tz)
+                          tz=tz, day_off_rule=day_off_rule)
     return build_files(report, organisation=organisation)

@@ -27,8 +27,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from calendars.workdays import WorkCalendar
 from i18n import N_, _, fmt_date
 from reports.history import StateThen, end_of_day, evidence_by, states_on
+from reminders.workcal import default_calendar
 from reports.periods import ROMAN, Period, PeriodError, data_window
 from services.queries import AssignmentView, unit_by_code
 from storage.models import Assignment, Plan, Status, Task, Unit
@@ -136,6 +138,7 @@ class Row:
     extensions: int          # extensions approved by the report day
     note: str = ""           # the last note recorded with a status by the report day
     evidence: list[str] = field(default_factory=list)  # files sent as evidence by the report day
+    effective_due: date | None = None  # the last day `due_on` is met on (see `judged_due`)
 
 
 @dataclass
@@ -223,25 +226,41 @@ def make_period(*, as_of: date, year: int | None = None, quarter: int | None = N
         raise ReportError(str(exc)) from exc
 
 
-def classify(state: StateThen, *, as_of: date) -> str:
-    """The bucket of one assignment from its state on the report day."""
+def classify(state: StateThen, *, as_of: date, work: WorkCalendar | None = None) -> str:
+    """The bucket of one assignment from its state on the report day.
+
+    A deadline on a day off is judged by the day-off rule the reminders follow, but never before the date
+    written: with "after" (NHACVIEC_DAY_OFF_RULE), done on the Monday after a Saturday deadline is on time;
+    with "before" the reminders ask for it on Friday, yet work done by the written Saturday is not late.
+    """
     if state.status == NOT_TRACKED_STATUS:
         return Bucket.NOT_TRACKED
     if state.due_on is None:
         return Bucket.UNDATED
+    due = judged_due(state.due_on, work or default_calendar())
     if state.status == Status.DONE:
-        late = state.done_on is not None and state.done_on > state.due_on
+        late = state.done_on is not None and state.done_on > due
         return Bucket.DONE_LATE if late else Bucket.DONE_ON_TIME
     if state.status == Status.NOT_DONE:
         return Bucket.NOT_DONE
-    if state.due_on < as_of:
+    if due < as_of:
         return Bucket.OVERDUE
     return Bucket.IN_PROGRESS if state.status == Status.IN_PROGRESS else Bucket.NOT_STARTED
 
 
+def judged_due(due: date, work: WorkCalendar) -> date:
+    """The last day a deadline is met on: the written date, or the later working day the "after" rule gives."""
+    return max(due, work.effective(due))
+
+
 def build_report(session: Session, *, as_of: date, roles: tuple[str, ...], period: Period | None = None,
-                 unit_code: str | None = None, plan_id: int | None = None, tz: tzinfo = LOCAL_TZ) -> Report:
-    """Count the assignments (and tasks, and units) the report is about, as they stood on `as_of`."""
+                 unit_code: str | None = None, plan_id: int | None = None, tz: tzinfo = LOCAL_TZ,
+                 day_off_rule: str = "before") -> Report:
+    """Count the assignments (and tasks, and units) the report is about, as they stood on `as_of`.
+
+    `day_off_rule` is NHACVIEC_DAY_OFF_RULE: a deadline on a day off is judged as the reminders count it.
+    """
+    work = default_calendar(day_off_rule)
     unit = None
     if unit_code:
         unit = unit_by_code(session, unit_code)
@@ -259,10 +278,11 @@ def build_report(session: Session, *, as_of: date, roles: tuple[str, ...], perio
         gone = task.removed and a.status != Status.CANCELLED
         if gone or not state.exists or state.status == Status.CANCELLED or not _in_period(state, period, p):
             continue
-        bucket = classify(state, as_of=as_of)
-        soon = bucket in Bucket.PENDING and state.due_on <= as_of + timedelta(days=DUE_SOON_DAYS)
+        bucket = classify(state, as_of=as_of, work=work)
+        effective = judged_due(state.due_on, work) if state.due_on else None
+        soon = bucket in Bucket.PENDING and effective <= as_of + timedelta(days=DUE_SOON_DAYS)
         report.rows.append(Row(AssignmentView(a, task, u), bucket, soon, state.done_on, state.due_on,
-                               state.status, state.extensions, state.note))
+                               state.status, state.extensions, state.note, effective_due=effective))
     evidence = evidence_by(session, ids=[r.view.id for r in report.rows], until=end_of_day(as_of, tz))
     for row in report.rows:
         row.evidence = evidence.get(row.view.id, [])

@@ -23,10 +23,12 @@ class PlanProgress:
         return self.report.assignments
 
 
-def plan_progress(session: Session, *, as_of: date, roles: tuple[str, ...], tz: tzinfo) -> tuple[Report, list]:
+def plan_progress(session: Session, *, as_of: date, roles: tuple[str, ...], tz: tzinfo,
+                  day_off_rule: str = "before") -> tuple[Report, list]:
     """The whole report as of a day, and each plan's (`nhacviec report --plan N`)."""
-    report = build_report(session, as_of=as_of, roles=roles, tz=tz)
-    plans = [PlanProgress(p, build_report(session, as_of=as_of, roles=roles, plan_id=p.id, tz=tz))
+    report = build_report(session, as_of=as_of, roles=roles, tz=tz, day_off_rule=day_off_rule)
+    plans = [PlanProgress(p, build_report(session, as_of=as_of, roles=roles, plan_id=p.id, tz=tz,
+                                          day_off_rule=day_off_rule))
              for p in session.exec(select(Plan).order_by(Plan.year, Plan.id))]
     return report, plans
 

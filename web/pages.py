@@ -29,7 +29,8 @@ async def home(request: Request):
         return RedirectResponse(f"/unit/{unit.code}", status_code=303)
     with Session(d.engine) as session:
         report, plans = desk_queries.plan_progress(session, as_of=d.today, roles=d.settings.tracked_roles,
-                                                   tz=ZoneInfo(d.settings.timezone))
+                                                   tz=ZoneInfo(d.settings.timezone),
+                                                   day_off_rule=d.settings.day_off_rule)
         return page(request, "overview.html", report=report, plans=plans)
 
 

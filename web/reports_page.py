@@ -53,7 +53,8 @@ def _report(request: Request):
     plan_id = int(q["plan"]) if q.get("plan", "").isdigit() else None
     with Session(d.engine) as session:
         return build_report(session, as_of=as_of, roles=d.settings.tracked_roles, period=period,
-                            unit_code=q.get("unit") or None, plan_id=plan_id, tz=ZoneInfo(d.settings.timezone))
+                            unit_code=q.get("unit") or None, plan_id=plan_id, tz=ZoneInfo(d.settings.timezone),
+                            day_off_rule=d.settings.day_off_rule)
 
 
 async def reports(request: Request):
