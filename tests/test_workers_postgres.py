@@ -3,7 +3,12 @@ them, answers arriving at any worker are applied once, and workers killed (SIGKI
 
 The fake Bot API is served by this test process; each worker listens for webhooks on its own port, as nginx's
 upstreams would. The workers' clocks start at a Wednesday 09:00 (`nhacviec run --at`) so the test does not
-depend on today's date. A reminder can go out twice only when it was in flight at a kill.
+depend on today's date. Each kill hits the worker that is sending reminders at that moment (its claims name its
+pid), so another worker must take the round over. A reminder can go out twice only when it was in flight at a
+kill.
+
+Sizes: a round sends one message at a time, so the run's length is the number of chats; 400 chats leave both
+kills in the middle of the round with hundreds of reminders still to go.
 """
 from __future__ import annotations
 
@@ -26,8 +31,8 @@ from tests.fakes import FakeTelegram, refuse_internet
 from tests.reminders_world import TOKEN
 from tests.test_postgres import pg_engine  # noqa: F401  (fixture)
 
-CHATS = 1000
-ANSWERS = 120
+CHATS = 400
+ANSWERS = 60
 AT = "2026-03-18T09:00"
 SECRET = "webhook-secret-of-the-workers"
 TIMEOUT = 240.0
@@ -81,6 +86,13 @@ class Workers:
             env={**self.env, "NHACVIEC_WEBHOOK_PORT": str(port)})
         return port
 
+    def sending(self, engine) -> int | None:
+        """The port of the live worker whose claims are being sent right now (None between rounds)."""
+        with Session(engine) as session:
+            holders = set(session.exec(select(Reminder.claimed_by).where(Reminder.state == "sending")))
+        pids = {int(h.split(":")[1]) for h in holders if h and h.split(":")[1].isdigit()}
+        return next((port for port, proc in self.live.items() if proc.pid in pids), None)
+
     def kill(self, port: int) -> None:
         proc = self.live.pop(port)
         os.kill(proc.pid, signal.SIGKILL)
@@ -128,9 +140,12 @@ def test_three_workers_deliver_once_apply_answers_once_and_survive_kills(pg_engi
                "NHACVIEC_DATA_DIR": str(tmp_path), "NHACVIEC_EVIDENCE_DIR": str(tmp_path / "evidence")}
         workers = Workers(env, tmp_path)
         try:
-            ports = [workers.start() for _ in range(3)]
-            fake.wait_for(lambda: len(fake._sent) >= CHATS // 5, TIMEOUT, "a fifth of the reminders")
-            workers.kill(ports[0])                                   # killed while the reminders go out
+            for _ in range(3):
+                workers.start()
+            sender: list[int] = []
+            fake.wait_for(lambda: len(fake._sent) >= CHATS // 5 and remember(sender, workers.sending(pg_engine)),
+                          TIMEOUT, "a fifth of the reminders")
+            workers.kill(sender[-1])                                 # killed while it sends the reminders
 
             # Staff answer "xong" to their reminder; each update reaches one of the live workers, some twice
             # (a retried webhook landing on another worker).
@@ -149,8 +164,10 @@ def test_three_workers_deliver_once_apply_answers_once_and_survive_kills(pg_engi
                     post(next(p for p in live if p != first), update)
             fake.wait_for(lambda: len(confirmed(fake)) >= len(answering), TIMEOUT, "every answer confirmed")
 
-            fake.wait_for(lambda: len(fake._sent) >= CHATS // 2 + len(answering), TIMEOUT, "half the reminders")
-            workers.kill(ports[1])
+            fake.wait_for(lambda: len(reminded_chats(fake)) >= CHATS // 2 and (
+                remember(sender, workers.sending(pg_engine)) or len(reminded_chats(fake)) >= CHATS),
+                TIMEOUT, "half the reminders")
+            workers.kill(sender[-1] if sender[-1] in workers.live else next(iter(workers.live)))
             workers.start()                                          # a replacement joins
             fake.wait_for(lambda: len(reminded_chats(fake)) >= CHATS, TIMEOUT, "a reminder in every chat")
         finally:
@@ -161,12 +178,22 @@ def test_three_workers_deliver_once_apply_answers_once_and_survive_kills(pg_engi
     assert set(reminders) == {str(chat(i)) for i in range(1, CHATS + 1)}        # none lost
     assert sum(reminders.values()) - CHATS <= 2                                  # one in flight per kill at most
     assert sent_states(pg_engine) == {"sent": CHATS}
+    with Session(pg_engine) as session:                                          # the round was taken over
+        senders = set(session.exec(select(Reminder.claimed_by).where(Reminder.state == "sent")))
+    assert len(senders) >= 2
     with Session(pg_engine) as session:
         changes = list(session.exec(select(StatusChange).where(StatusChange.field == "status")))
         done = session.exec(select(func.count()).select_from(Assignment).where(Assignment.status == "done")).one()
     assert len(changes) == len(answering) == done                                # every answer applied once
     assert Counter(c.assignment_id for c in changes).most_common(1)[0][1] == 1
     assert len(confirmed(fake)) == len(answering)                               # and confirmed once
+
+
+def remember(found: list[int], port: int | None) -> bool:
+    """Keep the sending worker's port when there is one (a wait_for predicate)."""
+    if port is not None:
+        found.append(port)
+    return port is not None
 
 
 def confirmed(fake) -> list[dict]:
