@@ -53,13 +53,14 @@ def _serve_fake(conn) -> None:
 
 def _run(fake, updates: list[tuple[int, str, int | None]]) -> dict:
     """Push every update and the marker; wait for the marker's answer; count what was sent meanwhile."""
-    before = len(fake.sent)
+    before = fake.sent_count()
     start = time.perf_counter()
     for chat, text, reply_to in updates:
         fake.push_message(chat, chat, text, reply_to=reply_to)
     fake.push_message(MARKER_CHAT, MARKER_CHAT, "/help")
-    fake.wait_for(lambda: any(str(m["chat_id"]) == str(MARKER_CHAT) for m in fake.sent[before:]), TIMEOUT,
-                  "the marker's answer")
+    # The predicate runs after every API call, holding the fake's lock: it must not copy what was sent (a deep
+    # copy of every message so far made the fake's cost per call grow with the run and with the messages' size).
+    fake.wait_for(lambda: fake.sent_count(MARKER_CHAT) > 0, TIMEOUT, "the marker's answer")
     seconds = time.perf_counter() - start
     kinds = collections.Counter(m["text"][:40] for m in fake.sent[before:])
     return {"seconds": seconds, "messages": len(fake.sent) - before - 1, "count_429": fake.count_429,
@@ -81,6 +82,9 @@ def _answer(conn, bot: subprocess.Popen, log: Path):
 
 def _measure(command: list[str], env: dict, cwd: Path, conn, updates) -> dict:
     log = cwd / f"{command[2]}.log"
+    if os.environ.get("BENCH_PROFILE"):  # a folder: each bot runs under cProfile (CPU time), leaves <module>.prof
+        command = [command[0], "-m", "bench.profiled", str(Path(os.environ["BENCH_PROFILE"]) / f"{command[2]}.prof"),
+                   *command[2:]]
     with log.open("wb") as out:
         bot = subprocess.Popen(command, env={**env, "PYTHONPATH": str(ROOT)}, cwd=cwd, stdout=out, stderr=out)
     try:

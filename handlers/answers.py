@@ -160,13 +160,16 @@ async def apply_reply(turn: Turn, v: AssignmentView, reply: Reply) -> None:
         return
     done_on = reply.date if reply.intent == "done" else None  # the day the work was done, when stated
     await apply_status(turn, v.id, INTENT_TO_STATUS[reply.intent], promised_on=None if done_on else reply.date,
-                       done_on=done_on)
+                       done_on=done_on, view=v)
 
 
 async def apply_status(turn: Turn, assignment_id: int, status: str, *, promised_on: date | None = None,
-                       edit: str | None = None, evidence_id: int | None = None, done_on: date | None = None) -> None:
-    """Set the status and confirm (editing the pressed message when there is one)."""
-    v = queries.view(turn.session, assignment_id)
+                       edit: str | None = None, evidence_id: int | None = None, done_on: date | None = None,
+                       view: AssignmentView | None = None) -> None:
+    """Set the status and confirm (editing the pressed message when there is one); `view`: the assignment's,
+    when the caller has it already."""
+    v = view if view is not None and view.id == assignment_id and not edit else queries.view(turn.session,
+                                                                                            assignment_id)
     if v is None:
         raise ValueError(assignment_id)
     try:

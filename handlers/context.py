@@ -17,6 +17,7 @@ from storage.types import utcnow
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 Clock = Callable[[], datetime]
+UNREAD = object()  # Turn.question before the database was asked
 
 
 @dataclass
@@ -41,6 +42,7 @@ class Turn:
     user: ChatUser
     group: ChatLink | None = None
     out: list[Outgoing] = field(default_factory=list)
+    question: object = field(default=UNREAD, repr=False)  # the pending ChatState (handlers.staff.get_state)
 
     @property
     def now(self) -> datetime:

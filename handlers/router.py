@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import logging
+from functools import cache
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError, InternalError, OperationalError
 from sqlmodel import Session
 
@@ -14,7 +16,7 @@ from i18n import _, use_locale
 from services import choices, conversation, people
 from services.clean_text import clean_name, strip_controls
 from storage.errors import describe
-from storage.models import MessageRef, ProcessedUpdate
+from storage.models import MessageRef
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +65,10 @@ async def _handle(incoming: Incoming, services: Services) -> list[Outgoing]:
         people.touch_inbound(session, channel=incoming.channel, chat_id=incoming.chat_id, at=turn.now)
         with use_locale(user.lang):
             await _dispatch(turn)
-        if incoming.update_key:
-            session.add(ProcessedUpdate(channel=incoming.channel, key=incoming.update_key))
         _remember_choices(turn)
         try:
+            if incoming.update_key:
+                conversation.record_processed(session, channel=incoming.channel, key=incoming.update_key)
             session.commit()
         except IntegrityError:  # the same update handled concurrently elsewhere
             session.rollback()
@@ -159,16 +161,18 @@ def remember_sent(services: Services, *, channel: str, chat_id: str, message_ids
     """After sending: which assignments those messages were about (so replies and quotes apply to them); one commit."""
     if not about or not message_ids:
         return
-    with Session(services.engine) as session:
-        refs = [(message_id, assignment_id) for message_id in dict.fromkeys(message_ids)
-                for assignment_id in dict.fromkeys(about)]
-        for message_id, assignment_id in refs:
-            session.add(MessageRef(channel=channel, chat_id=str(chat_id), message_id=str(message_id),
-                                   assignment_id=assignment_id, at=services.clock()))
-        try:
-            session.commit()
-        except IntegrityError:  # an edited message already known: keep what is not
-            session.rollback()
-            if len(message_ids) > 1:
-                for message_id in message_ids:
-                    remember_sent(services, channel=channel, chat_id=chat_id, message_ids=[message_id], about=about)
+    at = services.clock()
+    rows = [{"channel": channel, "chat_id": str(chat_id), "message_id": str(message_id), "assignment_id": assignment_id,
+             "at": at} for message_id in dict.fromkeys(message_ids) for assignment_id in dict.fromkeys(about)]
+    try:
+        with services.engine.begin() as conn:  # a few rows, no objects to track: Core, one statement
+            conn.execute(_add_refs(), rows)
+    except IntegrityError:  # an edited message already known: keep what is not
+        if len(message_ids) > 1:
+            for message_id in message_ids:
+                remember_sent(services, channel=channel, chat_id=chat_id, message_ids=[message_id], about=about)
+
+
+@cache
+def _add_refs():
+    return insert(MessageRef.__table__)

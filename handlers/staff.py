@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 
 from handlers import answers, start
-from handlers.context import Turn
+from handlers.context import UNREAD, Turn
 from handlers.messages import Button
 from handlers.render import (PAGE_SIZE, due_phrase, fit, list_buttons, nav_buttons, occurrence, page, short,
                              status_buttons, task_card, task_line)
@@ -166,12 +166,15 @@ def set_state(turn: Turn, kind: str, payload: dict, hours: int = 12) -> None:
         kind=kind, expires_at=turn.now)
     state.kind, state.payload, state.expires_at = kind, json.dumps(payload), turn.now + timedelta(hours=hours)
     turn.session.add(state)
+    turn.question = state
 
 
 def get_state(turn: Turn, kind: str | None = None, any_kind: bool = False) -> ChatState | None:
-    """The pending question in this chat, if still valid."""
-    state = conversation.pending_question(turn.session, channel=turn.incoming.channel,
-                                          chat_id=turn.incoming.chat_id, user_key=turn.incoming.sender_id)
+    """The pending question in this chat, if still valid (read once per update)."""
+    if turn.question is UNREAD:
+        turn.question = conversation.pending_question(turn.session, channel=turn.incoming.channel,
+                                                      chat_id=turn.incoming.chat_id, user_key=turn.incoming.sender_id)
+    state = turn.question
     if state is None or any_kind:
         return state
     if state.kind != kind or state.expires_at < turn.now:
@@ -184,6 +187,7 @@ def clear_state(turn: Turn) -> None:
     state = get_state(turn, any_kind=True)
     if state is not None:
         turn.session.delete(state)
+        turn.question = UNREAD  # read again when asked: the deletion is flushed first
 
 
 __all__ = ["cmd_my_tasks", "on_button", "cmd_undo", "on_text", "PAGE_SIZE", "due_phrase"]

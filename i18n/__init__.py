@@ -65,7 +65,13 @@ def fmt_date(value: date | datetime | None) -> str:
         return "—"
     if isinstance(value, datetime):
         value = value.astimezone(LOCAL_TZ).date()
-    return _babel_date(value, "dd/MM/yyyy", locale=current_locale())
+    return _numeric_date(value, current_locale())
+
+
+@lru_cache(maxsize=4096)
+def _numeric_date(value: date, locale: str) -> str:
+    """Babel's dd/MM/yyyy, remembered: a list of tasks formats the same few days again and again."""
+    return _babel_date(value, "dd/MM/yyyy", locale=locale)
 
 
 def fmt_datetime(value: datetime) -> str:

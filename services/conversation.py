@@ -2,23 +2,59 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
+from sqlalchemy import bindparam, insert
 from sqlmodel import Session, select
 
 from storage.models import ChatLink, ChatState, KeyValue, MessageRef, ProcessedUpdate
+from storage.prebuilt import run
+from storage.types import utcnow
+
+# The statements every update runs are built once, with bound parameters: building one costs more than running it.
+
+
+@cache
+def _refs_of_message():
+    return select(MessageRef.assignment_id).where(
+        MessageRef.channel == bindparam("channel"), MessageRef.chat_id == bindparam("chat_id"),
+        MessageRef.message_id == bindparam("message_id"))
+
+
+@cache
+def _last_ref():
+    return (select(MessageRef.message_id, MessageRef.at)
+            .where(MessageRef.channel == bindparam("channel"), MessageRef.chat_id == bindparam("chat_id"))
+            .order_by(MessageRef.id.desc()).limit(1))
+
+
+@cache
+def _question():
+    return select(ChatState).where(ChatState.channel == bindparam("channel"), ChatState.chat_id == bindparam("chat_id"),
+                                   ChatState.user_key == bindparam("user_key"))
+
+
+@cache
+def _processed():
+    return (select(ProcessedUpdate.id).where(ProcessedUpdate.channel == bindparam("channel"),
+                                             ProcessedUpdate.key == bindparam("key")).limit(1))
+
+
+@cache
+def _add_processed():
+    return insert(ProcessedUpdate.__table__)
 
 
 def assignments_of_message(session: Session, *, channel: str, chat_id: str, message_id: str) -> list[int]:
     """Assignment ids a sent message (reminder, card, list) was about, in order, without repeats."""
-    ids = session.exec(select(MessageRef.assignment_id).where(
-        MessageRef.channel == channel, MessageRef.chat_id == chat_id, MessageRef.message_id == message_id)).all()
+    ids = run(session, _refs_of_message(), {"channel": channel, "chat_id": chat_id,
+                                                            "message_id": message_id}).scalars().all()
     return list(dict.fromkeys(ids))
 
 
 def last_message_about(session: Session, *, channel: str, chat_id: str, since: datetime) -> list[int]:
     """What the last message to this chat was about, if it was sent after `since`."""
-    last = session.exec(select(MessageRef).where(MessageRef.channel == channel, MessageRef.chat_id == chat_id)
-                        .order_by(MessageRef.id.desc())).first()
+    last = run(session, _last_ref(), {"channel": channel, "chat_id": chat_id}).first()
     if last is None or last.at < since:
         return []
     return assignments_of_message(session, channel=channel, chat_id=chat_id, message_id=last.message_id)
@@ -26,14 +62,17 @@ def last_message_about(session: Session, *, channel: str, chat_id: str, since: d
 
 def pending_question(session: Session, *, channel: str, chat_id: str, user_key: str) -> ChatState | None:
     """The question the bot is waiting on from this person in this chat (expired or not)."""
-    return session.exec(select(ChatState).where(ChatState.channel == channel, ChatState.chat_id == chat_id,
-                                                ChatState.user_key == user_key)).first()
+    return session.exec(_question(), params={"channel": channel, "chat_id": chat_id, "user_key": user_key}).first()
 
 
 def already_processed(session: Session, *, channel: str, key: str) -> bool:
     """True when this inbound update was applied before."""
-    return session.exec(select(ProcessedUpdate).where(ProcessedUpdate.channel == channel,
-                                                      ProcessedUpdate.key == key)).first() is not None
+    return run(session, _processed(), {"channel": channel, "key": key}).first() is not None
+
+
+def record_processed(session: Session, *, channel: str, key: str) -> None:
+    """Write down that this update was applied (IntegrityError when it was, concurrently). No commit."""
+    run(session, _add_processed(), {"channel": channel, "key": key, "at": utcnow()})
 
 
 def claim_update(session: Session, *, channel: str, key: str) -> bool:

@@ -2,18 +2,33 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
+from sqlalchemy import bindparam, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from storage.models import ChatLink, ChatUser, MemberRole, Unit
+from storage.prebuilt import run
 
 REMOVED = "removed"  # inactive_reason of a removed person's chats: never reopened by a message from them
 
 
+@cache
+def _user_q():
+    return select(ChatUser).where(ChatUser.channel == bindparam("channel"), ChatUser.external_id == bindparam("external_id"))
+
+
+@cache
+def _touch_q():
+    table = ChatLink.__table__
+    return (update(table).where(table.c.channel == bindparam("b_channel"), table.c.chat_id == bindparam("b_chat_id"))
+            .values(last_inbound_at=bindparam("b_at")))
+
+
 def find_user(session: Session, *, channel: str, external_id: str) -> ChatUser | None:
     """The person with this id on this channel, if known."""
-    return session.exec(select(ChatUser).where(ChatUser.channel == channel,
-                                               ChatUser.external_id == external_id)).first()
+    return session.exec(_user_q(), params={"channel": channel, "external_id": external_id}).first()
 
 
 def ensure_user(session: Session, *, channel: str, external_id: str, name: str) -> ChatUser:
@@ -86,9 +101,10 @@ def migrate_chat(session: Session, *, channel: str, old_chat_id: str, new_chat_i
 
 def touch_inbound(session: Session, *, channel: str, chat_id: str, at: datetime) -> None:
     """Remember the last time this chat wrote to us (Zalo OA's 7-day window)."""
-    for link in session.exec(select(ChatLink).where(ChatLink.channel == channel, ChatLink.chat_id == chat_id)):
-        link.last_inbound_at = at
-        session.add(link)
+    run(session, _touch_q(), {"b_channel": channel, "b_chat_id": chat_id, "b_at": at})
+    for link in session.identity_map.values():  # links of this chat already loaded see the new time too
+        if isinstance(link, ChatLink) and link.channel == channel and link.chat_id == chat_id:
+            set_committed_value(link, "last_inbound_at", at)
 
 
 def links_of_user(session: Session, *, user_id: int) -> list[ChatLink]:

@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_
+from sqlalchemy import bindparam, func, or_
 from sqlmodel import Session, select
 
 from services.labels import role_label, status_label
 from storage.models import Assignment, ExtensionRequest, Plan, Status, Task, Unit
+from storage.prebuilt import run
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -58,29 +59,46 @@ def views(session: Session, *, unit_ids: list[int] | None = None, plan_id: int |
           due_from: date | None = None, task_number: str | None = None, words: str | None = None,
           roles: tuple[str, ...] | None = None, limit: int | None = None) -> list[AssignmentView]:
     """Assignments matching the filters, nearest due date first (undated last)."""
+    terms = words.split() if words else []
+    params = {"unit_ids": unit_ids, "plan_id": plan_id, "statuses": list(statuses or ()), "due_before": due_before,
+              "due_from": due_from, "task_number": task_number, "roles": list(roles or ())}
+    for i, word in enumerate(terms):
+        params[f"pattern_{i}"], params[f"word_{i}"] = f"%{word}%", word
+    q = _views_statement(unit_ids is not None, plan_id is not None, bool(statuses), due_before is not None,
+                         due_from is not None, task_number is not None, roles is not None, len(terms), limit or None)
+    return with_pending(session, [AssignmentView(a, t, u) for a, t, u in session.exec(q, params=params)])
+
+
+@lru_cache(maxsize=128)
+def _views_statement(units: bool, plan: bool, statuses: bool, due_before: bool, due_from: bool, number: bool,
+                     roles: bool, words: int, limit: int | None):
+    """The query of `views` for one combination of filters, values left as bound parameters (built once)."""
     q = _base()
-    if unit_ids is not None:
-        q = q.where(Assignment.unit_id.in_(unit_ids))
-    if plan_id is not None:
-        q = q.where(Task.plan_id == plan_id)
+    if units:
+        q = q.where(Assignment.unit_id.in_(bindparam("unit_ids", expanding=True)))
+    if plan:
+        q = q.where(Task.plan_id == bindparam("plan_id"))
     if statuses:
-        q = q.where(Assignment.status.in_(statuses))
-    if due_before is not None:
-        q = q.where(Assignment.due_on.is_not(None), Assignment.due_on < due_before)
-    if due_from is not None:
-        q = q.where(Assignment.due_on.is_not(None), Assignment.due_on >= due_from)
-    if task_number is not None:
-        q = q.where(Task.number == task_number)
-    if roles is not None:
-        q = q.where(Assignment.role.in_(roles))
-    if words:
-        for word in words.split():
-            pattern = f"%{word}%"
-            q = q.where(or_(Task.title.ilike(pattern), Task.product.ilike(pattern), Task.number == word))
+        q = q.where(Assignment.status.in_(bindparam("statuses", expanding=True)))
+    if due_before:
+        q = q.where(Assignment.due_on.is_not(None), Assignment.due_on < bindparam("due_before"))
+    if due_from:
+        q = q.where(Assignment.due_on.is_not(None), Assignment.due_on >= bindparam("due_from"))
+    if number:
+        q = q.where(Task.number == bindparam("task_number"))
+    if roles:
+        q = q.where(Assignment.role.in_(bindparam("roles", expanding=True)))
+    for i in range(words):
+        pattern = bindparam(f"pattern_{i}")
+        q = q.where(or_(Task.title.ilike(pattern), Task.product.ilike(pattern), Task.number == bindparam(f"word_{i}")))
     q = q.order_by(Assignment.due_on.is_(None), Assignment.due_on, Task.position, Unit.code)
-    if limit:
-        q = q.limit(limit)
-    return with_pending(session, [AssignmentView(a, t, u) for a, t, u in session.exec(q)])
+    return q.limit(limit) if limit else q
+
+
+@cache
+def _pending_statement():
+    return select(ExtensionRequest.assignment_id, ExtensionRequest.requested_on).where(
+        ExtensionRequest.state == "pending", ExtensionRequest.assignment_id.in_(bindparam("ids", expanding=True)))
 
 
 def with_pending(session: Session, found: list[AssignmentView]) -> list[AssignmentView]:
@@ -88,9 +106,7 @@ def with_pending(session: Session, found: list[AssignmentView]) -> list[Assignme
     ids = [v.id for v in found]
     pending: dict[int, date] = {}
     for chunk in range(0, len(ids), 500):
-        rows = session.exec(select(ExtensionRequest.assignment_id, ExtensionRequest.requested_on).where(
-            ExtensionRequest.state == "pending", ExtensionRequest.assignment_id.in_(ids[chunk:chunk + 500])))
-        pending.update(dict(rows.all()))
+        pending.update(dict(run(session, _pending_statement(), {"ids": ids[chunk:chunk + 500]}).all()))
     for v in found:
         v.pending_until = pending.get(v.id)
     return found
@@ -112,28 +128,45 @@ def current_only(views: list[AssignmentView], today: date) -> list[AssignmentVie
 
 
 def count_current(session: Session, *, unit_id: int, roles: tuple[str, ...], today: date) -> int:
-    """len(current_only(views(unit_ids=[unit_id], roles=roles), today)), counted by the database."""
+    """len(current_only(views(unit_ids=[unit_id], roles=roles), today)), counted by the database (one query)."""
+    late, next_ones = run(session, _count_statement(), {"unit_id": unit_id, "roles": list(roles), "today": today}).one()
+    return late + next_ones
+
+
+@cache
+def _count_statement():
     base = (select(Assignment.task_id, Assignment.due_on).join(Task, Task.id == Assignment.task_id)
-            .where(Task.removed == False, Assignment.unit_id == unit_id,  # noqa: E712
-                   Assignment.status.in_(Status.ACTIVE), Assignment.role.in_(roles)))
+            .where(Task.removed == False, Assignment.unit_id == bindparam("unit_id"),  # noqa: E712
+                   Assignment.status.in_(Status.ACTIVE), Assignment.role.in_(bindparam("roles", expanding=True))))
+    today = bindparam("today", type_=Assignment.__table__.c.due_on.type)
     late_or_undated = base.where(or_(Assignment.due_on.is_(None), Assignment.due_on < today)).subquery()
     coming = base.where(Assignment.due_on >= today).subquery()
-    late = session.exec(select(func.count()).select_from(late_or_undated)).one()
-    next_ones = session.exec(select(func.count(func.distinct(coming.c.task_id)))).one()
-    return late + next_ones
+    return select(select(func.count()).select_from(late_or_undated).scalar_subquery(),
+                  select(func.count(func.distinct(coming.c.task_id))).scalar_subquery())
+
+
+@cache
+def _by_ids_statement():
+    return _base().where(Assignment.id.in_(bindparam("ids", expanding=True)))
+
+
+@cache
+def _by_id_statement():
+    return _base().where(Assignment.id == bindparam("id"))
 
 
 def views_of(session: Session, ids: list[int]) -> list[AssignmentView]:
     """These assignments (those that exist and whose task is in the plan), in the order given; one query."""
     if not ids:
         return []
-    found = {a.id: AssignmentView(a, t, u) for a, t, u in session.exec(_base().where(Assignment.id.in_(set(ids))))}
+    found = {a.id: AssignmentView(a, t, u)
+             for a, t, u in session.exec(_by_ids_statement(), params={"ids": list(set(ids))})}
     return [found[i] for i in dict.fromkeys(ids) if i in found]
 
 
 def view(session: Session, assignment_id: int) -> AssignmentView | None:
     """One assignment with its task and unit."""
-    row = session.exec(_base().where(Assignment.id == assignment_id)).first()
+    row = session.exec(_by_id_statement(), params={"id": assignment_id}).first()
     return with_pending(session, [AssignmentView(*row)])[0] if row else None
 
 

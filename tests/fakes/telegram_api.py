@@ -330,6 +330,13 @@ class _BotApi:
         """Every new message the bot sent: method, chat_id, text, reply_markup, message_id, ..."""
         return self._snapshot(self._sent)
 
+    def sent_count(self, chat_id: int | str | None = None) -> int:
+        """How many messages the bot sent (to `chat_id`, when given); cheap enough for a wait_for predicate."""
+        with self._cond:
+            if chat_id is None:
+                return len(self._sent)
+            return sum(1 for m in self._sent if str(m["chat_id"]) == str(chat_id))
+
     @property
     def edits(self) -> list[JSON]:
         """Every successful editMessageText / editMessageReplyMarkup call."""

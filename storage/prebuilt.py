@@ -1,0 +1,17 @@
+"""Statements built once and run many times: what each update asks the database, without rebuilding the query.
+
+Building a SQLAlchemy statement (coercing every operand, then computing its cache key) costs more than running a
+small query on SQLite. The hot paths build theirs once (`functools.cache`) with bound parameters and run them here.
+"""
+from __future__ import annotations
+
+from sqlalchemy.engine import CursorResult
+from sqlmodel import Session
+
+
+def run(session: Session, statement, params: dict | list[dict]) -> CursorResult:
+    """Run a prebuilt Core statement in the session's transaction, after flushing what the session holds
+    (as a query through the session would), so rows added in this update are seen."""
+    if session.autoflush:
+        session.flush()
+    return session.connection().execute(statement, params)
