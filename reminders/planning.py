@@ -153,11 +153,12 @@ def _checkin_hits(session: Session, day: date, work: WorkCalendar, settings: Set
 
 def _snoozes(session: Session, day: date) -> tuple[set[tuple[int, int]], list[tuple[int, int]]]:
     """(link, assignment) pairs still snoozed on `day`, and those whose snooze ends on `day`."""
+    # From the snoozes (the `until` index) outwards: with joins SQLite starts from every open assignment instead,
+    # and the round grows with the table even when nothing is snoozed.
+    open_task = exists().where(Assignment.id == ReminderSnooze.assignment_id, Assignment.status.in_(Status.ACTIVE))
+    active_chat = exists().where(ChatLink.id == ReminderSnooze.link_id, ChatLink.active == True)  # noqa: E712
     rows = session.exec(select(ReminderSnooze.link_id, ReminderSnooze.assignment_id, ReminderSnooze.until)
-                        .join(Assignment, Assignment.id == ReminderSnooze.assignment_id)
-                        .join(ChatLink, ChatLink.id == ReminderSnooze.link_id)
-                        .where(ReminderSnooze.until >= day, Assignment.status.in_(Status.ACTIVE),
-                               ChatLink.active == True))  # noqa: E712
+                        .where(ReminderSnooze.until >= day, open_task, active_chat))
     snoozed, again = set(), []
     for link_id, assignment_id, until in rows:
         snoozed.add((link_id, assignment_id))
