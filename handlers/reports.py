@@ -51,7 +51,9 @@ def _parse_args(args: str) -> tuple[str | None, int | None, str | None]:
             continue
         try:
             code = normalize_code(f"q{word}" if _roman(word) or word in ("1", "2", "3", "4") else word)
-        except PeriodError:
+        except PeriodError as exc:
+            if re.fullmatch(r"q\d+|month:\d+", word):  # "quý 5", "tháng 13": a period that does not exist
+                raise ReportError(str(exc)) from None
             if unit_code is not None:
                 raise ReportError(_("Không hiểu \"{text}\".").format(text=word[:20])) from None
             unit_code = word

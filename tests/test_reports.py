@@ -193,3 +193,9 @@ def test_officers_get_the_report_and_its_files_in_chat_and_staff_do_not(engine, 
     assert "Không có đơn vị mã ZZZ." in out and "Cách dùng: /baocao" in out
     staff = chat(engine, settings, ["/baocao"], unit="TCCB")
     assert "dành cho cán bộ theo dõi CCHC" in staff and "BÁO CÁO" not in staff
+
+
+def test_a_period_that_does_not_exist_is_named_as_a_period_in_chat(engine, settings):
+    out = chat(engine, settings, ["/baocao quý 5", "/baocao tháng 13 VP"], unit="VP", officer=True)
+    assert "Kỳ báo cáo \"q5\" không hợp lệ" in out and "Kỳ báo cáo \"month:13\" không hợp lệ" in out
+    assert "Không có đơn vị mã" not in out and "BÁO CÁO TÌNH HÌNH" not in out
