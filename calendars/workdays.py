@@ -94,6 +94,19 @@ class WorkCalendar:
             return due
         return self.on_or_before(due) if rule == "before" else self.next_working_day(due)
 
+    def met_by(self, due: date) -> date:
+        """The last day a deadline on `due` is met on: the written date, or the later working day "after" gives.
+
+        Lateness (reports, /overdue) is judged against it: never before the date the document writes.
+        """
+        return max(due, self.effective(due))
+
+    def late_before(self, today: date) -> date:
+        """Due dates before this day are late on `today` (`met_by(due) < today`), for a database filter."""
+        if self.day_off_rule == "after":  # met by the working day on or after it: late once that day has passed
+            return self.on_or_before(today - timedelta(days=1)) + timedelta(days=1)
+        return today
+
     def past_window(self, due: date, closes: date) -> date:
         """`due`, or the first working day after it when it is a day off that a shift back would put on or
         before `closes`, the day a data window closes (Nghị định 09/2019, Điều 8 khoản 5).

@@ -44,7 +44,8 @@ async def cmd_overdue(turn: Turn, args: str, number: int = 0) -> None:
     if unit_ids == []:
         return
     views = queries.overdue(turn.session, today=turn.today, unit_ids=unit_ids,
-                            roles=turn.services.settings.tracked_roles)
+                            roles=turn.services.settings.tracked_roles,
+                            day_off_rule=turn.services.settings.day_off_rule)
     if not views:
         turn.reply(_("Không có nhiệm vụ nào quá hạn. 🎉"))
         return

@@ -138,7 +138,7 @@ class Row:
     extensions: int          # extensions approved by the report day
     note: str = ""           # the last note recorded with a status by the report day
     evidence: list[str] = field(default_factory=list)  # files sent as evidence by the report day
-    effective_due: date | None = None  # the last day `due_on` is met on (see `judged_due`)
+    effective_due: date | None = None  # the last day `due_on` is met on (WorkCalendar.met_by)
 
 
 @dataclass
@@ -237,7 +237,7 @@ def classify(state: StateThen, *, as_of: date, work: WorkCalendar | None = None)
         return Bucket.NOT_TRACKED
     if state.due_on is None:
         return Bucket.UNDATED
-    due = judged_due(state.due_on, work or default_calendar())
+    due = (work or default_calendar()).met_by(state.due_on)
     if state.status == Status.DONE:
         late = state.done_on is not None and state.done_on > due
         return Bucket.DONE_LATE if late else Bucket.DONE_ON_TIME
@@ -246,11 +246,6 @@ def classify(state: StateThen, *, as_of: date, work: WorkCalendar | None = None)
     if due < as_of:
         return Bucket.OVERDUE
     return Bucket.IN_PROGRESS if state.status == Status.IN_PROGRESS else Bucket.NOT_STARTED
-
-
-def judged_due(due: date, work: WorkCalendar) -> date:
-    """The last day a deadline is met on: the written date, or the later working day the "after" rule gives."""
-    return max(due, work.effective(due))
 
 
 def build_report(session: Session, *, as_of: date, roles: tuple[str, ...], period: Period | None = None,
@@ -279,7 +274,7 @@ def build_report(session: Session, *, as_of: date, roles: tuple[str, ...], perio
         if gone or not state.exists or state.status == Status.CANCELLED or not _in_period(state, period, p):
             continue
         bucket = classify(state, as_of=as_of, work=work)
-        effective = judged_due(state.due_on, work) if state.due_on else None
+        effective = work.met_by(state.due_on) if state.due_on else None
         soon = bucket in Bucket.PENDING and effective <= as_of + timedelta(days=DUE_SOON_DAYS)
         report.rows.append(Row(AssignmentView(a, task, u), bucket, soon, state.done_on, state.due_on,
                                state.status, state.extensions, state.note, effective_due=effective))

@@ -34,9 +34,9 @@ def plan_progress(session: Session, *, as_of: date, roles: tuple[str, ...], tz: 
 
 
 def overdue(session: Session, *, today: date, roles: tuple[str, ...], unit_ids: list[int] | None = None,
-            section: str = "", plan_id: int | None = None) -> list[AssignmentView]:
+            section: str = "", plan_id: int | None = None, day_off_rule: str = "before") -> list[AssignmentView]:
     """The chat's /overdue list, optionally narrowed to a plan and a section."""
-    views = queries.overdue(session, today=today, unit_ids=unit_ids, roles=roles)
+    views = queries.overdue(session, today=today, unit_ids=unit_ids, roles=roles, day_off_rule=day_off_rule)
     return [v for v in views if (not section or v.task.section == section)
             and (plan_id is None or v.task.plan_id == plan_id)]
 

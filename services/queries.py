@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, func, or_
 from sqlmodel import Session, select
 
+from reminders.workcal import default_calendar
 from services.labels import role_label, status_label
 from storage.models import Assignment, ExtensionRequest, Plan, Status, Task, Unit
 from storage.prebuilt import run
@@ -179,9 +180,13 @@ def pending_extensions(session: Session) -> list[tuple[ExtensionRequest, Assignm
 
 
 def overdue(session: Session, *, today: date, unit_ids: list[int] | None = None,
-            roles: tuple[str, ...] = ("lead",)) -> list[AssignmentView]:
-    """Open assignments whose due date has passed (chủ trì only, unless phối hợp units are tracked too)."""
-    return [v for v in views(session, unit_ids=unit_ids, due_before=today) if v.assignment.role in roles]
+            roles: tuple[str, ...] = ("lead",), day_off_rule: str = "before") -> list[AssignmentView]:
+    """Open assignments whose due date has passed (chủ trì only, unless phối hợp units are tracked too).
+
+    A deadline on a day off is late by NHACVIEC_DAY_OFF_RULE, as the reminders and the report judge it.
+    """
+    due_before = default_calendar(day_off_rule).late_before(today)
+    return [v for v in views(session, unit_ids=unit_ids, due_before=due_before) if v.assignment.role in roles]
 
 
 # `nhacviec tasks --status`: which stored statuses each choice lists (None: every status, cancelled too)

@@ -42,7 +42,7 @@ async def overdue(request: Request):
         plan_id = int(q["plan"]) if q.get("plan", "").isdigit() else None
         views = desk_queries.overdue(session, today=d.today, roles=d.settings.tracked_roles,
                                      unit_ids=[unit.id] if unit else None, section=q.get("section", ""),
-                                     plan_id=plan_id)
+                                     plan_id=plan_id, day_off_rule=d.settings.day_off_rule)
         groups: dict[str, list] = {}
         for v in sorted(views, key=lambda v: (v.unit.code, v.assignment.due_on)):
             groups.setdefault(v.unit.code, []).append(v)

@@ -1,0 +1,34 @@
+"""/overdue follows the day-off rule the reminders and the report follow (NHACVIEC_DAY_OFF_RULE)."""
+from __future__ import annotations
+
+import asyncio
+import io
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlmodel import Session
+
+from bot.console import console_identity, run_console
+from handlers.context import Services
+from storage.models import MemberRole
+from tests.reminders_world import World
+
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+@pytest.mark.parametrize("rule, monday_says", [("after", "Không có nhiệm vụ nào quá hạn"),
+                                               ("before", "⚠️ 1 phân công quá hạn")])
+def test_a_saturday_deadline_on_the_monday_after(engine, settings, rule, monday_says):
+    world = World(engine)
+    vp = world.unit("VP", name="Văn phòng Sở")
+    world.link(vp, role=MemberRole.OFFICER)
+    world.assign(world.task("Tự đánh giá chỉ số CCHC"), vp, date(2026, 6, 20))   # a Saturday
+    with Session(engine, expire_on_commit=False) as session:
+        user, unit = console_identity(session, unit_code="VP", officer=True)
+    services = Services(engine=engine, settings=settings.model_copy(update={"day_off_rule": rule}),
+                        clock=lambda: datetime(2026, 6, 22, 9, tzinfo=VN))
+    out = io.StringIO()
+    asyncio.run(run_console(services, user=user, unit=unit, stdin=io.StringIO("/overdue\n"), stdout=out))
+    # "after": the deadline means Monday 22/06, due today, not late yet; "before": it meant Friday 19/06.
+    assert monday_says in out.getvalue()
