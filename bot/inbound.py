@@ -249,7 +249,14 @@ async def start_inbound(settings: Settings, dispatcher: Dispatcher, *, telegram_
 
 def preflight(settings: Settings) -> None:
     """Before anything starts: long polling may miss events, so it is for development only (loud warning);
-    with NHACVIEC_ENV=production a Zalo Bot without a webhook refuses to start (StartupRefused)."""
+    with NHACVIEC_ENV=production a Zalo Bot without a webhook refuses to start (StartupRefused); so does an S3
+    evidence store without its endpoint, bucket or keys."""
+    from services.evidence import problems
+    missing = problems(settings)
+    if missing:
+        raise StartupRefused(_("NHACVIEC_EVIDENCE_STORE=s3 nhưng chưa đặt {names}: tài liệu kiểm chứng sẽ không lưu "
+                               "được. Hãy đặt các giá trị này trong tệp .env (xem docs/DEPLOY.md) rồi chạy lại.").format(
+            names=", ".join(missing)))
     if not settings.zalo_bot_token or _bot_webhook(settings):
         return
     if settings.production:

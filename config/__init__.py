@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     default_lang: str = "vi"
     data_dir: Path = Path("./data")
     evidence_dir: Path = Path("./data/evidence")
+    evidence_store: Literal["local", "s3"] = "local"   # local: under evidence_dir (shared mount); s3: a bucket
+    s3_endpoint: str | None = None          # the S3-compatible service, always explicit (https://s3.example.vn)
+    s3_bucket: str | None = None
+    s3_access_key: SecretStr | None = None
+    s3_secret_key: SecretStr | None = None
+    s3_region: str = "us-east-1"
+    s3_prefix: str = "evidence"             # key prefix inside the bucket
     evidence_max_bytes: int = 20 * 1024 * 1024
     import_max_rows: int = 5000
 

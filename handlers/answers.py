@@ -15,7 +15,7 @@ from replies.mentions import task_mentions
 from services import conversation, queries
 from services.access import check_offered
 from services.worker import in_worker
-from services.evidence import EvidenceError, check_size, store_evidence
+from services.evidence import EvidenceError, check_size, evidence_store, keep_file, record_evidence
 from services.labels import status_label, task_no
 from services.queries import AssignmentView
 from services.status import BadCompletionDay, NotAllowed, last_change, set_status
@@ -270,10 +270,12 @@ async def _store_for(turn: Turn, v: AssignmentView, *, done: bool) -> None:
     fetch = turn.services.fetch_file
     try:
         data = await fetch(turn.incoming.channel, att) if fetch else b""
-        evidence = store_evidence(turn.session, assignment_id=v.id, data=data, name=att.name or f"{att.kind}.jpg",
-                                  mime=att.mime, channel=turn.incoming.channel, uploaded_by=turn.user.id,
-                                  folder=turn.services.settings.evidence_dir,
-                                  limit=turn.services.settings.evidence_max_bytes)
+        name = att.name or f"{att.kind}.jpg"
+        settings = turn.services.settings
+        stored, digest = await in_worker(keep_file, evidence_store(settings), data=data, name=name,
+                                         mime=att.mime, limit=settings.evidence_max_bytes)
+        evidence = record_evidence(turn.session, assignment_id=v.id, stored=stored, digest=digest, size=len(data),
+                                   name=name, mime=att.mime, channel=turn.incoming.channel, uploaded_by=turn.user.id)
     except EvidenceError as exc:
         turn.reply(str(exc))
         return

@@ -50,6 +50,6 @@ async def _refused(request: Request, exc: HTTPException):
                 403: _("Đồng chí không có quyền xem trang này."),
                 404: _("Không tìm thấy trang này."),
                 405: _("Không tìm thấy trang này.")}
-    message = messages.get(exc.status_code) or (exc.detail if exc.status_code in (400, 409) else
+    message = messages.get(exc.status_code) or (exc.detail if exc.status_code in (400, 409, 503) else
                                                  _("Không thực hiện được yêu cầu."))
     return page(request, "error.html", status_code=exc.status_code, message=message)

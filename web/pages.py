@@ -1,23 +1,28 @@
 """Overview, overdue, a unit, a task (with extension decisions and evidence files)."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, RedirectResponse
+from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from handlers.messages import Outgoing
 from i18n import _, fmt_date, use_locale
 from reports.summary import build_report
 from services import desk as desk_queries, queries
+from services.evidence import S3_SCHEME, read_evidence
 from services.extensions import ExtensionError, decide_extension
 from services.worker import in_worker
 from storage.models import ChatUser, Unit
 from web.context import actor, checked_form, desk, officer, page, person
+
+log = logging.getLogger(__name__)
 
 
 async def home(request: Request):
@@ -119,14 +124,35 @@ async def evidence(request: Request):
     d = desk(request)
     with Session(d.engine) as session:
         found = desk_queries.evidence_file(session, int(request.path_params["evidence_id"]))
-    if found is None or not Path(found[0].stored_path).is_file():
+    if found is None:
         raise HTTPException(404)
     item, assignment = found
     if not who.is_officer and assignment.unit_id != who.unit_id:
         raise HTTPException(403)
-    inline = request.query_params.get("open") == "1"
-    return FileResponse(item.stored_path, filename=item.original_name, media_type=item.mime or None,
-                        content_disposition_type="inline" if inline else "attachment")
+    disposition = "inline" if request.query_params.get("open") == "1" else "attachment"
+    if not item.stored_path.startswith(S3_SCHEME):       # a file on this machine (or the shared mount)
+        if not Path(item.stored_path).is_file():
+            raise HTTPException(404)
+        return FileResponse(item.stored_path, filename=item.original_name, media_type=item.mime or None,
+                            content_disposition_type=disposition)
+    try:
+        data = await in_worker(read_evidence, d.settings, item.stored_path)
+    except Exception as exc:  # the store is unreachable: say so, without a traceback
+        log.error("evidence %s not read: %s", item.id, exc)
+        raise HTTPException(503, _("Kho lưu trữ tệp tạm thời không truy cập được; vui lòng thử lại sau.")) from exc
+    if data is None:
+        raise HTTPException(404)
+    return Response(data, media_type=item.mime or "application/octet-stream",
+                    headers={"Content-Disposition": content_disposition(disposition, item.original_name)})
+
+
+def content_disposition(kind: str, filename: str) -> str:
+    """As starlette's FileResponse words it: RFC 5987 for names beyond ASCII."""
+    quoted = quote(filename)
+    if quoted != filename:
+        return f"{kind}; filename*=utf-8''{quoted}"
+    return f'{kind}; filename="{filename}"'
+
 
 
 routes = [Route("/", home), Route("/overdue", overdue), Route("/unit/{code}", unit_page),
