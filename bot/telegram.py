@@ -16,7 +16,7 @@ from i18n import _, use_locale
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 MAX_TEXT = 4096
-COMMANDS = ("viec", "overdue", "upcoming", "tasks", "status", "find", "invite", "undo", "lang", "help")
+COMMANDS = ("viec", "overdue", "upcoming", "tasks", "status", "find", "invite", "web", "undo", "lang", "help")
 
 
 def build_application(settings: Settings, *, polling: bool = True) -> Application:
@@ -188,7 +188,8 @@ async def set_commands(application: Application) -> None:
 def _describe(name: str) -> str:
     return {"viec": _("Nhiệm vụ của đơn vị"), "overdue": _("Nhiệm vụ quá hạn"), "upcoming": _("Sắp đến hạn"),
             "tasks": _("Danh sách nhiệm vụ"), "status": _("Tình hình theo đơn vị/nhiệm vụ"),
-            "find": _("Tìm nhiệm vụ"), "invite": _("Tạo mã mời"), "undo": _("Hoàn tác thay đổi vừa làm"),
+            "find": _("Tìm nhiệm vụ"), "invite": _("Tạo mã mời"), "web": _("Đăng nhập trang làm việc"),
+            "undo": _("Hoàn tác thay đổi vừa làm"),
             "lang": _("Đổi ngôn ngữ"), "help": _("Hướng dẫn")}[name]
 
 

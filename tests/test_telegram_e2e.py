@@ -118,6 +118,13 @@ async def test_button_pressed_twice_changes_once(settings, engine):
         assert h.fake.commands("en") and h.fake.commands("")
 
 
+async def test_the_command_menu_offers_web_in_both_languages(settings, engine):
+    async with running_bot(settings, engine) as h:
+        menu = {lang: {c["command"]: c["description"] for c in h.fake.commands(lang)} for lang in ("", "en")}
+    assert menu[""]["web"] == "Đăng nhập trang làm việc" and menu["en"]["web"] == "Sign in to the desk"
+    assert set(menu[""]) == set(menu["en"]) and {"viec", "invite", "web", "help"} <= set(menu[""])
+
+
 async def test_officer_gets_the_report_with_its_word_excel_and_chart(settings, engine):
     from docx import Document
     import io
