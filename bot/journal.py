@@ -20,6 +20,7 @@ from zalo import parse_bot_update, parse_oa_event
 
 log = logging.getLogger(__name__)
 KEEP_DONE = timedelta(days=7)
+PRUNE_EVERY = timedelta(hours=1)
 PARSERS = {"zalo_bot": parse_bot_update, "zalo_oa": parse_oa_event}
 
 
@@ -28,6 +29,7 @@ class DbJournal:
 
     def __init__(self, engine: Engine, clock: Callable[[], datetime] = utcnow, me: str | None = None) -> None:
         self.engine, self.clock, self.me = engine, clock, me or worker_id()
+        self._pruned_at: datetime | None = None
 
     async def record(self, channel: str, key: str, payload: dict) -> bool:
         """Journal the event; True when this worker is to handle it (see services.inbound_journal.record_event)."""
@@ -49,9 +51,13 @@ class DbJournal:
             session.commit()
 
     def claim_pending(self, channels: tuple[str, ...]) -> list[tuple[str, str, dict]]:
-        """(channel, key, payload) of unfinished events this worker now holds; old handled ones are forgotten."""
+        """(channel, key, payload) of unfinished events this worker now holds; old handled ones are forgotten
+        (once an hour: every update of every channel is journaled, the table is not small)."""
+        now = self.clock()
         with session_scope(self.engine) as session:
-            inbound_journal.prune_done(session, before=self.clock() - KEEP_DONE)
+            if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
+                inbound_journal.prune_done(session, before=now - KEEP_DONE)
+                self._pruned_at = now
             rows = inbound_journal.claim_pending(session, channels=channels, now=self.clock(), me=self.me)
             session.commit()
         return [(channel, key, json.loads(payload)) for channel, key, payload in rows]

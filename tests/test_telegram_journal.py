@@ -184,3 +184,26 @@ def test_a_live_claim_is_left_alone_and_a_claim_from_another_machine_only_after_
         got = inbound_journal.claim_pending(session, channels=("telegram",), now=later, me="me:1:x")
         session.commit()
     assert [key for _channel, key, _payload in got] == ["1", "2"]
+
+
+def test_handled_events_are_forgotten_after_a_week_pruned_at_most_hourly(engine):
+    from bot.journal import DbJournal
+    clock = [utcnow()]
+    journal = DbJournal(engine, clock=lambda: clock[0])
+
+    def handled(key: str, at) -> None:
+        with Session(engine) as session:
+            inbound_journal.record_event(session, channel="telegram", key=key, payload="{}", now=at, me=journal.me)
+            inbound_journal.mark_done(session, channel="telegram", key=key, now=at)
+            session.commit()
+
+    handled("old", clock[0] - timedelta(days=8))
+    handled("recent", clock[0] - timedelta(days=6))
+    assert journal.claim_pending(("telegram",)) == []
+    assert {e.key for e in rows(engine, InboundEvent)} == {"recent"}
+    handled("old-too", clock[0] - timedelta(days=9))
+    journal.claim_pending(("telegram",))
+    assert {e.key for e in rows(engine, InboundEvent)} == {"recent", "old-too"}       # pruned within the hour
+    clock[0] += timedelta(hours=1)
+    journal.claim_pending(("telegram",))
+    assert {e.key for e in rows(engine, InboundEvent)} == {"recent"}
