@@ -29,5 +29,6 @@ def deadline_cmd(app: App, year: int | None, phrases: tuple[str, ...]) -> None:
     """Đọc thời hạn như trong cột "Thời gian hoàn thành", ví dụ: "Quý I/2026"."""
     plan_year = year or current_year()
     for phrase in phrases:  # "kỳ báo cáo" phrases are read against the configured reporting calendar
-        deadline = parse_deadline(phrase, plan_year, reporting=app.settings.reporting_calendar)
+        deadline = parse_deadline(phrase, plan_year, reporting=app.settings.reporting_calendar,
+                                  day_off_rule=app.settings.day_off_rule)
         click.echo(json.dumps(deadline.to_json(), ensure_ascii=False))

@@ -49,7 +49,8 @@ def import_cmd(app: App, file: Path, year: int | None, year_mismatch_ok: bool, t
             with Session(app.engine) as session:
                 preview = preview_import(session, path=file, year=year, accept=list(accept),
                                          max_rows=app.settings.import_max_rows, year_mismatch_ok=year_mismatch_ok,
-                                         reporting=app.settings.reporting_calendar)
+                                         reporting=app.settings.reporting_calendar,
+                                         day_off_rule=app.settings.day_off_rule)
             _print_preview(preview, as_json)
             return
         with Session(app.engine, expire_on_commit=False) as session:
@@ -58,7 +59,8 @@ def import_cmd(app: App, file: Path, year: int | None, year_mismatch_ok: bool, t
                                          year_mismatch_ok=year_mismatch_ok,
                                          track_from=track_from.date() if track_from else None,
                                          today=datetime.now(ZoneInfo(app.settings.timezone)).date(),
-                                         reporting=app.settings.reporting_calendar)
+                                         reporting=app.settings.reporting_calendar,
+                                         day_off_rule=app.settings.day_off_rule)
             session.commit()
     except NoAppendixError as exc:
         _print_no_appendix(exc, file, year, as_json)

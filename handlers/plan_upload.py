@@ -40,7 +40,8 @@ async def on_file(turn: Turn) -> bool:
     try:
         preview = await in_worker(plan_upload.preview, turn.session, item, today=turn.today,
                                   actor=turn.actor.name, max_rows=turn.services.settings.import_max_rows,
-                                  reporting=turn.services.settings.reporting_calendar)
+                                  reporting=turn.services.settings.reporting_calendar,
+                                  day_off_rule=turn.services.settings.day_off_rule)
     except UploadError:
         plan_upload.discard(uploads_folder(turn), item.token)
         return False  # not a plan after all (no appendix, or not readable as one): evidence as before
@@ -66,7 +67,8 @@ async def on_button(turn: Turn, data: str) -> None:
         parsed, report = await in_worker(plan_upload.confirm, turn.session, item, today=turn.today,
                                          actor=turn.actor.name, folder=folder,
                                          max_rows=turn.services.settings.import_max_rows,
-                                         reporting=turn.services.settings.reporting_calendar)
+                                         reporting=turn.services.settings.reporting_calendar,
+                                         day_off_rule=turn.services.settings.day_off_rule)
     except UploadError as exc:
         turn.reply(str(exc), notice=str(exc)[:190])
         return

@@ -40,9 +40,9 @@ Result = tuple[str, tuple[date, ...]]
 
 
 @cache
-def default_work() -> WorkCalendar:
-    """The working calendar of the reminders (built once per process)."""
-    return WorkCalendar()
+def default_work(day_off_rule: str = "before") -> WorkCalendar:
+    """The working calendar of the reminders, with NHACVIEC_DAY_OFF_RULE (built once per process and rule)."""
+    return WorkCalendar(day_off_rule=day_off_rule)
 
 
 @cache

@@ -24,7 +24,7 @@ from datetime import date
 from calendars.workdays import WorkCalendar
 from plans.deadline_pieces import (
     DAY, INVALID, RECURRING, YEAR, YEAR_SPEC, YEARLY, Piece, check_year, month_end, year_of)
-from plans.deadline_relative import Context, relative_deadline
+from plans.deadline_relative import Context, default_work, relative_deadline
 from plans.deadline_scan import drop_range_starts, scan
 from plans.deadline_text import prepare
 
@@ -57,16 +57,17 @@ class Deadline:
 
 
 def parse_deadline(text: str, year: int, *, work: WorkCalendar | None = None,
-                   reporting: str = "default") -> Deadline:
+                   reporting: str = "default", day_off_rule: str = "before") -> Deadline:
     """Read a deadline phrase of a plan for `year`; anything not understood is kind "unknown".
 
     `work` (working days) and `reporting` (the plan's reporting calendar, a preset name or YAML path)
-    are what "5 ngày làm việc trước…" and "tháng cuối kỳ báo cáo" are counted against.
+    are what "5 ngày làm việc trước…" and "tháng cuối kỳ báo cáo" are counted against; without `work`, the
+    office calendar with `day_off_rule` (NHACVIEC_DAY_OFF_RULE), so the Sở's deadline is the one `calendar` shows.
     """
     check_year(year)  # a wrong plan year is the caller's mistake, not the cell's
     try:  # markup may make a short cell long; a very long one is not a deadline at all
         t = prepare(text or "") if len(text or "") <= 4 * MAX_LENGTH else ""
-        found = relative_deadline(t, Context(year, work, reporting), _classify) if 0 < len(t) <= MAX_LENGTH else None
+        found = relative_deadline(t, Context(year, work or default_work(day_off_rule), reporting), _classify) if 0 < len(t) <= MAX_LENGTH else None
         kind, dues = found or _classify(t, year)
     except (ValueError, OverflowError, RecursionError):  # never let one odd cell stop an import
         kind, dues = "unknown", ()

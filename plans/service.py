@@ -87,12 +87,13 @@ def file_sha256(path: Path) -> str:
 
 
 def parse_plan(path: Path, *, year: int | None, resolver: UnitResolver | None, max_rows: int = 5000,
-               year_mismatch_ok: bool = False, reporting: str = "default") -> ParsedPlan:
+               year_mismatch_ok: bool = False, reporting: str = "default", day_off_rule: str = "before") -> ParsedPlan:
     """Read a plan file and interpret every appendix row (no database writes).
 
     `year` None: the year the document's title states. ValueError when neither says it, or when they disagree
     (unless `year_mismatch_ok`): a wrong year would make a second copy of the plan with every date wrong.
-    `reporting` is the reporting calendar "kỳ báo cáo" deadlines are read against (NHACVIEC_REPORTING_CALENDAR).
+    `reporting` is the reporting calendar "kỳ báo cáo" deadlines are read against (NHACVIEC_REPORTING_CALENDAR),
+    with NHACVIEC_DAY_OFF_RULE (`day_off_rule`) as `calendar` dates it.
     """
     document = read_document(path, max_rows=max_rows)
     year = plan_year(document, year, mismatch_ok=year_mismatch_ok)
@@ -103,7 +104,7 @@ def parse_plan(path: Path, *, year: int | None, resolver: UnitResolver | None, m
         appendix = Appendix(rows=[], warnings=[str(exc)])
     warnings = document.warnings + appendix.warnings
     deadlines: dict[str, Deadline] = {}  # most rows share a few deadline cells: each is read once
-    tasks = [_interpret(row, year, resolver, reporting, deadlines) for row in appendix.rows]
+    tasks = [_interpret(row, year, resolver, (reporting, day_off_rule), deadlines) for row in appendix.rows]
     if document.scanned:
         warnings.insert(0, _("Kế hoạch được đọc từ bản quét bằng nhận dạng chữ (OCR): mọi dòng cần được kiểm tra "
                              "lại với văn bản gốc trước khi nhập."))
@@ -117,7 +118,7 @@ def parse_plan(path: Path, *, year: int | None, resolver: UnitResolver | None, m
             warnings.append(_("Nhiệm vụ {number}: không nhận ra đơn vị \"{name}\"").format(
                 number=task.row.number, name=name))
     warnings += _incomplete_rows(tasks)
-    suggestions = suggest_tasks(document.paragraphs, year)
+    suggestions = suggest_tasks(document.paragraphs, year, reporting=reporting, day_off_rule=day_off_rule)
     return ParsedPlan(document, file_sha256(path), tasks, warnings, suggestions, year)
 
 
@@ -148,11 +149,13 @@ def _incomplete_rows(tasks: list[ParsedTask]) -> list[str]:
     return warnings
 
 
-def _interpret(row: AppendixRow, year: int, resolver: UnitResolver | None, reporting: str,
+def _interpret(row: AppendixRow, year: int, resolver: UnitResolver | None, reading: tuple[str, str],
                deadlines: dict[str, Deadline]) -> ParsedTask:
     deadline = deadlines.get(row.deadline_text)
     if deadline is None:
-        deadline = deadlines[row.deadline_text] = parse_deadline(row.deadline_text, year, reporting=reporting)
+        reporting, day_off_rule = reading
+        deadline = deadlines[row.deadline_text] = parse_deadline(row.deadline_text, year, reporting=reporting,
+                                                                 day_off_rule=day_off_rule)
     task = ParsedTask(row=row, deadline=deadline)
     if row.start_text:
         starts = parse_deadline(row.start_text, year)
@@ -216,11 +219,12 @@ class Preview:
 
 
 def preview_import(session: Session, *, path: Path, year: int | None, accept: list[int] | None = None,
-                   max_rows: int = 5000, year_mismatch_ok: bool = False, reporting: str = "default") -> Preview:
+                   max_rows: int = 5000, year_mismatch_ok: bool = False, reporting: str = "default",
+                   day_off_rule: str = "before") -> Preview:
     """Read the file and match its rows against the plan it revises; writes nothing."""
     resolver = UnitResolver.from_session(session)
     parsed = parse_plan(path, year=year, resolver=resolver, max_rows=max_rows, year_mismatch_ok=year_mismatch_ok,
-                        reporting=reporting)
+                        reporting=reporting, day_off_rule=day_off_rule)
     if not parsed.tasks and not accept:
         error = NoAppendixError(parsed.warnings[0] if parsed.warnings else "")
         error.parsed = parsed   # the CLI shows the body's obligations to accept; nothing is written
@@ -236,7 +240,7 @@ def preview_import(session: Session, *, path: Path, year: int | None, accept: li
 def import_plan(session: Session, *, path: Path, year: int | None, actor: str, accept: list[int] | None = None,
                 max_rows: int = 5000, confirm: bool = False, year_mismatch_ok: bool = False,
                 track_from: date | None = None, today: date | None = None,
-                reporting: str = "default") -> tuple[ParsedPlan, ImportReport]:
+                reporting: str = "default", day_off_rule: str = "before") -> tuple[ParsedPlan, ImportReport]:
     """Create or update the plan from `path`; the caller commits (or rolls back on error).
 
     ValueError (nothing written) when no unit is loaded; GuessedMatch when a row is only guessed to be an
@@ -244,7 +248,7 @@ def import_plan(session: Session, *, path: Path, year: int | None, actor: str, a
     given `today`, tracking starts today for a plan whose year has begun.
     """
     preview = preview_import(session, path=path, year=year, accept=accept, max_rows=max_rows,
-                             year_mismatch_ok=year_mismatch_ok, reporting=reporting)
+                             year_mismatch_ok=year_mismatch_ok, reporting=reporting, day_off_rule=day_off_rule)
     if not preview.has_units:
         raise ValueError(_(NO_UNITS))
     if preview.revision.guesses and not confirm:

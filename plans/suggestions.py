@@ -40,7 +40,8 @@ class Suggestion:
     kind: str = "date"
 
 
-def suggest_tasks(paragraphs: list[str], year: int) -> list[Suggestion]:
+def suggest_tasks(paragraphs: list[str], year: int, *, reporting: str = "default",
+                  day_off_rule: str = "before") -> list[Suggestion]:
     """Sentences that set a dated deadline ("trước ngày 03/4/2026"), with the unit the text names."""
     suggestions: list[Suggestion] = []
     headings: list[tuple[int, str]] = []  # (level, unit named by the heading or "") from the outside in
@@ -55,7 +56,7 @@ def suggest_tasks(paragraphs: list[str], year: int) -> list[Suggestion]:
             if phrase is None:
                 continue
             unit = _subject(sentence) or next((u for _, u in reversed(headings) if u), "")
-            deadline = parse_deadline(phrase.group(0), year)
+            deadline = parse_deadline(phrase.group(0), year, reporting=reporting, day_off_rule=day_off_rule)
             dues = tuple(deadline.dues)
             if not dues and _RECURRING_ONLY.search(phrase.group(0)):
                 continue   # a recurring phrase the deadline reader cannot date yet: not offered as a guess

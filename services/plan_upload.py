@@ -130,7 +130,7 @@ def plan_year(path: Path, today: date, *, max_rows: int = 5000) -> int:
 
 
 def preview(session: Session, item: Staged, *, today: date, actor: str, max_rows: int = 5000,
-            reporting: str = "default") -> Preview:
+            reporting: str = "default", day_off_rule: str = "before") -> Preview:
     """Read the file and run the import in a savepoint that is rolled back: nothing is written."""
     try:
         year = plan_year(item.path, today, max_rows=max_rows)
@@ -138,7 +138,7 @@ def preview(session: Session, item: Staged, *, today: date, actor: str, max_rows
         try:
             existing = _existing_ids(session)
             parsed, report = import_plan(session, path=item.path, year=year, actor=actor, max_rows=max_rows,
-                                         reporting=reporting, confirm=True, today=today)
+                                         reporting=reporting, day_off_rule=day_off_rule, confirm=True, today=today)
             result = _preview(item, parsed, report, year, existing, _codes(session))
         finally:
             nested.rollback()
@@ -150,14 +150,16 @@ def preview(session: Session, item: Staged, *, today: date, actor: str, max_rows
 
 
 def confirm(session: Session, item: Staged, *, today: date, actor: str, folder: Path, max_rows: int = 5000,
-            accept: list[int] | None = None, reporting: str = "default") -> tuple[ParsedPlan, ImportReport]:
+            accept: list[int] | None = None, reporting: str = "default",
+            day_off_rule: str = "before") -> tuple[ParsedPlan, ImportReport]:
     """Import the staged file (with the accepted body deadlines, numbered from 1), all or nothing; the caller
     commits, and the staged copy is then forgotten."""
     try:
         year = plan_year(item.path, today, max_rows=max_rows)
         with session.begin_nested():
             parsed, report = import_plan(session, path=item.path, year=year, actor=actor, max_rows=max_rows,
-                                         accept=accept or [], reporting=reporting, confirm=True, today=today)
+                                         accept=accept or [], reporting=reporting, day_off_rule=day_off_rule,
+                                         confirm=True, today=today)
     except (ImportFileError, ValueError) as exc:
         raise UploadError(str(exc)) from None
     discard(folder, item.token)

@@ -68,3 +68,14 @@ def test_reporting_phrases_follow_the_configured_calendar(cli):
                  env={"NHACVIEC_REPORTING_CALENDAR": "hanoi-2026"})
     dues = json.loads(result.output)["dues"]
     assert len(dues) == 4 and dues != ["2026-03-13", "2026-06-12", "2026-09-11", "2026-12-11"]
+
+
+def test_phrases_counted_from_the_report_deadline_follow_the_day_off_setting(cli):
+    # Default calendar: the Sở sends "ngày 20 tháng cuối kỳ"; 20/06/2026 is a Saturday. With "after" it is
+    # Monday 22/06 (as `calendar` shows), so 5 working days before it is Monday 15/06, not Friday 12/06.
+    env = {"NHACVIEC_DAY_OFF_RULE": "after"}
+    result = cli("deadline", "--year", "2026", "trước thời hạn Sở nhập báo cáo ít nhất 5 ngày làm việc", env=env)
+    assert json.loads(result.output)["dues"][1] == "2026-06-15"
+    shown = cli("calendar", "--year", "2026", "--preset", "default", env=env).output
+    assert "Báo cáo CCHC 6 tháng đầu năm (số liệu từ 15/12/2025 đến 14/06/2026)\n" \
+           "  Cơ quan gửi lên cấp trên: 20/06/2026 (thứ Bảy) → 22/06/2026\n  Các đơn vị khác: 15/06/2026" in shown

@@ -165,3 +165,13 @@ def test_bad_files_get_a_vietnamese_error_and_change_nothing(cli, engine, units,
     assert result.exit_code != 0
     assert "Lỗi:" in result.output and words in result.output
     assert counts(engine) == before
+
+
+def test_a_cell_counted_from_the_report_deadline_follows_the_day_off_setting(cli, engine, units, tmp_path):
+    path = tmp_path / "ke-hoach.csv"
+    path.write_text("STT;Nhiệm vụ;Sản phẩm;Đơn vị chủ trì;Đơn vị phối hợp;Thời gian hoàn thành\n"
+                    "1;Gửi số liệu CCHC;Báo cáo;Văn phòng Sở;;Trước thời hạn Sở nhập báo cáo ít nhất 5 ngày làm việc\n",
+                    encoding="utf-8")
+    result = cli("import", str(path), "--year", "2026", "--dry-run", "--json", env={"NHACVIEC_DAY_OFF_RULE": "after"})
+    # 20/06/2026 (Saturday) means Monday 22/06 under "after": five working days before it is 15/06.
+    assert json.loads(result.output)["tasks"][0]["deadline"]["dues"][1] == "2026-06-15"

@@ -46,7 +46,8 @@ async def upload(request: Request):
         try:
             preview = await in_worker(plan_upload.preview, session, item, today=d.today,
                                       actor=who.name or "web", max_rows=d.settings.import_max_rows,
-                                      reporting=d.settings.reporting_calendar)
+                                      reporting=d.settings.reporting_calendar,
+                                      day_off_rule=d.settings.day_off_rule)
         except UploadError as exc:
             plan_upload.discard(_folder(request), item.token)
             return page(request, "upload.html", status_code=400, error=str(exc))
@@ -68,7 +69,8 @@ async def decide(request: Request):
             _parsed, report = await in_worker(plan_upload.confirm, session, item, today=d.today,
                                               actor=who.name or "web", folder=_folder(request),
                                               max_rows=d.settings.import_max_rows, accept=accept,
-                                              reporting=d.settings.reporting_calendar)
+                                              reporting=d.settings.reporting_calendar,
+                                              day_off_rule=d.settings.day_off_rule)
             session.commit()
         except UploadError as exc:
             session.rollback()
