@@ -40,6 +40,17 @@ class DbJournal:
         """Mark the event handled."""
         await asyncio.to_thread(self._done, channel, key)
 
+    renew_every = inbound_journal.STALE_CLAIM.total_seconds() / 4
+
+    async def renew(self, channel: str, key: str) -> None:
+        """This worker is still handling the event: its claim is fresh again."""
+        await asyncio.to_thread(self._renew, channel, key)
+
+    def _renew(self, channel: str, key: str) -> None:
+        with session_scope(self.engine) as session:
+            inbound_journal.renew_claim(session, channel=channel, key=key, now=self.clock(), me=self.me)
+            session.commit()
+
     def _record(self, channel: str, key: str, payload: str) -> str:
         with session_scope(self.engine) as session:
             return inbound_journal.record_event(session, channel=channel, key=key, payload=payload,

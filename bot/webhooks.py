@@ -79,6 +79,10 @@ class Journal(Protocol):
 
     async def done(self, channel: str, key: str) -> None: ...
 
+    renew_every: float  # seconds between renewals of the claim on an event being handled
+
+    async def renew(self, channel: str, key: str) -> None: ...
+
 
 @dataclass
 class WebhookHandlers:
@@ -152,16 +156,30 @@ async def accept(h: WebhookHandlers, background: Background, channel: str, key: 
             return  # handled before (a replay), or in hand at a live worker
 
     async def work() -> None:
+        keeping = asyncio.create_task(_keep_claim(h.journal, channel, key)) if h.journal is not None else None
         try:
             await handle()
         except asyncio.CancelledError:
             raise          # stopping: the event stays pending and is handled at the next start
         except Exception:  # a bug: logged; replaying it at every start would only repeat it
             log.exception("processing a webhook event failed")
+        finally:
+            if keeping is not None:
+                keeping.cancel()
         if h.journal is not None:
             await h.journal.done(channel, key)
 
     background.submit(f"{channel}:{key}", work)
+
+
+async def _keep_claim(journal: Journal, channel: str, key: str) -> None:
+    """While a long event (a big plan, a report) is handled, renew its claim so no other worker takes it over."""
+    while True:
+        await asyncio.sleep(journal.renew_every)
+        try:
+            await journal.renew(channel, key)
+        except Exception as exc:  # the database away for a moment: the next renewal tries again
+            log.warning("could not renew the claim on a webhook event: %s", exc)
 
 
 def _unauthorized() -> Response:

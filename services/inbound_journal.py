@@ -4,10 +4,10 @@
 Neither Zalo nor Telegram resends an event we acknowledged, so an event answered but not handled when a worker
 stops (or is killed) would be lost. Another worker — or the same one at its next start — takes over events
 whose claim is abandoned (storage.claims: at once when the worker's process is gone on this machine, after
-STALE_CLAIM from another machine). Rows are taken with `FOR UPDATE SKIP LOCKED` on PostgreSQL and a
-compare-and-set on the claim everywhere, so two workers never take the same event. Should an event still be
-handled twice (a claim taken over from a worker that was only slow), the router's table of processed updates
-applies it once.
+STALE_CLAIM without renewal otherwise — the handling worker renews its claim every STALE_CLAIM / 4). Rows are
+taken with `FOR UPDATE SKIP LOCKED` on PostgreSQL and a compare-and-set on the claim everywhere, so two workers
+never take the same event. Should an event still be handled twice (a claim taken over from a worker that was
+stuck), the router's table of processed updates applies it once.
 """
 from __future__ import annotations
 
@@ -76,6 +76,15 @@ def _take(session: Session, event_id: int, holder: str | None, now: datetime, me
     same_holder = table.c.claimed_by.is_(None) if holder is None else table.c.claimed_by == holder
     result = session.execute(update(table).where(table.c.id == event_id, table.c.done_at.is_(None), same_holder)
                              .values(claimed_by=me, claimed_at=now))
+    return result.rowcount == 1
+
+
+def renew_claim(session: Session, *, channel: str, key: str, now: datetime, me: str) -> bool:
+    """`me` is still handling the event: its claim is dated `now` (False when it is no longer `me`'s). No commit."""
+    table = InboundEvent.__table__
+    result = session.execute(update(table).where(table.c.channel == channel, table.c.key == key,
+                                                 table.c.claimed_by == me, table.c.done_at.is_(None))
+                             .values(claimed_at=now))
     return result.rowcount == 1
 
 

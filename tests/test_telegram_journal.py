@@ -207,3 +207,54 @@ def test_handled_events_are_forgotten_after_a_week_pruned_at_most_hourly(engine)
     clock[0] += timedelta(hours=1)
     journal.claim_pending(("telegram",))
     assert {e.key for e in rows(engine, InboundEvent)} == {"recent"}
+
+
+async def test_a_long_handling_keeps_its_claim_so_no_other_worker_takes_it_over(engine):
+    from bot.journal import DbJournal
+    from bot.webhooks import Background, WebhookHandlers, accept
+    clock = [utcnow()]
+    journal = DbJournal(engine, clock=lambda: clock[0], me="machine-a:4242:a")   # only time tells on other machines
+    journal.renew_every = 0.01
+    renewed, renewals, renew = asyncio.Event(), [], journal.renew
+
+    async def minutes_pass_then_renew(channel: str, key: str) -> None:
+        clock[0] += timedelta(seconds=100)                   # the handling takes minutes (a big plan, a report)
+        await renew(channel, key)
+        renewals.append(key)
+        if len(renewals) >= 2:
+            renewed.set()
+
+    journal.renew = minutes_pass_then_renew
+    taken_meanwhile: list = []
+
+    async def long_handling() -> None:
+        await renewed.wait()                                  # 200 s later, past STALE_CLAIM
+        with Session(engine) as session:
+            taken_meanwhile.extend(inbound_journal.claim_pending(session, channels=("telegram",), now=clock[0],
+                                                                 me="machine-b:1:b"))
+            session.commit()
+
+    background = Background()
+    await accept(WebhookHandlers(journal=journal), background, "telegram", "9001", {"update_id": 9001},
+                 long_handling)
+    await asyncio.wait_for(background.drain(), 60)
+    assert taken_meanwhile == []
+    [event] = rows(engine, InboundEvent)
+    assert event.done_at is not None and event.claimed_by == journal.me
+    assert event.claimed_at - event.received_at >= timedelta(seconds=200)
+
+
+def test_a_renewed_claim_is_stale_only_counted_from_its_renewal(engine):
+    now = utcnow()
+    with Session(engine) as session:
+        inbound_journal.record_event(session, channel="telegram", key="1", payload="{}", now=now, me="host-a:1:a")
+        later = now + inbound_journal.STALE_CLAIM
+        assert inbound_journal.renew_claim(session, channel="telegram", key="1", now=later, me="host-a:1:a")
+        assert not inbound_journal.renew_claim(session, channel="telegram", key="1", now=later, me="host-b:1:b")
+        session.commit()
+        soon = later + timedelta(seconds=1)
+        assert inbound_journal.claim_pending(session, channels=("telegram",), now=soon, me="host-b:1:b") == []
+        session.commit()
+        after = later + inbound_journal.STALE_CLAIM + timedelta(seconds=1)
+        assert [k for _c, k, _p in inbound_journal.claim_pending(session, channels=("telegram",), now=after,
+                                                                   me="host-b:1:b")] == ["1"]
