@@ -68,7 +68,7 @@ def plan_day(session: Session, *, day: date, work: WorkCalendar, settings: Setti
             due = Due(None, link.id, cadence.DIGEST, day)
             planned[due.key] = due
     if digest and weekly.is_weekly_day(day, work):
-        for link in weekly.readers_with_news(session, day=day, roles=settings.tracked_roles):
+        for link in weekly.readers_with_news(session, day=day, roles=settings.tracked_roles, work=work):
             due = Due(None, link.id, cadence.WEEKLY, day)
             planned[due.key] = due
     return list(planned.values())

@@ -46,9 +46,15 @@ def is_weekly_day(day: date, work: WorkCalendar) -> bool:
     return day == first
 
 
-def week_summary(session: Session, *, day: date, roles: tuple[str, ...], unit_id: int | None = None) -> WeekSummary:
-    """The week of `day` for every unit, or for one."""
+def week_summary(session: Session, *, day: date, roles: tuple[str, ...], unit_id: int | None = None,
+                 work: WorkCalendar | None = None) -> WeekSummary:
+    """The week of `day` for every unit, or for one.
+
+    "Newly overdue" and "due this week" part where the day-off rule says a deadline becomes late (`work`):
+    with "after", a Sunday deadline is due on this Monday, not overdue.
+    """
     monday = week_start(day)
+    late_before = work.late_before(monday) if work is not None else monday
     last_monday, sunday = monday - timedelta(days=7), monday + timedelta(days=6)
     summary = WeekSummary(monday)
     base = (select(Assignment, Task, Unit).join(Task, Task.id == Assignment.task_id)
@@ -57,8 +63,9 @@ def week_summary(session: Session, *, day: date, roles: tuple[str, ...], unit_id
     if unit_id is not None:
         base = base.where(Assignment.unit_id == unit_id)
     open_ = base.where(Assignment.status.in_(Status.ACTIVE))
-    summary.newly_overdue = _views(session, open_.where(Assignment.due_on.between(last_monday, monday - timedelta(1))))
-    summary.due_this_week = _views(session, open_.where(Assignment.due_on.between(monday, sunday)))
+    summary.newly_overdue = _views(session, open_.where(Assignment.due_on >= last_monday,
+                                                        Assignment.due_on < late_before))
+    summary.due_this_week = _views(session, open_.where(Assignment.due_on >= late_before, Assignment.due_on <= sunday))
     # The day the work was done (a back-dated "xong hôm thứ Sáu" typed on Monday), not the day it was typed in.
     done = base.where(Assignment.status == Status.DONE,
                       Assignment.done_on.between(last_monday, monday - timedelta(days=1)))
@@ -96,7 +103,8 @@ def week_lines(summary: WeekSummary) -> list[str]:
     return lines
 
 
-def readers_with_news(session: Session, *, day: date, roles: tuple[str, ...]) -> list[ChatLink]:
+def readers_with_news(session: Session, *, day: date, roles: tuple[str, ...],
+                      work: WorkCalendar | None = None) -> list[ChatLink]:
     """Officers' and heads' private chats whose week has something to say."""
     q = (select(ChatLink).join(ChatUser, ChatUser.id == ChatLink.user_id)
          .where(ChatUser.role.in_((MemberRole.OFFICER, MemberRole.HEAD)), ChatUser.active == True,  # noqa: E712
@@ -106,13 +114,14 @@ def readers_with_news(session: Session, *, day: date, roles: tuple[str, ...]) ->
     for link in session.exec(q):
         unit_id = None if link.role == MemberRole.OFFICER else link.unit_id
         if unit_id not in empty:
-            empty[unit_id] = week_summary(session, day=day, roles=roles, unit_id=unit_id).empty
+            empty[unit_id] = week_summary(session, day=day, roles=roles, unit_id=unit_id, work=work).empty
         if not empty[unit_id]:
             found.append(link)
     return found
 
 
-def summary_for(session: Session, *, link: ChatLink, day: date, roles: tuple[str, ...]) -> WeekSummary:
+def summary_for(session: Session, *, link: ChatLink, day: date, roles: tuple[str, ...],
+                work: WorkCalendar | None = None) -> WeekSummary:
     """The week an officer (every unit) or a head (their unit) reads."""
     unit_id = None if link.role == MemberRole.OFFICER else link.unit_id
-    return week_summary(session, day=day, roles=roles, unit_id=unit_id)
+    return week_summary(session, day=day, roles=roles, unit_id=unit_id, work=work)
