@@ -115,23 +115,27 @@ def render(message: ChatMessage, *, today: date, work: WorkCalendar) -> Outgoing
             lines += ["", _("Trả lời tin này \"xong\", \"đang làm\" hoặc \"xin gia hạn đến 20/3\", "
                             "hoặc chọn một mục bên dưới.")]
         buttons = [_buttons(item) for item in _with_buttons(message.items)]
-        fields = template_fields(message, today)
+        fields = template_fields(message, today, work)
     return Outgoing(text=fit(lines), buttons=buttons, chat_id=message.chat_id, channel=message.channel,
                     about=[item.view.id for item in message.items], lang=message.lang, fields=fields)
 
 
-def template_fields(message: ChatMessage, today: date) -> dict[str, str]:
+def template_fields(message: ChatMessage, today: date, work: WorkCalendar) -> dict[str, str]:
     """The reminder in a few fields, for channels that can only send an approved template (Zalo OA past 7 days):
-    the most urgent task, its due date, the unit, the task numbers and how many tasks there are."""
+    the most urgent task, its due date (the working day the text reminder names), the unit, the task numbers and
+    how many tasks there are. A reporting-calendar period goes by its name, never its code."""
     if not message.items:
         return {}
     first = message.items[0].view
     others = len(message.items) - 1
-    task = _("NV {number}: {title}").format(number=first.task.number, title=short(first.task.title, 150))
+    task = (short(first.task.title, 150) if first.task.source == "calendar" else
+            _("NV {number}: {title}").format(number=first.task.number, title=short(first.task.title, 150)))
     if others:
         task += " " + ngettext("(và {n} nhiệm vụ khác)", "(và {n} nhiệm vụ khác)", others).format(n=others)
-    due = first.assignment.due_on
-    numbers = ", ".join(dict.fromkeys(i.view.task.number for i in message.items))
+    due = work.effective(first.assignment.due_on) if first.assignment.due_on else None
+    numbers = ", ".join(dict.fromkeys(task_ref(i.view.task.number, i.view.task.source)
+                                      if i.view.task.source == "calendar" else i.view.task.number
+                                      for i in message.items))
     return {"task": task, "due_date": fmt_date(due) if due else (first.task.deadline_text or ""),
             "unit": ", ".join(message.units), "code": short(numbers, 30), "count": str(len(message.items))}
 

@@ -2,7 +2,15 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
+from sqlmodel import Session, select
+
+from reminders.compose import ChatMessage, render
+from reminders.workcal import default_calendar
+from services.queries import AssignmentView
+from storage.models import Assignment, Task, Unit
+from tests.reminders_world import World
 from tests.test_console import chat
 
 
@@ -20,3 +28,18 @@ def test_staff_answers_about_a_report_period_without_codes(cli, engine, settings
     assert "Đã gửi đề nghị gia hạn nhiệm vụ «Báo cáo CCHC quý I năm 2026» đến 30/04/2026" in out
     assert "Đã hoàn tác. Nhiệm vụ «Báo cáo CCHC quý I năm 2026» trở lại" in out
     assert not re.search(r"\b(q1|h1|q3|NV q|nhiệm vụ q)", listing + out), listing + out
+
+
+def test_the_zalo_template_names_the_period_and_the_day_the_text_names(cli, engine):
+    """Past Zalo's 7-day window a reminder goes as a template: the same name and date as the text, no code."""
+    world = World(engine)
+    world.unit("VP", name="Văn phòng Sở")
+    cli("calendar", "apply", "--preset", "hanoi-2026", "--year", "2026", "--track-from", "2026-01-01")
+    with Session(engine) as s:
+        a, t, u = s.exec(select(Assignment, Task, Unit).join(Task).join(Unit)
+                         .where(Task.number == "q1", Unit.code == "VP")).one()
+        message = ChatMessage(channel="zalo_oa", chat_id="1", lang="vi", units=["Văn phòng Sở"])
+        message.add(AssignmentView(a, t, u), "d0")
+        out = render(message, today=date(2026, 3, 16), work=default_calendar())
+    assert out.fields["task"] == "Báo cáo CCHC quý I năm 2026" and out.fields["due_date"] == "16/03/2026"
+    assert "q1" not in out.fields["code"] and "16/03/2026" in out.text
