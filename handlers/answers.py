@@ -188,7 +188,7 @@ async def apply_status(turn: Turn, assignment_id: int, status: str, *, promised_
     if status == Status.DONE and done_on and done_on != turn.today:
         text += "\n" + _("Ngày hoàn thành ghi nhận: {date}.").format(date=fmt_date(done_on))
     if edit:
-        turn.reply(task_card(v, turn.today) + "\n" + text, edit_message_id=edit, notice=_("Đã ghi nhận"),
+        turn.reply(task_card(v, turn.today, turn.work) + "\n" + text, edit_message_id=edit, notice=_("Đã ghi nhận"),
                    buttons=status_buttons(v.id, v.assignment.status), about=[v.id])
     else:
         turn.reply(text, buttons=status_buttons(v.id, v.assignment.status), about=[v.id])

@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from calendars.workdays import WorkCalendar
 from config import Settings
 from handlers.messages import Attachment, Incoming, Outgoing
+from reminders.workcal import default_calendar
 from services.status import Actor
 from storage.models import ChatLink, ChatUser, MemberRole
 from storage.types import utcnow
@@ -51,6 +53,11 @@ class Turn:
     @property
     def today(self) -> date:
         return self.now.astimezone(LOCAL_TZ).date()
+
+    @property
+    def work(self) -> WorkCalendar:
+        """The office calendar with NHACVIEC_DAY_OFF_RULE: what a deadline on a day off means."""
+        return default_calendar(self.services.settings.day_off_rule)
 
     @property
     def unit_id(self) -> int | None:

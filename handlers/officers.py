@@ -121,7 +121,7 @@ async def cmd_find(turn: Turn, args: str, number: int = 0) -> None:
 def _list(turn: Turn, views, header: str, kind: str, arg: str, number: int) -> None:
     items, number, pages = page(views, number)
     lines = [header + (f" ({number + 1}/{pages})" if pages > 1 else "")]
-    lines += [task_line(v, turn.today, with_unit=True) for v in items]
+    lines += [task_line(v, turn.today, with_unit=True, work=turn.work) for v in items]
     turn.reply(fit(lines), buttons=open_buttons(items, with_unit=True) + nav_buttons(kind, arg, number, pages),
                about=[v.id for v in items])
 
@@ -150,7 +150,7 @@ async def cmd_status(turn: Turn, args: str, number: int = 0) -> None:
     pages = max(1, -(-len(tracked) // STATUS_PAGE_SIZE))
     number = min(max(number, 0), pages - 1)
     shown = tracked[number * STATUS_PAGE_SIZE:(number + 1) * STATUS_PAGE_SIZE]
-    lines = [title, _summary(tracked)] + [task_line(v, turn.today, with_unit=unit is None) for v in shown]
+    lines = [title, _summary(tracked)] + [task_line(v, turn.today, with_unit=unit is None, work=turn.work) for v in shown]
     if others:
         lines.append(_("Phối hợp: {n} phân công ({summary})").format(n=len(others), summary=_summary(others)))
     if unit is not None:

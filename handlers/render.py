@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from calendars.workdays import WorkCalendar
 from handlers.messages import Button
 from i18n import _, fmt_date, ngettext
 from services.labels import role_label, status_label, task_ref
@@ -31,7 +32,19 @@ def due_phrase(due: date | None, today: date, deadline_text: str = "") -> str:
         date=fmt_date(due), n=-days)
 
 
-def task_line(v: AssignmentView, today: date, *, with_unit: bool = False, index: int | None = None) -> str:
+def due_text(due: date | None, today: date, deadline_text: str = "", work: WorkCalendar | None = None) -> str:
+    """`due_phrase` of the working day a deadline on a day off means, naming the day written (as reminders do)."""
+    if due is None or work is None:
+        return due_phrase(due, today, deadline_text)
+    effective = work.effective(due)  # days left are counted to the day it is really due
+    phrase = due_phrase(effective, today, deadline_text)
+    if effective != due:
+        phrase += "; " + _("hạn ghi {date} là ngày nghỉ").format(date=fmt_date(due))
+    return phrase
+
+
+def task_line(v: AssignmentView, today: date, *, with_unit: bool = False, index: int | None = None,
+              work: WorkCalendar | None = None) -> str:
     """One line per assignment for lists."""
     prefix = f"{index}. " if index is not None else ""
     unit = f"[{v.unit.code}] " if with_unit else ""
@@ -40,10 +53,10 @@ def task_line(v: AssignmentView, today: date, *, with_unit: bool = False, index:
         state += " — " + _("xin gia hạn đến {date}").format(date=fmt_date(v.pending_until))
     return _("{prefix}{unit}{ref}: {title} ({due}){state}").format(
         prefix=prefix, unit=unit, ref=task_ref(v.task.number, v.task.source), title=short(v.task.title),
-        due=due_phrase(v.assignment.due_on, today, v.task.deadline_text), state=state)
+        due=due_text(v.assignment.due_on, today, v.task.deadline_text, work), state=state)
 
 
-def task_card(v: AssignmentView, today: date) -> str:
+def task_card(v: AssignmentView, today: date, work: WorkCalendar | None = None) -> str:
     """A task with everything staff need to act on it."""
     lines = [_("📌 Nhiệm vụ {number}: {title}").format(number=v.task.number, title=short(v.task.title, 300))
              if v.task.source != "calendar" else "📌 " + short(v.task.title, 300)]
@@ -52,7 +65,7 @@ def task_card(v: AssignmentView, today: date) -> str:
     lines.append(_("Đơn vị: {unit} ({role})").format(unit=v.unit.name, role=role_label(v.assignment.role)))
     if v.task.start_on:
         lines.append(_("Bắt đầu: {date}").format(date=fmt_date(v.task.start_on)))
-    lines.append(_("Thời hạn: {due}").format(due=due_phrase(v.assignment.due_on, today, v.task.deadline_text)))
+    lines.append(_("Thời hạn: {due}").format(due=due_text(v.assignment.due_on, today, v.task.deadline_text, work)))
     lines.append(_("Trạng thái: {status}").format(status=status_label(v.assignment.status)))
     if v.pending_until:
         lines.append(_("Đang chờ duyệt gia hạn đến {date}.").format(date=fmt_date(v.pending_until)))

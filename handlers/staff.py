@@ -38,7 +38,7 @@ async def cmd_my_tasks(turn: Turn, args: str, number: int = 0) -> None:
               _("Đơn vị có {n} nhiệm vụ đang mở (trang {page}/{pages}):")).format(
         n=len(views), page=number + 1, pages=pages)
     nav = nav_buttons("mine", "phoihop" if partners else "-", number, pages)
-    lines = [header] + [task_line(v, turn.today, index=i) for i, v in enumerate(items, 1)]
+    lines = [header] + [task_line(v, turn.today, index=i, work=turn.work) for i, v in enumerate(items, 1)]
     # One message for the whole page (Telegram allows ~30 messages/s for the bot as a whole): a line per task and,
     # where buttons sit under the message, "done" and "open" for each; elsewhere numbered choices that open a card.
     if turn.services.inline_buttons.get(turn.incoming.channel, False):
@@ -102,7 +102,7 @@ def show_card(turn: Turn, assignment_id: int) -> None:
     v = queries.view(turn.session, assignment_id)
     if v is None:
         raise ValueError(assignment_id)
-    turn.reply(task_card(v, turn.today), buttons=status_buttons(v.id, v.assignment.status), about=[v.id])
+    turn.reply(task_card(v, turn.today, turn.work), buttons=status_buttons(v.id, v.assignment.status), about=[v.id])
 
 
 def ask_extension_date(turn: Turn, assignment_id: int) -> None:

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from calendars.reporting_checkins import question_text
 from calendars.workdays import WorkCalendar
 from handlers.messages import Button, Outgoing
-from handlers.render import due_phrase, fit, short
+from handlers.render import due_text, fit, short
 from handlers.system import CHANNEL_NAMES, REASONS
 from i18n import _, fmt_date, ngettext, use_locale
 from reminders import cadence
@@ -196,10 +196,7 @@ def _line(item: Item, today: date, with_unit: bool, work: WorkCalendar) -> str:
         return _("• {unit}{ref}: {question}").format(
             unit=unit, ref=task_ref(v.task.number, v.task.source),
             question=question_text("progress").format(task=short(v.task.title, 80)))
-    effective = work.effective(due)  # days left are counted to the day it is really due
-    phrase = due_phrase(effective, today, v.task.deadline_text)
-    if effective != due:
-        phrase += "; " + _("hạn ghi {date} là ngày nghỉ").format(date=fmt_date(due))
+    phrase = due_text(due, today, v.task.deadline_text, work)
     return _("• {unit}{ref}: {title} ({due})").format(
         unit=unit, ref=task_ref(v.task.number, v.task.source), title=short(v.task.title, 100), due=phrase)
 
