@@ -6,14 +6,16 @@ where a crash must find the state on disk: after planning, after claiming, after
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import cache, lru_cache
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from reminders.planning import IN_CHUNK, Due
 from storage.claims import HOST, abandoned, worker_id  # noqa: F401  (HOST: the tests name workers by it)
 from storage.models import KeyValue, MessageRef, Reminder, ReminderSnooze, ReminderState
+from storage.prebuilt import run
 from storage.types import utcnow
 
 PLANNED_THROUGH = "reminders.planned_through"
@@ -125,10 +127,14 @@ def channel_stopped(session: Session, *, channel: str) -> str | None:
 
 def resume_channel(session: Session, *, channel: str) -> None:
     """`channel` sent again: forget the stop, so a later one is reported anew."""
-    row = session.get(KeyValue, STOP_PREFIX + channel)
-    if row is not None and row.value:
-        row.value = ""
-        session.add(row)
+    # After every message sent: one UPDATE that usually changes nothing, rather than loading the row each time.
+    run(session, _resume_statement(), {"stop_key": STOP_PREFIX + channel})
+
+
+@cache
+def _resume_statement():
+    table = KeyValue.__table__
+    return update(table).where(table.c.key == bindparam("stop_key"), table.c.value != "").values(value="")
 
 
 def recover_stale(session: Session, *, now: datetime, me: str = ME) -> int:
@@ -169,11 +175,23 @@ def claim(session: Session, *, ids: list[int], now: datetime, me: str = ME) -> l
 
 
 def _finish(session: Session, ids: list[int], me: str, **values) -> None:
-    # Core statements on the table: this runs once per message sent, the ORM's bookkeeping is not needed.
-    table = Reminder.__table__
+    # Core statements on the table, built once per set of columns: this runs once per message sent.
+    statement = _finish_statement(tuple(sorted(values)))
     for part in _chunks(ids):
-        session.execute(update(table).where(table.c.id.in_(part), table.c.state == ReminderState.SENDING,
-                                            table.c.claimed_by == me).values(**values))
+        run(session, statement, {"ids": part, "me": me, **{f"new_{k}": v for k, v in values.items()}})
+
+
+@lru_cache(maxsize=16)
+def _finish_statement(columns: tuple[str, ...]):
+    table = Reminder.__table__
+    return (update(table).where(table.c.id.in_(bindparam("ids", expanding=True)),
+                                table.c.state == ReminderState.SENDING, table.c.claimed_by == bindparam("me"))
+            .values({c: bindparam(f"new_{c}", type_=table.c[c].type) for c in columns}))
+
+
+@cache
+def _add_refs():
+    return insert(MessageRef.__table__)
 
 
 def mark_sent(session: Session, *, ids: list[int], now: datetime, message_ids: list[str], channel: str,
@@ -187,7 +205,7 @@ def mark_sent(session: Session, *, ids: list[int], now: datetime, message_ids: l
     refs = [{"channel": channel, "chat_id": str(chat_id), "message_id": str(message_id), "assignment_id": aid,
              "at": received_at or now} for message_id in message_ids for aid in dict.fromkeys(about)]
     if refs:
-        session.execute(insert(MessageRef.__table__), refs)
+        run(session, _add_refs(), refs)
 
 
 def mark_skipped(session: Session, *, ids: list[int], reason: str, me: str = ME) -> None:
