@@ -4,9 +4,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cache, lru_cache
 
-from sqlalchemy import distinct, exists, or_
+from sqlalchemy import bindparam, distinct, exists, or_
 from sqlmodel import Session, select
 
 from calendars.reporting_checkins import checkin_dates
@@ -15,6 +15,7 @@ from config import Settings
 from reminders import cadence, weekly
 from services import people
 from storage.models import Assignment, ChatLink, MemberRole, Plan, ReminderSnooze, Status, Task
+from storage.prebuilt import run
 
 CHECKIN_TASK_KINDS = ("event", "continuous")
 IN_CHUNK = 500  # bound parameters per IN (…): SQLite allows many more, PostgreSQL is happier this way
@@ -95,25 +96,45 @@ def _offsets_in_use(session: Session, default: str) -> set[int]:
     return used
 
 
-def _active_with_plan(settings: Settings):
+def _active_with_plan():
     return (select(Assignment.id, Assignment.unit_id, Assignment.due_on, Task.reminder_offsets,
                    Plan.reminder_offsets)
             .join(Task, Task.id == Assignment.task_id).join(Plan, Plan.id == Task.plan_id)
-            .where(Assignment.status.in_(Status.ACTIVE), Assignment.role.in_(settings.tracked_roles),
+            .where(Assignment.status.in_(Status.ACTIVE), Assignment.role.in_(bindparam("roles", expanding=True)),
                    Task.removed == False))  # noqa: E712
 
 
-def _started(day: date):
+def _started(day):
     """The task's work has started ("Thời gian bắt đầu"): no reminder before it."""
     return or_(Task.start_on.is_(None), Task.start_on <= day)
 
 
+# Each round runs these for every offset and every working day it plans: built once, values bound at run time.
+@cache
+def _window_statement():
+    day = bindparam("day", type_=Task.__table__.c.start_on.type)
+    return _active_with_plan().where(Assignment.due_on >= bindparam("start"), Assignment.due_on < bindparam("end"),
+                                     _started(day))
+
+
+@cache
+def _overdue_dates_statement():
+    return select(distinct(Assignment.due_on)).where(
+        Assignment.status.in_(Status.ACTIVE), Assignment.role.in_(bindparam("roles", expanding=True)),
+        Assignment.due_on.is_not(None), Assignment.due_on < bindparam("day"))
+
+
+@cache
+def _overdue_statement():
+    return _active_with_plan().where(Assignment.due_on.in_(bindparam("dues", expanding=True)))
+
+
 def _offset_hits(session: Session, day: date, work: WorkCalendar, settings: Settings) -> list[_Hit]:
     hits = []
+    roles = list(settings.tracked_roles)
     for k in sorted(_offsets_in_use(session, settings.reminder_offsets)):
         start, end = cadence.offset_window(day, k, work)
-        rows = session.exec(_active_with_plan(settings).where(Assignment.due_on >= start, Assignment.due_on < end,
-                                                              _started(day)))
+        rows = run(session, _window_statement(), {"roles": roles, "start": start, "end": end, "day": day})
         for aid, unit_id, _due, task_offsets, plan_offsets in rows:
             if k in effective_offsets(task_offsets, plan_offsets, settings.reminder_offsets):
                 hits.append(_Hit(aid, unit_id, cadence.offset_kind(k)))
@@ -121,14 +142,13 @@ def _offset_hits(session: Session, day: date, work: WorkCalendar, settings: Sett
 
 
 def _overdue_hits(session: Session, day: date, work: WorkCalendar, settings: Settings) -> list[_Hit]:
-    dues = session.exec(select(distinct(Assignment.due_on)).where(
-        Assignment.status.in_(Status.ACTIVE), Assignment.role.in_(settings.tracked_roles),
-        Assignment.due_on.is_not(None), Assignment.due_on < day)).all()
+    roles = list(settings.tracked_roles)
+    dues = run(session, _overdue_dates_statement(), {"roles": roles, "day": day}).scalars().all()
     ordinals = cadence.overdue_dates(day, list(dues), work, settings.overdue_every_workdays)
     hits = []
     chosen = sorted(ordinals)
     for i in range(0, len(chosen), IN_CHUNK):
-        rows = session.exec(_active_with_plan(settings).where(Assignment.due_on.in_(chosen[i:i + IN_CHUNK])))
+        rows = run(session, _overdue_statement(), {"roles": roles, "dues": chosen[i:i + IN_CHUNK]})
         hits += [_Hit(aid, unit_id, cadence.OVERDUE, ordinals[due]) for aid, unit_id, due, _t, _p in rows]
     return hits
 
@@ -171,13 +191,23 @@ def _links_by_unit(session: Session, unit_ids: set[int]) -> dict[int, list[ChatL
     found: dict[int, list[ChatLink]] = defaultdict(list)
     ids = sorted(unit_ids)
     for i in range(0, len(ids), IN_CHUNK):
-        q = select(ChatLink).where(ChatLink.unit_id.in_(ids[i:i + IN_CHUNK]), ChatLink.active == True)  # noqa: E712
-        for link in session.exec(q):
+        for link in session.exec(_links_statement(), params={"units": ids[i:i + IN_CHUNK]}):
             found[link.unit_id].append(link)
     return found
 
 
+@cache
+def _links_statement():
+    return select(ChatLink).where(ChatLink.unit_id.in_(bindparam("units", expanding=True)),
+                                  ChatLink.active == True)  # noqa: E712
+
+
 def _any_overdue(session: Session, day: date, settings: Settings) -> bool:
-    return session.exec(select(exists().where(Assignment.status.in_(Status.ACTIVE),
-                                              Assignment.role.in_(settings.tracked_roles),
-                                              Assignment.due_on < day))).one()
+    return run(session, _any_overdue_statement(), {"roles": list(settings.tracked_roles), "day": day}).scalar()
+
+
+@cache
+def _any_overdue_statement():
+    return select(exists().where(Assignment.status.in_(Status.ACTIVE),
+                                 Assignment.role.in_(bindparam("roles", expanding=True)),
+                                 Assignment.due_on < bindparam("day")))

@@ -32,24 +32,22 @@ def _chunks(items: list, size: int = IN_CHUNK):
 
 def insert_planned(session: Session, *, dues: list[Due], now: datetime, skipped: set[str] = frozenset()) -> int:
     """Store reminders not stored yet (INSERT … ON CONFLICT DO NOTHING on the key); returns how many."""
-    new = _not_stored(session, dues)
+    new = list({d.key: d for d in dues}.values())
     if not new:
         return 0
     rows = [{"key": d.key, "assignment_id": d.assignment_id, "link_id": d.link_id, "kind": d.kind, "day": d.day,
              "late": d.late, "state": ReminderState.SKIPPED if d.key in skipped else ReminderState.PENDING,
              "attempts": 0, "next_attempt_at": now, "created_at": now} for d in new]
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    for part in _chunks(rows):
-        session.execute(dialect.insert(Reminder).on_conflict_do_nothing(index_elements=["key"]), part)
-    return len(new)
+    statement = _insert_planned_statement(session.get_bind().dialect.name)
+    # Each round plans today again: most keys exist already. RETURNING names the rows this insert added.
+    return sum(len(run(session, statement, part).all()) for part in _chunks(rows))
 
 
-def _not_stored(session: Session, dues: list[Due]) -> list[Due]:
-    by_key = {d.key: d for d in dues}
-    for part in _chunks(list(by_key)):
-        for key in session.exec(select(Reminder.key).where(Reminder.key.in_(part))):
-            by_key.pop(key, None)
-    return list(by_key.values())
+@lru_cache(maxsize=4)
+def _insert_planned_statement(dialect_name: str):
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    table = Reminder.__table__
+    return dialect.insert(table).on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
 
 
 def stored_keys(session: Session, *, keys: list[str], states: tuple[str, ...]) -> set[str]:
@@ -158,20 +156,33 @@ def _abandoned(row: Reminder, now: datetime, me: str) -> bool:
 
 def due_rows(session: Session, *, now: datetime, limit: int | None = None) -> list[Reminder]:
     """Pending reminders whose time has come, oldest first (the (state, next_attempt_at) index)."""
-    q = (select(Reminder).where(Reminder.state == ReminderState.PENDING, Reminder.next_attempt_at <= now)
-         .order_by(Reminder.id))
-    return list(session.exec(q.limit(limit) if limit else q))
+    if limit:
+        return list(session.exec(_due_statement().limit(limit), params={"now": now}))
+    return list(session.exec(_due_statement(), params={"now": now}))
+
+
+@cache
+def _due_statement():
+    return (select(Reminder).where(Reminder.state == ReminderState.PENDING,
+                                   Reminder.next_attempt_at <= bindparam("now", type_=Reminder.__table__.c.next_attempt_at.type))
+            .order_by(Reminder.id))
 
 
 def claim(session: Session, *, ids: list[int], now: datetime, me: str = ME) -> list[int]:
     """Take these reminders for sending; returns the ids this sender got (others may have won some)."""
     got: list[int] = []
     for part in _chunks(ids):
-        result = session.execute(
-            update(Reminder).where(Reminder.id.in_(part), Reminder.state == ReminderState.PENDING)
-            .values(state=ReminderState.SENDING, claimed_by=me, claimed_at=now).returning(Reminder.id))
-        got += [row[0] for row in result]
+        got += run(session, _claim_statement(), {"ids": part, "me": me, "now": now}).scalars().all()
     return got
+
+
+@cache
+def _claim_statement():
+    table = Reminder.__table__
+    return (update(table).where(table.c.id.in_(bindparam("ids", expanding=True)), table.c.state == ReminderState.PENDING)
+            .values(state=ReminderState.SENDING, claimed_by=bindparam("me", type_=table.c.claimed_by.type),
+                    claimed_at=bindparam("now", type_=table.c.claimed_at.type))
+            .returning(table.c.id))
 
 
 def _finish(session: Session, ids: list[int], me: str, **values) -> None:
