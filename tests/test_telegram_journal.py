@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import threading
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import httpx
 from pydantic import SecretStr
+from sqlalchemy import insert
 from sqlmodel import Session, select
 
 from bot import telegram as tg
@@ -24,9 +26,11 @@ from services.invites import create_invite
 from services.queries import unit_by_code
 from services.workspace import ensure_sample_workspace
 from storage.claims import HOST
-from storage.models import ChatLink, InboundEvent, ProcessedUpdate
+from storage.models import (Assignment, ChatLink, ChatUser, Evidence, InboundEvent, Plan, ProcessedUpdate,
+                            StatusChange, Task, Unit)
 from storage.types import utcnow
-from tests.fakes import FakeTelegram, refuse_internet
+from tests.conftest import REPO
+from tests.fakes import FakeFile, FakeTelegram, refuse_internet
 from tests.test_postgres import pg_engine  # noqa: F401  (fixture)
 
 TOKEN = "123456:TEST-TOKEN"
@@ -258,3 +262,74 @@ def test_a_renewed_claim_is_stale_only_counted_from_its_renewal(engine):
         after = later + inbound_journal.STALE_CLAIM + timedelta(seconds=1)
         assert [k for _c, k, _p in inbound_journal.claim_pending(session, channels=("telegram",), now=after,
                                                                    me="host-b:1:b")] == ["1"]
+
+
+def one_linked_unit(engine, chat_id: int) -> None:
+    """A unit with one open task due in June and its staff member's private chat (no reminder is due)."""
+    now = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    with Session(engine) as session:
+        session.execute(insert(Plan), [{"id": 1, "title": "Kế hoạch CCHC", "year": 2026, "issuer": "",
+                                        "source_name": "", "source_sha256": "", "imported_at": now, "updated_at": now}])
+        session.execute(insert(Task), [{"id": 1, "plan_id": 1, "number": "1", "position": 1, "dues": [],
+                                        "title": "Báo cáo kết quả CCHC quý II", "removed": False}])
+        session.execute(insert(Unit), [{"id": 1, "code": "T0001", "name": "Trường số 1", "kind": "truong",
+                                        "aliases": [], "active": True, "created_at": now}])
+        session.execute(insert(ChatUser), [{"id": 1, "channel": "telegram", "external_id": str(chat_id),
+                                            "display_name": "Cán bộ 1", "lang": "vi", "unit_id": 1, "role": "member",
+                                            "active": True, "created_at": now}])
+        session.execute(insert(ChatLink), [{"channel": "telegram", "chat_id": str(chat_id), "kind": "private",
+                                            "unit_id": 1, "user_id": 1, "role": "member", "lang": "vi",
+                                            "active": True, "created_at": now}])
+        session.execute(insert(Assignment), [{"task_id": 1, "unit_id": 1, "role": "lead", "period": "",
+                                              "due_on": date(2026, 6, 30), "original_due_on": date(2026, 6, 30),
+                                              "status": "open", "extensions": 0, "updated_at": now}])
+        session.commit()
+
+
+def test_nhacviec_run_killed_before_handling_loses_nothing_another_worker_applies_it_once(pg_engine,  # noqa: F811
+                                                                                         tmp_path):
+    """Real `nhacviec run` processes: worker A acknowledges a "xong" with its report, then is killed (SIGKILL)
+    while it fetches the file; worker B takes the update over and applies it once; a replay changes nothing."""
+    from tests.test_workers_postgres import AT, Workers, post
+    from tests.test_workers_postgres import SECRET as WORKER_SECRET
+    one_linked_unit(pg_engine, CHAT)
+    url = pg_engine.url.render_as_string(hide_password=False)
+    with refuse_internet(), FakeTelegram(token=TOKEN) as fake:
+        env = {**os.environ, "PYTHONPATH": str(REPO), "NHACVIEC_DATABASE_URL": url,
+               "NHACVIEC_TELEGRAM_TOKEN": TOKEN, "NHACVIEC_TELEGRAM_API_URL": fake.base_url,
+               "NHACVIEC_TELEGRAM_FILE_URL": fake.file_url,
+               "NHACVIEC_TELEGRAM_WEBHOOK_URL": "https://nhacviec.example.vn/telegram",
+               "NHACVIEC_TELEGRAM_WEBHOOK_SECRET": WORKER_SECRET, "NHACVIEC_WEBHOOK_TAKEOVER_SECONDS": "0.2",
+               "NHACVIEC_DATA_DIR": str(tmp_path), "NHACVIEC_EVIDENCE_DIR": str(tmp_path / "evidence")}
+        workers = Workers(env, tmp_path)
+        try:
+            a, b = workers.start(), workers.start()
+            fake.hold("getFile")                                   # A will be stuck fetching the report
+            report = FakeFile("bao-cao-quy-2.pdf", b"%PDF-1.4\n% quy II\n%%EOF\n", "application/pdf")
+            update = {"update_id": 600_001, "message": fake.build_message(CHAT, CHAT, "xong", document=report)}
+            post(a, update)                                        # 200: Telegram will never send it again
+            fake.wait_for(lambda: any(c["method"] == "getFile" for c in fake._calls), 120, "A fetching the file")
+            [event] = rows(pg_engine, InboundEvent)
+            assert event.done_at is None and event.claimed_by.split(":")[1] == str(workers.live[a].pid)
+            workers.kill(a)
+            fake.release("getFile")
+            fake.wait_for(lambda: confirmations(fake), 120, "the answer applied by worker B")
+            b_pid = workers.live[b].pid
+
+            post(b, update)                                        # the same update_id again: nothing changes
+            marker = {"update_id": 600_002, "message": fake.build_message(CHAT, CHAT, "/help")}
+            post(b, marker)
+            fake.wait_for(lambda: any("/viec" in (m["text"] or "") for m in fake._sent), 120, "the answer to /help")
+        finally:
+            workers.stop_all()
+        assert len(confirmations(fake)) == 1
+    events = {e.key: e for e in rows(pg_engine, InboundEvent)}
+    assert events["600001"].done_at is not None and events["600001"].claimed_by.split(":")[1] == str(b_pid)
+    changes = rows(pg_engine, StatusChange, StatusChange.field == "status")
+    assert [(c.before, c.after) for c in changes] == [("open", "done")] and changes[0].evidence_id is not None
+    [evidence] = rows(pg_engine, Evidence)
+    assert evidence.original_name == "bao-cao-quy-2.pdf" and evidence.id == changes[0].evidence_id
+
+
+def confirmations(fake) -> list[dict]:
+    return [m for m in fake._sent if "Đã ghi nhận" in (m["text"] or "")]

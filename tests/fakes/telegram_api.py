@@ -311,6 +311,7 @@ class _BotApi:
         self._poll_ticket = 0
         self._waiting_polls = 0
         self._closing = False
+        self._held: set[str] = set()
         self.count_429 = 0
         self.errors: list[BaseException] = []
 
@@ -471,6 +472,22 @@ class _BotApi:
             self._cond.notify_all()
         self._wake_pollers()
         return update["update_id"]
+
+    def hold(self, method: str) -> None:
+        """Leave calls of `method` unanswered until release(method), as a stalled Telegram would; each held call
+        is in `calls` (status None) and wakes wait_for when it arrives."""
+        with self._cond:
+            self._held.add(self._canonical(method))
+
+    def release(self, method: str) -> None:
+        """Answer the held calls of `method` and every later one at once."""
+        with self._cond:
+            self._held.discard(self._canonical(method))
+            self._cond.notify_all()
+
+    def _wait_released(self, method: str) -> None:
+        with self._cond:
+            self._cond.wait_for(lambda: method not in self._held or self._closing)
 
     def fail_next(self, method: str, error_code: int, description: str, *,
                   retry_after: int | None = None, migrate_to_chat_id: int | None = None,
@@ -928,6 +945,7 @@ class FakeTelegram(_BotApi):
             return
         with self._cond:
             self._closing = True
+            self._cond.notify_all()
         self._wake_pollers()
         if self._loop is not None and not self._loop.is_closed():
             with contextlib.suppress(RuntimeError):  # the loop ended on its own meanwhile
@@ -970,6 +988,10 @@ class FakeTelegram(_BotApi):
         call: JSON = {"method": method, "params": params, "status": None}
         with self._cond:
             self._calls.append(call)
+            held = method in self._held
+            self._cond.notify_all()
+        if held:
+            await asyncio.to_thread(self._wait_released, method)
         try:
             response = JSONResponse({"ok": True, "result": await self._call(method, params)})
         except ApiError as err:
