@@ -109,7 +109,7 @@ def render(message: ChatMessage, *, today: date, work: WorkCalendar) -> Outgoing
         lines += _task_lines(message, today, work)
         lines += _digest_part(message, today)
         if message.weekly is not None:
-            lines += ([""] if lines else []) + week_lines(message.weekly)
+            lines += ([""] if lines else []) + week_lines(message.weekly, work)
         lines += _unreachable_part(message)
         if message.items:
             lines += ["", _("Trả lời tin này \"xong\", \"đang làm\" hoặc \"xin gia hạn đến 20/3\", "

@@ -78,8 +78,8 @@ def _views(session: Session, q) -> list[AssignmentView]:
     return [AssignmentView(a, t, u) for a, t, u in rows]
 
 
-def week_lines(summary: WeekSummary) -> list[str]:
-    """The digest text (in the current locale)."""
+def week_lines(summary: WeekSummary, work: WorkCalendar | None = None) -> list[str]:
+    """The digest text (in the current locale); a deadline on a day off as the working day it means (`work`)."""
     lines = [_("📅 Tổng hợp tuần {start}–{end}").format(start=fmt_date(summary.monday),
                                                        end=fmt_date(summary.monday + timedelta(days=6)))]
     parts = ((summary.newly_overdue, ngettext("⚠️ {n} phân công mới quá hạn (hạn trong tuần trước):",
@@ -95,7 +95,8 @@ def week_lines(summary: WeekSummary) -> list[str]:
             continue
         lines += ["", title.format(n=len(views))]
         for v in views[:MAX_LINES]:
-            due = fmt_date(v.assignment.due_on) if v.assignment.due_on else "—"
+            due_on = v.assignment.due_on
+            due = fmt_date(work.effective(due_on) if work is not None else due_on) if due_on else "—"
             lines.append(_("• [{unit}] {ref}: {title} — hạn {due}").format(
                 unit=v.unit.code, ref=task_ref(v.task.number, v.task.source), title=v.task.title[:80], due=due))
         if len(views) > MAX_LINES:

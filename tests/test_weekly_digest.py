@@ -64,9 +64,11 @@ def test_done_last_week_follows_the_day_the_work_was_done(cli, world):
     assert "[KH] NV 5: Niêm yết thủ tục" in head and "Cập nhật danh mục" not in head
 
 
-@pytest.mark.parametrize("rule, section", [("after", "⏳ 1 phân công đến hạn trong tuần này:"),
-                                           ("before", "⚠️ 1 phân công mới quá hạn (hạn trong tuần trước):")])
-def test_a_sunday_deadline_on_the_monday_after_follows_the_day_off_rule(cli, engine, rule, section):
+@pytest.mark.parametrize("rule, section, due", [
+    ("after", "⏳ 1 phân công đến hạn trong tuần này:", "hạn 09/03/2026"),
+    ("before", "⚠️ 1 phân công mới quá hạn (hạn trong tuần trước):", "hạn 06/03/2026"),
+])
+def test_a_sunday_deadline_on_the_monday_after_follows_the_day_off_rule(cli, engine, rule, section, due):
     w = World(engine)
     tc = w.unit("TC")
     head = w.link(tc, role=MemberRole.HEAD)
@@ -75,4 +77,4 @@ def test_a_sunday_deadline_on_the_monday_after_follows_the_day_off_rule(cli, eng
                           env={"NHACVIEC_DAY_OFF_RULE": rule}).output)
     text = next(c["text"] for c in data["chats"] if c["chat_id"] == head.chat_id)
     # Sunday 08/03: with "after" it is due this Monday (the reminder says so), with "before" it was due Friday.
-    assert section in text and "Niêm yết thủ tục" in text.split(section)[1]
+    assert section in text and f"Niêm yết thủ tục — {due}" in text.split(section)[1]
