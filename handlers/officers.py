@@ -65,11 +65,12 @@ async def cmd_overdue(turn: Turn, args: str, number: int = 0) -> None:
 def _overdue_block(turn: Turn, items) -> str:
     lines = [f"{items[0].unit.name} ({items[0].unit.code}):"]
     for v in items:
-        late = (turn.today - v.assignment.due_on).days
+        due = turn.work.met_by(v.assignment.due_on)   # late from the day the day-off rule gave, as /overdue judges
+        late = (turn.today - due).days
         lines.append(ngettext("  • {ref}: {title} — hạn {date}, trễ {n} ngày",
                               "  • {ref}: {title} — hạn {date}, trễ {n} ngày", late).format(
             ref=task_ref(v.task.number, v.task.source), title=short(v.task.title, 70),
-            date=fmt_date(v.assignment.due_on), n=late))
+            date=fmt_date(due), n=late))
     return "\n".join(lines)
 
 
