@@ -118,6 +118,13 @@ class Settings(BaseSettings):
         """NHACVIEC_ZALO_OA_TEMPLATE_PARAMS as {template parameter: reminder field}."""
         return template_params(self.zalo_oa_template_params)
 
+    @field_validator("webhook_takeover_seconds")
+    @classmethod
+    def _positive_interval(cls, value: float) -> float:
+        if not value > 0:  # 0 would sweep the journal without pause
+            raise ValueError("NHACVIEC_WEBHOOK_TAKEOVER_SECONDS must be more than 0")
+        return value
+
     @field_validator("default_lang")
     @classmethod
     def _known_lang(cls, value: str) -> str:

@@ -30,3 +30,12 @@ def test_defaults_and_derived_file_url():
     local = Settings(_env_file=None, telegram_api_url="http://127.0.0.1:8081/bot")
     assert local.telegram_file_base == "http://127.0.0.1:8081/file/bot"
     assert (local.webhook_host, local.webhook_port) == ("127.0.0.1", 8080)
+
+
+def test_the_journal_sweep_interval_must_be_positive():
+    import pytest
+    from pydantic import ValidationError
+    for wrong in ("0", "-5", "nan"):
+        with pytest.raises(ValidationError, match="NHACVIEC_WEBHOOK_TAKEOVER_SECONDS must be more than 0"):
+            Settings(_env_file=None, webhook_takeover_seconds=wrong)
+    assert Settings(_env_file=None).webhook_takeover_seconds == 30
