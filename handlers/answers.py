@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 
 from handlers import extensions, staff
-from handlers.context import Turn
+from handlers.context import LOCAL_TZ, Turn
 from handlers.messages import Button
 from handlers.render import nav_buttons, page, status_buttons, task_card, task_choice
 from i18n import _, fmt_date
@@ -18,7 +18,7 @@ from services.worker import in_worker
 from services.evidence import EvidenceError, check_size, evidence_store, keep_file, record_evidence
 from services.labels import status_label, task_no
 from services.queries import AssignmentView
-from services.status import BadCompletionDay, NotAllowed, last_change, set_status
+from services.status import BadCompletionDay, NotAllowed, last_change, last_status_change, set_status
 from storage.models import Evidence, Status
 
 CONTEXT_WINDOW = timedelta(minutes=15)
@@ -147,6 +147,9 @@ async def apply_pick(turn: Turn, assignment_id: int, code: str, when: str) -> No
     if v is None:
         raise ValueError(assignment_id)
     intent = {"done": "done", "prog": "in_progress", "open": "not_done", "ext": "extension"}.get(code, "done")
+    if v.assignment.status not in Status.ACTIVE and intent != "done" and not turn.is_officer:  # closed meanwhile
+        _already_closed(turn, v)
+        return
     await apply_reply(turn, v, Reply(intent, date.fromisoformat(when) if when != "-" else None))
 
 
@@ -172,6 +175,9 @@ async def apply_status(turn: Turn, assignment_id: int, status: str, *, promised_
                                                                                             assignment_id)
     if v is None:
         raise ValueError(assignment_id)
+    if v.assignment.status == Status.DONE and status == Status.IN_PROGRESS and not turn.is_officer:
+        _already_closed(turn, v)  # staff answering an old card or a late number; officers correct records
+        return
     try:
         change = set_status(turn.session, assignment=v.assignment, status=status, actor=turn.actor, now=turn.now,
                             note=turn.incoming.text or None, promised_on=promised_on, evidence_id=evidence_id,
@@ -192,6 +198,21 @@ async def apply_status(turn: Turn, assignment_id: int, status: str, *, promised_
                    buttons=status_buttons(v.id, v.assignment.status), about=[v.id])
     else:
         turn.reply(text, buttons=status_buttons(v.id, v.assignment.status), about=[v.id])
+
+
+def _already_closed(turn: Turn, v: AssignmentView) -> None:
+    """The task was closed (often by a colleague) after the question was asked: say by whom, change nothing."""
+    last = last_status_change(turn.session, assignment_id=v.id)
+    who = (last.actor_name if last else "") or _("đơn vị")
+    day = v.assignment.done_on if v.assignment.status == Status.DONE and v.assignment.done_on else (
+        last.at.astimezone(LOCAL_TZ).date() if last else turn.today)
+    if v.assignment.status == Status.DONE:
+        text = _("Nhiệm vụ {number} đã được {who} ghi nhận hoàn thành ngày {date}; Hệ thống giữ nguyên. Nếu cần "
+                 "sửa, chọn ↩️ Mở lại.")
+    else:
+        text = _("Nhiệm vụ {number} đã chuyển sang \"{status}\" ({who}, ngày {date}); Hệ thống giữ nguyên.")
+    text = text.format(number=task_no(v.task), who=who, date=fmt_date(day), status=status_label(v.assignment.status))
+    turn.reply(text, buttons=status_buttons(v.id, v.assignment.status), about=[v.id], notice=text)
 
 
 def _confirmation(v: AssignmentView, status: str, promised_on: date | None, *, evidence: Evidence | None) -> str:

@@ -14,7 +14,7 @@ from config import Settings
 from handlers.messages import Attachment, Incoming, Outgoing
 from reminders.workcal import default_calendar
 from services.status import Actor
-from storage.models import ChatLink, ChatUser, MemberRole
+from storage.models import ChatLink, ChatUser, MemberRole, Unit
 from storage.types import utcnow
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -73,7 +73,13 @@ class Turn:
 
     @property
     def linked(self) -> bool:
-        return self.unit_id is not None and self.user.active
+        return self.unit_id is not None and self.user.active and self.removed_unit is None
+
+    @property
+    def removed_unit(self) -> Unit | None:
+        """The person's unit when it was removed from the directory: its staff act on nothing any more."""
+        unit = self.session.get(Unit, self.unit_id) if self.unit_id is not None else None
+        return unit if unit is not None and not unit.active else None
 
     @property
     def is_officer(self) -> bool:

@@ -20,6 +20,12 @@ def looks_like_code(text: str) -> bool:
 
 def explain_join(turn: Turn) -> None:
     """What a stranger gets: how to join, nothing else."""
+    removed = turn.removed_unit if turn.user.active else None
+    if removed is not None:
+        turn.reply(_("{unit} đã được gỡ khỏi danh sách nhắc việc, nên Hệ thống không ghi nhận cập nhật từ đồng chí "
+                     "nữa (chưa có gì thay đổi). Nếu đồng chí đã chuyển sang đơn vị khác, hãy xin mã mời mới từ Văn "
+                     "phòng Sở rồi gửi mã đó.").format(unit=removed.name))
+        return
     turn.reply(_("Xin chào! Đây là bot nhắc việc CCHC của Sở GDĐT. Đồng chí chưa được liên kết với đơn vị nào.\n"
                  "Để tham gia, hãy xin mã mời từ bộ phận CCHC (Văn phòng Sở) rồi gửi: /start MÃ_MỜI "
                  "(trên Zalo: gửi mã mời)."))

@@ -158,6 +158,14 @@ def last_change(session: Session, *, actor_id: int, since: datetime) -> StatusCh
     return session.exec(q).first()
 
 
+def last_status_change(session: Session, *, assignment_id: int) -> StatusChange | None:
+    """Who last moved the assignment's status, and when (not undone)."""
+    q = (select(StatusChange).where(StatusChange.assignment_id == assignment_id, StatusChange.field == "status",
+                                    StatusChange.undone == False)  # noqa: E712
+         .order_by(StatusChange.at.desc(), StatusChange.id.desc()))
+    return session.exec(q).first()
+
+
 def undo_last(session: Session, *, actor: Actor, now: datetime) -> tuple[StatusChange, Assignment] | None:
     """Revert the person's last change made within the last 10 minutes, if it is still what the task says.
 

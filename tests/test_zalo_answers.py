@@ -1,0 +1,72 @@
+"""Staff answering loosely on Zalo, as they do from a phone: late numbers, colleagues answering first, a unit
+that was removed. What each person reads, and what the records keep."""
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from services.plan_admin import remove_unit
+from services.status import Actor
+from storage.models import Assignment, StatusChange
+from tests.zalo_harness import running_zalo
+
+TED, HOA = "6ede9afa66b88fe6d6a9", "7a1b2c3d4e5f60718293"
+
+
+def status_changes(h) -> list[StatusChange]:
+    return h.rows(StatusChange, StatusChange.field == "status")
+
+
+async def test_a_late_number_does_not_undo_what_a_colleague_finished(settings, engine):
+    async with running_zalo(settings, engine) as h:
+        await h.bot_says(TED, h.invite("VP"))
+        await h.bot_says(HOA, h.invite("VP"), name="Hoa")
+        await h.bot_says(TED, "đang làm")                     # Ted is asked which task, and waits
+        assert h.bot_texts(TED)[-1].startswith("Đồng chí trả lời cho nhiệm vụ nào?")
+        await h.bot_says(HOA, "xong", name="Hoa")
+        await h.bot_says(HOA, "1", name="Hoa")               # Hoa closes the first task of the same list
+        [closed] = status_changes(h)
+        assert closed.after == "done"
+
+        await h.bot_says(TED, "1")                            # Ted's "1" comes after it
+        [a] = h.rows(Assignment, Assignment.id == closed.assignment_id)
+        assert a.status == "done" and len(status_changes(h)) == 1
+        answer = h.bot_texts(TED)[-1]
+        assert "đã được Hoa ghi nhận hoàn thành ngày 15/04/2026" in answer and "giữ nguyên" in answer
+        assert "1. ↩️ Mở lại" in answer and "đang thực hiện" not in answer.split("\n")[0].lower()
+
+
+async def test_an_old_card_cannot_turn_finished_work_back_to_in_progress(settings, engine):
+    async with running_zalo(settings, engine) as h:
+        await h.bot_says(TED, h.invite("VP"))
+        await h.bot_says(HOA, h.invite("VP"), name="Hoa")
+        await h.bot_says(TED, "/viec")
+        await h.bot_says(TED, "1")                            # the card of the first task: 2 = ⏳ Đang thực hiện
+        assert "2. ⏳ Đang thực hiện" in h.bot_texts(TED)[-1]
+        await h.bot_says(HOA, "/viec", name="Hoa")
+        await h.bot_says(HOA, "1", name="Hoa")
+        await h.bot_says(HOA, "1", name="Hoa")               # ✅ Đã hoàn thành
+        [closed] = status_changes(h)
+
+        await h.bot_says(TED, "2")
+        [a] = h.rows(Assignment, Assignment.id == closed.assignment_id)
+        assert a.status == "done" and len(status_changes(h)) == 1
+        assert "đã được Hoa ghi nhận hoàn thành" in h.bot_texts(TED)[-1]
+
+
+async def test_staff_of_a_removed_unit_change_nothing_and_are_told_why(settings, engine):
+    async with running_zalo(settings, engine) as h:
+        await h.bot_says(TED, h.invite("VP"))
+        await h.bot_says(TED, "/viec")
+        await h.bot_says(TED, "1")
+        await h.bot_says(TED, "1")                            # done; the confirmation offers 1. ↩️ Mở lại
+        [done] = status_changes(h)
+        with Session(engine) as session:
+            remove_unit(session, code="VP", force=True, actor=Actor(name="Văn phòng", channel="cli", role="officer"))
+            session.commit()
+        changes = len(h.rows(StatusChange))
+
+        for text in ("1", "xong", "/viec"):
+            await h.bot_says(TED, text)
+            assert "Văn phòng Sở đã được gỡ khỏi danh sách nhắc việc" in h.bot_texts(TED)[-1]
+        [a] = h.rows(Assignment, Assignment.id == done.assignment_id)
+        assert a.status == "done" and len(h.rows(StatusChange)) == changes
