@@ -37,6 +37,9 @@ STOPPED_WAIT = 6 * 3600.0  # billing or credentials: an operator must act; one l
 # A chat that writes to us again can be reached again: Zalo's 7-day window reopens, a block was lifted.
 REOPENED_BY_WRITING = ("no_interaction", "blocked", "zalo_unreachable", "held_window")
 FILE_KINDS = {"image": "photo", "file": "document"}
+# What a person may send that has no words to read; answered (in a private chat) instead of being dropped.
+UNREADABLE_KINDS = {"sticker", "audio", "voice", "video", "gif", "location"}
+UNREADABLE_EVENTS = {"message.unsupported.received"}
 
 
 def send_error(exc: ZaloError, *, payload: str = "") -> SendError:
@@ -66,9 +69,11 @@ def send_error(exc: ZaloError, *, payload: str = "") -> SendError:
 
 
 def to_incoming(channel: str, inbound: ZaloInbound) -> Incoming | None:
-    """The neutral message for a Zalo message; None when there is nothing the core can read."""
+    """The neutral message for a Zalo message; None when there is nothing in it at all (a sticker or a voice
+    message comes in without text, so the person is told to answer in words)."""
     attachment = next((a for a in (_attachment(inbound, item) for item in inbound.attachments) if a), None)
-    if not inbound.text.strip() and attachment is None:
+    unreadable = inbound.event in UNREADABLE_EVENTS or any(a.kind in UNREADABLE_KINDS for a in inbound.attachments)
+    if not inbound.text.strip() and attachment is None and not unreadable:
         return None
     return Incoming(channel=channel, chat_id=inbound.chat_id, sender_id=inbound.user_id,
                     sender_name=inbound.user_name, text=inbound.text, chat_type=inbound.chat_type,

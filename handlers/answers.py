@@ -27,6 +27,11 @@ INTENT_TO_STATUS = {"done": Status.DONE, "in_progress": Status.IN_PROGRESS, "not
 
 async def on_text(turn: Turn, text: str) -> None:
     """Classify the words, find the task they are about, apply or ask."""
+    if not text.strip() and turn.incoming.attachment is None:  # a sticker, a voice message: no words to read
+        if turn.incoming.chat_type == "private":
+            turn.reply(_("Hệ thống chưa đọc được tin này (nhãn dán, tin thoại, video…). Đồng chí vui lòng trả lời "
+                         "bằng chữ: \"xong\", \"đang làm\", \"xin gia hạn đến 20/3\", hoặc gõ /viec để chọn nhiệm vụ."))
+        return
     from handlers import reminder_buttons  # a typed date may answer a check-in's "📅 Báo hạn"
     if await reminder_buttons.on_text(turn, text):
         return

@@ -7,9 +7,11 @@ from sqlmodel import Session
 from services.plan_admin import remove_unit
 from services.status import Actor
 from storage.models import Assignment, StatusChange
+from tests.fakes.zalo_api import bot_media_update, oa_attachment_event
 from tests.zalo_harness import running_zalo
 
 TED, HOA = "6ede9afa66b88fe6d6a9", "7a1b2c3d4e5f60718293"
+OA_USER, STRANGER = "8811223344556677889", "5566778899aabbccddee"
 
 
 def status_changes(h) -> list[StatusChange]:
@@ -70,3 +72,23 @@ async def test_staff_of_a_removed_unit_change_nothing_and_are_told_why(settings,
             assert "Văn phòng Sở đã được gỡ khỏi danh sách nhắc việc" in h.bot_texts(TED)[-1]
         [a] = h.rows(Assignment, Assignment.id == done.assignment_id)
         assert a.status == "done" and len(h.rows(StatusChange)) == changes
+
+
+async def test_a_sticker_or_a_voice_message_is_answered_not_lost(settings, engine):
+    async with running_zalo(settings, engine) as h:
+        await h.bot_says(TED, h.invite("VP"))
+        await h.bot_says(TED, "xong")                       # asked which task
+        for event in ("message.sticker.received", "message.voice.received", "message.unsupported.received"):
+            before = len(h.bot_texts(TED))
+            await h.post_bot(bot_media_update(TED, event, "https://zalo.example/m.aac"))
+            [answer] = h.bot_texts(TED)[before:]
+            assert answer.startswith("Hệ thống chưa đọc được") and "\"xong\", \"đang làm\"" in answer
+        await h.bot_says(TED, "1")                          # the question asked before still stands
+        assert len(status_changes(h)) == 1
+
+        await h.oa_says(OA_USER, h.invite("VP"))
+        await h.post_oa(oa_attachment_event(h.oa.app_id, OA_USER, "audio", "https://zalo.example/v.aac"))
+        assert h.oa_texts(OA_USER)[-1].startswith("Hệ thống chưa đọc được")
+        await h.post_bot(bot_media_update(STRANGER, "message.sticker.received", "https://zalo.example/s.png"))
+        assert "chưa được liên kết với đơn vị nào" in h.bot_texts(STRANGER)[-1]
+        assert len(status_changes(h)) == 1

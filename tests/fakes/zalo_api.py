@@ -553,6 +553,15 @@ def bot_image_update(chat_id: str, photo_url: str, *, caption: str | None = None
     return _bot_event("message.image.received", message, wrapped)
 
 
+def bot_media_update(chat_id: str, event: str, url: str = "", *, user_id: str | None = None,
+                     name: str = "Ted") -> JSON:
+    """A Bot Platform sticker / voice / unsupported update (`event` e.g. "message.voice.received")."""
+    message = _bot_message(chat_id, user_id, name, None, None, "PRIVATE")
+    if url:
+        message["url"] = url
+    return _bot_event(event, message, False)
+
+
 def _bot_message(chat_id: str, user_id: str | None, name: str, message_id: str | None, date_ms: int | None,
                  chat_type: str) -> JSON:
     return {"from": {"id": user_id or chat_id, "display_name": name, "is_bot": False},
