@@ -15,7 +15,9 @@ Decisions (all relative to `today`, the day the reply was written, Asia/Ho_Chi_M
 - "thêm 3 ngày", "2 hôm nữa", "1 tuần", "1 tháng" count from today; "5 ngày làm việc" skips weekends.
 - "hôm qua" is yesterday, "hôm kia" the day before; "sáng nay", "lúc nãy" today.
 - Each day also has its past reading (`When.past`), used when the words say the work is already done:
-  "20/3" is the last 20/3 on or before today, "ngày 20" the last 20th. `When.tense` says which reading a
+  "20/3" is the last 20/3 on or before today, "ngày 20" the last 20th, "thứ 6" the last Friday before today;
+  "thứ 6 tuần trước" is Friday of last week. "hôm"/"bữa" before a day ("xong hôm thứ 6", "nộp hôm 10/4")
+  speaks of a day gone: the past reading, whatever is nearest. `When.tense` says which reading a
   bare "xong ngày 25/3" takes: "past" when the nearest 25/3 (last year, this year or next) is before today.
 """
 from __future__ import annotations
@@ -48,6 +50,7 @@ class When:
         return self.tense == "past"
 
 
+_THAT_DAY = ("hom ", "bua ")  # "hôm thứ 6", "bữa 10/4": a day spoken of as gone
 _LOOK_BACK = 24  # "hạn nộp là ngày " is the longest wording quoting a deadline
 
 
@@ -65,6 +68,8 @@ def find_dates(text: str, today: date) -> list[When]:
                 continue
             deadline = bool(_DEADLINE_BEFORE.search(_words_before(text, start)))
             past, tense = _past_reading(resolve, match, today)
+            if past is not None and text[:start].endswith(_THAT_DAY):  # "xong hôm thứ 6": that day, gone
+                tense = "past"
             found.append(When(resolve(match, today), weak=weak, deadline=deadline, past=past, tense=tense))
             taken[start:end] = b"\x01" * (end - start)
     return found
@@ -100,8 +105,24 @@ def _past_reading(resolve, match: re.Match, today: date) -> tuple[date | None, s
             return this_month, None
         last = today.replace(day=1) - timedelta(days=1)
         return _safe(last.year, last.month, wanted), None
+    if resolve is _weekday:
+        return _last_weekday(match, today)
     day = resolve(match, today)
     return (day if day is not None and day <= today else None), None
+
+
+def _last_weekday(m: re.Match, today: date) -> tuple[date | None, str | None]:
+    """ "(đã nộp) thứ 6": the last such day before today; "thứ 6 tuần trước" is in the past in any case."""
+    which = m.group(3) or ""
+    if which == "tuan truoc":
+        return _weekday(m, today), "past"
+    if which == "nay":
+        day = _weekday(m, today)
+        return (day if day <= today else None), None
+    if which:
+        return None, None
+    wanted = _WEEKDAYS[m.group(1) or m.group(2)]
+    return today - timedelta(days=(today.weekday() - wanted - 1) % 7 + 1), None
 
 
 def _full_year(year: int) -> int:
@@ -150,6 +171,8 @@ def _day_of_month(m: re.Match, today: date) -> date | None:
 def _weekday(m: re.Match, today: date) -> date:
     wanted = _WEEKDAYS[m.group(1) or m.group(2)]
     which = m.group(3) or ""
+    if which == "tuan truoc":
+        return _monday(today, -1) + timedelta(days=wanted)
     if which.startswith("tuan"):
         return _monday(today, 1) + timedelta(days=wanted)
     if which == "nay":
@@ -213,7 +236,8 @@ _PATTERNS = [(re.compile(p), f, weak) for p, f, weak in [
     (r"(?:\bngay |" + _NOT_FRACTION + r")\b(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?\b", _dmy, False),
     (r"\b(?:ngay )?(\d{1,2}) thang (\d{1,2})(?: nam (\d{4}))?\b", _dmy, False),
     (r"\bngay (\d{1,2})\b(?! (?:ngay|hom|tuan|thang)\b)", _day_of_month, False),
-    (r"\b(?:thu (2|3|4|5|6|7|tu|nam|sau|bay)|(chu nhat))\b(?: (tuan sau|tuan toi|toi|nay)\b)?", _weekday, False),
+    (r"\b(?:thu (2|3|4|5|6|7|tu|nam|sau|bay)|(chu nhat))\b(?: (tuan sau|tuan toi|tuan truoc|toi|nay)\b)?",
+     _weekday, False),
     (r"\bcuoi tuan(?: (sau|toi)\b| nay\b)?", _end_of_week, False),
     (r"\b(?:start|dau) tuan(?: (?:sau|toi)\b)?", _start_of_week, False),
     (r"\b(?:(?:trong )?tuan (?:sau|toi)|(?:sang|qua) tuan(?: sau| toi)?)\b", _next_week, False),

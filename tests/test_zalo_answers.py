@@ -92,3 +92,15 @@ async def test_a_sticker_or_a_voice_message_is_answered_not_lost(settings, engin
         await h.post_bot(bot_media_update(STRANGER, "message.sticker.received", "https://zalo.example/s.png"))
         assert "chưa được liên kết với đơn vị nào" in h.bot_texts(STRANGER)[-1]
         assert len(status_changes(h)) == 1
+
+
+async def test_done_on_friday_is_recorded_on_last_friday(settings, engine):
+    async with running_zalo(settings, engine) as h:          # Wednesday 15/04/2026
+        await h.bot_says(TED, h.invite("VP"))
+        await h.bot_says(TED, "xong hôm thứ 6")
+        assert h.bot_texts(TED)[-1].startswith("Đồng chí trả lời cho nhiệm vụ nào?")
+        await h.bot_says(TED, "1")
+        [change] = status_changes(h)
+        [a] = h.rows(Assignment, Assignment.id == change.assignment_id)
+        assert (a.status, a.done_on.isoformat(), a.promised_on) == ("done", "2026-04-10", None)
+        assert "Ngày hoàn thành ghi nhận: 10/04/2026." in h.bot_texts(TED)[-1]
