@@ -1,6 +1,7 @@
 """One reminder message per chat: everything due for it, grouped, each line with its due date."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -10,7 +11,7 @@ from sqlmodel import Session, select
 from calendars.reporting_checkins import question_text
 from calendars.workdays import WorkCalendar
 from handlers.messages import Button, Outgoing
-from handlers.render import due_text, fit, short
+from handlers.render import due_text, fit, occurrence, short
 from handlers.system import CHANNEL_NAMES, REASONS
 from i18n import _, fmt_date, ngettext, use_locale
 from reminders import cadence
@@ -114,7 +115,9 @@ def render(message: ChatMessage, *, today: date, work: WorkCalendar) -> Outgoing
         if message.items:
             lines += ["", _("Trả lời tin này \"xong\", \"đang làm\" hoặc \"xin gia hạn đến 20/3\", "
                             "hoặc chọn một mục bên dưới.")]
-        buttons = [_buttons(item) for item in _with_buttons(message.items)]
+        with_buttons = _with_buttons(message.items)
+        refs = Counter(_ref(item) for item in with_buttons)
+        buttons = [_buttons(item, twice=refs[_ref(item)] > 1) for item in with_buttons]
         fields = template_fields(message, today, work)
     return Outgoing(text=fit(lines), buttons=buttons, chat_id=message.chat_id, channel=message.channel,
                     about=[item.view.id for item in message.items], lang=message.lang, fields=fields)
@@ -237,9 +240,14 @@ def _with_buttons(items: list[Item]) -> list[Item]:
     return [i for i in listed if i.view.id in dated or i.view.id in asked]
 
 
-def _buttons(item: Item) -> list[Button]:
+def _ref(item: Item) -> str:
+    return task_ref(item.view.task.number, item.view.task.source)
+
+
+def _buttons(item: Item, *, twice: bool = False) -> list[Button]:
+    """ "✅ NV 6": with the due day when the message names the same task twice (two months of a monthly task)."""
     aid = item.view.id
-    done = Button("✅ " + task_ref(item.view.task.number, item.view.task.source), f"s:{aid}:done")
+    done = Button("✅ " + _ref(item) + (occurrence(item.view) if twice else ""), f"s:{aid}:done")
     if item.view.assignment.due_on is None:
         return [done, Button(_("📅 Báo hạn"), f"ci:{aid}"), Button(_("⏳ Đang làm"), f"s:{aid}:prog")]
     return [done, Button(_("⏰ 1 ngày"), f"sn:{aid}:1"), Button(_("⏰ 3 ngày"), f"sn:{aid}:3")]

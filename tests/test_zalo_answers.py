@@ -104,3 +104,20 @@ async def test_done_on_friday_is_recorded_on_last_friday(settings, engine):
         [a] = h.rows(Assignment, Assignment.id == change.assignment_id)
         assert (a.status, a.done_on.isoformat(), a.promised_on) == ("done", "2026-04-10", None)
         assert "Ngày hoàn thành ghi nhận: 10/04/2026." in h.bot_texts(TED)[-1]
+
+
+async def test_a_reminder_naming_a_monthly_task_twice_says_which_month_each_number_closes(settings, engine):
+    async with running_zalo(settings, engine) as h:
+        await h.bot_says(TED, h.invite("VP"))
+        await h.remind()
+        reminder = h.bot_texts(TED)[-1]
+        choices = reminder.split("Trả lời bằng số:\n", 1)[1].splitlines()
+        done = [c.split(". ", 1)[1] for c in choices if "✅" in c]
+        assert len(done) == len(set(done)), done                  # each ✅ choice can be told apart
+        assert "1. ✅ NV 6 (hạn 28/02)" in choices and "10. ✅ NV 6 (hạn 31/03)" in choices
+        assert "4. ✅ NV 1" in choices                            # a task named once keeps its short label
+
+        await h.bot_says(TED, "10")
+        [change] = status_changes(h)
+        [a] = h.rows(Assignment, Assignment.id == change.assignment_id)
+        assert (a.status, a.due_on.isoformat()) == ("done", "2026-03-31")
