@@ -12,7 +12,7 @@ from handlers.render import nav_buttons, page, status_buttons, task_card, task_c
 from i18n import _, fmt_date
 from replies.classifier import Reply, classify
 from replies.mentions import task_mentions
-from services import conversation, queries
+from services import choices, conversation, queries
 from services.access import check_offered
 from services.worker import in_worker
 from services.evidence import EvidenceError, check_size, evidence_store, keep_file, record_evidence
@@ -47,6 +47,10 @@ async def on_text(turn: Turn, text: str) -> None:
     if turn.incoming.attachment and reply.intent in ("unknown", "done"):
         await on_file(turn, reply)
         return
+    if (text.strip().isdigit() and turn.incoming.chat_type == "private"
+            and not turn.services.inline_buttons.get(turn.incoming.channel, False)):
+        _stale_number(turn, text.strip())  # the router found no current choice for it
+        return
     mentions = task_mentions(text) if text else []
     if mentions:
         await _apply_mentions(turn, mentions)
@@ -80,6 +84,13 @@ async def _apply_mentions(turn: Turn, mentions: list[tuple[str, str]]) -> None:
             await apply_reply(turn, views[0], reply)
         else:  # a monthly task: which month's report?
             ask_which(turn, views, reply)
+
+
+def _stale_number(turn: Turn, number: str) -> None:
+    """A bare "1" with no numbered question standing (they last 12 hours): say so, never guess."""
+    turn.reply(_("Số {number} không còn ứng với lựa chọn nào (các số chỉ dùng được trong {hours} giờ sau tin có "
+                 "số). Đồng chí gõ /viec để xem nhiệm vụ và chọn lại, hoặc trả lời bằng chữ: \"xong\", \"đang làm\", "
+                 "\"xin gia hạn đến 20/3\".").format(number=number[:6], hours=choices.HOURS))
 
 
 def _ask_if_done(turn: Turn, targets: list[AssignmentView]) -> None:

@@ -2,6 +2,8 @@
 that was removed. What each person reads, and what the records keep."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlmodel import Session
 
 from services.plan_admin import remove_unit
@@ -121,3 +123,14 @@ async def test_a_reminder_naming_a_monthly_task_twice_says_which_month_each_numb
         [change] = status_changes(h)
         [a] = h.rows(Assignment, Assignment.id == change.assignment_id)
         assert (a.status, a.due_on.isoformat()) == ("done", "2026-03-31")
+
+
+async def test_a_number_typed_the_next_morning_is_explained_not_misunderstood(settings, engine):
+    async with running_zalo(settings, engine) as h:
+        await h.bot_says(TED, h.invite("VP"))
+        await h.remind()                                      # 09:00, "1. ✅ NV 6 (hạn 28/02)" …
+        h.clock.now += timedelta(hours=23)                    # answered at 08:00 the next day
+        await h.bot_says(TED, "1")
+        answer = h.bot_texts(TED)[-1]
+        assert "Số 1 không còn ứng với lựa chọn nào" in answer and "/viec" in answer
+        assert "chưa hiểu" not in answer and status_changes(h) == []
