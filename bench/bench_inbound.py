@@ -5,6 +5,8 @@ on either side: what is measured is the cost of handling an update. The workload
 of USERS people, "xong" in reply to a reminder (60 % about one task, 40 % about three, which gets a question back)
 and "/viec". A final "/help" is the marker: updates are handled in order, so its answer means all are done.
 Also counted: messages the bot sent per update (target ≤ 1.2: Telegram allows ~30 messages/s in all).
+The two bots run alternately BENCH_INBOUND_RUNS times (default 3) and the best of each is kept: on a shared
+machine one run of either can land on a busy moment. BENCH_PROFILE=folder runs both under cProfile (CPU time).
 """
 from __future__ import annotations
 
@@ -162,36 +164,43 @@ def _outside_work_hours() -> tuple[str, str]:
 
 
 def main() -> list[Row]:
-    """Both bots on the same workload; rows for the table."""
+    """Both bots on the same workload, alternately RUNS times (best of each: the machine is shared); rows."""
+    runs = max(1, int(os.environ.get("BENCH_INBOUND_RUNS", "3")))
+    anchors, mine = [], []
     with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(os.environ.get("BENCH_KEEP") or tmp)
+        base = Path(os.environ.get("BENCH_KEEP") or tmp)
         env = {k: v for k, v in os.environ.items() if not k.startswith("NHACVIEC_")}
-
-        def echo(conn, base_url):
-            updates = [(chat, text, None) for chat in range(1, USERS + 1) for text in ("xong", "/viec")]
-            return _measure([sys.executable, "-m", "bench.echo_bot", base_url, TOKEN], env, folder, conn, updates)
-
-        def ours(conn, base_url):
-            url, reminder_of = _seed(folder, base_url)
-            start, end = _outside_work_hours()
-            run_env = {**env, "NHACVIEC_DATABASE_URL": url, "NHACVIEC_TELEGRAM_TOKEN": TOKEN,
-                       "NHACVIEC_TELEGRAM_API_URL": base_url, "NHACVIEC_TELEGRAM_RATE_PER_SECOND": "100000",
-                       "NHACVIEC_DATA_DIR": str(folder), "NHACVIEC_EVIDENCE_DIR": str(folder / "evidence"),
-                       "NHACVIEC_WORK_START": start, "NHACVIEC_WORK_END": end}
-            updates = [u for chat in range(1, USERS + 1)
-                       for u in ((chat, "xong", reminder_of[chat]), (chat, "/viec", None))]
-            return _measure([sys.executable, "-m", "cli.main", "run"], run_env, folder, conn, updates)
-
-        anchor = _with_fake(echo)
-        mine = _with_fake(ours)
+        for i in range(runs):
+            folder = base / f"run{i}"
+            folder.mkdir(parents=True, exist_ok=True)
+            anchors.append(_with_fake(lambda conn, url: _echo(conn, url, env, folder)))
+            mine.append(_with_fake(lambda conn, url: _ours(conn, url, env, folder)))
     n = USERS * 2
-    rate, anchor_rate = n / mine["seconds"], n / anchor["seconds"]
-    per_update = mine["messages"] / n
+    anchor_rate, rate = max(n / a["seconds"] for a in anchors), max(n / m["seconds"] for m in mine)
+    anchor_cpu, cpu = min(a["cpu"] for a in anchors), min(m["cpu"] for m in mine)
+    per_update = max(m["messages"] for m in mine) / n
     return [
-        Row("inbound: updates/s through `nhacviec run` (xong + /viec)", f"{rate:,.0f}/s",
+        Row(f"inbound: updates/s through `nhacviec run` (xong + /viec), best of {runs}", f"{rate:,.0f}/s",
             f"PTB echo bot {anchor_rate:,.0f}/s", f"{rate / anchor_rate:.2f}", "≥ 0.50", rate / anchor_rate >= 0.5),
-        Row("inbound: CPU per update", f"{mine['cpu'] / n * 1000:.1f} ms",
-            f"echo bot {anchor['cpu'] / n * 1000:.1f} ms", f"{mine['cpu'] / max(anchor['cpu'], 1e-9):.1f}×"),
+        Row("inbound: CPU per update", f"{cpu / n * 1000:.1f} ms",
+            f"echo bot {anchor_cpu / n * 1000:.1f} ms", f"{cpu / max(anchor_cpu, 1e-9):.1f}×"),
         Row("inbound: messages sent per update", f"{per_update:.2f}", "echo bot 1.00", "", "≤ 1.2",
             per_update <= 1.2),
     ]
+
+
+def _echo(conn, base_url: str, env: dict, folder: Path) -> dict:
+    updates = [(chat, text, None) for chat in range(1, USERS + 1) for text in ("xong", "/viec")]
+    return _measure([sys.executable, "-m", "bench.echo_bot", base_url, TOKEN], env, folder, conn, updates)
+
+
+def _ours(conn, base_url: str, env: dict, folder: Path) -> dict:
+    url, reminder_of = _seed(folder, base_url)
+    start, end = _outside_work_hours()
+    run_env = {**env, "NHACVIEC_DATABASE_URL": url, "NHACVIEC_TELEGRAM_TOKEN": TOKEN,
+               "NHACVIEC_TELEGRAM_API_URL": base_url, "NHACVIEC_TELEGRAM_RATE_PER_SECOND": "100000",
+               "NHACVIEC_DATA_DIR": str(folder), "NHACVIEC_EVIDENCE_DIR": str(folder / "evidence"),
+               "NHACVIEC_WORK_START": start, "NHACVIEC_WORK_END": end}
+    updates = [u for chat in range(1, USERS + 1)
+               for u in ((chat, "xong", reminder_of[chat]), (chat, "/viec", None))]
+    return _measure([sys.executable, "-m", "cli.main", "run"], run_env, folder, conn, updates)
