@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
 
-from sqlalchemy import bindparam, distinct, exists, or_
+from sqlalchemy import and_, bindparam, distinct, exists, or_, union
 from sqlmodel import Session, select
 
 from calendars.reporting_checkins import checkin_dates
@@ -50,7 +50,8 @@ class _Hit:
 def plan_day(session: Session, *, day: date, work: WorkCalendar, settings: Settings,
              digest: bool = True) -> list[Due]:
     """Every reminder working day `day` carries, for the chats linked now. Reads only."""
-    hits = [*_offset_hits(session, day, work, settings), *_overdue_hits(session, day, work, settings),
+    overdue_dues = _overdue_dates(session, day, settings)
+    hits = [*_offset_hits(session, day, work, settings), *_overdue_hits(session, day, work, settings, overdue_dues),
             *_checkin_hits(session, day, work, settings)]
     snoozed, again = _snoozes(session, day)
     links = _links_by_unit(session, {h.unit_id for h in hits})
@@ -64,7 +65,7 @@ def plan_day(session: Session, *, day: date, work: WorkCalendar, settings: Setti
     for link_id, assignment_id in again:
         due = Due(assignment_id, link_id, cadence.SNOOZED, day)
         planned[due.key] = due
-    if digest and _any_overdue(session, day, settings):
+    if digest and overdue_dues:  # some open assignment is past its due date
         for link in people.officer_links(session):
             due = Due(None, link.id, cadence.DIGEST, day)
             planned[due.key] = due
@@ -90,10 +91,15 @@ def effective_offsets(task_offsets: str | None, plan_offsets: str | None, defaul
 
 def _offsets_in_use(session: Session, default: str) -> set[int]:
     used = set(effective_offsets(None, None, default))
-    for column in (Task.reminder_offsets, Plan.reminder_offsets):
-        for text in session.exec(select(distinct(column)).where(column.is_not(None))):
-            used.update(cadence.parse_offsets(text) or ())
+    for text in run(session, _offsets_statement(), {}).scalars():
+        used.update(cadence.parse_offsets(text) or ())
     return used
+
+
+@cache
+def _offsets_statement():
+    return union(*(select(column).where(column.is_not(None))
+                   for column in (Task.reminder_offsets, Plan.reminder_offsets)))
 
 
 def _active_with_plan():
@@ -110,11 +116,15 @@ def _started(day):
 
 
 # Each round runs these for every offset and every working day it plans: built once, values bound at run time.
-@cache
-def _window_statement():
+@lru_cache(maxsize=16)
+def _windows_statement(windows: int):
+    """Assignments due in any of `windows` date ranges [start_i, end_i), work started by `day`."""
     day = bindparam("day", type_=Task.__table__.c.start_on.type)
-    return _active_with_plan().where(Assignment.due_on >= bindparam("start"), Assignment.due_on < bindparam("end"),
-                                     _started(day))
+    # The span of all windows first: the (status, due_on) index takes a range, not an OR of ranges.
+    return _active_with_plan().where(
+        Assignment.due_on >= bindparam("first"), Assignment.due_on < bindparam("last"),
+        or_(*(and_(Assignment.due_on >= bindparam(f"start_{i}"), Assignment.due_on < bindparam(f"end_{i}"))
+              for i in range(windows))), _started(day))
 
 
 @cache
@@ -130,23 +140,34 @@ def _overdue_statement():
 
 
 def _offset_hits(session: Session, day: date, work: WorkCalendar, settings: Settings) -> list[_Hit]:
+    """The k-day reminders of every offset k in use; one query for all their windows."""
+    windows = {k: cadence.offset_window(day, k, work)
+               for k in sorted(_offsets_in_use(session, settings.reminder_offsets))}
+    params = {"roles": list(settings.tracked_roles), "day": day,
+              "first": min((start for start, _end in windows.values()), default=day),
+              "last": max((end for _start, end in windows.values()), default=day)}
+    for i, (start, end) in enumerate(windows.values()):
+        params[f"start_{i}"], params[f"end_{i}"] = start, end
+    rows = run(session, _windows_statement(len(windows)), params).all() if windows else []
     hits = []
-    roles = list(settings.tracked_roles)
-    for k in sorted(_offsets_in_use(session, settings.reminder_offsets)):
-        start, end = cadence.offset_window(day, k, work)
-        rows = run(session, _window_statement(), {"roles": roles, "start": start, "end": end, "day": day})
-        for aid, unit_id, _due, task_offsets, plan_offsets in rows:
-            if k in effective_offsets(task_offsets, plan_offsets, settings.reminder_offsets):
+    for k, (start, end) in windows.items():
+        for aid, unit_id, due, task_offsets, plan_offsets in rows:
+            if start <= due < end and k in effective_offsets(task_offsets, plan_offsets, settings.reminder_offsets):
                 hits.append(_Hit(aid, unit_id, cadence.offset_kind(k)))
     return hits
 
 
-def _overdue_hits(session: Session, day: date, work: WorkCalendar, settings: Settings) -> list[_Hit]:
-    roles = list(settings.tracked_roles)
-    dues = run(session, _overdue_dates_statement(), {"roles": roles, "day": day}).scalars().all()
+def _overdue_dates(session: Session, day: date, settings: Settings) -> list[date]:
+    """Due dates before `day` of open assignments (of the tracked roles)."""
+    return run(session, _overdue_dates_statement(), {"roles": list(settings.tracked_roles), "day": day}).scalars().all()
+
+
+def _overdue_hits(session: Session, day: date, work: WorkCalendar, settings: Settings,
+                  dues: list[date]) -> list[_Hit]:
     ordinals = cadence.overdue_dates(day, list(dues), work, settings.overdue_every_workdays)
     hits = []
     chosen = sorted(ordinals)
+    roles = list(settings.tracked_roles)
     for i in range(0, len(chosen), IN_CHUNK):
         rows = run(session, _overdue_statement(), {"roles": roles, "dues": chosen[i:i + IN_CHUNK]})
         hits += [_Hit(aid, unit_id, cadence.OVERDUE, ordinals[due]) for aid, unit_id, due, _t, _p in rows]
@@ -200,14 +221,3 @@ def _links_by_unit(session: Session, unit_ids: set[int]) -> dict[int, list[ChatL
 def _links_statement():
     return select(ChatLink).where(ChatLink.unit_id.in_(bindparam("units", expanding=True)),
                                   ChatLink.active == True)  # noqa: E712
-
-
-def _any_overdue(session: Session, day: date, settings: Settings) -> bool:
-    return run(session, _any_overdue_statement(), {"roles": list(settings.tracked_roles), "day": day}).scalar()
-
-
-@cache
-def _any_overdue_statement():
-    return select(exists().where(Assignment.status.in_(Status.ACTIVE),
-                                 Assignment.role.in_(bindparam("roles", expanding=True)),
-                                 Assignment.due_on < bindparam("day")))
