@@ -243,7 +243,8 @@ def _confirmation(v: AssignmentView, status: str, promised_on: date | None, *, e
             number=task_no(v.task), date=fmt_date(promised_on))
     if status == Status.IN_PROGRESS:
         return _("⏳ Đã ghi nhận: nhiệm vụ {number} đang thực hiện.").format(number=task_no(v.task))
-    return _("Đã ghi nhận: nhiệm vụ {number} chưa hoàn thành. Bot sẽ tiếp tục nhắc.").format(number=task_no(v.task))
+    return _("Đã ghi nhận: nhiệm vụ {number} chưa hoàn thành. Hệ thống sẽ tiếp tục nhắc.").format(
+        number=task_no(v.task))
 
 
 async def on_file(turn: Turn, reply: Reply) -> None:

@@ -110,7 +110,7 @@ def set_due(turn: Turn, v: AssignmentView, day: date) -> None:
     a.due_on, a.original_due_on, a.updated_at = day, a.original_due_on or day, turn.now
     turn.session.add(a)
     staff.clear_state(turn)
-    turn.reply(_("📅 Đã ghi hạn nhiệm vụ {number}: {date}. Bot sẽ nhắc trước hạn.").format(
+    turn.reply(_("📅 Đã ghi hạn nhiệm vụ {number}: {date}. Hệ thống sẽ nhắc trước hạn.").format(
         number=task_no(v.task), date=fmt_date(day)), about=[v.id])
 
 

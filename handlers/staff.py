@@ -131,7 +131,7 @@ def ask_extension(turn: Turn, assignment_id: int, new_due: date, reason: str = "
         turn.reply(str(exc))
         return
     clear_state(turn)
-    turn.reply(_("Đã gửi đề nghị gia hạn nhiệm vụ {number} đến {date}. Bot sẽ báo khi được duyệt.").format(
+    turn.reply(_("Đã gửi đề nghị gia hạn nhiệm vụ {number} đến {date}. Hệ thống sẽ báo khi được duyệt.").format(
         number=task_no(v.task), date=fmt_date(new_due)))
     for link in people.officer_links(turn.session):
         with use_locale(link.lang):

@@ -134,3 +134,18 @@ async def test_a_number_typed_the_next_morning_is_explained_not_misunderstood(se
         answer = h.bot_texts(TED)[-1]
         assert "Số 1 không còn ứng với lựa chọn nào" in answer and "/viec" in answer
         assert "chưa hiểu" not in answer and status_changes(h) == []
+
+
+async def test_replies_speak_as_the_system_not_as_a_bot(settings, engine):
+    async with running_zalo(settings, engine) as h:
+        await h.bot_says(TED, h.invite("VP"))
+        await h.bot_says(TED, "/viec")
+        await h.bot_says(TED, "1")                            # the card of the first task
+        await h.bot_says(TED, "đang làm")
+        await h.bot_says(TED, "chưa xong ạ")
+        not_done = h.bot_texts(TED)[-1]
+        await h.bot_says(TED, "xin gia hạn đến 20/5")
+        asked = h.bot_texts(TED)[-1]
+        assert not_done.startswith("Đã ghi nhận: nhiệm vụ 6 chưa hoàn thành. Hệ thống sẽ tiếp tục nhắc.")
+        assert asked.startswith("Đã gửi đề nghị gia hạn nhiệm vụ 6 đến 20/05/2026. Hệ thống sẽ báo khi được duyệt.")
+        assert all("Bot " not in text for text in h.bot_texts(TED)[1:])
