@@ -19,7 +19,7 @@ from services.evidence import EvidenceError, check_size, evidence_store, keep_fi
 from services.labels import status_label, task_no
 from services.queries import AssignmentView
 from services.status import BadCompletionDay, NotAllowed, last_change, last_status_change, set_status
-from storage.models import Evidence, Status
+from storage.models import Assignment, Evidence, Plan, Status, Task
 
 CONTEXT_WINDOW = timedelta(minutes=15)
 INTENT_TO_STATUS = {"done": Status.DONE, "in_progress": Status.IN_PROGRESS, "not_done": Status.OPEN}
@@ -54,6 +54,12 @@ async def on_text(turn: Turn, text: str) -> None:
     mentions = task_mentions(text) if text else []
     if mentions:
         await _apply_mentions(turn, mentions)
+        return
+    dropped = _dropped_from_plan(turn) if turn.incoming.reply_to_message_id else []
+    if dropped:
+        turn.reply(_("Nhiệm vụ {numbers} trong tin đồng chí trả lời đã được bỏ khỏi kế hoạch, nên Hệ thống không ghi "
+                     "nhận gì thêm cho nhiệm vụ đó. Gõ /viec để xem các nhiệm vụ hiện có.").format(
+            numbers=", ".join(dropped)))
         return
     targets = _targets(turn)
     if reply.ack and targets and (turn.incoming.chat_type == "private" or turn.incoming.reply_to_message_id):
@@ -117,6 +123,19 @@ def _targets(turn: Turn) -> list[AssignmentView]:
     if views:
         return views
     return unit_targets(turn)
+
+
+def _dropped_from_plan(turn: Turn) -> list[str]:
+    """The numbers of the tasks a replied-to message was about, when every one of them has left the plan since."""
+    ids = _about(turn, message_id=str(turn.incoming.reply_to_message_id))
+    if not ids or queries.views_of(turn.session, ids):
+        return []
+    gone = []
+    for assignment in filter(None, (turn.session.get(Assignment, i) for i in ids)):
+        task = turn.session.get(Task, assignment.task_id)
+        if task.removed or turn.session.get(Plan, task.plan_id).removed:  # a revision dropped it, or the plan
+            gone.append(task_no(task))
+    return list(dict.fromkeys(gone)) if len(gone) == len(ids) else []
 
 
 def unit_targets(turn: Turn) -> list[AssignmentView]:

@@ -6,10 +6,13 @@ from datetime import timedelta
 
 from sqlmodel import Session
 
+from plans.service import import_plan
 from services.plan_admin import remove_unit
+from services.workspace import SAMPLE_PLAN
 from services.status import Actor
 from storage.models import Assignment, StatusChange
 from tests.fakes.zalo_api import bot_media_update, oa_attachment_event
+from tests.test_revisions import revise
 from tests.zalo_harness import running_zalo
 
 TED, HOA = "6ede9afa66b88fe6d6a9", "7a1b2c3d4e5f60718293"
@@ -149,3 +152,23 @@ async def test_replies_speak_as_the_system_not_as_a_bot(settings, engine):
         assert not_done.startswith("Đã ghi nhận: nhiệm vụ 6 chưa hoàn thành. Hệ thống sẽ tiếp tục nhắc.")
         assert asked.startswith("Đã gửi đề nghị gia hạn nhiệm vụ 6 đến 20/05/2026. Hệ thống sẽ báo khi được duyệt.")
         assert all("Bot " not in text for text in h.bot_texts(TED)[1:])
+
+
+async def test_a_quoted_reminder_of_a_task_dropped_by_a_revision_says_so(settings, engine, tmp_path):
+    async with running_zalo(settings, engine) as h:
+        await h.oa_says(OA_USER, h.invite("TCCB"))
+        await h.oa_says(OA_USER, "/viec")
+        await h.oa_says(OA_USER, "1")                         # the card of NV 4
+        card = h.oa.sent[-1]
+        assert card["message"]["text"].startswith("📌 Nhiệm vụ 4:")
+        revised = tmp_path / "ke-hoach-dieu-chinh.md"         # the Sở revises the plan: row 4 is dropped
+        revised.write_text(revise(SAMPLE_PLAN.read_text(encoding="utf-8"), delete="4"), encoding="utf-8")
+        with Session(engine) as session:
+            import_plan(session, path=revised, year=2026, actor="Văn phòng", confirm=True)
+            session.commit()
+        changes = len(h.rows(StatusChange))
+
+        await h.oa_says(OA_USER, "xong rồi ạ", quote_msg_id=card["message_id"])
+        answer = h.oa_texts(OA_USER)[-1]
+        assert answer.startswith("Nhiệm vụ 4 trong tin đồng chí trả lời đã được bỏ khỏi kế hoạch")
+        assert "/viec" in answer and len(h.rows(StatusChange)) == changes
