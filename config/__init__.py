@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     reminder_grace_days: int = 3
     scheduler_interval_seconds: int = 60
     reminder_max_attempts: int = 6          # network failures before a reminder is marked failed
-    reminder_send_concurrency: int = 1      # chats sent to at once; more hides latency, a crash may double 1 per worker
+    reminder_send_concurrency: int = 4      # chats sent to at once (hides the ~100 ms round trip); a crash may double that many
     reminder_checkin_every: str = "monthly"  # monthly | weekly: check-ins of event/continuous tasks
     reporting_calendar: str = "default"     # preset name or YAML path (calendars/presets)
     day_off_rule: Literal["before", "after"] = "before"  # a deadline on a day off: working day before/after it
