@@ -10,6 +10,7 @@ from handlers.render import fit, short
 from i18n import _, fmt_date
 from replies.words import plain
 from services import conversation, queries
+from services.labels import task_heading
 
 LIST_LIMIT = 10
 CONTEXT_WINDOW = timedelta(hours=12)
@@ -34,8 +35,8 @@ async def cmd_extensions(turn: Turn, args: str) -> None:
         turn.reply(_("Không có đề nghị gia hạn nào đang chờ duyệt."))
         return
     for request, v in pending[:LIST_LIMIT]:
-        turn.reply(_("📅 {unit} xin gia hạn nhiệm vụ {number}: {title}\nHạn hiện tại: {old} → xin đến: {new}").format(
-            unit=v.unit.name, number=v.task.number, title=short(v.task.title, 150),
+        turn.reply(_("📅 {unit} xin gia hạn nhiệm vụ {task}\nHạn hiện tại: {old} → xin đến: {new}").format(
+            unit=v.unit.name, task=task_heading(v.task, short(v.task.title, 150)),
             old=fmt_date(v.assignment.due_on), new=fmt_date(request.requested_on)),
             buttons=decision_buttons(request.id), about=[v.id])
     if len(pending) > LIST_LIMIT:

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from handlers import answers, staff
 from handlers.context import Turn
-from handlers.render import due_phrase, fit, nav_buttons, open_buttons, page, short, task_line, text_pages
+from handlers.render import due_text, fit, nav_buttons, open_buttons, page, short, task_line, text_pages
 from handlers.system import CHANNEL_NAMES, REASONS
 from i18n import _, fmt_date, ngettext, use_locale
 from services import conversation, people, queries
@@ -112,9 +112,9 @@ async def cmd_find(turn: Turn, args: str, number: int = 0) -> None:
              + (f" ({number + 1}/{pages})" if pages > 1 else "")]
     for v in items:
         leads = sorted({w.unit.code for w in views if w.task.id == v.task.id})
-        lines.append(_("NV {number}: {title} — chủ trì: {units} — {due}").format(
-            number=v.task.number, title=short(v.task.title, 70), units=", ".join(leads),
-            due=due_phrase(v.assignment.due_on, turn.today, v.task.deadline_text)))
+        lines.append(_("{ref}: {title} — chủ trì: {units} — {due}").format(
+            ref=task_ref(v.task.number, v.task.source), title=short(v.task.title, 70), units=", ".join(leads),
+            due=due_text(v.assignment.due_on, turn.today, v.task.deadline_text, turn.work)))
     turn.reply(fit(lines), buttons=open_buttons(items, with_unit=True) + nav_buttons("find", args.strip()[:30],
                                                                                       number, pages))
 
@@ -141,8 +141,10 @@ async def cmd_status(turn: Turn, args: str, number: int = 0) -> None:
         title = _("Tình hình của {unit}:").format(unit=unit.name)
     else:
         views = queries.views(turn.session, task_number=key, statuses=None)
-        title = _("Tình hình nhiệm vụ {number}:").format(number=key)
     views = [v for v in views if v.assignment.status != Status.CANCELLED]
+    if unit is None:  # one report period is named, never by its code ("q1")
+        one = views[0].task if views and len({v.task.id for v in views}) == 1 else None
+        title = _("Tình hình nhiệm vụ {number}:").format(number=task_no(one) if one else key)
     if not views:
         turn.reply(_("Không tìm thấy đơn vị hay nhiệm vụ \"{key}\".").format(key=key[:30]))
         return

@@ -13,7 +13,7 @@ from handlers.render import (PAGE_SIZE, due_phrase, fit, list_buttons, nav_butto
 from i18n import _, fmt_date, use_locale
 from services import access, conversation, people, queries
 from services.extensions import ExtensionError, request_extension
-from services.labels import status_label, task_no, task_ref
+from services.labels import status_label, task_heading, task_no, task_ref
 from services.status import NotAllowed, undo_last
 from storage.models import ChatState, Status
 
@@ -135,9 +135,9 @@ def ask_extension(turn: Turn, assignment_id: int, new_due: date, reason: str = "
         number=task_no(v.task), date=fmt_date(new_due)))
     for link in people.officer_links(turn.session):
         with use_locale(link.lang):
-            turn.send_to(link, _("📅 {unit} xin gia hạn nhiệm vụ {number}: {title}\nHạn hiện tại: {old} → xin đến: "
+            turn.send_to(link, _("📅 {unit} xin gia hạn nhiệm vụ {task}\nHạn hiện tại: {old} → xin đến: "
                                  "{new}\nNgười đề nghị: {who}").format(
-                unit=v.unit.name, number=v.task.number, title=short(v.task.title, 150),
+                unit=v.unit.name, task=task_heading(v.task, short(v.task.title, 150)),
                 old=fmt_date(v.assignment.due_on), new=fmt_date(new_due), who=turn.actor.name),
                 buttons=[[Button(_("Đồng ý"), f"xa:{request.id}:ok"), Button(_("Từ chối"), f"xa:{request.id}:no")]],
                 about=[v.id])

@@ -34,3 +34,8 @@ def task_ref(number: str, source: str = "") -> str:
 def task_no(task) -> str:
     """What "nhiệm vụ {number}" names: the plan's number; a reporting-calendar period by its name, never "q1"."""
     return f"«{task.title}»" if task.source == "calendar" else task.number
+
+
+def task_heading(task, title: str) -> str:
+    """What follows "nhiệm vụ" in a card: "5: title"; a reporting-calendar period by its name alone, never "q1"."""
+    return f"«{task.title}»" if task.source == "calendar" else f"{task.number}: {title}"

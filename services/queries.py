@@ -208,7 +208,7 @@ def assignment_rows(session: Session, *, unit_code: str | None = None, plan_id: 
             continue
         a = v.assignment
         out.append({"assignment_id": a.id, "plan_id": v.task.plan_id, "number": v.task.number,
-                    "title": v.task.title, "unit": v.unit.code, "role": a.role, "role_label": role_label(a.role),
+                    "source": v.task.source, "title": v.task.title, "unit": v.unit.code, "role": a.role, "role_label": role_label(a.role),
                     "due_on": a.due_on.isoformat() if a.due_on else None, "deadline_text": v.task.deadline_text,
                     "deadline_kind": v.task.deadline_kind, "status": a.status,
                     "status_label": status_label(a.status), "done_on": _done_on(a)})

@@ -43,3 +43,28 @@ def test_the_zalo_template_names_the_period_and_the_day_the_text_names(cli, engi
         out = render(message, today=date(2026, 3, 16), work=default_calendar())
     assert out.fields["task"] == "Báo cáo CCHC quý I năm 2026" and out.fields["due_date"] == "16/03/2026"
     assert "q1" not in out.fields["code"] and "16/03/2026" in out.text
+
+
+CODES = re.compile(r"\b(NV q\w*|NV h1|NV m9|NV year|nhiệm vụ (q\d|h1|m9|year)\b|q1\.|h1\.|year\.)")
+
+
+def test_officers_read_a_report_period_by_its_name(cli, engine, settings):
+    """The extension card, /giahan, /find, /status, /tasks and /overdue name «Báo cáo CCHC quý I năm 2026»."""
+    chat(engine, settings, ["/quit"], unit=None, officer=True)   # the officer's chat: cards reach it
+    cli("calendar", "apply", "--preset", "hanoi-2026", "--year", "2026", "--track-from", "2026-01-01")
+    staff = chat(engine, settings, ["/viec", "1", "xin gia hạn đến 30/4"], unit="THPT-CVA")
+    assert ("(gửi tới officer-VP) 📅 Trường THPT Chu Văn An xin gia hạn nhiệm vụ «Báo cáo CCHC quý I năm 2026»\n"
+            "Hạn hiện tại: 09/03/2026") in staff
+    out = chat(engine, settings, ["/giahan", "/find quý I", "/status q1", "/tasks THPT-CVA", "/overdue THPT-CVA"],
+               unit=None, officer=True)
+    giahan, find, status, tasks, overdue = out.split("\n> ")[1:6]
+    assert "Trường THPT Chu Văn An xin gia hạn nhiệm vụ «Báo cáo CCHC quý I năm 2026»\nHạn hiện tại" in giahan
+    assert "Lịch báo cáo: Báo cáo CCHC quý I năm 2026 — chủ trì: " in find
+    assert "] Tình hình nhiệm vụ «Báo cáo CCHC quý I năm 2026»:\nChưa thực hiện: 27\n" in status
+    assert "[THPT-CVA] Lịch báo cáo: Báo cáo CCHC quý I năm 2026 (hạn 09/03/2026" in tasks
+    assert "• Lịch báo cáo: Báo cáo CCHC quý I năm 2026 — hạn 09/03/2026" in overdue
+    assert not CODES.search(staff + out), staff + out
+    listing = cli("tasks", "--unit", "THPT-CVA").output
+    assert "[THPT-CVA] Lịch báo cáo. Báo cáo CCHC quý I năm 2026 — 09/03/2026 — Chưa thực hiện" in listing
+    assert "[THPT-CVA] 1. Triển khai công tác CCHC năm 2026 của Ngành — 31/03/2026" in listing
+    assert not CODES.search(listing), listing
