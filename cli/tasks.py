@@ -44,7 +44,7 @@ def tasks_group(ctx: click.Context, status: str | None, unit_code: str | None, p
     for r in rows:
         due = fmt_date(date.fromisoformat(r["due_on"])) if r["due_on"] else r["deadline_text"]
         title = " ".join(r["title"].split())  # one line per assignment, even for a multi-paragraph title
-        ref = _("Lịch báo cáo") if r["source"] == "calendar" else r["number"]  # a report period has no code to show
+        ref = _("Lịch báo cáo") if r["source"] == "calendar" else r["number"]  # as task_cell: no code shown
         click.echo(f"[{r['unit']}] {ref}. {title[:70]} — {due} — {r['status_label']}")
 
 

@@ -39,3 +39,8 @@ def task_no(task) -> str:
 def task_heading(task, title: str) -> str:
     """What follows "nhiệm vụ" in a card: "5: title"; a reporting-calendar period by its name alone, never "q1"."""
     return f"«{task.title}»" if task.source == "calendar" else f"{task.number}: {title}"
+
+
+def task_cell(task) -> str:
+    """A list's number column: the plan's number; "Lịch báo cáo" for a report period, never its code ("q1")."""
+    return _("Lịch báo cáo") if task.source == "calendar" else task.number

@@ -18,6 +18,7 @@ from services.extensions import request_extension
 from services.status import Actor
 from storage.models import Assignment, ExtensionRequest, Invite, Plan, StatusChange, Task, Unit
 from tests.fixtures.builders import build_docx
+from tests.test_console import chat
 from tests.test_plan_upload_chat import revised_rows
 from tests.web_harness import NOW, counts_in, csrf, link_token, make_desk, signed_in
 from web.app import build_desk_app
@@ -260,3 +261,33 @@ def test_evidence_opens_for_the_officer_and_its_unit_only(settings, engine):
     assert officer.get(f"/evidence/{item.id}?open=1").headers["content-disposition"].startswith("inline")
     assert signed_in(desk, unit_code="THPT-CVA").get(f"/evidence/{item.id}").content == pdf
     assert signed_in(desk, unit_code="THPT-KL").get(f"/evidence/{item.id}").status_code == 403
+
+
+def test_the_desk_names_a_report_period_not_its_code(cli, settings, engine):
+    """Lists, the task page and the unit's message after a decision read «Báo cáo CCHC quý I năm 2026», never 'q1'."""
+    sent = []
+
+    async def notify(messages):
+        sent.extend(messages)
+
+    desk = make_desk(settings, engine, notify=notify)
+    chat(engine, settings, ["/quit"], unit="THPT-CVA")   # the school's chat, which hears the decision
+    cli("calendar", "apply", "--preset", "hanoi-2026", "--year", "2026", "--track-from", "2026-01-01")
+    with Session(engine, expire_on_commit=False) as s:
+        cva = s.exec(select(Unit).where(Unit.code == "THPT-CVA")).one()
+        a = s.exec(select(Assignment).join(Task).where(Assignment.unit_id == cva.id, Task.number == "q1")).one()
+        req = request_extension(s, assignment=a, new_due=date(2026, 4, 30), now=NOW,
+                                actor=Actor(name="Anh Nam", channel="console", unit_id=cva.id))
+        s.commit()
+    officer = signed_in(desk)
+    unit_page = officer.get("/unit/THPT-CVA").text
+    overdue = officer.get("/overdue?unit=THPT-CVA").text
+    task = officer.get(f"/task/{a.task_id}").text
+    row = f'<a href="/task/{a.task_id}">Lịch báo cáo</a></td><td>Báo cáo CCHC quý I năm 2026</td>'
+    assert row in unit_page and row in overdue
+    assert "<h1>Báo cáo CCHC quý I năm 2026</h1>" in task and "<title>Báo cáo CCHC quý I năm 2026" in task
+    assert officer.post(f"/extension/{req.id}", data={"verdict": "ok", "csrf": csrf(task)}).status_code == 200
+    assert sent and {m.text for m in sent} == {
+        "✅ Đề nghị gia hạn nhiệm vụ «Báo cáo CCHC quý I năm 2026» đã được đồng ý. Hạn mới: 30/04/2026."}
+    for html in (unit_page, overdue, task):
+        assert not re.search(r">(q1|h1|q3|year)<|Nhiệm vụ q1", html), html

@@ -18,6 +18,7 @@ from reports.summary import build_report
 from services import desk as desk_queries, queries
 from services.evidence import S3_SCHEME, read_evidence
 from services.extensions import ExtensionError, decide_extension
+from services.labels import task_no
 from services.worker import in_worker
 from storage.models import ChatUser, Unit
 from web.context import actor, checked_form, desk, officer, page, person
@@ -114,7 +115,7 @@ def _decision_messages(session: Session, v, *, approve: bool) -> list[Outgoing]:
         with use_locale(link.lang):
             text = (_("✅ Đề nghị gia hạn nhiệm vụ {number} đã được đồng ý. Hạn mới: {date}.") if approve else
                     _("❌ Đề nghị gia hạn nhiệm vụ {number} không được đồng ý. Hạn vẫn là {date}."))
-            out.append(Outgoing(text=text.format(number=v.task.number, date=fmt_date(v.assignment.due_on)),
+            out.append(Outgoing(text=text.format(number=task_no(v.task), date=fmt_date(v.assignment.due_on)),
                                 chat_id=link.chat_id, channel=link.channel, about=[v.id], lang=link.lang))
     return out
 
