@@ -170,7 +170,7 @@ def ask_which(turn: Turn, targets: list[AssignmentView], reply: Reply, number: i
     items, number, pages = page(targets, number)
     code = {"done": "done", "in_progress": "prog", "not_done": "open", "extension": "ext"}[reply.intent]
     when = reply.date.isoformat() if reply.date else "-"
-    rows = [[Button(task_choice(v), f"pick:{v.id}:{code}:{when}")] for v in items]
+    rows = [[Button(task_choice(v, turn.work), f"pick:{v.id}:{code}:{when}")] for v in items]
     if pages > 1 and number + 1 < pages:
         rows.append([Button(_("Trang sau ›"), f"p:pick:{code},{when}:{number + 1}")])
     turn.reply(_("Đồng chí trả lời cho nhiệm vụ nào?"), buttons=rows)
@@ -302,7 +302,7 @@ def ask_file_task(turn: Turn, number: int = 0) -> None:
     targets = queries.views_of(turn.session, info.get("choices", []))
     items, number, pages = page(targets, number)
     turn.reply(_("Tệp \"{name}\" là tài liệu kiểm chứng của nhiệm vụ nào?").format(name=info["name"] or info["kind"]),
-               buttons=[[Button(task_choice(v), f"ev:{v.id}")] for v in items] + nav_buttons("ev", "-", number, pages))
+               buttons=[[Button(task_choice(v, turn.work), f"ev:{v.id}")] for v in items] + nav_buttons("ev", "-", number, pages))
 
 
 async def attach_pending(turn: Turn, assignment_id: int) -> None:

@@ -115,7 +115,7 @@ async def cmd_find(turn: Turn, args: str, number: int = 0) -> None:
         lines.append(_("{ref}: {title} — chủ trì: {units} — {due}").format(
             ref=task_ref(v.task.number, v.task.source), title=short(v.task.title, 70), units=", ".join(leads),
             due=due_text(v.assignment.due_on, turn.today, v.task.deadline_text, turn.work)))
-    turn.reply(fit(lines), buttons=open_buttons(items, with_unit=True) + nav_buttons("find", args.strip()[:30],
+    turn.reply(fit(lines), buttons=open_buttons(items, turn.work, with_unit=True) + nav_buttons("find", args.strip()[:30],
                                                                                       number, pages))
 
 
@@ -123,7 +123,7 @@ def _list(turn: Turn, views, header: str, kind: str, arg: str, number: int) -> N
     items, number, pages = page(views, number)
     lines = [header + (f" ({number + 1}/{pages})" if pages > 1 else "")]
     lines += [task_line(v, turn.today, with_unit=True, work=turn.work) for v in items]
-    turn.reply(fit(lines), buttons=open_buttons(items, with_unit=True) + nav_buttons(kind, arg, number, pages),
+    turn.reply(fit(lines), buttons=open_buttons(items, turn.work, with_unit=True) + nav_buttons(kind, arg, number, pages),
                about=[v.id for v in items])
 
 
@@ -160,7 +160,7 @@ async def cmd_status(turn: Turn, args: str, number: int = 0) -> None:
         lines += unreachable_lines(people.unreachable_on_zalo(turn.session, unit_id=unit.id))
     if pages > 1:
         lines.append(f"({number + 1}/{pages})")
-    turn.reply(fit(lines), buttons=open_buttons(shown[:10], with_unit=unit is None)
+    turn.reply(fit(lines), buttons=open_buttons(shown[:10], turn.work, with_unit=unit is None)
                + nav_buttons("status", key[:30], number, pages), about=[v.id for v in shown])
 
 

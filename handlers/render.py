@@ -130,20 +130,22 @@ def text_pages(blocks: list[str], limit: int = MAX_TEXT) -> list[str]:
     return pages
 
 
-def open_buttons(views: list[AssignmentView], *, with_unit: bool = False) -> list[list[Button]]:
+def open_buttons(views: list[AssignmentView], work: WorkCalendar, *, with_unit: bool = False) -> list[list[Button]]:
     """One button per listed assignment that opens its card (two per row)."""
     buttons = [Button(task_ref(v.task.number, v.task.source) + (f" [{v.unit.code}]" if with_unit else "")
-                      + occurrence(v), f"open:{v.id}")
+                      + occurrence(v, work), f"open:{v.id}")
                for v in views]
     return [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
 
 
-def occurrence(v: AssignmentView) -> str:
-    """ " (hạn 31/01)": which occurrence of a task a button is about (a monthly task has twelve)."""
-    return " " + _("(hạn {due})").format(due=fmt_date(v.assignment.due_on)[:5]) if v.assignment.due_on else ""
+def occurrence(v: AssignmentView, work: WorkCalendar) -> str:
+    """ " (hạn 31/01)": which occurrence of a task a button is about (a monthly task has twelve), on the working
+    day a deadline on a day off means, as the list above it and the reminders say."""
+    due = v.assignment.due_on
+    return " " + _("(hạn {due})").format(due=fmt_date(work.effective(due))[:5]) if due else ""
 
 
-def task_choice(v: AssignmentView) -> str:
+def task_choice(v: AssignmentView, work: WorkCalendar) -> str:
     """Label of a button that picks this task."""
-    ref = task_ref(v.task.number, v.task.source) + occurrence(v)  # a monthly task: which month's
+    ref = task_ref(v.task.number, v.task.source) + occurrence(v, work)  # a monthly task: which month's
     return _("{ref}: {title}").format(ref=ref, title=short(v.task.title, 32 if v.assignment.due_on else 40))

@@ -45,7 +45,7 @@ async def cmd_my_tasks(turn: Turn, args: str, number: int = 0) -> None:
         choices = list_buttons(items)
     else:
         choices = [[Button(_("Mở {ref}").format(ref=v.task.title if v.task.source == "calendar" else
-                                          task_ref(v.task.number, v.task.source)) + occurrence(v), f"open:{v.id}")]
+                                          task_ref(v.task.number, v.task.source)) + occurrence(v, turn.work), f"open:{v.id}")]
                    for v in items]
     turn.reply(fit(lines) + hint, buttons=choices + nav, about=[v.id for v in items])
 

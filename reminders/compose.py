@@ -117,7 +117,7 @@ def render(message: ChatMessage, *, today: date, work: WorkCalendar) -> Outgoing
                             "hoặc chọn một mục bên dưới.")]
         with_buttons = _with_buttons(message.items)
         refs = Counter(_ref(item) for item in with_buttons)
-        buttons = [_buttons(item, twice=refs[_ref(item)] > 1) for item in with_buttons]
+        buttons = [_buttons(item, work, twice=refs[_ref(item)] > 1) for item in with_buttons]
         fields = template_fields(message, today, work)
     return Outgoing(text=fit(lines), buttons=buttons, chat_id=message.chat_id, channel=message.channel,
                     about=[item.view.id for item in message.items], lang=message.lang, fields=fields)
@@ -244,10 +244,11 @@ def _ref(item: Item) -> str:
     return task_ref(item.view.task.number, item.view.task.source)
 
 
-def _buttons(item: Item, *, twice: bool = False) -> list[Button]:
-    """ "✅ NV 6": with the due day when the message names the same task twice (two months of a monthly task)."""
+def _buttons(item: Item, work: WorkCalendar, *, twice: bool = False) -> list[Button]:
+    """ "✅ NV 6": with the due day when the message names the same task twice (two months of a monthly task),
+    the working day its line names."""
     aid = item.view.id
-    done = Button("✅ " + _ref(item) + (occurrence(item.view) if twice else ""), f"s:{aid}:done")
+    done = Button("✅ " + _ref(item) + (occurrence(item.view, work) if twice else ""), f"s:{aid}:done")
     if item.view.assignment.due_on is None:
         return [done, Button(_("📅 Báo hạn"), f"ci:{aid}"), Button(_("⏳ Đang làm"), f"s:{aid}:prog")]
     return [done, Button(_("⏰ 1 ngày"), f"sn:{aid}:1"), Button(_("⏰ 3 ngày"), f"sn:{aid}:3")]

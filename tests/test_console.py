@@ -185,7 +185,7 @@ def test_typed_task_numbers_apply_each_to_that_task_and_confirm_each(engine, set
 def test_a_task_number_of_a_monthly_task_asks_which_month(engine, settings):
     out = chat(engine, settings, ["23 xong", "NV 6 xong"])
     assert "không có nhiệm vụ số 23 đang mở" in out
-    assert "NV 6 (hạn 31/01)" in out and "NV 6 (hạn 28/02)" in out
+    assert "NV 6 (hạn 30/01)" in out and "NV 6 (hạn 27/02)" in out   # Saturdays 31/01, 28/02: the Friday meant
     assert all(a.status == "open" for a in vp_rows(engine, "6"))
 
 

@@ -35,7 +35,13 @@ def test_list_card_and_reminder_name_one_date(cli, engine, settings, rule, due, 
     asyncio.run(run_console(services, user=user, unit=unit, stdin=io.StringIO("/viec\n1\n"), stdout=out))
     listing, card = out.getvalue().split("> 1")
     assert f"NV 1: Tự đánh giá chỉ số CCHC ({due}; {note})" in listing
+    assert f"1. Mở NV 1 (hạn {due[4:9]})" in listing   # the button names the same day, not the written Saturday
     assert f"Thời hạn: {due}; {note}" in card
+    with Session(engine, expire_on_commit=False) as session:
+        officer, unit = console_identity(session, unit_code="VP", officer=True)
+    out = io.StringIO()
+    asyncio.run(run_console(services, user=officer, unit=unit, stdin=io.StringIO("/tasks VP\n"), stdout=out))
+    assert f"1. NV 1 [VP] (hạn {due[4:9]})" in out.getvalue()   # an officer's list and its buttons agree too
     sent = json.loads(cli("reminders", "preview", "--date", reminded, "--json",
                           env={"NHACVIEC_DAY_OFF_RULE": rule}).output)
     text = next(c["text"] for c in sent["chats"] if c["chat_id"] == chat_id)

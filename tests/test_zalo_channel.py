@@ -42,7 +42,7 @@ async def test_bot_unit_joins_is_reminded_answers_by_number_and_word(settings, e
             assert (report.tally.messages, report.tally.sent) == (1, 5)
             reminder = h.bot_texts(CHAT)[-1]
             assert reminder.startswith("🔔 Nhắc việc ngày 15/04/2026 — Văn phòng Sở")
-            assert "Trả lời bằng số:\n1. ✅ NV 6 (hạn 28/02)\n2. ⏰ 1 ngày" in reminder and len(reminder) <= 2000
+            assert "Trả lời bằng số:\n1. ✅ NV 6 (hạn 27/02)\n2. ⏰ 1 ngày" in reminder and len(reminder) <= 2000
 
             await h.bot_says(CHAT, "1")
             first = assignment(h, "6", "2026-02-28")
