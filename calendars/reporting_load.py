@@ -15,7 +15,7 @@ from i18n import _
 
 PRESETS_DIR = Path(__file__).resolve().parent / "presets"
 _TOP_KEYS = {"name", "organisation", "reports_to", "source", "notes", "shift", "defaults", "check_ins", "reports",
-             "compiler", "assumptions", "corrections"}
+             "compiler", "assumptions", "corrections", "so_deadline_assumed"}
 _REPORT_KEYS = {"code", "name", "cutoff", "so_deadline", "unit_deadlines", "shift", "every"}
 _CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -66,6 +66,7 @@ def parse_calendar(data: object, *, source: str) -> ReportingCalendar:
         compiler=read.texts(top.get("compiler", []), "compiler"),
         assumptions=read.texts(top.get("assumptions", []), "assumptions"),
         corrections=read.texts(top.get("corrections", []), "corrections"),
+        so_deadline_assumed=read.flag(top.get("so_deadline_assumed", False), "so_deadline_assumed"),
     )
 
 
@@ -110,6 +111,11 @@ class _Reader:
         if not isinstance(items, list):
             raise self.error(where, _("cần một dòng chữ hoặc một danh sách"))
         return tuple(self.text(item, where) for item in items)
+
+    def flag(self, raw: object, where: str) -> bool:
+        if not isinstance(raw, bool):
+            raise self.error(where, _("giá trị {value} không hợp lệ (dùng: true, false)").format(value=raw))
+        return raw
 
     def choice(self, raw: object, where: str, allowed: tuple[str, ...]) -> str:
         if raw not in allowed:

@@ -25,6 +25,11 @@ PROBLEMS = {
     "doc_no_working_day": N_("Văn bản đặt hạn gửi báo cáo {nominal} ({day}): không còn ngày làm việc nào sau ngày chốt "
                              "số liệu {cutoff}, trái Nghị định 09/2019 (Điều 8 khoản 5: ít nhất 01 ngày làm việc). "
                              "Hệ thống tính hạn là {effective}."),
+    # The same when the upward deadline is the calendar file's assumption, not a date the document writes.
+    "assumed_no_working_day": N_("Hạn gửi báo cáo {nominal} ({day}) là giả định của lịch, văn bản không nêu — cần "
+                                 "đối chiếu: không còn ngày làm việc nào sau ngày chốt số liệu {cutoff}, trái Nghị "
+                                 "định 09/2019 (Điều 8 khoản 5: ít nhất 01 ngày làm việc). Hệ thống tính hạn là "
+                                 "{effective}."),
     "so_moved_later": N_("Hạn {nominal} rơi vào ngày nghỉ; ngày làm việc trước đó không sau ngày chốt số liệu "
                          "{cutoff}, nên hạn được tính là ngày làm việc tiếp theo {effective}."),
     "unit_before_cutoff": N_("Đơn vị phải nộp ({dates}) trước khi kỳ số liệu kết thúc ({cutoff}): số liệu từ ngày nộp "
@@ -143,6 +148,7 @@ class ReportingCalendar:
     compiler: tuple[str, ...] = ()      # codes or names of the unit that compiles and sends the report upward
     assumptions: tuple[str, ...] = ()   # dates the file assumes, not written in the document
     corrections: tuple[str, ...] = ()   # where the file departs from the document's text (a typo…)
+    so_deadline_assumed: bool = False   # the upward deadline is the file's assumption: the document writes none
 
     @property
     def codes(self) -> list[str]:

@@ -129,6 +129,24 @@ SEED_DATES = [
 ]
 
 
+def test_an_assumed_upward_deadline_is_not_said_to_be_the_documents(cli, world, tmp_path):
+    """Hải Phòng's plan names no deadline: its Sunday 15/03 is the preset's, and the warning says so."""
+    out = cli("calendar", "--year", "2026", "--preset", "haiphong-2026").output
+    assert ("Báo cáo CCHC quý I năm 2026: Hạn gửi báo cáo 15/03/2026 (Chủ nhật) là giả định của lịch, văn bản không "
+            "nêu — cần đối chiếu: không còn ngày làm việc nào sau ngày chốt số liệu 14/03/2026, trái Nghị định "
+            "09/2019 (Điều 8 khoản 5: ít nhất 01 ngày làm việc). Hệ thống tính hạn là 16/03/2026.") in out
+    assert "Văn bản đặt hạn" not in out
+    english = cli("--lang", "en", "calendar", "--year", "2026", "--preset", "haiphong-2026").output
+    assert "The deadline 15/03/2026 (Sunday) is this calendar's assumption" in english
+    bad = tmp_path / "lich.yaml"
+    bad.write_text("name: Thử\nso_deadline_assumed: có\nreports:\n  - code: q1\n    name: Báo cáo quý I\n"
+                   "    cutoff: {from: \"15/12 năm trước\", to: \"14/3\"}\n    so_deadline: {day: 15}\n",
+                   encoding="utf-8")
+    refused = cli("calendar", "--year", "2026", "--preset", str(bad))
+    assert refused.exit_code != 0 and "mục so_deadline_assumed: giá trị có không hợp lệ (dùng: true, false)" in \
+        refused.output
+
+
 @pytest.mark.parametrize("preset, year, expected", SEED_DATES)
 def test_calendar_of_each_preset_shows_the_seed_plans_dates_and_warnings(cli, world, preset, year, expected):
     out = cli("calendar", "--year", str(year), "--preset", preset).output
