@@ -47,3 +47,18 @@ def test_days_late_count_from_the_day_the_deadline_was_met_by(engine, settings, 
     out = io.StringIO()
     asyncio.run(run_console(services, user=user, unit=unit, stdin=io.StringIO("/overdue\n"), stdout=out))
     assert f"NV 1: Tự đánh giá chỉ số CCHC — {line}" in out.getvalue()
+
+
+@pytest.mark.parametrize("rule, cells", [("after", ("22/06/2026", "1 ngày")), ("before", ("20/06/2026", "3 ngày"))])
+def test_the_desks_overdue_list_counts_as_the_chat_does(engine, settings, rule, cells):
+    from tests.web_harness import signed_in
+    from web.context import Desk
+
+    world = World(engine)
+    vp = world.unit("VP", name="Văn phòng Sở")
+    world.assign(world.task("Tự đánh giá chỉ số CCHC"), vp, date(2026, 6, 20))   # a Saturday
+    desk = Desk(engine=engine, settings=settings.model_copy(update={"day_off_rule": rule}),
+                clock=lambda: datetime(2026, 6, 23, 9, tzinfo=VN), bot_username="nhacviec_test_bot")
+    html = signed_in(desk).get("/overdue").text
+    row = html.split('<tr class="overdue-row">', 1)[1].split("</tr>", 1)[0]
+    assert f'<td class="n">{cells[0]}</td>' in row and f'<td class="n late">{cells[1]}</td>' in row, row

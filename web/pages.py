@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from handlers.messages import Outgoing
 from i18n import _, fmt_date, use_locale
+from reminders.workcal import default_calendar
 from reports.summary import build_report
 from services import desk as desk_queries, queries
 from services.evidence import S3_SCHEME, read_evidence
@@ -52,7 +53,9 @@ async def overdue(request: Request):
         groups: dict[str, list] = {}
         for v in sorted(views, key=lambda v: (v.unit.code, v.assignment.due_on)):
             groups.setdefault(v.unit.code, []).append(v)
+        met_by = default_calendar(d.settings.day_off_rule).met_by   # the day shown and counted from, as /overdue
         return page(request, "overdue.html", groups=groups, total=len(views), units=desk_queries.units(session),
+                    met_by=met_by,
                     sections=desk_queries.sections(session), chosen={"unit": q.get("unit", ""),
                     "section": q.get("section", ""), "plan": plan_id}, plans=queries.plan_summaries(session))
 
