@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from handlers import extensions, staff
 from handlers.context import LOCAL_TZ, Turn
 from handlers.messages import Button
-from handlers.render import nav_buttons, page, status_buttons, task_card, task_choice
+from handlers.render import nav_buttons, page, status_buttons, task_card, task_choice, which_task
 from i18n import _, fmt_date
 from replies.classifier import Reply, classify
 from replies.mentions import task_mentions
@@ -103,7 +103,7 @@ def _ask_if_done(turn: Turn, targets: list[AssignmentView]) -> None:
     """ "ok", "vâng", "đã nhận": heard, not necessarily done; ask instead of recording."""
     if len(targets) == 1:
         turn.reply(_("Đồng chí đã hoàn thành nhiệm vụ {number} chưa? Chọn một trong các nút:").format(
-            number=task_no(targets[0].task)), buttons=status_buttons(targets[0].id), about=[targets[0].id])
+            number=which_task(targets[0], turn.work)), buttons=status_buttons(targets[0].id), about=[targets[0].id])
     elif any(t.task.source != "calendar" for t in targets):  # a report period has no number to type
         example = next(t.task.number for t in targets if t.task.source != "calendar")
         turn.reply(_("Hệ thống đã nhận tin. Nếu đã hoàn thành, đồng chí gõ số nhiệm vụ kèm \"xong\" "
@@ -222,10 +222,10 @@ async def apply_status(turn: Turn, assignment_id: int, status: str, *, promised_
         return
     if change is None:
         turn.reply(_("Đã ghi nhận trước đó: nhiệm vụ {number} — {status}.").format(
-            number=task_no(v.task), status=status_label(v.assignment.status)), notice=_("Đã ghi nhận trước đó"))
+            number=which_task(v, turn.work), status=status_label(v.assignment.status)), notice=_("Đã ghi nhận trước đó"))
         return
     evidence = turn.session.get(Evidence, evidence_id) if evidence_id else None
-    text = _confirmation(v, status, promised_on, evidence=evidence)
+    text = _confirmation(v, status, promised_on, evidence=evidence, number=which_task(v, turn.work))
     if status == Status.DONE and done_on and done_on != turn.today:
         text += "\n" + _("Ngày hoàn thành ghi nhận: {date}.").format(date=fmt_date(done_on))
     if edit:
@@ -246,24 +246,25 @@ def _already_closed(turn: Turn, v: AssignmentView) -> None:
                  "sửa, chọn ↩️ Mở lại.")
     else:
         text = _("Nhiệm vụ {number} đã chuyển sang \"{status}\" ({who}, ngày {date}); Hệ thống giữ nguyên.")
-    text = text.format(number=task_no(v.task), who=who, date=fmt_date(day), status=status_label(v.assignment.status))
+    text = text.format(number=which_task(v, turn.work), who=who, date=fmt_date(day),
+                       status=status_label(v.assignment.status))
     turn.reply(text, buttons=status_buttons(v.id, v.assignment.status), about=[v.id], notice=text)
 
 
-def _confirmation(v: AssignmentView, status: str, promised_on: date | None, *, evidence: Evidence | None) -> str:
+def _confirmation(v: AssignmentView, status: str, promised_on: date | None, *, evidence: Evidence | None,
+                  number: str) -> str:
     if status == Status.DONE and evidence is not None:  # the file came with the answer: say it was kept
         return _("✅ Đã ghi nhận: nhiệm vụ {number} hoàn thành, kèm tài liệu kiểm chứng \"{name}\". Cảm ơn! "
-                 "(/undo để hoàn tác)").format(number=task_no(v.task), name=evidence.original_name)
+                 "(/undo để hoàn tác)").format(number=number, name=evidence.original_name)
     if status == Status.DONE:
         return _("✅ Đã ghi nhận: nhiệm vụ {number} hoàn thành. Cảm ơn! Có thể gửi tệp kiểm chứng ngay sau tin "
-                 "này. (/undo để hoàn tác)").format(number=task_no(v.task))
+                 "này. (/undo để hoàn tác)").format(number=number)
     if status == Status.IN_PROGRESS and promised_on:
         return _("⏳ Đã ghi nhận: nhiệm vụ {number} đang thực hiện, dự kiến xong {date}.").format(
-            number=task_no(v.task), date=fmt_date(promised_on))
+            number=number, date=fmt_date(promised_on))
     if status == Status.IN_PROGRESS:
-        return _("⏳ Đã ghi nhận: nhiệm vụ {number} đang thực hiện.").format(number=task_no(v.task))
-    return _("Đã ghi nhận: nhiệm vụ {number} chưa hoàn thành. Hệ thống sẽ tiếp tục nhắc.").format(
-        number=task_no(v.task))
+        return _("⏳ Đã ghi nhận: nhiệm vụ {number} đang thực hiện.").format(number=number)
+    return _("Đã ghi nhận: nhiệm vụ {number} chưa hoàn thành. Hệ thống sẽ tiếp tục nhắc.").format(number=number)
 
 
 async def on_file(turn: Turn, reply: Reply) -> None:
@@ -346,4 +347,4 @@ async def _store_for(turn: Turn, v: AssignmentView, *, done: bool) -> None:
         turn.reply(str(exc))
         return
     turn.reply(_("📎 Đã lưu tài liệu kiểm chứng \"{name}\" cho nhiệm vụ {number}.").format(
-        name=evidence.original_name, number=task_no(v.task)), about=[v.id])
+        name=evidence.original_name, number=which_task(v, turn.work)), about=[v.id])

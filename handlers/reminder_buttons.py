@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from handlers import staff
 from handlers.context import Turn
 from handlers.messages import Button
-from handlers.render import status_buttons
+from handlers.render import status_buttons, which_task
 from i18n import _, fmt_date
 from reminders import store
 from reminders.workcal import default_calendar
@@ -76,7 +76,8 @@ def snooze(turn: Turn, v: AssignmentView, days: int) -> None:
     days = days if days in SNOOZE_DAYS else max(1, min(days, 10))
     until = default_calendar().add_working_days(turn.today, days)
     store.snooze(turn.session, link_id=link.id, assignment_id=v.id, until=until)
-    text = _("⏰ Sẽ nhắc lại nhiệm vụ {number} vào {date}.").format(number=task_no(v.task), date=fmt_date(until))
+    text = _("⏰ Sẽ nhắc lại nhiệm vụ {number} vào {date}.").format(number=which_task(v, turn.work),
+                                                                  date=fmt_date(until))
     turn.reply(text, notice=text, about=[v.id])
 
 

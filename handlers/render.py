@@ -6,7 +6,7 @@ from datetime import date
 from calendars.workdays import WorkCalendar
 from handlers.messages import Button
 from i18n import _, fmt_date, ngettext
-from services.labels import role_label, status_label, task_ref
+from services.labels import role_label, status_label, task_no, task_ref
 from services.queries import AssignmentView
 
 PAGE_SIZE = 8
@@ -143,6 +143,13 @@ def occurrence(v: AssignmentView, work: WorkCalendar) -> str:
     day a deadline on a day off means, as the list above it and the reminders say."""
     due = v.assignment.due_on
     return " " + _("(hạn {due})").format(due=fmt_date(work.effective(due))[:5]) if due else ""
+
+
+def which_task(v: AssignmentView, work: WorkCalendar) -> str:
+    """What "nhiệm vụ {number}" names in a reply about one assignment: "6 (hạn 27/02)" for a task due several
+    times (a monthly report), so the person reads which occurrence was recorded; else just the number."""
+    recurring = len(v.task.dues or []) > 1 and v.task.source != "calendar"  # a period's name says which already
+    return task_no(v.task) + (occurrence(v, work) if recurring else "")
 
 
 def task_choice(v: AssignmentView, work: WorkCalendar) -> str:

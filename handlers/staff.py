@@ -9,7 +9,7 @@ from handlers import answers, start
 from handlers.context import UNREAD, Turn
 from handlers.messages import Button
 from handlers.render import (PAGE_SIZE, due_phrase, fit, list_buttons, nav_buttons, occurrence, page, short,
-                             status_buttons, task_card, task_line)
+                             status_buttons, task_card, task_line, which_task)
 from i18n import _, fmt_date, use_locale
 from services import access, conversation, people, queries
 from services.extensions import ExtensionError, request_extension
@@ -114,7 +114,7 @@ def ask_extension_date(turn: Turn, assignment_id: int) -> None:
     choices = [base + timedelta(days=d) for d in (3, 7, 14)]
     set_state(turn, "await_ext", {"assignment_id": assignment_id})
     turn.reply(_("Đồng chí xin gia hạn nhiệm vụ {number} đến ngày nào? Chọn hoặc gõ ngày (ví dụ: \"đến {example}\").").format(
-        number=task_no(v.task), example=fmt_date(choices[1])[:5]),
+        number=which_task(v, turn.work), example=fmt_date(choices[1])[:5]),
         buttons=[[Button(fmt_date(d), f"xd:{assignment_id}:{d.isoformat()}") for d in choices]], about=[v.id])
 
 
@@ -132,7 +132,7 @@ def ask_extension(turn: Turn, assignment_id: int, new_due: date, reason: str = "
         return
     clear_state(turn)
     turn.reply(_("Đã gửi đề nghị gia hạn nhiệm vụ {number} đến {date}. Hệ thống sẽ báo khi được duyệt.").format(
-        number=task_no(v.task), date=fmt_date(new_due)))
+        number=which_task(v, turn.work), date=fmt_date(new_due)))
     for link in people.officer_links(turn.session):
         with use_locale(link.lang):
             turn.send_to(link, _("📅 {unit} xin gia hạn nhiệm vụ {task}\nHạn hiện tại: {old} → xin đến: "
@@ -156,7 +156,7 @@ async def cmd_undo(turn: Turn, args: str) -> None:
     change, assignment = result
     v = queries.view(turn.session, assignment.id)
     turn.reply(_("Đã hoàn tác. Nhiệm vụ {number} trở lại: {status}.").format(
-        number=task_no(v.task), status=status_label(assignment.status)), buttons=status_buttons(v.id, assignment.status), about=[v.id])
+        number=which_task(v, turn.work), status=status_label(assignment.status)), buttons=status_buttons(v.id, assignment.status), about=[v.id])
 
 
 def set_state(turn: Turn, kind: str, payload: dict, hours: int = 12) -> None:

@@ -75,7 +75,7 @@ async def test_bare_xong_answers_the_reminder_that_remind_just_sent_for_a_past_m
         result = await asyncio.to_thread(cli, "remind", "--at", "2026-04-16T09:00", "--json", env=env)
         assert json.loads(result.output)["sent"] == 1                  # one task: NV 6, due 31/01/2026
         await h.bot_says(chat, "xong")
-        assert "nhiệm vụ 6 hoàn thành" in h.bot_texts(chat)[-1]
+        assert "nhiệm vụ 6 (hạn 30/01) hoàn thành" in h.bot_texts(chat)[-1]
         [done] = h.rows(Assignment, Assignment.status == Status.DONE)
         assert done.due_on == date(2026, 1, 31)
 

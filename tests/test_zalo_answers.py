@@ -149,8 +149,9 @@ async def test_replies_speak_as_the_system_not_as_a_bot(settings, engine):
         not_done = h.bot_texts(TED)[-1]
         await h.bot_says(TED, "xin gia hạn đến 20/5")
         asked = h.bot_texts(TED)[-1]
-        assert not_done.startswith("Đã ghi nhận: nhiệm vụ 6 chưa hoàn thành. Hệ thống sẽ tiếp tục nhắc.")
-        assert asked.startswith("Đã gửi đề nghị gia hạn nhiệm vụ 6 đến 20/05/2026. Hệ thống sẽ báo khi được duyệt.")
+        assert not_done.startswith("Đã ghi nhận: nhiệm vụ 6 (hạn 30/01) chưa hoàn thành. Hệ thống sẽ tiếp tục nhắc.")
+        assert asked.startswith("Đã gửi đề nghị gia hạn nhiệm vụ 6 (hạn 30/01) đến 20/05/2026. Hệ thống sẽ báo khi "
+                                "được duyệt.")
         assert all("Bot " not in text for text in h.bot_texts(TED)[1:])
 
 
@@ -172,3 +173,16 @@ async def test_a_quoted_reminder_of_a_task_dropped_by_a_revision_says_so(setting
         answer = h.oa_texts(OA_USER)[-1]
         assert answer.startswith("Nhiệm vụ 4 trong tin đồng chí trả lời đã được bỏ khỏi kế hoạch")
         assert "/viec" in answer and len(h.rows(StatusChange)) == changes
+
+
+async def test_answers_about_a_monthly_task_say_which_month_was_recorded(settings, engine):
+    async with running_zalo(settings, engine) as h:
+        await h.bot_says(TED, h.invite("VP"))
+        await h.bot_says(TED, "NV 6 xong")                  # twelve months of NV 6: which one?
+        await h.bot_says(TED, "2")                          # NV 6 (hạn 27/02)
+        assert h.bot_texts(TED)[-1].startswith("✅ Đã ghi nhận: nhiệm vụ 6 (hạn 27/02) hoàn thành.")
+        await h.bot_says(TED, "NV 6 xin gia hạn đến 20/5")
+        await h.bot_says(TED, "2")                          # NV 6 (hạn 31/03), now second of the open ones
+        assert h.bot_texts(TED)[-1].startswith("Đã gửi đề nghị gia hạn nhiệm vụ 6 (hạn 31/03) đến 20/05/2026.")
+        await h.bot_says(TED, "NV 1 xong")                  # a task due once keeps its plain number
+        assert h.bot_texts(TED)[-1].startswith("✅ Đã ghi nhận: nhiệm vụ 1 hoàn thành.")

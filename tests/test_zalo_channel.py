@@ -46,7 +46,7 @@ async def test_bot_unit_joins_is_reminded_answers_by_number_and_word(settings, e
 
             await h.bot_says(CHAT, "1")
             first = assignment(h, "6", "2026-02-28")
-            assert first.status == "done" and "nhiệm vụ 6 hoàn thành" in h.bot_texts(CHAT)[-1]
+            assert first.status == "done" and "nhiệm vụ 6 (hạn 27/02) hoàn thành" in h.bot_texts(CHAT)[-1]
 
             await h.post_bot(bot_image_update(CHAT, cdn.url("anh.jpg")))
             [evidence] = h.rows(Evidence, Evidence.assignment_id == first.id)
@@ -79,7 +79,7 @@ async def test_oa_quote_of_a_reminder_applies_to_its_task(settings, engine):
         [reminder] = [m for m in h.oa.sent if m["kind"] == "cs" and "Nhắc việc" in m["message"]["text"]]
         await h.oa_says(OA_USER, "xong", quote_msg_id=reminder["message_id"])
         assert assignment(h, "6", "2026-01-31").status == "done"
-        assert "nhiệm vụ 6 hoàn thành" in h.oa_texts(OA_USER)[-1]
+        assert "nhiệm vụ 6 (hạn 30/01) hoàn thành" in h.oa_texts(OA_USER)[-1]
 
 
 async def test_oa_past_seven_days_gets_the_approved_zbs_template(settings, engine):
