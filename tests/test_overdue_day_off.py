@@ -62,3 +62,22 @@ def test_the_desks_overdue_list_counts_as_the_chat_does(engine, settings, rule, 
     html = signed_in(desk).get("/overdue").text
     row = html.split('<tr class="overdue-row">', 1)[1].split("</tr>", 1)[0]
     assert f'<td class="n">{cells[0]}</td>' in row and f'<td class="n late">{cells[1]}</td>' in row, row
+
+
+@pytest.mark.parametrize("rule, overdue, late", [("after", 0, False), ("before", 1, True)])
+def test_the_desks_unit_page_judges_lateness_as_the_overview_does(engine, settings, rule, overdue, late):
+    """On Monday 22/06 a Saturday 20/06 deadline is not late under 'after': the unit's counts and row agree."""
+    from tests.web_harness import counts_in, signed_in
+    from web.context import Desk
+
+    world = World(engine)
+    vp = world.unit("VP", name="Văn phòng Sở")
+    world.assign(world.task("Tự đánh giá chỉ số CCHC"), vp, date(2026, 6, 20))   # a Saturday
+    desk = Desk(engine=engine, settings=settings.model_copy(update={"day_off_rule": rule}),
+                clock=lambda: datetime(2026, 6, 22, 9, tzinfo=VN), bot_username="nhacviec_test_bot")
+    officer = signed_in(desk)
+    html = officer.get("/unit/VP").text
+    assert counts_in(html, "unit-counts")["overdue"] == overdue
+    assert counts_in(officer.get("/").text, "total")["overdue"] == overdue
+    row = html.split('<tr class="task-row">', 1)[1].split("</tr>", 1)[0]
+    assert ('class="n late"' in row) is late, row

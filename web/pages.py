@@ -70,8 +70,10 @@ async def unit_page(request: Request):
         if not who.is_officer and unit.id != who.unit_id:
             raise HTTPException(403)
         report = await in_worker(build_report, session, as_of=d.today, roles=d.settings.tracked_roles,
-                                 unit_code=unit.code, tz=ZoneInfo(d.settings.timezone))
+                                 unit_code=unit.code, tz=ZoneInfo(d.settings.timezone),
+                                 day_off_rule=d.settings.day_off_rule)
         return page(request, "unit.html", unit=unit, report=report, views=desk_queries.unit_views(session, unit),
+                    met_by=default_calendar(d.settings.day_off_rule).met_by,
                     contacts=desk_queries.unit_contacts(session, unit), last=desk_queries.last_reply(session, unit))
 
 
