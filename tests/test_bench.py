@@ -1,0 +1,17 @@
+"""`make bench` prints one table: a benchmark module that returns something else breaks the whole run."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+
+def test_the_classifier_bench_prints_its_rows_in_the_one_table():
+    done = subprocess.run([sys.executable, "-m", "bench", "classify", "--markdown"], cwd=REPO, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert "| what users wait for | measured | anchor (same run) | ratio | target |  |" in lines
+    rows = [line for line in lines if line.startswith("| reply classifier, 40 KB message")]
+    assert len(rows) == 4 and all(row.endswith("| met |") for row in rows)
