@@ -1,12 +1,12 @@
 """Requests for more time: staff ask, officers approve or refuse."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from i18n import _
+from i18n import _, fmt_date
 from services.status import Actor, check_allowed, move_due
 from storage.models import Assignment, ExtensionRequest, Status
 
@@ -26,9 +26,12 @@ def request_extension(session: Session, *, assignment: Assignment, new_due: date
     if assignment.status not in Status.ACTIVE:
         raise ExtensionError(_("Nhiệm vụ này đã đóng, không cần gia hạn."))
     if assignment.due_on and new_due <= assignment.due_on:
-        raise ExtensionError(_("Ngày xin gia hạn phải sau hạn hiện tại."))
+        raise ExtensionError(_("Ngày xin gia hạn ({date}) phải sau hạn hiện tại ({due}). Xin gửi lại ngày muốn gia hạn "
+                               "đến, ví dụ \"xin gia hạn đến {example}\".").format(
+            date=fmt_date(new_due), due=fmt_date(assignment.due_on),
+            example=fmt_date(assignment.due_on + timedelta(days=7))[:5]))
     if new_due <= now.date():
-        raise ExtensionError(_("Ngày xin gia hạn phải sau hôm nay."))
+        raise ExtensionError(_("Ngày xin gia hạn ({date}) phải sau hôm nay.").format(date=fmt_date(new_due)))
     pending = session.exec(select(ExtensionRequest).where(ExtensionRequest.assignment_id == assignment.id,
                                                           ExtensionRequest.state == "pending")).first()
     request = pending or ExtensionRequest(assignment_id=assignment.id, requested_on=new_due)

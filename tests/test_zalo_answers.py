@@ -10,7 +10,7 @@ from plans.service import import_plan
 from services.plan_admin import remove_unit
 from services.workspace import SAMPLE_PLAN
 from services.status import Actor
-from storage.models import Assignment, StatusChange
+from storage.models import Assignment, ExtensionRequest, StatusChange
 from tests.fakes.zalo_api import bot_media_update, oa_attachment_event
 from tests.test_revisions import revise
 from tests.zalo_harness import running_zalo
@@ -186,3 +186,12 @@ async def test_answers_about_a_monthly_task_say_which_month_was_recorded(setting
         assert h.bot_texts(TED)[-1].startswith("Đã gửi đề nghị gia hạn nhiệm vụ 6 (hạn 31/03) đến 20/05/2026.")
         await h.bot_says(TED, "NV 1 xong")                  # a task due once keeps its plain number
         assert h.bot_texts(TED)[-1].startswith("✅ Đã ghi nhận: nhiệm vụ 1 hoàn thành.")
+
+
+async def test_an_extension_that_ends_before_the_deadline_says_both_days(settings, engine):
+    async with running_zalo(settings, engine) as h:          # 15/04/2026
+        await h.bot_says(TED, h.invite("VP"))
+        await h.bot_says(TED, "NV 4 xin gia hạn 5 ngày")     # NV 4 is due 30/04: five days from today is earlier
+        answer = h.bot_texts(TED)[-1]
+        assert "20/04/2026" in answer and "30/04/2026" in answer and "sau hạn hiện tại" in answer
+        assert h.rows(ExtensionRequest) == []
