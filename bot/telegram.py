@@ -159,7 +159,11 @@ def to_incoming(update: Update) -> Incoming | None:
         p = msg.photo[-1]
         attachment = Attachment("photo", p.file_id, f"anh_{msg.message_id}.jpg", "image/jpeg", p.file_size)
     text = msg.text or msg.caption or ""
-    if not text and attachment is None:
+    # A sticker, a voice note, a video: no words to read. Passed on (empty) so the person is told to answer in
+    # words, as on Zalo; anything else without text (a service message) is ignored.
+    unreadable = any((msg.sticker, msg.voice, msg.audio, msg.video, msg.video_note, msg.animation, msg.location,
+                      msg.contact))
+    if not text and attachment is None and not unreadable:
         return None
     return Incoming(channel=CHANNEL, chat_id=str(msg.chat.id), sender_id=str(msg.from_user.id),
                     sender_name=msg.from_user.full_name, text=text, chat_type=_chat_type(msg.chat.type),

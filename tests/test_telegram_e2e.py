@@ -141,3 +141,34 @@ async def test_officer_gets_the_report_with_its_word_excel_and_chart(settings, e
         assert chart["file"].content.startswith(b"\x89PNG")
         body = "\n".join(p.text for p in Document(io.BytesIO(docx["file"].content)).paragraphs)
         assert "Tình hình thực hiện nhiệm vụ cải cách hành chính Quý II/2026" in body
+
+
+async def test_a_sticker_or_voice_note_is_answered_not_dropped(settings, engine):
+    """A thumbs-up sticker or a spoken "xong rồi" cannot be read: the person is told so (nothing recorded), as on
+    Zalo; in a group the bot stays quiet."""
+    async with running_bot(settings, engine) as h:
+        await join(h, STAFF, "VP")
+        changes = len(h.rows(StatusChange))
+        for content in ({"sticker": {"file_id": "stk1", "file_unique_id": "u1", "type": "regular", "width": 512,
+                                     "height": 512, "is_animated": False, "is_video": False, "emoji": "👍"}},
+                        {"voice": {"file_id": "voc1", "file_unique_id": "u2", "duration": 3, "mime_type": "audio/ogg"}},
+                        {"video_note": {"file_id": "vn1", "file_unique_id": "u3", "length": 240, "duration": 4}}):
+            before = len(h.fake.sent)
+            message = h.fake.build_message(STAFF, STAFF)
+            message.pop("text", None)
+            h.fake.push_raw({"message": {**message, **content}})
+            await h.fake.wait_for_sent_async(before + 1)
+            reply = texts_to(h.fake, STAFF)[-1]
+            assert reply.startswith("Hệ thống chưa đọc được tin này") and "\"xong\"" in reply
+        assert len(h.rows(StatusChange)) == changes
+
+        group = -100500
+        message = h.fake.build_message(group, STAFF, chat_type="group", title="Tổ CCHC")
+        message.pop("text", None)
+        h.fake.push_raw({"message": {**message, "sticker": {"file_id": "stk2", "file_unique_id": "u4",
+                                                            "type": "regular", "width": 512, "height": 512,
+                                                            "is_animated": False, "is_video": False}}})
+        before = len(h.fake.sent)
+        h.fake.push_message(STAFF, STAFF, "/help")   # handled after the sticker: the bot said nothing to the group
+        await h.fake.wait_for_sent_async(before + 1)
+        assert texts_to(h.fake, group) == []
