@@ -73,7 +73,7 @@ async def on_text(turn: Turn, text: str) -> None:
     elif targets:
         ask_which(turn, targets, reply)
     else:
-        turn.reply(_("Đơn vị của đồng chí không có nhiệm vụ nào đang mở để cập nhật."))
+        turn.reply(_nothing_to_update(turn))
 
 
 async def _apply_mentions(turn: Turn, mentions: list[tuple[str, str]]) -> None:
@@ -348,3 +348,13 @@ async def _store_for(turn: Turn, v: AssignmentView, *, done: bool) -> None:
         return
     turn.reply(_("📎 Đã lưu tài liệu kiểm chứng \"{name}\" cho nhiệm vụ {number}.").format(
         name=evidence.original_name, number=which_task(v, turn.work)), about=[v.id])
+
+
+def _nothing_to_update(turn: Turn) -> str:
+    """No open task the unit leads: say so, and who reports on those it only cooperates on."""
+    if "partner" not in turn.services.settings.tracked_roles:
+        partnered = queries.count_current(turn.session, unit_id=turn.unit_id, roles=("partner",), today=turn.today)
+        if partnered:
+            return _("Đơn vị của đồng chí không chủ trì nhiệm vụ nào đang mở. Với {n} nhiệm vụ đơn vị phối hợp, "
+                     "đơn vị chủ trì cập nhật kết quả (gõ /viec phoihop để xem).").format(n=partnered)
+    return _("Đơn vị của đồng chí không có nhiệm vụ nào đang mở để cập nhật.")

@@ -251,3 +251,14 @@ def test_message_numbers_go_on_across_sessions_and_a_missing_one_is_named(engine
     assert vp_assignment(engine, "1").status == "open"
     third = chat(engine, settings, ["#2 đang làm"])  # #2 is still the card of NV 1 shown in the first session
     assert "nhiệm vụ 1 đang thực hiện" in third and vp_assignment(engine, "1").status == "in_progress"
+
+
+def test_a_unit_that_only_cooperates_is_told_the_lead_unit_reports(engine, settings):
+    """A school that is only "phối hợp" answers "xong": it is told who reports, not that it has nothing at all."""
+    out = chat(engine, settings, ["/viec", "xong"], unit="THPT-CVA")
+    assert "Đơn vị còn phối hợp" in out
+    reply = out.split("> xong")[1]
+    assert "không chủ trì nhiệm vụ nào đang mở" in reply and "đơn vị chủ trì cập nhật" in reply
+    assert "/viec phoihop" in reply
+    with Session(engine) as s:
+        assert s.exec(select(StatusChange).where(StatusChange.channel == "console")).all() == []
