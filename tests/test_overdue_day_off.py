@@ -17,9 +17,8 @@ from tests.reminders_world import World
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-@pytest.mark.parametrize("rule, monday_says", [("after", "Không có nhiệm vụ nào quá hạn"),
-                                               ("before", "⚠️ 1 phân công quá hạn")])
-def test_a_saturday_deadline_on_the_monday_after(engine, settings, rule, monday_says):
+def _overdue_said(engine, settings, rule: str, today: date) -> str:
+    """What an officer reads for /overdue on `today` about one task due Saturday 20/06/2026."""
     world = World(engine)
     vp = world.unit("VP", name="Văn phòng Sở")
     world.link(vp, role=MemberRole.OFFICER)
@@ -27,26 +26,22 @@ def test_a_saturday_deadline_on_the_monday_after(engine, settings, rule, monday_
     with Session(engine, expire_on_commit=False) as session:
         user, unit = console_identity(session, unit_code="VP", officer=True)
     services = Services(engine=engine, settings=settings.model_copy(update={"day_off_rule": rule}),
-                        clock=lambda: datetime(2026, 6, 22, 9, tzinfo=VN))
+                        clock=lambda: datetime.combine(today, datetime.min.time().replace(hour=9), tzinfo=VN))
     out = io.StringIO()
     asyncio.run(run_console(services, user=user, unit=unit, stdin=io.StringIO("/overdue\n"), stdout=out))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("rule, monday_says", [("after", "Không có nhiệm vụ nào quá hạn"),
+                                               ("before", "⚠️ 1 phân công quá hạn")])
+def test_a_saturday_deadline_on_the_monday_after(engine, settings, rule, monday_says):
     # "after": the deadline means Monday 22/06, due today, not late yet; "before": it meant Friday 19/06.
-    assert monday_says in out.getvalue()
+    assert monday_says in _overdue_said(engine, settings, rule, date(2026, 6, 22))
 
 
 @pytest.mark.parametrize("rule, line", [("after", "hạn 22/06/2026, trễ 1 ngày"), ("before", "hạn 20/06/2026, trễ 3 ngày")])
 def test_days_late_count_from_the_day_the_deadline_was_met_by(engine, settings, rule, line):
-    world = World(engine)
-    vp = world.unit("VP", name="Văn phòng Sở")
-    world.link(vp, role=MemberRole.OFFICER)
-    world.assign(world.task("Tự đánh giá chỉ số CCHC"), vp, date(2026, 6, 20))   # a Saturday
-    with Session(engine, expire_on_commit=False) as session:
-        user, unit = console_identity(session, unit_code="VP", officer=True)
-    services = Services(engine=engine, settings=settings.model_copy(update={"day_off_rule": rule}),
-                        clock=lambda: datetime(2026, 6, 23, 9, tzinfo=VN))
-    out = io.StringIO()
-    asyncio.run(run_console(services, user=user, unit=unit, stdin=io.StringIO("/overdue\n"), stdout=out))
-    assert f"NV 1: Tự đánh giá chỉ số CCHC — {line}" in out.getvalue()
+    assert f"NV 1: Tự đánh giá chỉ số CCHC — {line}" in _overdue_said(engine, settings, rule, date(2026, 6, 23))
 
 
 @pytest.mark.parametrize("rule, cells", [("after", ("22/06/2026", "1 ngày")), ("before", ("20/06/2026", "3 ngày"))])
