@@ -6,8 +6,9 @@ import logging
 from telegram import (BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message, Update)
 from telegram.constants import ChatMemberStatus
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 
+from bot.flood import FloodLimiter
 from bot.messenger import SendError, Sent, split_text
 from config import Settings
 from handlers.messages import Attachment, Incoming, Outgoing
@@ -23,25 +24,11 @@ def build_application(settings: Settings, *, polling: bool = True) -> Applicatio
     """The PTB Application pointed at the configured Bot API server, rate limiter on."""
     builder = (ApplicationBuilder().token(settings.telegram_token.get_secret_value())
                .base_url(settings.telegram_api_url).base_file_url(settings.telegram_file_base)
-               .rate_limiter(AIORateLimiter(*overall_limit(settings.telegram_rate_per_second), max_retries=3))
+               .rate_limiter(FloodLimiter(settings.telegram_rate_per_second, max_retries=3))
                .concurrent_updates(False))
     if not polling:
         builder = builder.updater(None)
     return builder.build()
-
-
-def overall_limit(rate: int) -> tuple[float, float]:
-    """(max_rate, time_period) for AIORateLimiter's overall bucket: never more than `rate` in any second.
-
-    PTB's default bucket holds a whole second's worth: a burst of `rate`, then `rate` per second,
-    so one sliding second can see nearly twice the limit and Telegram answers 429. A small bucket
-    (1.5 % of the rate) leaking at rate − bucket keeps every second at or under `rate` while still
-    absorbing the moments the sender was busy.
-    """
-    rate = max(1, rate)
-    burst = max(1, round(rate * 0.015))
-    leak = max(rate - burst, rate / 2)
-    return burst, burst / leak
 
 
 def sending_application(settings: Settings) -> Application:
@@ -50,8 +37,7 @@ def sending_application(settings: Settings) -> Application:
     With max_retries=0 a 429's retry_after comes back to the round, which schedules the retry
     instead of sleeping.
     """
-    max_rate, period = overall_limit(settings.telegram_rate_per_second)
-    limiter = AIORateLimiter(overall_max_rate=max_rate, overall_time_period=period, max_retries=0)
+    limiter = FloodLimiter(settings.telegram_rate_per_second, max_retries=0)
     return (ApplicationBuilder().token(settings.telegram_token.get_secret_value())
             .base_url(settings.telegram_api_url).base_file_url(settings.telegram_file_base)
             .rate_limiter(limiter).updater(None).job_queue(None).build())

@@ -110,9 +110,9 @@ class Sender:
 
 
 @asynccontextmanager
-async def sending(engine, settings: Settings):
+async def sending(engine, settings: Settings, **extra):
     """A fake Bot API on 127.0.0.1 and a Sender whose bot is initialised; no other network."""
     with refuse_internet(), FakeTelegram(token=TOKEN) as fake:
-        sender = Sender(engine, telegram_settings(settings, fake), fake)
+        sender = Sender(engine, telegram_settings(settings, fake, **extra), fake)
         async with open_messengers(sender.messengers):
             yield sender

@@ -242,3 +242,22 @@ async def test_rows_of_a_channel_this_process_cannot_reach_wait_and_are_skipped_
         await s.round(at(date(2026, 3, 24), "09:00"))                     # 4 working days later
     states = {(r.day, r.state, r.last_error) for r in world.reminders() if r.link_id == zalo.id}
     assert (WED, "skipped", "too_old") in states
+
+
+async def test_a_round_faster_than_telegrams_overall_limit_is_paced_to_it_without_a_single_429(engine, settings,
+                                                                                              world):
+    """Telegram counts messages in every sliding second; PTB's default bucket lets a burst and a second's drip
+    land in one second. Here the fake answers 429 past 12 messages in any second, as Telegram does past ~30."""
+    task = world.task("Báo cáo CCHC quý I")
+    links = []
+    for n in range(40):
+        unit = world.unit(f"T{n:02d}", kind="truong", name=f"Trường số {n}")
+        links.append(world.link(unit))
+        world.assign(task, unit, WED)
+    async with sending(engine, settings, telegram_rate_per_second=12, reminder_send_concurrency=4) as s:
+        s.fake.rate_limit(per_chat_per_sec=1, global_per_sec=12, group_per_min=20)
+        report = await s.round(at(WED, "09:00"))
+        assert s.fake.count_429 == 0
+        assert report.tally.messages == 40
+        assert sorted(str(m["chat_id"]) for m in s.fake.sent) == sorted(link.chat_id for link in links)
+    assert {r.state for r in world.reminders()} == {ReminderState.SENT}
