@@ -38,9 +38,9 @@ async def on_text(turn: Turn, text: str) -> None:
     if text and await extensions.on_words(turn, text):  # an officer's "đồng ý" answers a request
         return
     pending = staff.get_state(turn, "await_ext")
-    reply = await in_worker(classify, text, today=turn.today) if text else Reply("unknown", None, False)
+    reply = await _classify(text, turn.today) if text else Reply("unknown", None, False)
     if pending and text and not reply.date:  # the bot asked "đến ngày nào?": a bare "đến 07/01" answers it
-        reply = await in_worker(classify, "xin gia hạn " + text, today=turn.today)
+        reply = await _classify("xin gia hạn " + text, turn.today)
     if pending and reply.date and reply.intent in ("extension", "unknown", "in_progress"):
         staff.ask_extension(turn, json.loads(pending.payload)["assignment_id"], reply.date, reason=text)
         return
@@ -74,6 +74,15 @@ async def on_text(turn: Turn, text: str) -> None:
         ask_which(turn, targets, reply)
     else:
         turn.reply(_nothing_to_update(turn))
+
+
+# Up to this length a reply is read on the event loop (a few tens of microseconds); a longer one goes to a worker
+# thread, whose hop costs more than reading a short reply and which a 40 KB paste needs (milliseconds).
+INLINE_CLASSIFY = 400
+
+
+async def _classify(text: str, today: date) -> Reply:
+    return classify(text, today=today) if len(text) <= INLINE_CLASSIFY else await in_worker(classify, text, today=today)
 
 
 async def _apply_mentions(turn: Turn, mentions: list[tuple[str, str]]) -> None:
@@ -116,7 +125,7 @@ def _targets(turn: Turn) -> list[AssignmentView]:
     """The reply's task(s); else the one task the chat was just talking about; else the unit's open tasks."""
     replied = turn.incoming.reply_to_message_id
     ids = _about(turn, message_id=str(replied)) if replied else _just_discussed(turn)
-    views = queries.views_of(turn.session, list(ids))
+    views = _replied_views(turn, ids) if replied else queries.views_of(turn.session, list(ids))
     views = [v for v in views if turn.is_officer or v.assignment.unit_id == turn.unit_id]
     if not replied:  # context only points at a task still open; a closed one means the person moved on
         views = [v for v in views if v.assignment.status in Status.ACTIVE]
@@ -128,7 +137,7 @@ def _targets(turn: Turn) -> list[AssignmentView]:
 def _dropped_from_plan(turn: Turn) -> list[str]:
     """The numbers of the tasks a replied-to message was about, when every one of them has left the plan since."""
     ids = _about(turn, message_id=str(turn.incoming.reply_to_message_id))
-    if not ids or queries.views_of(turn.session, ids):
+    if not ids or _replied_views(turn, ids):
         return []
     gone = []
     for assignment in filter(None, (turn.session.get(Assignment, i) for i in ids)):
@@ -146,8 +155,21 @@ def unit_targets(turn: Turn) -> list[AssignmentView]:
 
 
 def _about(turn: Turn, *, message_id: str) -> list[int]:
-    return conversation.assignments_of_message(turn.session, channel=turn.incoming.channel,
-                                               chat_id=turn.incoming.chat_id, message_id=message_id)
+    """What a sent message was about; the replied-to message is looked up once per turn."""
+    if message_id == turn.incoming.reply_to_message_id and turn.replied_ids is not None:
+        return turn.replied_ids
+    ids = conversation.assignments_of_message(turn.session, channel=turn.incoming.channel,
+                                              chat_id=turn.incoming.chat_id, message_id=message_id)
+    if message_id == turn.incoming.reply_to_message_id:
+        turn.replied_ids = ids
+    return ids
+
+
+def _replied_views(turn: Turn, ids: list[int]) -> list[AssignmentView]:
+    """The replied-to message's tasks still in the plan (read once per turn; nothing is written in between)."""
+    if turn.replied_views is None:
+        turn.replied_views = queries.views_of(turn.session, list(ids))
+    return turn.replied_views
 
 
 def _just_discussed(turn: Turn) -> list[int]:

@@ -45,6 +45,8 @@ class Turn:
     group: ChatLink | None = None
     out: list[Outgoing] = field(default_factory=list)
     question: object = field(default=UNREAD, repr=False)  # the pending ChatState (handlers.staff.get_state)
+    replied_ids: list[int] | None = field(default=None, repr=False)    # what the replied-to message was about
+    replied_views: list | None = field(default=None, repr=False)       # …and those still in the plan
 
     @property
     def now(self) -> datetime:

@@ -43,14 +43,17 @@ async def _run_with(gate: Gate, incoming: Incoming, services: Services) -> list:
 
 
 async def test_reading_a_reply_leaves_the_loop_free(engine, settings, monkeypatch):
+    """A long reply (a pasted report) is read off the loop; a short one costs less than the hop to a thread."""
     world = World(engine)
     unit = world.unit("VP")
     lan = world.link(unit)
     world.assign(world.task(), unit, date(2026, 3, 20))
     gate = Gate(answers.classify)
     monkeypatch.setattr(answers, "classify", gate)
-    incoming = Incoming(channel="telegram", chat_id=lan.chat_id, sender_id=lan.chat_id, text="xong rồi ạ",
-                        update_key="tg:2")
+    pasted = "Báo cáo kết quả rà soát thủ tục hành chính của đơn vị. " * 10
+    incoming = Incoming(channel="telegram", chat_id=lan.chat_id, sender_id=lan.chat_id,
+                        text=f"xong rồi ạ. {pasted}", update_key="tg:2")
+    assert len(incoming.text) > answers.INLINE_CLASSIFY
     [reply] = await _run_with(gate, incoming, Services(engine=engine, settings=settings, clock=lambda: NOW))
     assert not gate.waited_out and "hoàn thành" in reply.text
 
