@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from datetime import datetime
 from typing import Callable
@@ -70,9 +71,14 @@ async def serve(settings: Settings, engine: Engine, stop: asyncio.Event, *,
     # Reminders: one interval job asking the database what is due, sent through the same messengers.
     scheduler = start_scheduler(Runtime(engine, settings, dispatcher.messengers, services.clock))
     log.info("nhacviec running")
+    # What start-up built (modules, tables, the channels) lives as long as the process: keep the garbage collector
+    # from walking its ~180,000 objects again in every full collection while updates are handled.
+    gc.collect()
+    gc.freeze()
     try:
         await stop.wait()
     finally:
+        gc.unfreeze()
         await stop_scheduler(scheduler)
         await inbound.stop()
         if app is not None:
