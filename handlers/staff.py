@@ -28,15 +28,16 @@ async def cmd_my_tasks(turn: Turn, args: str, number: int = 0) -> None:
     """/viec [phoihop]: the unit's open assignments (chủ trì; phối hợp on request), nearest deadline first."""
     partners = args.strip().lower() in PARTNER_WORDS
     roles = ("partner",) if partners else turn.services.settings.tracked_roles
-    views = queries.current_only(queries.views(turn.session, unit_ids=[turn.unit_id], roles=roles), turn.today)
+    ids = queries.current_ids(turn.session, unit_id=turn.unit_id, roles=roles, today=turn.today)
     hint = "" if partners else _partner_hint(turn)
-    if not views:
+    if not ids:
         turn.reply(_("Đơn vị của đồng chí không có nhiệm vụ nào đang mở. 👍") + hint)
         return
-    items, number, pages = page(views, number)
+    shown, number, pages = page(ids, number)
+    items = queries.with_pending(turn.session, queries.views_of(turn.session, shown))
     header = (_("Đơn vị phối hợp {n} nhiệm vụ đang mở (trang {page}/{pages}):") if partners else
               _("Đơn vị có {n} nhiệm vụ đang mở (trang {page}/{pages}):")).format(
-        n=len(views), page=number + 1, pages=pages)
+        n=len(ids), page=number + 1, pages=pages)
     nav = nav_buttons("mine", "phoihop" if partners else "-", number, pages)
     lines = [header] + [task_line(v, turn.today, index=i, work=turn.work) for i, v in enumerate(items, 1)]
     # One message for the whole page (Telegram allows ~30 messages/s for the bot as a whole): a line per task and,

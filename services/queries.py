@@ -128,6 +128,31 @@ def current_only(views: list[AssignmentView], today: date) -> list[AssignmentVie
     return out
 
 
+def current_ids(session: Session, *, unit_id: int, roles: tuple[str, ...], today: date) -> list[int]:
+    """The ids of current_only(views(unit_ids=[unit_id], roles=roles), today), in the same order.
+
+    Reads four plain columns per assignment instead of three ORM objects, so a list that shows one page of a
+    large unit's tasks loads only that page's rows (`views_of`).
+    """
+    rows = session.execute(_current_keys_statement(), {"unit_ids": [unit_id], "statuses": list(Status.ACTIVE),
+                                                       "roles": list(roles)}).all()
+    seen_future: set[tuple[int, int]] = set()
+    out = []
+    for assignment_id, task_id, owner, due in rows:
+        if due is not None and due >= today:
+            if (task_id, owner) in seen_future:
+                continue
+            seen_future.add((task_id, owner))
+        out.append(assignment_id)
+    return out
+
+
+@cache
+def _current_keys_statement():
+    return _views_statement(True, False, True, False, False, False, True, 0, None).with_only_columns(
+        Assignment.id, Assignment.task_id, Assignment.unit_id, Assignment.due_on)
+
+
 def count_current(session: Session, *, unit_id: int, roles: tuple[str, ...], today: date) -> int:
     """len(current_only(views(unit_ids=[unit_id], roles=roles), today)), counted by the database (one query)."""
     late, next_ones = run(session, _count_statement(), {"unit_id": unit_id, "roles": list(roles), "today": today}).one()
