@@ -17,7 +17,8 @@ from i18n import _, use_locale
 log = logging.getLogger(__name__)
 CHANNEL = "telegram"
 MAX_TEXT = 4096
-COMMANDS = ("viec", "overdue", "upcoming", "tasks", "status", "find", "invite", "web", "undo", "lang", "help")
+COMMANDS = ("viec", "overdue", "upcoming", "tasks", "status", "find", "giahan", "baocao", "invite", "people", "remove",
+            "web", "undo", "lang", "help")
 
 
 def build_application(settings: Settings, *, polling: bool = True) -> Application:
@@ -178,7 +179,9 @@ async def set_commands(application: Application) -> None:
 def _describe(name: str) -> str:
     return {"viec": _("Nhiệm vụ của đơn vị"), "overdue": _("Nhiệm vụ quá hạn"), "upcoming": _("Sắp đến hạn"),
             "tasks": _("Danh sách nhiệm vụ"), "status": _("Tình hình theo đơn vị/nhiệm vụ"),
-            "find": _("Tìm nhiệm vụ"), "invite": _("Tạo mã mời"), "web": _("Đăng nhập trang làm việc"),
+            "find": _("Tìm nhiệm vụ"), "giahan": _("Đề nghị gia hạn chờ duyệt"), "baocao": _("Báo cáo tổng hợp"),
+            "invite": _("Tạo mã mời"), "people": _("Người đã tham gia"), "remove": _("Gỡ quyền một người"),
+            "web": _("Đăng nhập trang làm việc"),
             "undo": _("Hoàn tác thay đổi vừa làm"),
             "lang": _("Đổi ngôn ngữ"), "help": _("Hướng dẫn")}[name]
 

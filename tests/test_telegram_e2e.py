@@ -125,6 +125,23 @@ async def test_the_command_menu_offers_web_in_both_languages(settings, engine):
     assert set(menu[""]) == set(menu["en"]) and {"viec", "invite", "web", "help"} <= set(menu[""])
 
 
+async def test_the_command_menu_lists_report_extensions_and_people_as_help_does(settings, engine):
+    async with running_bot(settings, engine) as h:
+        menu = {lang: {c["command"]: c["description"] for c in h.fake.commands(lang)} for lang in ("", "en")}
+        await join(h, OFFICER, "VP", role="officer")
+        before = len(h.fake.sent)
+        h.fake.push_message(OFFICER, OFFICER, "/help")
+        help_text = (await h.fake.wait_for_sent_async(before + 1))[before]["text"]
+    assert (menu[""]["baocao"], menu["en"]["baocao"]) == ("Báo cáo tổng hợp", "Summary report")
+    assert (menu[""]["giahan"], menu["en"]["giahan"]) == ("Đề nghị gia hạn chờ duyệt",
+                                                          "Extension requests awaiting a decision")
+    assert (menu[""]["people"], menu["en"]["people"]) == ("Người đã tham gia", "People who have joined")
+    assert (menu[""]["remove"], menu["en"]["remove"]) == ("Gỡ quyền một người", "Remove a person's access")
+    assert set(menu[""]) == set(menu["en"])
+    missing = [name for name in menu[""] if name != "help" and f"/{name}" not in help_text]
+    assert not missing, f"in the menu but not in an officer's /help: {missing}"
+
+
 async def test_officer_gets_the_report_with_its_word_excel_and_chart(settings, engine):
     from docx import Document
     import io
