@@ -14,8 +14,10 @@ from services.extensions import ExtensionError, decide_extension
 from services.invites import InviteError, create_invite, deep_link
 from services.labels import status_label, task_no, task_ref
 from storage.models import ChatLink, Status
+from units.lookup import units_named
 
 STATUS_PAGE_SIZE = 20  # lines of one /status page: well inside one Telegram message
+STATUS_CANDIDATES = 10  # units listed when a /status name may mean several
 
 
 def officer_only(turn: Turn) -> bool:
@@ -128,21 +130,28 @@ def _list(turn: Turn, views, header: str, kind: str, arg: str, number: int) -> N
 
 
 async def cmd_status(turn: Turn, args: str, number: int = 0) -> None:
-    """/status <unit code | task number>: where things stand (chủ trì in full, phối hợp counted)."""
+    """/status <unit code, name or alias | task number>: where things stand (chủ trì in full, phối hợp counted)."""
     if not officer_only(turn):
         return
     key = args.strip()
     if not key:
-        turn.reply(_("Cách dùng: /status <mã đơn vị | số nhiệm vụ>, ví dụ /status VP hoặc /status 12"))
+        turn.reply(_("Cách dùng: /status <mã hoặc tên đơn vị | số nhiệm vụ>, ví dụ /status VP, /status Văn phòng "
+                     "hoặc /status 12"))
         return
     unit = queries.unit_by_code(turn.session, key)
+    views = _live(queries.views(turn.session, unit_ids=[unit.id], statuses=None) if unit is not None
+                  else queries.views(turn.session, task_number=key, statuses=None))
+    if unit is None and not views:  # neither a code nor a task number: a unit's name or alias ("Văn phòng")
+        named = units_named(turn.session, key)
+        if named.unit is None and named.candidates:
+            _ask_which_unit(turn, key, named.candidates)
+            return
+        unit = named.unit
+        if unit is not None:
+            views = _live(queries.views(turn.session, unit_ids=[unit.id], statuses=None))
     if unit is not None:
-        views = queries.views(turn.session, unit_ids=[unit.id], statuses=None)
         title = _("Tình hình của {unit}:").format(unit=unit.name)
-    else:
-        views = queries.views(turn.session, task_number=key, statuses=None)
-    views = [v for v in views if v.assignment.status != Status.CANCELLED]
-    if unit is None:  # one report period is named, never by its code ("q1")
+    else:  # one report period is named, never by its code ("q1")
         one = views[0].task if views and len({v.task.id for v in views}) == 1 else None
         title = _("Tình hình nhiệm vụ {number}:").format(number=task_no(one) if one else key)
     if not views:
@@ -160,8 +169,25 @@ async def cmd_status(turn: Turn, args: str, number: int = 0) -> None:
         lines += unreachable_lines(people.unreachable_on_zalo(turn.session, unit_id=unit.id))
     if pages > 1:
         lines.append(f"({number + 1}/{pages})")
+    page_key = unit.code if unit is not None else key  # the next page names the unit the way it was found
     turn.reply(fit(lines), buttons=open_buttons(shown[:10], turn.work, with_unit=unit is None)
-               + nav_buttons("status", key[:30], number, pages), about=[v.id for v in shown])
+               + nav_buttons("status", page_key[:30], number, pages), about=[v.id for v in shown])
+
+
+def _live(views) -> list:
+    return [v for v in views if v.assignment.status != Status.CANCELLED]
+
+
+def _ask_which_unit(turn: Turn, key: str, candidates) -> None:
+    """The words may mean several units (or only partly name one): list them, pick none."""
+    shown = candidates[:STATUS_CANDIDATES]
+    lines = [_("Không rõ \"{key}\" là đơn vị nào; có thể là:").format(key=key[:30]) if len(candidates) == 1 else
+             _("Không rõ \"{key}\" là đơn vị nào: có {n} đơn vị khớp.").format(key=key[:30], n=len(candidates))]
+    lines += [f"• {u.code} — {u.name}" for u in shown]
+    if len(candidates) > len(shown):
+        lines.append(_("… và {n} đơn vị khác.").format(n=len(candidates) - len(shown)))
+    lines.append(_("Gõ /status <mã đơn vị> để xem tình hình, ví dụ /status {code}").format(code=shown[0].code))
+    turn.reply(fit(lines))
 
 
 def unreachable_lines(rows: list[tuple[str, str, str]]) -> list[str]:

@@ -96,7 +96,7 @@ async def cmd_help(turn: Turn, args: str) -> None:
         lines += [_("/overdue (/quahan) — nhiệm vụ quá hạn theo đơn vị"),
                   _("/upcoming [số ngày] — sắp đến hạn"),
                   _("/tasks [mã đơn vị] — danh sách nhiệm vụ"),
-                  _("/status <mã đơn vị | số nhiệm vụ> — tình hình"),
+                  _("/status <mã hoặc tên đơn vị | số nhiệm vụ> — tình hình"),
                   _("/giahan — đề nghị gia hạn đang chờ duyệt"),
                   _("/find <từ khoá> — tìm nhiệm vụ"),
                   _("/baocao [quý] [mã đơn vị] — báo cáo tổng hợp (hoàn thành đúng hạn, quá hạn…)"),

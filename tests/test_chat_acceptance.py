@@ -131,8 +131,20 @@ async def test_status_of_a_busy_unit_is_paged_within_telegram_limits(settings, e
         first = await say(h, OFFICER, "/status VP")
         assert first["text"].startswith("Tình hình của Văn phòng Sở:") and first["text"].endswith("(1/2)")
         [next_page] = [data for label, data in buttons(first) if label == "Trang sau ›"]
+        assert next_page == "p:status:VP:1"  # the unit's code, not the words typed, names the next page
         second = await press(h, OFFICER, next_page, first)
         assert second["text"].startswith("Tình hình của Văn phòng Sở:") and second["text"].endswith("(2/2)")
         lines = lambda m: {line for line in m["text"].splitlines() if line.startswith("NV ")}  # noqa: E731
         assert lines(second) and not lines(first) & lines(second)
         assert all(len(m["text"]) <= 4096 for m in h.fake.sent)
+
+
+async def test_status_by_a_units_name_pages_on_the_same_unit(settings, engine):
+    async with running_bot(settings, engine) as h:
+        await join(h, OFFICER, "VP", role="officer")
+        first = await say(h, OFFICER, "/status Văn phòng")
+        assert first["text"].startswith("Tình hình của Văn phòng Sở:") and first["text"].endswith("(1/2)")
+        [next_page] = [data for label, data in buttons(first) if label == "Trang sau ›"]
+        assert next_page == "p:status:VP:1"  # the unit's code, not the words typed, names the next page
+        second = await press(h, OFFICER, next_page, first)
+        assert second["text"].startswith("Tình hình của Văn phòng Sở:") and second["text"].endswith("(2/2)")

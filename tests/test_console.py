@@ -128,6 +128,33 @@ def test_officer_find_and_status_summarise_by_task(engine, settings):
     assert "Phối hợp: 26 phân công (Chưa thực hiện: 26)" in out
 
 
+def test_status_finds_a_unit_by_its_name_or_alias(engine, settings):
+    out = chat(engine, settings, ["/status Văn phòng", "/status Phòng TCCB", "/status trường THPT Chu Văn An",
+                                  "/status vp"], unit="VP", officer=True)
+    assert out.count("Tình hình của Văn phòng Sở:") == 2
+    assert "Tình hình của Phòng Tổ chức cán bộ:" in out and "NV 4:" in out
+    assert "Tình hình của Trường THPT Chu Văn An:" in out
+    assert "Không tìm thấy" not in out and "Không rõ" not in out
+
+
+def test_status_with_a_name_several_units_share_lists_them_and_picks_none(engine, settings):
+    out = chat(engine, settings, ["/status Sóc Sơn"], unit="VP", officer=True)
+    assert "THPT-SS — Trường THPT Sóc Sơn" in out and "X-SOCSON — UBND xã Sóc Sơn" in out
+    assert "/status <mã đơn vị>" in out and "Tình hình của" not in out
+    out = chat(engine, settings, ["/status Phòng Giáo dục"], unit="VP", officer=True)
+    assert all(f"{code} — Phòng Giáo dục" in out for code in ("GDMN", "GDTH", "GDTRH", "GDTX"))
+    assert "Tình hình của" not in out
+    out = chat(engine, settings, ["/status Các phòng thuộc Sở"], unit="VP", officer=True)  # a group: 11 units
+    assert "VP — Văn phòng Sở" in out and "và 1 đơn vị khác" in out and "Tình hình của" not in out
+
+
+def test_status_never_takes_half_a_name_and_says_when_nothing_matches(engine, settings):
+    out = chat(engine, settings, ["/status Văn phòng abc"], unit="VP", officer=True)
+    assert "Không rõ \"Văn phòng abc\"" in out and "VP — Văn phòng Sở" in out and "Tình hình của" not in out
+    out = chat(engine, settings, ["/status Sở Nội vụ"], unit="VP", officer=True)
+    assert "Không tìm thấy đơn vị hay nhiệm vụ \"Sở Nội vụ\"." in out and "/status VP" not in out
+
+
 def test_a_bare_date_answers_the_extension_question(engine, settings):
     chat(engine, settings, ["/start"], unit="VP", officer=True)
     out = chat(engine, settings, ["/viec", "3", "3", "đến 30/4"], unit="VP")
