@@ -154,6 +154,10 @@ async def cmd_status(turn: Turn, args: str, number: int = 0) -> None:
     else:  # one report period is named, never by its code ("q1")
         one = views[0].task if views and len({v.task.id for v in views}) == 1 else None
         title = _("Tình hình nhiệm vụ {number}:").format(number=task_no(one) if one else key)
+    if not views and unit is not None:  # the unit exists (a school that joined later): it leads nothing yet
+        turn.reply("\n".join([_("{unit} chưa được giao nhiệm vụ nào trong kế hoạch.").format(unit=unit.name)]
+                              + unreachable_lines(people.unreachable_on_zalo(turn.session, unit_id=unit.id))))
+        return
     if not views:
         turn.reply(_("Không tìm thấy đơn vị hay nhiệm vụ \"{key}\".").format(key=key[:30]))
         return

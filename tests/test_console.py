@@ -155,6 +155,17 @@ def test_status_never_takes_half_a_name_and_says_when_nothing_matches(engine, se
     assert "Không tìm thấy đơn vị hay nhiệm vụ \"Sở Nội vụ\"." in out and "/status VP" not in out
 
 
+def test_status_of_a_unit_with_no_task_says_so_instead_of_not_found(engine, settings):
+    """A school joined after the plan was loaded: it exists, it just leads nothing yet."""
+    ensure_sample_workspace(engine)
+    with Session(engine) as s:
+        s.add(Unit(code="THCS-MOI", name="Trường THCS Mới", kind="truong"))
+        s.commit()
+    out = chat(engine, settings, ["/status THCS-MOI", "/status Trường THCS Mới"], unit="VP", officer=True)
+    assert out.count("Trường THCS Mới chưa được giao nhiệm vụ nào trong kế hoạch.") == 2
+    assert "Không tìm thấy" not in out
+
+
 def test_a_bare_date_answers_the_extension_question(engine, settings):
     chat(engine, settings, ["/start"], unit="VP", officer=True)
     out = chat(engine, settings, ["/viec", "3", "3", "đến 30/4"], unit="VP")
