@@ -111,9 +111,14 @@ class ChoiceMemory:
         self.clock = clock
 
     def remember(self, *, channel: str, chat_id: str, message: Outgoing) -> None:
-        """Keep the buttons of `message` so a number answers them (pending questions are kept apart)."""
+        """Keep the buttons of `message` so a number answers them (pending questions are kept apart).
+
+        A message sent on its own (a reminder, the desk's decision) without buttons retires the numbers before
+        it; a reply in the chat of an update was remembered whole by the router (a note after a question keeps
+        the question's numbers there).
+        """
         data = [b.data for row in message.buttons for b in row]
-        if not data:
+        if not data and message.chat_id is None:
             return
         with Session(self.engine) as session:
             save_choices(session, channel=channel, chat_id=chat_id, user_key=chat_id, data=data, now=self.clock())

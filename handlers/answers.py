@@ -103,6 +103,14 @@ async def _apply_mentions(turn: Turn, mentions: list[tuple[str, str]]) -> None:
 
 def _stale_number(turn: Turn, number: str) -> None:
     """A bare "1" with no numbered question standing (they last 12 hours): say so, never guess."""
+    incoming = turn.incoming
+    if choices.retired(turn.session, channel=incoming.channel, chat_id=incoming.chat_id, user_key=incoming.sender_id,
+                       now=turn.now):  # the latest message had no numbers: an older question's do not count
+        turn.reply(_("Số {number} không ứng với câu hỏi nào đang chờ trả lời: tin gần nhất Hệ thống gửi đồng chí "
+                     "không có lựa chọn đánh số, nên Hệ thống chưa ghi nhận gì. Đồng chí gõ /viec để xem nhiệm vụ "
+                     "và chọn lại, hoặc gõ số nhiệm vụ kèm chữ \"xong\" (ví dụ \"NV 6 xong\" cho nhiệm vụ 6).").format(
+            number=number[:6]))
+        return
     turn.reply(_("Số {number} không còn ứng với lựa chọn nào (các số chỉ dùng được trong {hours} giờ sau tin có "
                  "số). Đồng chí gõ /viec để xem nhiệm vụ và chọn lại, hoặc trả lời bằng chữ: \"xong\", \"đang làm\", "
                  "\"xin gia hạn đến 20/3\".").format(number=number[:6], hours=choices.HOURS))

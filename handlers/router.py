@@ -63,9 +63,10 @@ async def _handle(incoming: Incoming, services: Services) -> list[Outgoing]:
                  if incoming.chat_type == "group" else None)
         turn = Turn(services=services, session=session, incoming=incoming, user=user, group=group)
         people.touch_inbound(session, channel=incoming.channel, chat_id=incoming.chat_id, at=turn.now)
+        number = _numbered_choice(turn)
         with use_locale(user.lang):
-            await _dispatch(turn)
-        _remember_choices(turn)
+            await _dispatch(turn, number)
+        _remember_choices(turn, retire=not _unread(incoming, number))
         try:
             if incoming.update_key:
                 conversation.record_processed(session, channel=incoming.channel, key=incoming.update_key)
@@ -80,9 +81,9 @@ def _seen(session: Session, incoming: Incoming) -> bool:
     return conversation.already_processed(session, channel=incoming.channel, key=incoming.update_key)
 
 
-async def _dispatch(turn: Turn) -> None:
+async def _dispatch(turn: Turn, number: str | None) -> None:
     incoming = turn.incoming
-    data = incoming.button_data or _numbered_choice(turn)
+    data = incoming.button_data or number
     if data:
         if not turn.linked and not data.startswith("lang:"):
             start.explain_join(turn)
@@ -135,10 +136,21 @@ def _numbered_choice(turn: Turn) -> str | None:
     return data[index] if 0 <= index < len(data) else None
 
 
-def _remember_choices(turn: Turn) -> None:
+def _unread(incoming: Incoming, number: str | None) -> bool:
+    """Nothing in the message was read: a sticker or a voice note, or a bare number that matches no choice."""
+    if incoming.button_data or incoming.attachment is not None:
+        return False
+    text = (incoming.text or "").strip()
+    return not text or (text.isdigit() and number is None)
+
+
+def _remember_choices(turn: Turn, *, retire: bool = True) -> None:
     """Keep the buttons of the last question to each chat, so a number answers that question.
 
-    A question sent to another private chat (an extension request to an officer) replaces what that
+    A reply without numbered choices retires the numbers this person had in this chat (`retire`; not when
+    nothing they sent was read, since the question above still stands): a "2" typed after it must never
+    answer a question the person no longer sees. In a group, only that person's numbers.
+    A message sent to another private chat (an extension request to an officer) replaces what that
     chat's numbers meant: "1" there must answer the request, never an older card.
     """
     last: dict[tuple[str, str, str], list[str]] = {}
@@ -148,13 +160,12 @@ def _remember_choices(turn: Turn) -> None:
             continue
         chat_id, user_key = ((turn.incoming.chat_id, turn.incoming.sender_id) if m.chat_id is None
                              else (str(m.chat_id), str(m.chat_id)))
-        if m.buttons or m.chat_id is not None:
-            last[(channel, chat_id, user_key)] = [b.data for row in m.buttons for b in row]
+        key = (channel, chat_id, user_key)
+        if m.buttons or m.chat_id is not None or (retire and key not in last):  # a note after a question
+            last[key] = [b.data for row in m.buttons for b in row]                # leaves its numbers
     for (channel, chat_id, user_key), data in last.items():
-        if data or (channel, chat_id, user_key) != (turn.incoming.channel, turn.incoming.chat_id,
-                                                     turn.incoming.sender_id):
-            choices.save_choices(turn.session, channel=channel, chat_id=chat_id, user_key=user_key, data=data,
-                                 now=turn.now)
+        choices.save_choices(turn.session, channel=channel, chat_id=chat_id, user_key=user_key, data=data,
+                             now=turn.now)
 
 
 def remember_sent(services: Services, *, channel: str, chat_id: str, message_ids: list[str], about: list[int]) -> None:

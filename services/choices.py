@@ -1,4 +1,5 @@
-"""Numbered choices for channels without buttons: the last question's options, kept apart from pending questions."""
+"""Numbered choices for channels without buttons: the options of the bot's latest message to a person, kept apart
+from pending questions. A latest message without options leaves an empty list: numbers then answer nothing."""
 from __future__ import annotations
 
 import json
@@ -19,7 +20,7 @@ def _row(session: Session, channel: str, chat_id: str, user_key: str) -> ChatSta
 
 def save_choices(session: Session, *, channel: str, chat_id: str, user_key: str, data: list[str],
                  now: datetime) -> None:
-    """Remember what '1', '2'… mean for this person in this chat; no commit."""
+    """Remember what '1', '2'… mean for this person in this chat (nothing, when `data` is empty); no commit."""
     state = _row(session, channel, chat_id, user_key) or ChatState(
         channel=channel, chat_id=chat_id, user_key=user_key + SUFFIX, kind="choices", expires_at=now)
     state.payload, state.expires_at = json.dumps(data), now + timedelta(hours=HOURS)
@@ -32,3 +33,9 @@ def load_choices(session: Session, *, channel: str, chat_id: str, user_key: str,
     if state is None or state.expires_at < now:
         return []
     return json.loads(state.payload)
+
+
+def retired(session: Session, *, channel: str, chat_id: str, user_key: str, now: datetime) -> bool:
+    """True when the bot's latest message to this person, within the hours numbers last, had no numbered choices."""
+    state = _row(session, channel, chat_id, user_key)
+    return state is not None and state.expires_at >= now and json.loads(state.payload) == []

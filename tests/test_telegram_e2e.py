@@ -4,8 +4,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from storage.models import (Assignment, ChatLink, ChatUser, Evidence, ProcessedUpdate, Status, StatusChange, Task,
-                            Unit)
+from storage.models import (Assignment, ChatLink, ChatState, ChatUser, Evidence, ProcessedUpdate, Status,
+                            StatusChange, Task, Unit)
 from tests.fakes import FakeFile
 from tests.telegram_harness import running_bot
 
@@ -189,3 +189,16 @@ async def test_a_sticker_or_voice_note_is_answered_not_dropped(settings, engine)
         h.fake.push_message(STAFF, STAFF, "/help")   # handled after the sticker: the bot said nothing to the group
         await h.fake.wait_for_sent_async(before + 1)
         assert texts_to(h.fake, group) == []
+
+
+async def test_a_bare_number_on_telegram_is_never_a_numbered_choice(settings, engine):
+    """Telegram has buttons: "1" after a card answers none of them and gets no Zalo-style note about numbers."""
+    async with running_bot(settings, engine) as h:
+        await join(h, STAFF, "VP")
+        await open_card(h, STAFF, "1")                        # "✅ Đã hoàn thành" is its first button
+        changes = len(h.rows(StatusChange))
+        before = len(h.fake.sent)
+        h.fake.push_message(STAFF, STAFF, "1")
+        await h.fake.wait_for_sent_async(before + 1)
+        assert len(h.rows(StatusChange)) == changes and texts_to(h.fake, STAFF)[-1].startswith("Hệ thống chưa hiểu.")
+        assert [s for s in h.rows(ChatState) if s.user_key.endswith("#choices")] == []

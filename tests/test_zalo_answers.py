@@ -11,7 +11,8 @@ from services.plan_admin import remove_unit
 from services.workspace import SAMPLE_PLAN
 from services.status import Actor
 from storage.models import Assignment, ExtensionRequest, StatusChange
-from tests.fakes.zalo_api import bot_media_update, oa_attachment_event
+from handlers.messages import Outgoing
+from tests.fakes.zalo_api import bot_media_update, bot_text_update, oa_attachment_event
 from tests.test_revisions import revise
 from tests.zalo_harness import running_zalo
 
@@ -195,3 +196,61 @@ async def test_an_extension_that_ends_before_the_deadline_says_both_days(setting
         answer = h.bot_texts(TED)[-1]
         assert "20/04/2026" in answer and "30/04/2026" in answer and "sau hạn hiện tại" in answer
         assert h.rows(ExtensionRequest) == []
+
+
+async def test_a_number_after_an_answer_without_numbers_records_nothing_on_the_older_question(settings, engine):
+    async with running_zalo(settings, engine) as h:
+        await h.bot_says(TED, h.invite("VP"))
+        await h.bot_says(TED, "NV 3 đang làm")                # recorded, with "1. ✅ Đã hoàn thành" under it
+        assert "1. ✅ Đã hoàn thành" in h.bot_texts(TED)[-1]
+        await h.bot_says(TED, "NV 13 chưa xong")              # "Đã ghi nhận trước đó…": no numbers this time
+        assert "Trả lời bằng số" not in h.bot_texts(TED)[-1]
+        [in_progress] = status_changes(h)
+
+        await h.bot_says(TED, "1")                            # NV 3 must not be closed by it
+        assert [(c.assignment_id, c.after) for c in status_changes(h)] == [(in_progress.assignment_id, "in_progress")]
+        answer = h.bot_texts(TED)[-1]
+        assert answer.startswith("Số 1 không ứng với câu hỏi nào đang chờ trả lời")
+        assert "/viec" in answer and "\"xong\"" in answer and "12 giờ" not in answer
+
+        await h.bot_says(TED, "NV 4 xin gia hạn đến 20/5")    # after "✅ … (1. ↩️ Mở lại)", a reply without numbers
+        await h.bot_says(TED, "1")
+        assert len(status_changes(h)) == 1 and h.bot_texts(TED)[-1].startswith("Số 1 không ứng")
+
+        await h.bot_says(TED, "/viec")                        # the latest message is numbered again: numbers work
+        await h.bot_says(TED, "12")                           # a number matching none of them keeps them
+        await h.bot_says(TED, "2")
+        assert h.bot_texts(TED)[-1].startswith("📌 Nhiệm vụ 6:") and "hạn 27/02/2026" in h.bot_texts(TED)[-1]
+
+        await h.bot_says(TED, "/help")
+        h.clock.now += timedelta(hours=13)                    # past the 12 hours: the expiry is what is explained
+        await h.bot_says(TED, "1")
+        assert "Số 1 không còn ứng với lựa chọn nào (các số chỉ dùng được trong 12 giờ" in h.bot_texts(TED)[-1]
+        assert len(status_changes(h)) == 1
+
+
+async def test_a_notice_sent_outside_a_conversation_retires_the_numbers_before_it(settings, engine):
+    async with running_zalo(settings, engine) as h:
+        await h.bot_says(TED, h.invite("VP"))
+        await h.remind()                                      # "1. ✅ NV 6 (hạn 27/02)" …
+        notice = Outgoing(text="Đề nghị gia hạn nhiệm vụ 4 đã được đồng ý.", chat_id=TED, channel="zalo_bot")
+        await h.dispatcher.deliver(notice, default_channel="zalo_bot", default_chat=TED)   # as the web desk does
+        await h.bot_says(TED, "1")
+        assert status_changes(h) == [] and h.bot_texts(TED)[-1].startswith("Số 1 không ứng")
+
+
+async def test_in_a_group_each_person_answers_the_numbers_last_sent_to_them(settings, engine):
+    async with running_zalo(settings, engine) as h:
+        group = "g-8a1b2c3d4e5f"
+        await h.post_bot(bot_text_update(group, h.invite("VP"), user_id=TED, chat_type="GROUP"))
+        await h.post_bot(bot_text_update(group, "xong", user_id=TED, chat_type="GROUP"))
+        assert h.bot_texts(group)[-1].startswith("Đồng chí trả lời cho nhiệm vụ nào?")
+        await h.post_bot(bot_text_update(group, "/help", user_id=HOA, name="Hoa", chat_type="GROUP"))
+        await h.post_bot(bot_text_update(group, "2", user_id=TED, chat_type="GROUP"))   # Hoa's answer had no numbers
+        [change] = status_changes(h)                          # Ted's question is still the last one sent to Ted
+        assert change.after == "done" and "hoàn thành" in h.bot_texts(group)[-1]
+
+        assert "1. ↩️ Mở lại" in h.bot_texts(group)[-1]
+        await h.post_bot(bot_text_update(group, "/help", user_id=TED, chat_type="GROUP"))
+        await h.post_bot(bot_text_update(group, "1", user_id=TED, chat_type="GROUP"))   # Ted's latest: no numbers
+        assert len(status_changes(h)) == 1 and h.bot_texts(group)[-1].startswith("Các lệnh:")
