@@ -111,6 +111,13 @@ def _stale_number(turn: Turn, number: str) -> None:
                      "và chọn lại, hoặc gõ số nhiệm vụ kèm chữ \"xong\" (ví dụ \"NV 6 xong\" cho nhiệm vụ 6).").format(
             number=number[:6]))
         return
+    standing = choices.load_choices(turn.session, channel=incoming.channel, chat_id=incoming.chat_id,
+                                    user_key=incoming.sender_id, now=turn.now)
+    if standing:  # the question stands; the number is just not one of its choices
+        turn.reply(_("Số {number} không có trong các lựa chọn của tin gần nhất (từ 1 đến {n}), nên Hệ thống chưa "
+                     "ghi nhận gì. Đồng chí trả lời bằng một số từ 1 đến {n}, hoặc gõ /viec để xem lại nhiệm vụ.").format(
+            number=number[:6], n=len(standing)))
+        return
     turn.reply(_("Số {number} không còn ứng với lựa chọn nào (các số chỉ dùng được trong {hours} giờ sau tin có "
                  "số). Đồng chí gõ /viec để xem nhiệm vụ và chọn lại, hoặc trả lời bằng chữ: \"xong\", \"đang làm\", "
                  "\"xin gia hạn đến 20/3\".").format(number=number[:6], hours=choices.HOURS))

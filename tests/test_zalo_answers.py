@@ -2,6 +2,8 @@
 that was removed. What each person reads, and what the records keep."""
 from __future__ import annotations
 
+import re
+
 from datetime import timedelta
 
 from sqlmodel import Session
@@ -227,6 +229,22 @@ async def test_a_number_after_an_answer_without_numbers_records_nothing_on_the_o
         await h.bot_says(TED, "1")
         assert "Số 1 không còn ứng với lựa chọn nào (các số chỉ dùng được trong 12 giờ" in h.bot_texts(TED)[-1]
         assert len(status_changes(h)) == 1
+
+
+async def test_a_number_beyond_the_choices_offered_says_which_numbers_stand(settings, engine):
+    """Nine choices stand: "12" is not an expired number and must not be explained as one."""
+    async with running_zalo(settings, engine) as h:
+        await h.bot_says(TED, h.invite("VP"))
+        await h.bot_says(TED, "/viec")
+        choices = h.bot_texts(TED)[-1].split("Trả lời bằng số:")[1]
+        offered = len(re.findall(r"^(\d+)\. ", choices, flags=re.M))
+        assert offered > 2
+        await h.bot_says(TED, str(offered + 3))
+        answer = h.bot_texts(TED)[-1]
+        assert answer.startswith(f"Số {offered + 3} không có trong các lựa chọn của tin gần nhất (từ 1 đến {offered})")
+        assert "12 giờ" not in answer and status_changes(h) == []
+        await h.bot_says(TED, "2")                            # the choices still stand
+        assert h.bot_texts(TED)[-1].startswith("📌 Nhiệm vụ")
 
 
 async def test_a_notice_sent_outside_a_conversation_retires_the_numbers_before_it(settings, engine):
