@@ -116,7 +116,7 @@ async def cmd_find(turn: Turn, args: str, number: int = 0) -> None:
         leads = sorted({w.unit.code for w in views if w.task.id == v.task.id})
         lines.append(_("{ref}: {title} — chủ trì: {units} — {due}").format(
             ref=task_ref(v.task.number, v.task.source), title=short(v.task.title, 70), units=", ".join(leads),
-            due=due_text(v.assignment.due_on, turn.today, v.task.deadline_text, turn.work)))
+            due=due_text(v.assignment.due_on, turn.today, v.task.deadline_text, turn.work, v.assignment.status)))
     turn.reply(fit(lines), buttons=open_buttons(items, turn.work, with_unit=True) + nav_buttons("find", args.strip()[:30],
                                                                                       number, pages))
 

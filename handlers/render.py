@@ -8,6 +8,7 @@ from handlers.messages import Button
 from i18n import _, fmt_date, ngettext
 from services.labels import role_label, status_label, task_no, task_ref
 from services.queries import AssignmentView
+from storage.models import Status
 
 PAGE_SIZE = 8
 MAX_TEXT = 3500  # below Telegram's 4,096; Zalo splits at 2,000 in its adapter
@@ -32,12 +33,23 @@ def due_phrase(due: date | None, today: date, deadline_text: str = "") -> str:
         date=fmt_date(due), n=-days)
 
 
-def due_text(due: date | None, today: date, deadline_text: str = "", work: WorkCalendar | None = None) -> str:
-    """`due_phrase` of the working day a deadline on a day off means, naming the day written (as reminders do)."""
+# Finished or never followed: their deadline is shown without days left or late ("quá hạn 111 ngày" on a task done
+# on time, or on one never tracked, would be untrue).
+SETTLED = (Status.DONE, Status.NOT_DONE, Status.NOT_TRACKED, Status.CANCELLED)
+
+
+def due_text(due: date | None, today: date, deadline_text: str = "", work: WorkCalendar | None = None,
+             status: str | None = None) -> str:
+    """`due_phrase` of the working day a deadline on a day off means, naming the day written (as reminders do).
+
+    For a settled assignment (`status` in SETTLED) only the deadline: no days are counted.
+    """
+    settled = status in SETTLED and due is not None
     if due is None or work is None:
-        return due_phrase(due, today, deadline_text)
+        return _("hạn {date}").format(date=fmt_date(due)) if settled else due_phrase(due, today, deadline_text)
     effective = work.effective(due)  # days left are counted to the day it is really due
-    phrase = due_phrase(effective, today, deadline_text)
+    phrase = (_("hạn {date}").format(date=fmt_date(effective)) if settled
+              else due_phrase(effective, today, deadline_text))
     if effective != due:
         phrase += "; " + _("hạn ghi {date} là ngày nghỉ").format(date=fmt_date(due))
     return phrase
@@ -53,7 +65,7 @@ def task_line(v: AssignmentView, today: date, *, with_unit: bool = False, index:
         state += " — " + _("xin gia hạn đến {date}").format(date=fmt_date(v.pending_until))
     return _("{prefix}{unit}{ref}: {title} ({due}){state}").format(
         prefix=prefix, unit=unit, ref=task_ref(v.task.number, v.task.source), title=short(v.task.title),
-        due=due_text(v.assignment.due_on, today, v.task.deadline_text, work), state=state)
+        due=due_text(v.assignment.due_on, today, v.task.deadline_text, work, v.assignment.status), state=state)
 
 
 def task_card(v: AssignmentView, today: date, work: WorkCalendar | None = None) -> str:
@@ -65,7 +77,8 @@ def task_card(v: AssignmentView, today: date, work: WorkCalendar | None = None) 
     lines.append(_("Đơn vị: {unit} ({role})").format(unit=v.unit.name, role=role_label(v.assignment.role)))
     if v.task.start_on:
         lines.append(_("Bắt đầu: {date}").format(date=fmt_date(v.task.start_on)))
-    lines.append(_("Thời hạn: {due}").format(due=due_text(v.assignment.due_on, today, v.task.deadline_text, work)))
+    lines.append(_("Thời hạn: {due}").format(
+        due=due_text(v.assignment.due_on, today, v.task.deadline_text, work, v.assignment.status)))
     lines.append(_("Trạng thái: {status}").format(status=status_label(v.assignment.status)))
     if v.pending_until:
         lines.append(_("Đang chờ duyệt gia hạn đến {date}.").format(date=fmt_date(v.pending_until)))

@@ -300,3 +300,26 @@ def test_a_unit_that_only_cooperates_is_told_the_lead_unit_reports(engine, setti
     assert "/viec phoihop" in reply
     with Session(engine) as s:
         assert s.exec(select(StatusChange).where(StatusChange.channel == "console")).all() == []
+
+
+def test_closed_assignments_are_not_said_to_be_late_in_status_find_and_card(engine, settings):
+    """A task done (or not tracked) is not "quá hạn N ngày" weeks later: only open work counts days."""
+    chat(engine, settings, ["/viec", "3", "1"])   # VP: NV 1 (due 31/03/2026) done on 15/04/2026
+    nv4 = vp_assignment(engine, "4")               # NV 4 (due 30/04/2026) left before tracking started
+    with Session(engine) as s:
+        row = s.get(Assignment, nv4.id)
+        row.due_on = row.original_due_on = datetime(2026, 3, 20).date()
+        row.status = "not_tracked"
+        s.add(row)
+        s.commit()
+    out = chat(engine, settings, ["/status VP", "/find Triển khai công tác CCHC năm 2026", "1"],
+               unit="VP", officer=True)
+    done = [line for line in out.splitlines() if "NV 1:" in line and "Đã hoàn thành" in line]
+    untracked = [line for line in out.splitlines() if "NV 4:" in line and "Không theo dõi" in line]
+    assert done and untracked, out
+    assert all("hạn 31/03/2026" in line and "quá hạn" not in line for line in done), done
+    assert all("hạn 20/03/2026" in line and "quá hạn" not in line for line in untracked), untracked
+    found = next(line for line in out.splitlines() if line.startswith("NV 1: Triển khai công tác CCHC"))
+    assert "hạn 31/03/2026" in found and "quá hạn" not in found, found
+    card = out.split("📌 Nhiệm vụ 1:", 1)[1]
+    assert "Thời hạn: hạn 31/03/2026\n" in card and "Trạng thái: Đã hoàn thành" in card, card
