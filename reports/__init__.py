@@ -82,7 +82,7 @@ def report_lines(report: Report, *, unit_limit: int | None = None) -> list[str]:
     lines.append(_("{n} nhiệm vụ: {summary}").format(n=t.dated, summary=headline(t)))
     lines.append(_("Tính theo nhiệm vụ: {n} nhiệm vụ có hạn ({occ} lượt theo kỳ hạn; nhiệm vụ định kỳ tính một lần, "
                    "hoàn thành khi mọi kỳ, mọi đơn vị chủ trì đã hoàn thành):").format(
-        n=t.dated, occ=t.occurrences - _apart_occurrences(report)))
+        n=t.dated, occ=_counted_occurrences(report)))
     lines += count_lines(t, extras=False)
     lines.append(_("Tính theo phân công (mỗi đơn vị × mỗi kỳ hạn): {n} phân công có hạn:").format(n=a.dated))
     lines += count_lines(a)
@@ -98,8 +98,11 @@ def report_lines(report: Report, *, unit_limit: int | None = None) -> list[str]:
     return lines
 
 
-def _apart_occurrences(report: Report) -> int:
-    return sum(t.occurrences for t in report.task_rows if t.bucket in Bucket.APART)
+def _counted_occurrences(report: Report) -> int:
+    """Occurrences (task × due day) of the rows the totals count: an untracked or undated occurrence of a task
+    that also has counted ones is reported apart, so it is not one of the task's "lượt" either."""
+    return len({(r.view.task.id, r.view.assignment.period or (r.due_on.isoformat() if r.due_on else ""))
+                for r in report.rows if r.bucket not in Bucket.APART})
 
 
 def paragraph(report: Report) -> str:

@@ -135,6 +135,18 @@ def test_text_summary_in_vietnamese_and_english(cli, quarter_one):
     assert "nhiệm vụ" not in english.stdout
 
 
+def test_occurrences_in_the_text_count_only_what_the_totals_count(cli, quarter_one):
+    """January's NV 6 left untracked: reported apart, so not one of the task occurrences counted either."""
+    lines = cli("report", *JAN_MAR, "--as-of", "2026-04-15").stdout.splitlines()
+    assert any(line.startswith("Tính theo nhiệm vụ: 5 nhiệm vụ có hạn (7 lượt theo kỳ hạn;") for line in lines), lines
+    _set(quarter_one, "6", "VP", "2026-01-31", status=Status.NOT_TRACKED)
+    lines = cli("report", *JAN_MAR, "--as-of", "2026-04-15").stdout.splitlines()
+    assert "Tính theo phân công (mỗi đơn vị × mỗi kỳ hạn): 7 phân công có hạn:" in lines
+    # NV 1, 3, 13, 27 once each and NV 6 for February and March: six occurrences, as the seven assignments are
+    # NV 13 twice (VP, KTCN) and the rest once.
+    assert any(line.startswith("Tính theo nhiệm vụ: 5 nhiệm vụ có hạn (6 lượt theo kỳ hạn;") for line in lines), lines
+
+
 def test_workbook_has_the_summary_the_tasks_and_the_detail(cli, quarter_one, tmp_path):
     path = tmp_path / "bao-cao.xlsx"
     result = cli("report", *JAN_MAR, "--as-of", "2026-04-15", "--unit", "VP", "--xlsx", str(path))
