@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import datetime, timezone
+from typing import Callable
 
 import click
 from sqlmodel import Session
@@ -14,6 +15,7 @@ from handlers.context import Services
 from i18n import _, fmt_date
 from services import queries
 from services.invites import InviteError, create_invite, deep_link
+from storage.types import utcnow
 
 
 def register(main: click.Group) -> None:
@@ -31,8 +33,9 @@ def console_cmd(app: App, unit_code: str | None, officer: bool, sample: bool) ->
     start_console(app, unit_code=unit_code, officer=officer or not unit_code, sample=sample)
 
 
-def start_console(app: App, *, unit_code: str | None, officer: bool, sample: bool) -> None:
-    """Open the console channel (used by `make run` without chat tokens too).
+def start_console(app: App, *, unit_code: str | None, officer: bool, sample: bool,
+                  clock: Callable[[], datetime] = utcnow) -> None:
+    """Open the console channel (used by `make run` without chat tokens too); `clock`: a drill's (`run --at`).
 
     The sample workspace lives in its own database (data/sample.db): trying the bot never writes into the real
     one, whose units and plans would otherwise inherit the sample's assignments.
@@ -52,7 +55,7 @@ def start_console(app: App, *, unit_code: str | None, officer: bool, sample: boo
             user, unit = console_identity(session, unit_code=unit_code, officer=officer)
         except LookupError as exc:
             fail(str(exc))
-    services = Services(engine=engine, settings=app.settings,
+    services = Services(engine=engine, settings=app.settings, clock=clock,
                         bot_username=app.settings.telegram_bot_username)
     asyncio.run(run_console(services, user=user, unit=unit))
 

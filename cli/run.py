@@ -39,7 +39,8 @@ def run_cmd(app: App, force_console: bool, start_at: str | None) -> None:
                      "Để kết nối Zalo: trong ứng dụng Zalo mở OA \"Zalo Bot Manager\" → Tạo bot, ghi "
                      "NHACVIEC_ZALO_BOT_TOKEN=<token> vào tệp .env (xem .env.example và mục Zalo của README) rồi chạy "
                      "lại make run. Telegram: tạo bot với @BotFather, ghi NHACVIEC_TELEGRAM_TOKEN=<token>."))
-        start_console(app, unit_code=None, officer=True, sample=True)
+        start_console(app, unit_code=None, officer=True, sample=True,
+                      clock=_clock(start_at, app.settings.timezone) if start_at else utcnow)
         return
     try:
         asyncio.run(_serve(app, _clock(start_at, app.settings.timezone) if start_at else utcnow))

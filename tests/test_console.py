@@ -92,6 +92,15 @@ def test_make_run_without_tokens_opens_the_console_on_the_sample(cli, engine, tm
     assert (tmp_path / "sample.db").is_file()
 
 
+def test_a_drill_clock_set_with_run_at_is_the_consoles_clock(cli):
+    """`nhacviec run --console --at` (a drill): days left and late are counted from the drill's day."""
+    result = cli("run", "--console", "--at", "2026-04-15T09:00", input="/tasks VP\n")
+    assert result.exit_code == 0, result.output
+    assert "NV 1: Triển khai công tác CCHC năm 2026 của Ngành (hạn 31/03/2026, quá hạn 15 ngày)" in result.output, \
+        result.output
+    assert "(hạn 29/04/2026, còn 14 ngày; hạn ghi 30/04/2026 là ngày nghỉ)" in result.output
+
+
 def test_officer_marks_and_reopens_another_units_assignment(engine, settings):
     out = chat(engine, settings, ["/tasks TCCB", "1", "1", "1"], unit="VP", officer=True)
     assert "📋" in out and "NV 4 [TCCB]" in out
