@@ -76,11 +76,20 @@ def _overdue_block(turn: Turn, items) -> str:
     return "\n".join(lines)
 
 
+MAX_UPCOMING_DAYS = 366
+
+
 async def cmd_upcoming(turn: Turn, args: str, number: int = 0) -> None:
     """/upcoming [days]: open assignments due in the next days (default 7)."""
     if not officer_only(turn):
         return
-    days = int(args) if args.strip().isdigit() else 7
+    given = args.strip()
+    days = int(given) if given.isascii() and given.isdigit() and len(given) <= 3 else None
+    if given and (days is None or days > MAX_UPCOMING_DAYS):  # "mười", "9999999999": say how, never crash
+        turn.reply(_("Cách dùng: /upcoming [số ngày từ 0 đến {max}], ví dụ /upcoming 14").format(
+            max=MAX_UPCOMING_DAYS))
+        return
+    days = 7 if days is None else days
     views = queries.views(turn.session, due_from=turn.today, due_before=turn.today + timedelta(days=days + 1),
                           roles=turn.services.settings.tracked_roles)
     _list(turn, views, _("📅 Sắp đến hạn trong {days} ngày: {n} phân công").format(days=days, n=len(views)),

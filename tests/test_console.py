@@ -175,6 +175,15 @@ def test_status_of_a_unit_with_no_task_says_so_instead_of_not_found(engine, sett
     assert "Không tìm thấy" not in out
 
 
+def test_upcoming_with_a_day_count_it_cannot_use_says_how_to_ask(engine, settings):
+    out = chat(engine, settings, ["/upcoming 9999999999", "/upcoming 3000000", "/upcoming mười", "/upcoming 14"],
+               unit="VP", officer=True)
+    usage = "Cách dùng: /upcoming [số ngày từ 0 đến 366], ví dụ /upcoming 14"
+    assert out.count(usage) == 3, out
+    assert "📅 Sắp đến hạn trong 14 ngày:" in out and "Sắp đến hạn trong 7 ngày" not in out
+    assert "Tạm biệt!" in out  # the console lived through it
+
+
 def test_a_bare_date_answers_the_extension_question(engine, settings):
     chat(engine, settings, ["/start"], unit="VP", officer=True)
     out = chat(engine, settings, ["/viec", "3", "3", "đến 30/4"], unit="VP")
