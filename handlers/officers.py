@@ -217,6 +217,9 @@ def _summary(views) -> str:
     return ", ".join(f"{status_label(s)}: {n}" for s, n in counts.items()) or "—"
 
 
+MAX_INVITE_USES = 1000  # a code for a whole commune's schools, not an unbounded one
+
+
 async def cmd_invite(turn: Turn, args: str) -> None:
     """/invite <unit> [role] [uses]: a join code and deep link."""
     if not officer_only(turn):
@@ -230,7 +233,11 @@ async def cmd_invite(turn: Turn, args: str) -> None:
         turn.reply(_("Không có đơn vị mã {code}.").format(code=parts[0][:20]))
         return
     role = parts[1] if len(parts) > 1 else "member"
-    uses = int(parts[2]) if len(parts) > 2 and parts[2].isdigit() else 20
+    if len(parts) > 2 and not (parts[2].isdigit() and len(parts[2]) <= 6 and 1 <= int(parts[2]) <= MAX_INVITE_USES):
+        turn.reply(_("Số lần dùng phải là số từ 1 đến {most}, ví dụ /invite {code} member 20.").format(
+            most=MAX_INVITE_USES, code=unit.code))
+        return
+    uses = int(parts[2]) if len(parts) > 2 else 20
     try:
         invite = create_invite(turn.session, unit=unit, role=role, uses=uses, expires_days=14,
                                created_by=turn.actor.name, now=turn.now)

@@ -43,6 +43,11 @@ async def handle(incoming: Incoming, services: Services) -> list[Outgoing]:
         return [Outgoing(text=_("Hệ thống tạm thời không lưu được tin của đồng chí (lỗi lưu trữ dữ liệu); chưa có "
                                 "gì thay đổi. Vui lòng gửi lại sau ít phút."),
                          notice=_("Chưa lưu được, vui lòng thử lại sau."))]
+    except Exception:  # a fault of ours: nothing was committed; the person is told so, the log has the traceback
+        log.exception("update %s failed", incoming.update_key)
+        return [Outgoing(text=_("Hệ thống gặp lỗi khi xử lý tin này nên chưa ghi nhận gì. Đồng chí vui lòng thử lại; "
+                                "nếu vẫn lỗi, xin báo cán bộ phụ trách CCHC."),
+                         notice=_("Hệ thống gặp lỗi, chưa ghi nhận gì."))]
 
 
 def _clean(incoming: Incoming) -> None:

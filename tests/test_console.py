@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from bot.console import console_identity, run_console
 from handlers.context import Services
 from services.workspace import ensure_sample_workspace
-from storage.models import Assignment, Evidence, ExtensionRequest, StatusChange, Task, Unit
+from storage.models import Assignment, Evidence, ExtensionRequest, Invite, StatusChange, Task, Unit
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -341,3 +341,28 @@ def test_closed_assignments_are_not_said_to_be_late_in_status_find_and_card(engi
     assert "hạn 31/03/2026" in found and "quá hạn" not in found, found
     card = out.split("📌 Nhiệm vụ 1:", 1)[1]
     assert "Thời hạn: hạn 31/03/2026\n" in card and "Trạng thái: Đã hoàn thành" in card, card
+
+
+def test_invite_with_a_use_count_it_cannot_keep_says_how_and_creates_nothing(engine, settings):
+    out = chat(engine, settings, ["/invite VP member 99999999999999999999", "/invite VP member nhiều"],
+               unit="VP", officer=True)
+    assert out.count("Số lần dùng phải là số từ 1 đến 1000") == 2 and "Traceback" not in out
+    with Session(engine) as s:
+        assert s.exec(select(Invite)).all() == []
+
+
+def test_a_fault_inside_a_command_is_answered_and_changes_nothing(engine, settings, monkeypatch):
+    """Whatever goes wrong inside, the person gets an answer in Vietnamese, never a traceback or silence."""
+    from handlers import officers, router
+
+    def broken(turn, args):
+        turn.session.add(Unit(code="MA", name="Đơn vị ma"))
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(router.COMMANDS, "overdue", broken)
+    out = chat(engine, settings, ["/overdue", "/status VP"], unit="VP", officer=True)
+    assert "Hệ thống gặp lỗi khi xử lý tin này nên chưa ghi nhận gì" in out
+    assert "boom" not in out and "Traceback" not in out
+    assert "Tình hình của Văn phòng Sở:" in out                     # the next message is handled as usual
+    with Session(engine) as s:
+        assert s.exec(select(Unit).where(Unit.code == "MA")).first() is None
