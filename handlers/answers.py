@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from handlers import extensions, staff
 from handlers.context import LOCAL_TZ, Turn
 from handlers.messages import Button
-from handlers.render import nav_buttons, page, status_buttons, task_card, task_choice, which_task
+from handlers.render import nav_buttons, page, short, status_buttons, task_card, task_choice, which_task
 from i18n import _, fmt_date
 from replies.classifier import Reply, classify
 from replies.mentions import task_mentions
@@ -265,6 +265,8 @@ async def apply_status(turn: Turn, assignment_id: int, status: str, *, promised_
     text = _confirmation(v, status, promised_on, evidence=evidence, number=which_task(v, turn.work))
     if status == Status.DONE and done_on and done_on != turn.today:
         text += "\n" + _("Ngày hoàn thành ghi nhận: {date}.").format(date=fmt_date(done_on))
+    if not edit:  # the card above an edited message names the task; a new reply names it too (numbers move)
+        text += "\n📌 " + short(v.task.title, 90)
     if edit:
         turn.reply(task_card(v, turn.today, turn.work) + "\n" + text, edit_message_id=edit, notice=_("Đã ghi nhận"),
                    buttons=status_buttons(v.id, v.assignment.status), about=[v.id])

@@ -366,3 +366,10 @@ def test_a_fault_inside_a_command_is_answered_and_changes_nothing(engine, settin
     assert "Tình hình của Văn phòng Sở:" in out                     # the next message is handled as usual
     with Session(engine) as s:
         assert s.exec(select(Unit).where(Unit.code == "MA")).first() is None
+
+
+def test_a_typed_answer_is_confirmed_with_the_tasks_title(engine, settings):
+    """'NV 3 xong' is typed from memory (and numbers move when a plan is revised): the reply names the task."""
+    out = chat(engine, settings, ["NV 3 xong"], unit="VP")
+    confirmation = out.split("✅ Đã ghi nhận: nhiệm vụ 3 hoàn thành")[1]
+    assert "📌 Ban hành Kế hoạch Chuyển đổi số ngành Giáo dục" in confirmation.split("\n>")[0]
