@@ -51,9 +51,11 @@ def _parse_args(args: str) -> tuple[str | None, int | None, str | None]:
             continue
         try:
             code = normalize_code(f"q{word}" if _roman(word) or word in ("1", "2", "3", "4") else word)
-        except PeriodError as exc:
-            if re.fullmatch(r"q\d+|month:\d+", word):  # "quý 5", "tháng 13": a period that does not exist
-                raise ReportError(str(exc)) from None
+        except PeriodError:
+            if re.fullmatch(r"q\d+", word):  # "quý 5": a period that does not exist, named as the officer wrote it
+                raise ReportError(_("Không có quý {n}: quý từ I đến IV (hoặc 1–4).").format(n=word[1:5])) from None
+            if re.fullmatch(r"month:\d+", word):  # "tháng 13"
+                raise ReportError(_("Không có tháng {n}: tháng từ 1 đến 12.").format(n=word[6:10])) from None
             if unit_code is not None:
                 raise ReportError(_("Không hiểu \"{text}\".").format(text=word[:20])) from None
             unit_code = word

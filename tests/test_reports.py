@@ -209,5 +209,6 @@ def test_officers_get_the_report_and_its_files_in_chat_and_staff_do_not(engine, 
 
 def test_a_period_that_does_not_exist_is_named_as_a_period_in_chat(engine, settings):
     out = chat(engine, settings, ["/baocao quý 5", "/baocao tháng 13 VP"], unit="VP", officer=True)
-    assert "Kỳ báo cáo \"q5\" không hợp lệ" in out and "Kỳ báo cáo \"month:13\" không hợp lệ" in out
+    assert "Không có quý 5: quý từ I đến IV (hoặc 1–4)." in out and "Không có tháng 13: tháng từ 1 đến 12." in out
+    assert "q5" not in out and "month:13" not in out                 # never the internal codes
     assert "Không có đơn vị mã" not in out and "BÁO CÁO TÌNH HÌNH" not in out
