@@ -99,10 +99,9 @@ def report_lines(report: Report, *, unit_limit: int | None = None) -> list[str]:
 
 
 def _counted_occurrences(report: Report) -> int:
-    """Occurrences (task × due day) of the rows the totals count: an untracked or undated occurrence of a task
-    that also has counted ones is reported apart, so it is not one of the task's "lượt" either."""
-    return len({(r.view.task.id, r.view.assignment.period or (r.due_on.isoformat() if r.due_on else ""))
-                for r in report.rows if r.bucket not in Bucket.APART})
+    """Occurrences (task × due day) of the tasks the totals count, each task's counted ones only: an untracked or
+    undated occurrence of a task that also has counted ones is reported apart, so it is not one of its "lượt"."""
+    return sum(t.counted_occurrences for t in report.task_rows if t.bucket not in Bucket.APART)
 
 
 def paragraph(report: Report) -> str:

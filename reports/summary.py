@@ -157,6 +157,7 @@ class TaskRow:
     counts: Counts            # its assignments
     occurrences: int
     units: list[str]
+    counted_occurrences: int = 0  # of those, the ones its counts count (an untracked one is reported apart)
 
 
 @dataclass
@@ -322,10 +323,18 @@ def _task_rows(rows: list[Row]) -> list[TaskRow]:
         counts = Counts()
         for row in items:
             _add(counts, row)
-        occurrences = len({r.view.assignment.period or (r.due_on.isoformat() if r.due_on else "") for r in items})
+        occurrences = len({_occurrence(r) for r in items})
+        bucket = _task_bucket({r.bucket for r in items})
+        counted = occurrences if bucket in Bucket.APART else len({_occurrence(r) for r in items
+                                                                   if r.bucket not in Bucket.APART})
         units = list(dict.fromkeys(r.view.unit.code for r in items))
-        found.append(TaskRow(items[0].view.task, _task_bucket({r.bucket for r in items}), counts, occurrences, units))
+        found.append(TaskRow(items[0].view.task, bucket, counts, occurrences, units, counted))
     return found
+
+
+def _occurrence(row: Row) -> str:
+    """Which occurrence of its task a row is: its period, else its due day."""
+    return row.view.assignment.period or (row.due_on.isoformat() if row.due_on else "")
 
 
 def _task_counts(task_rows: list[TaskRow]) -> Counts:

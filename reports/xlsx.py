@@ -122,7 +122,7 @@ def _task_sheet(ws: Worksheet, report: Report) -> None:
     row = _titles(ws, report, _("Theo nhiệm vụ (nhiệm vụ định kỳ một dòng, kèm số kỳ)"))
     header = [_("STT"), _("Mục"), _("Nhiệm vụ"), _("Đơn vị chủ trì"), _("Số kỳ"), _("Đánh giá")] + \
         [bucket_label(k) for k in COUNTED]
-    rows = [[i, t.task.section, task_name(t.task), ", ".join(t.units), t.occurrences, bucket_label(t.bucket),
+    rows = [[i, t.task.section, task_name(t.task), ", ".join(t.units), t.counted_occurrences, bucket_label(t.bucket),
              *(getattr(t.counts, k) for k in COUNTED)] for i, t in enumerate(report.task_rows, 1)]
     _table(ws, row, header, rows)
     ws.freeze_panes = ws.cell(row + 1, 4)

@@ -168,6 +168,16 @@ def test_workbook_has_the_summary_the_tasks_and_the_detail(cli, quarter_one, tmp
     assert len(detail) == 15 and sum(r[9] == "Chưa xác định hạn" for r in detail) == 9
 
 
+def test_workbook_counts_a_tasks_occurrences_as_its_row_counts_them(cli, quarter_one, tmp_path):
+    """January's NV 6 left untracked: the task's row counts February and March, so its 'Số kỳ' says 2, not 3."""
+    _set(quarter_one, "6", "VP", "2026-01-31", status=Status.NOT_TRACKED)
+    path = tmp_path / "bao-cao.xlsx"
+    assert cli("report", *JAN_MAR, "--as-of", "2026-04-15", "--unit", "VP", "--xlsx", str(path)).exit_code == 0
+    tasks = [r for r in load_workbook(path)["Nhiệm vụ"].iter_rows(values_only=True) if isinstance(r[0], int)]
+    monthly = next(r for r in tasks if str(r[2]).startswith("NV 6."))
+    assert (monthly[4], monthly[5]) == (2, "Quá hạn chưa hoàn thành")
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (("--quarter", "V"), "Quý \"V\" không hợp lệ"),
     (("--unit", "ZZZ"), "Không có đơn vị mã ZZZ."),
