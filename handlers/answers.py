@@ -10,7 +10,7 @@ from handlers.context import LOCAL_TZ, Turn
 from handlers.messages import Button
 from handlers.render import nav_buttons, page, short, status_buttons, task_card, task_choice, which_task
 from i18n import _, fmt_date
-from replies.classifier import Reply, classify
+from replies.classifier import Reply, classify, impossible_dates
 from replies.mentions import task_mentions
 from services import choices, conversation, queries
 from services.access import check_offered
@@ -41,6 +41,11 @@ async def on_text(turn: Turn, text: str) -> None:
     reply = await _classify(text, turn.today) if text else Reply("unknown", None, False)
     if pending and text and not reply.date:  # the bot asked "đến ngày nào?": a bare "đến 07/01" answers it
         reply = await _classify("xin gia hạn " + text, turn.today)
+    impossible = impossible_dates(text, today=turn.today) if text and reply.date is None else []
+    if impossible:  # "đến 32/7": say which date, never read it as no date at all
+        turn.reply(_("Ngày {day} không có trong lịch nên Hệ thống chưa ghi nhận gì. Đồng chí gõ lại ngày, ví dụ "
+                     "\"xin gia hạn đến 20/7\" hoặc \"xong ngày 15/7\".").format(day=impossible[0][:12]))
+        return
     if pending and reply.date and reply.intent in ("extension", "unknown", "in_progress"):
         staff.ask_extension(turn, json.loads(pending.payload)["assignment_id"], reply.date, reason=text)
         return

@@ -17,10 +17,11 @@ Decisions the bot relies on:
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from replies.dates import When
+from replies.dates import When, find_dates
 from replies.signals import Signals, read_clause
 from replies.words import clauses
 
@@ -40,6 +41,22 @@ class Reply:
     def to_json(self) -> dict:
         """{"intent": ..., "date": "YYYY-MM-DD" | None}."""
         return {"intent": self.intent, "date": self.date.isoformat() if self.date else None}
+
+
+_DAY_MONTH = re.compile(r"\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?")
+
+
+def impossible_dates(text: str, *, today: date) -> list[str]:
+    """Dates written in a reply that are not in the calendar ("32/7", "31/2"), as written; [] when none."""
+    if not _DAY_MONTH.search(text):
+        return []
+    found = []
+    for clause in clauses(text[:MAX_CHARS]):
+        for when in find_dates(clause.text, today):
+            match = _DAY_MONTH.search(when.written) if when.day is None else None
+            if match:
+                found.append(match.group(0))
+    return found
 
 
 def classify(text: str, *, today: date) -> Reply:

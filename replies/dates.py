@@ -44,6 +44,7 @@ class When:
     deadline: bool = False   # quotes the current deadline ("hạn 20/3"), not a promise
     past: date | None = None  # the same words read as a day already gone ("đã nộp ngày 20/3")
     tense: str | None = None  # "past" / "future": which reading a bare verb takes; None: relative words
+    written: str = ""         # the words matched, in canonical form ("ngay 32/7")
 
     @property
     def before_today(self) -> bool:
@@ -70,7 +71,8 @@ def find_dates(text: str, today: date) -> list[When]:
             past, tense = _past_reading(resolve, match, today)
             if past is not None and text[:start].endswith(_THAT_DAY):  # "xong hôm thứ 6": that day, gone
                 tense = "past"
-            found.append(When(resolve(match, today), weak=weak, deadline=deadline, past=past, tense=tense))
+            found.append(When(resolve(match, today), weak=weak, deadline=deadline, past=past, tense=tense,
+                              written=match.group(0)))
             taken[start:end] = b"\x01" * (end - start)
     return found
 

@@ -373,3 +373,12 @@ def test_a_typed_answer_is_confirmed_with_the_tasks_title(engine, settings):
     out = chat(engine, settings, ["NV 3 xong"], unit="VP")
     confirmation = out.split("✅ Đã ghi nhận: nhiệm vụ 3 hoàn thành")[1]
     assert "📌 Ban hành Kế hoạch Chuyển đổi số ngành Giáo dục" in confirmation.split("\n>")[0]
+
+
+def test_a_date_that_is_not_in_the_calendar_is_named_and_nothing_is_recorded(engine, settings):
+    out = chat(engine, settings, ["NV 3 xin gia hạn đến 32/7", "xin gia hạn đến 31/2", "NV 3 xong ngày 45/3"])
+    assert "Ngày 32/7 không có trong lịch" in out and "Ngày 31/2 không có trong lịch" in out
+    assert "Ngày 45/3 không có trong lịch" in out and "Chưa rõ ý" not in out and "chưa hiểu" not in out
+    with Session(engine) as s:
+        assert s.exec(select(ExtensionRequest)).all() == []
+    assert vp_assignment(engine, "3").status == "open"
