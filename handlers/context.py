@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Awaitable, Callable
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import bindparam
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from calendars.workdays import WorkCalendar
 from config import Settings
@@ -15,6 +17,7 @@ from handlers.messages import Attachment, Incoming, Outgoing
 from reminders.workcal import default_calendar
 from services.status import Actor
 from storage.models import ChatLink, ChatUser, MemberRole, Unit
+from storage.prebuilt import run
 from storage.types import utcnow
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -34,6 +37,11 @@ class Services:
     bot_username: str | None = None
 
 
+@cache
+def _unit_active():
+    return select(Unit.active).where(Unit.id == bindparam("id"))
+
+
 @dataclass
 class Turn:
     """One incoming message being handled."""
@@ -45,6 +53,7 @@ class Turn:
     group: ChatLink | None = None
     out: list[Outgoing] = field(default_factory=list)
     question: object = field(default=UNREAD, repr=False)  # the pending ChatState (handlers.staff.get_state)
+    unit_checked: tuple[int | None, bool] = field(default=(None, False), repr=False)  # (unit id, removed?)
     replied_ids: list[int] | None = field(default=None, repr=False)    # what the replied-to message was about
     replied_views: list | None = field(default=None, repr=False)       # …and those still in the plan
 
@@ -75,7 +84,18 @@ class Turn:
 
     @property
     def linked(self) -> bool:
-        return self.unit_id is not None and self.user.active and self.removed_unit is None
+        """The person acts for a unit: linked, not removed, and the unit not removed from the directory.
+
+        Asked on every update: one prebuilt query for the unit's `active` flag (an ORM load of the unit cost
+        more than the rest of a short answer's checks), remembered for the turn per unit.
+        """
+        unit_id = self.unit_id
+        if unit_id is None or not self.user.active:
+            return False
+        if self.unit_checked[0] != unit_id:
+            active = run(self.session, _unit_active(), {"id": unit_id}).scalar()
+            self.unit_checked = (unit_id, active is False)   # no row at all is not a removal (as removed_unit)
+        return not self.unit_checked[1]
 
     @property
     def removed_unit(self) -> Unit | None:
