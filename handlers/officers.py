@@ -27,22 +27,30 @@ def officer_only(turn: Turn) -> bool:
     return True
 
 
-def _unit_filter(turn: Turn, args: str) -> list[int] | None:
-    """None for every unit, [id] for the named one; [] (after saying so) when the code is unknown."""
-    if not args.strip():
-        return None
-    unit = queries.unit_by_code(turn.session, args.strip())
+def _unit_filter(turn: Turn, args: str, command: str) -> tuple[list[int] | None, str]:
+    """(None, "-") for every unit, ([id], its code) for the one named (code, name or alias: the next page names it
+    by its code); ([], "") after saying so when the words name no unit, or may mean several (listed, none picked)."""
+    key = args.strip()
+    if not key:
+        return None, "-"
+    unit = queries.unit_by_code(turn.session, key)
     if unit is None:
-        turn.reply(_("Không có đơn vị mã {code}.").format(code=args.strip()[:20]))
-        return []
-    return [unit.id]
+        named = units_named(turn.session, key)
+        if named.unit is None and named.candidates:
+            _ask_which_unit(turn, key, named.candidates, command)
+            return [], ""
+        unit = named.unit
+    if unit is None:
+        turn.reply(_("Không có đơn vị mã {code}.").format(code=key[:20]))
+        return [], ""
+    return [unit.id], unit.code
 
 
 async def cmd_overdue(turn: Turn, args: str, number: int = 0) -> None:
     """/overdue [unit]: overdue assignments grouped by unit, with days late, paged by message size."""
     if not officer_only(turn):
         return
-    unit_ids = _unit_filter(turn, args)
+    unit_ids, page_key = _unit_filter(turn, args, "overdue")
     if unit_ids == []:
         return
     views = queries.overdue(turn.session, today=turn.today, unit_ids=unit_ids,
@@ -61,7 +69,7 @@ async def cmd_overdue(turn: Turn, args: str, number: int = 0) -> None:
     if len(pages) > 1:
         header += f" ({number + 1}/{len(pages)})"
     turn.reply(header + ":\n\n" + pages[number],
-               buttons=nav_buttons("overdue", args.strip() or "-", number, len(pages)))
+               buttons=nav_buttons("overdue", page_key, number, len(pages)))
 
 
 def _overdue_block(turn: Turn, items) -> str:
@@ -100,11 +108,11 @@ async def cmd_tasks(turn: Turn, args: str, number: int = 0) -> None:
     """/tasks [unit]: open assignments, all or one unit's."""
     if not officer_only(turn):
         return
-    unit_ids = _unit_filter(turn, args)
+    unit_ids, page_key = _unit_filter(turn, args, "tasks")
     if unit_ids == []:
         return
     views = queries.views(turn.session, unit_ids=unit_ids, roles=turn.services.settings.tracked_roles)
-    _list(turn, views, _("📋 {n} phân công đang mở").format(n=len(views)), "tasks", args.strip() or "-", number)
+    _list(turn, views, _("📋 {n} phân công đang mở").format(n=len(views)), "tasks", page_key, number)
 
 
 async def cmd_find(turn: Turn, args: str, number: int = 0) -> None:
@@ -191,7 +199,7 @@ def _live(views) -> list:
     return [v for v in views if v.assignment.status != Status.CANCELLED]
 
 
-def _ask_which_unit(turn: Turn, key: str, candidates) -> None:
+def _ask_which_unit(turn: Turn, key: str, candidates, command: str = "status") -> None:
     """The words may mean several units (or only partly name one): list them, pick none."""
     shown = candidates[:STATUS_CANDIDATES]
     lines = [_("Không rõ \"{key}\" là đơn vị nào; có thể là:").format(key=key[:30]) if len(candidates) == 1 else
@@ -199,7 +207,11 @@ def _ask_which_unit(turn: Turn, key: str, candidates) -> None:
     lines += [f"• {u.code} — {u.name}" for u in shown]
     if len(candidates) > len(shown):
         lines.append(_("… và {n} đơn vị khác.").format(n=len(candidates) - len(shown)))
-    lines.append(_("Gõ /status <mã đơn vị> để xem tình hình, ví dụ /status {code}").format(code=shown[0].code))
+    if command == "status":
+        lines.append(_("Gõ /status <mã đơn vị> để xem tình hình, ví dụ /status {code}").format(code=shown[0].code))
+    else:
+        lines.append(_("Gõ /{command} <mã đơn vị>, ví dụ /{command} {code}").format(command=command,
+                                                                                 code=shown[0].code))
     turn.reply(fit(lines))
 
 

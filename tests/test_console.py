@@ -382,3 +382,14 @@ def test_a_date_that_is_not_in_the_calendar_is_named_and_nothing_is_recorded(eng
     with Session(engine) as s:
         assert s.exec(select(ExtensionRequest)).all() == []
     assert vp_assignment(engine, "3").status == "open"
+
+
+def test_overdue_and_tasks_take_a_unit_by_name_and_never_guess_between_two(engine, settings):
+    out = chat(engine, settings, ["/overdue Văn phòng", "/tasks Phòng TCCB", "/overdue Sóc Sơn"],
+               unit="VP", officer=True)
+    overdue, tasks, ambiguous = out.split("\n> ")[1:4]
+    assert "phân công quá hạn ở 1 đơn vị" in overdue and "Văn phòng Sở (VP):" in overdue
+    assert "Không có đơn vị mã" not in out
+    assert "phân công đang mở" in tasks and "[TCCB]" in tasks and "[VP]" not in tasks
+    assert "THPT-SS — Trường THPT Sóc Sơn" in ambiguous and "X-SOCSON — UBND xã Sóc Sơn" in ambiguous
+    assert "/overdue <mã đơn vị>" in ambiguous and "quá hạn ở" not in ambiguous
