@@ -48,13 +48,14 @@ def apart_line(report: Report) -> str | None:
 
 
 def unit_line(code: str, name: str, c: Counts) -> str:
-    """One unit's row: dated assignments and the split, undated apart."""
+    """One unit's row: dated assignments and the split; undated and untracked ones apart, named, never a bare 0."""
     split = ", ".join(_("{label} {n}").format(label=_lower(bucket_label(k)), n=getattr(c, k))
-                      for k in COUNTED if getattr(c, k)) or "—"
-    line = _("  {code} {name}: {total} — {split}").format(code=code, name=name, total=c.dated, split=split)
-    if c.undated:
-        line += "; " + _("{label} {n}").format(label=_lower(bucket_label(Bucket.UNDATED)), n=c.undated)
-    return line
+                      for k in COUNTED if getattr(c, k))
+    apart = "; ".join(_("{label} {n}").format(label=_lower(bucket_label(k)), n=getattr(c, k))
+                      for k in Bucket.APART if getattr(c, k))
+    line = _("  {code} {name}: {total} — {split}").format(code=code, name=name, total=c.dated,
+                                                          split=split or apart or "—")
+    return line + "; " + apart if split and apart else line
 
 
 def scope_line(report: Report) -> str:

@@ -222,3 +222,13 @@ def test_a_period_that_does_not_exist_is_named_as_a_period_in_chat(engine, setti
     assert "Không có quý 5: quý từ I đến IV (hoặc 1–4)." in out and "Không có tháng 13: tháng từ 1 đến 12." in out
     assert "q5" not in out and "month:13" not in out                 # never the internal codes
     assert "Không có đơn vị mã" not in out and "BÁO CÁO TÌNH HÌNH" not in out
+
+
+def test_a_unit_row_with_only_untracked_assignments_says_so_not_zero_dashes():
+    from reports import unit_line
+    from reports.summary import Counts
+    with use_locale("vi"):
+        line = unit_line("KTCN", "Phòng Khảo thí", Counts(total=2, not_tracked=2))
+        assert line == "  KTCN Phòng Khảo thí: 0 — chưa theo dõi 2"
+        mixed = unit_line("VP", "Văn phòng Sở", Counts(total=3, done_on_time=1, not_tracked=2))
+        assert mixed.startswith("  VP Văn phòng Sở: 1 — hoàn thành đúng hạn 1") and "chưa theo dõi 2" in mixed
