@@ -6,6 +6,7 @@ from datetime import date
 from calendars.workdays import WorkCalendar
 from handlers.messages import Button
 from i18n import _, fmt_date, ngettext
+from services.clean_text import clip
 from services.labels import role_label, status_label, task_no, task_ref
 from services.queries import AssignmentView
 from storage.models import Status
@@ -15,9 +16,8 @@ MAX_TEXT = 3500  # below Telegram's 4,096; Zalo splits at 2,000 in its adapter
 
 
 def short(text: str, limit: int = 90) -> str:
-    """First line of `text`, cut to `limit` characters."""
-    line = " ".join((text or "").split())
-    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+    """`text` on one line, cut to `limit` characters with "…"."""
+    return clip(text, limit)
 
 
 def due_phrase(due: date | None, today: date, deadline_text: str = "") -> str:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from i18n import _
 from plans.readers import Document, ImportFileError
 from plans.read_common import collapse, fold, tidy_lines
+from services.clean_text import clip
 
 ROLES = ("number", "title", "product", "lead", "partners", "deadline", "start")
 _DEADLINE_WORDS = ("hoan thanh", "ket thuc", "han chot", "thoi han")
@@ -198,11 +199,11 @@ class _RowReader:
             if last is not None and not (title_raw and (lead or partners or deadline)):
                 _extend(last, title_raw, product_raw, lead, partners, deadline)
                 self.warnings.append(_("Dòng không có STT (“{text}”) được nối vào nhiệm vụ {number}.").format(
-                    text=collapse(" ".join(cells.values()))[:60], number=last.number))
+                    text=clip(" ".join(cells.values()), 60), number=last.number))
                 return
             number = self._auto_number(last)
             self.warnings.append(_("Dòng không có STT (“{text}”) được coi là nhiệm vụ {number}.").format(
-                text=collapse(title_raw or " ".join(cells.values()))[:60], number=number))
+                text=clip(title_raw or " ".join(cells.values()), 60), number=number))
         section = f"{self.section} – {self.group}" if self.section and self.group else self.section or self.group
         self.rows.append(AppendixRow(number=number, section=section, title=collapse(title_raw),
                                      product=collapse(product_raw), lead_text=lead, partners_text=partners,
@@ -235,7 +236,7 @@ class _RowReader:
             if seen[row.number] > 1:
                 new = f"{row.number} ({seen[row.number]})"
                 warnings.append(_("Số thứ tự {number} bị trùng; nhiệm vụ “{title}” được ghi là {new}.").format(
-                    number=row.number, title=row.title[:60], new=new))
+                    number=row.number, title=clip(row.title, 60), new=new))
                 row.number = new
         return warnings
 

@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 from i18n import _
 from plans.matching import Candidate, match_rows
 from plans.sync_rows import AssignmentRow, Key, load_assignments
+from services.clean_text import clip
 from storage.models import Assignment, Evidence, Plan, Status, Task, Unit
 
 if TYPE_CHECKING:
@@ -103,7 +104,7 @@ class GuessedMatch(ValueError):
     def __init__(self, revision: Revision):
         self.revision = revision
         lines = [_("STT {new} “{title}” có thể là nhiệm vụ {old} cũ “{old_title}” (giống {score}%)").format(
-            new=c.number, title=c.title[:60], old=c.old_number, old_title=c.old_title[:60], score=c.score)
+            new=c.number, title=clip(c.title, 60), old=c.old_number, old_title=clip(c.old_title, 60), score=c.score)
             for c in revision.guesses]
         super().__init__(_("Chưa nhập: có nhiệm vụ chỉ đoán được là nhiệm vụ cũ nào, cần đồng chí xác nhận.\n"
                            "{lines}\nXem kỹ bằng --dry-run; nếu đúng, nhập lại với --yes; nếu sai, sửa tên nhiệm "

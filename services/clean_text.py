@@ -20,3 +20,10 @@ def strip_controls(text: str | None) -> str:
 def clean_name(name: str | None) -> str:
     """A display name on one line: no controls, spaces collapsed, not longer than 128 characters."""
     return " ".join(strip_controls(name).split())[:NAME_LIMIT]
+
+
+def clip(text: str | None, limit: int) -> str:
+    """`text` on one line, cut to `limit` characters with "…" where it was cut (never a bare cut that reads as
+    the whole title)."""
+    line = " ".join((text or "").split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"

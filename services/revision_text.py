@@ -5,6 +5,7 @@ from datetime import date
 
 from i18n import _, fmt_date
 from plans.revision import Carried, TaskChange
+from services.clean_text import clip
 from services.labels import status_label
 
 
@@ -19,7 +20,7 @@ def revision_lines(changes: list[TaskChange], plan_id: int | None) -> list[str]:
 
 def describe(c: TaskChange) -> str:
     """One line: which task, what changes, what status and evidence go with it."""
-    title = "“" + " ".join(c.title.split())[:60] + "”"
+    title = "“" + clip(c.title, 60) + "”"
     if c.kind == "added":
         parts = [_("Thêm mới: NV {number} {title}").format(number=c.number, title=title)]
     elif c.kind == "retired":
@@ -40,7 +41,7 @@ def describe(c: TaskChange) -> str:
 def _kept(c: TaskChange, title: str) -> str:
     if c.guessed:
         return _("CẦN XÁC NHẬN: NV {number} {title} được đoán là NV {old} cũ “{old_title}” (giống {score}%)").format(
-            number=c.number, title=title, old=c.old_number, old_title=" ".join(c.old_title.split())[:60],
+            number=c.number, title=title, old=c.old_number, old_title=clip(c.old_title, 60),
             score=c.score)
     if c.renumbered:
         text = _("Đánh số lại: NV {old} → {number} {title}").format(old=c.old_number, number=c.number, title=title)

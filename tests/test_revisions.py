@@ -127,3 +127,14 @@ def test_a_title_rewritten_under_the_same_number_stops_the_import_until_confirme
     with Session(answered) as s:
         assert s.exec(select(Task).where(Task.number == "4")).one().title.startswith("Kiểm tra công vụ")
 
+
+
+def test_a_long_title_in_the_revision_preview_is_cut_visibly_not_mid_word():
+    """The officer reads the preview before confirming: a cut title must look cut ("…"), never like the whole."""
+    from plans.revision import TaskChange
+    from services.revision_text import describe
+    title = "Triển khai thực hiện Kế hoạch số 45/KH-UBND về cải cách hành chính nhà nước thành phố Hà Nội năm 2026"
+    line = describe(TaskChange(kind="added", number="33", title=title))
+    quoted = line.split("“")[1].split("”")[0]
+    assert quoted.endswith("…") and not quoted.endswith(" …") and len(quoted) <= 60
+    assert title.startswith(quoted[:-1])
