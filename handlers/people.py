@@ -35,8 +35,11 @@ async def cmd_remove(turn: Turn, args: str) -> None:
     if not officer_only(turn):
         return
     number = args.strip().lstrip("#")
-    if not number.isdigit():
+    if not (number.isascii() and number.isdigit()):
         turn.reply(_("Cách dùng: /remove <mã số>, mã số xem ở /people"))
+        return
+    if len(number) > 12:  # no one has such a number (and the database could not even look it up)
+        turn.reply(_("Không có người mang mã số {id}. Xem: /people").format(id=number[:12]))
         return
     if int(number) == turn.user.id:
         turn.reply(_("Không thể tự gỡ quyền của chính mình. Nhờ một cán bộ theo dõi khác hoặc dùng lệnh nhacviec "

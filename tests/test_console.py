@@ -393,3 +393,9 @@ def test_overdue_and_tasks_take_a_unit_by_name_and_never_guess_between_two(engin
     assert "phân công đang mở" in tasks and "[TCCB]" in tasks and "[VP]" not in tasks
     assert "THPT-SS — Trường THPT Sóc Sơn" in ambiguous and "X-SOCSON — UBND xã Sóc Sơn" in ambiguous
     assert "/overdue <mã đơn vị>" in ambiguous and "quá hạn ở" not in ambiguous
+
+
+def test_remove_with_a_number_no_person_can_have_says_so(engine, settings):
+    out = chat(engine, settings, ["/remove 999999999999999999999", "/remove ١٢"], unit="VP", officer=True)
+    assert "Không có người mang mã số 999999999999" in out and "Hệ thống gặp lỗi" not in out
+    assert out.count("Cách dùng: /remove <mã số>") == 1                 # Arabic-Indic digits are not a number here
