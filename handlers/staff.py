@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 
 
@@ -129,7 +130,7 @@ def ask_extension(turn: Turn, assignment_id: int, new_due: date, reason: str = "
                                     now=turn.now, reason=reason)
     except (ExtensionError, NotAllowed) as exc:
         clear_state(turn)  # a question left from before (another unit's task, a move) must not stick for hours
-        turn.reply(str(exc))
+        turn.reply(str(exc), buttons=_days_after_deadline(turn, v, new_due, reason))
         return
     clear_state(turn)
     turn.reply(_("Đã gửi đề nghị gia hạn nhiệm vụ {number} đến {date}. Hệ thống sẽ báo khi được duyệt.").format(
@@ -142,6 +143,21 @@ def ask_extension(turn: Turn, assignment_id: int, new_due: date, reason: str = "
                 old=fmt_date(v.assignment.due_on), new=fmt_date(new_due), who=turn.actor.name),
                 buttons=[[Button(_("Đồng ý"), f"xa:{request.id}:ok"), Button(_("Từ chối"), f"xa:{request.id}:no")]],
                 about=[v.id])
+
+
+_SOME_DAYS = re.compile(r"\b\d{1,3}\s*(?:ngày|hôm|tuần|tháng)\b", re.IGNORECASE)
+_WRITTEN_DATE = re.compile(r"\d{1,2}\s*[/.-]\s*\d{1,2}")
+
+
+def _days_after_deadline(turn: Turn, v, new_due: date, words: str) -> list[list[Button]]:
+    """ "xin gia hạn 5 ngày" counts from today; when that falls on or before the deadline, the unit surely meant as
+    many days after it. Never assumed: offered as a choice with its date, the refusal above it."""
+    due = v.assignment.due_on
+    if (due is None or new_due > due or new_due <= turn.today or not _SOME_DAYS.search(words or "")
+            or _WRITTEN_DATE.search(words or "")):
+        return []
+    later = due + (new_due - turn.today)
+    return [[Button(_("📅 Xin gia hạn đến {date}").format(date=fmt_date(later)), f"xd:{v.id}:{later.isoformat()}")]]
 
 
 async def cmd_undo(turn: Turn, args: str) -> None:

@@ -399,3 +399,19 @@ def test_remove_with_a_number_no_person_can_have_says_so(engine, settings):
     out = chat(engine, settings, ["/remove 999999999999999999999", "/remove ١٢"], unit="VP", officer=True)
     assert "Không có người mang mã số 999999999999" in out and "Hệ thống gặp lỗi" not in out
     assert out.count("Cách dùng: /remove <mã số>") == 1                 # Arabic-Indic digits are not a number here
+
+
+def test_an_extension_by_some_days_that_ends_before_the_deadline_offers_those_days_after_it(engine, settings):
+    """On 15/04 'NV 4 xin gia hạn 5 ngày' (NV 4 due 30/04) gives 20/04, before the deadline: the unit surely
+    meant five days more. Never guessed: the refusal offers 05/05/2026 as a choice, and only a choice records it."""
+    out = chat(engine, settings, ["NV 4 xin gia hạn 5 ngày"], unit="VP")
+    assert "phải sau hạn hiện tại (30/04/2026)" in out and "Xin gia hạn đến 05/05/2026" in out
+    with Session(engine) as s:
+        assert s.exec(select(ExtensionRequest)).all() == []
+    out = chat(engine, settings, ["NV 4 xin gia hạn 5 ngày", "1"], unit="VP")
+    assert "Đã gửi đề nghị gia hạn nhiệm vụ 4 đến 05/05/2026" in out
+    with Session(engine) as s:
+        [request] = s.exec(select(ExtensionRequest)).all()
+    assert request.requested_on.isoformat() == "2026-05-05" and request.state == "pending"
+    out = chat(engine, settings, ["NV 4 xin gia hạn đến 20/4"], unit="VP")   # a date written out: no offer
+    assert "phải sau hạn hiện tại" in out and "Xin gia hạn đến" not in out.split("> NV 4 xin gia hạn đến 20/4")[1]
