@@ -291,3 +291,32 @@ def test_the_desk_names_a_report_period_not_its_code(cli, settings, engine):
         "✅ Đề nghị gia hạn nhiệm vụ «Báo cáo CCHC quý I năm 2026» đã được đồng ý. Hạn mới: 30/04/2026."}
     for html in (unit_page, overdue, task):
         assert not re.search(r">(q1|h1|q3|year)<|Nhiệm vụ q1", html), html
+
+
+def test_an_extension_form_without_a_clear_verdict_decides_nothing(settings, engine):
+    """Only "Đồng ý" or "Từ chối" decides: a form with no verdict (or a garbled one) is refused, not read as a no."""
+    sent = []
+
+    async def notify(messages):
+        sent.extend(messages)
+
+    desk = make_desk(settings, engine, notify=notify)
+    with Session(engine, expire_on_commit=False) as s:
+        vp = s.exec(select(Unit).where(Unit.code == "VP")).one()
+        a = s.exec(select(Assignment).where(Assignment.unit_id == vp.id, Assignment.due_on != None)  # noqa: E711
+                   .order_by(Assignment.due_on)).first()
+        due = a.due_on
+        req = request_extension(s, assignment=a, new_due=date(2026, 5, 20), now=NOW,
+                                actor=Actor(name="Anh Nam", channel="console", unit_id=vp.id))
+        s.commit()
+    officer = signed_in(desk)
+    token = csrf(officer.get(f"/task/{a.task_id}").text)
+    for form in ({"csrf": token}, {"csrf": token, "verdict": "maybe"}, {"csrf": token, "verdict": ""}):
+        refused = officer.post(f"/extension/{req.id}", data=form)
+        assert refused.status_code == 400 and "Đồng ý" in refused.text and "Từ chối" in refused.text, form
+        assert "Đã từ chối" not in refused.text
+    with Session(engine) as s:
+        assert s.get(ExtensionRequest, req.id).state == "pending" and s.get(Assignment, a.id).due_on == due
+    assert sent == []
+    page = officer.get(f"/task/{a.task_id}").text
+    assert f'id="ext-{req.id}"' in page

@@ -93,12 +93,15 @@ async def task_page(request: Request):
 async def decide(request: Request):
     who = officer(request)
     form = await checked_form(request)
+    verdict = form.get("verdict")
+    if verdict not in ("ok", "no"):  # only the form's two buttons decide; anything else changes nothing
+        raise HTTPException(400, _("Chưa rõ quyết định: hãy bấm «Đồng ý» hoặc «Từ chối» trên trang nhiệm vụ."))
     d = desk(request)
     with Session(d.engine, expire_on_commit=False) as session:
         user = session.get(ChatUser, who.user_id) if who.user_id else None
         try:
             req, assignment = decide_extension(session, request_id=int(request.path_params["request_id"]),
-                                               approve=form.get("verdict") == "ok", actor=actor(who, user),
+                                               approve=verdict == "ok", actor=actor(who, user),
                                                now=d.clock())
         except ExtensionError as exc:
             session.rollback()
@@ -109,7 +112,7 @@ async def decide(request: Request):
     if d.notify is not None:
         await d.notify(messages)
     task_id = v.task.id
-    notice = _("Đã đồng ý") if form.get("verdict") == "ok" else _("Đã từ chối")
+    notice = _("Đã đồng ý") if verdict == "ok" else _("Đã từ chối")
     return RedirectResponse(f"/task/{task_id}?notice={notice}", status_code=303)
 
 
