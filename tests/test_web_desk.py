@@ -320,3 +320,16 @@ def test_an_extension_form_without_a_clear_verdict_decides_nothing(settings, eng
     assert sent == []
     page = officer.get(f"/task/{a.task_id}").text
     assert f'id="ext-{req.id}"' in page
+
+
+def test_an_overdue_filter_for_a_unit_or_plan_that_does_not_exist_says_so(settings, engine):
+    """As `/overdue KHONGCO` in chat: a wrong code in the link never shows every unit's list as if it were filtered."""
+    desk = make_desk(settings, engine)
+    officer = signed_in(desk)
+    for path, said in (("/overdue?unit=KHONGCO", "Không có đơn vị mã KHONGCO."),
+                       ("/overdue?plan=99", "Không có kế hoạch #99"),
+                       ("/overdue?plan=abc", "Không có kế hoạch #abc")):
+        page = officer.get(path)
+        assert page.status_code == 400 and said in page.text, path
+        assert 'class="overdue-row"' not in page.text and "phân công quá hạn ở" not in page.text, path
+    assert officer.get("/overdue?unit=vp").text.count('class="overdue-row"') == 6  # codes are case-insensitive

@@ -46,7 +46,11 @@ async def overdue(request: Request):
     d, q = desk(request), request.query_params
     with Session(d.engine) as session:
         unit = queries.unit_by_code(session, q.get("unit", "")) if q.get("unit") else None
+        if q.get("unit") and unit is None:  # as /overdue KHONGCO in chat; never the whole list as if filtered
+            raise HTTPException(400, _("Không có đơn vị mã {code}.").format(code=q["unit"].strip()[:20]))
         plan_id = int(q["plan"]) if q.get("plan", "").isdigit() else None
+        if q.get("plan") and (plan_id is None or plan_id not in {p["id"] for p in queries.plan_summaries(session)}):
+            raise HTTPException(400, _("Không có kế hoạch #{plan}.").format(plan=q["plan"].strip()[:20]))
         views = desk_queries.overdue(session, today=d.today, roles=d.settings.tracked_roles,
                                      unit_ids=[unit.id] if unit else None, section=q.get("section", ""),
                                      plan_id=plan_id, day_off_rule=d.settings.day_off_rule)
