@@ -333,3 +333,18 @@ def test_an_overdue_filter_for_a_unit_or_plan_that_does_not_exist_says_so(settin
         assert page.status_code == 400 and said in page.text, path
         assert 'class="overdue-row"' not in page.text and "phân công quá hạn ở" not in page.text, path
     assert officer.get("/overdue?unit=vp").text.count('class="overdue-row"') == 6  # codes are case-insensitive
+
+
+def test_an_id_too_large_for_the_database_is_a_page_not_found(settings, engine):
+    """A mistyped long number in a link gets the desk's "Không tìm thấy" page, not a server error in English."""
+    desk = make_desk(settings, engine)
+    officer = TestClient(build_desk_app(desk), raise_server_exceptions=False)
+    officer.post(f"/login/{link_token(desk)}")
+    token = csrf(officer.get("/units").text)
+    before = counts(engine)
+    huge = "9" * 25
+    for response in (officer.get(f"/task/{huge}"), officer.get(f"/evidence/{huge}"), officer.get("/task/2147483648"),
+                     officer.post(f"/extension/{huge}", data={"verdict": "ok", "csrf": token}),
+                     officer.post(f"/groups/{huge}/sheet", data={"csrf": token})):
+        assert response.status_code == 404 and "Không tìm thấy trang này." in response.text, response.url
+    assert counts(engine) == before

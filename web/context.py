@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
@@ -24,6 +25,22 @@ from services.web_links import DeskPerson, LinkError, check_still_allowed
 from storage.types import utcnow
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+class RowId(Convertor[int]):
+    """A row id in a desk path (`{task_id:row}`): at most 9 digits, so a mistyped long number is "not found"
+    instead of overflowing the database's integer (SQLite's int64, PostgreSQL's int4)."""
+
+    regex = "[0-9]{1,9}"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+register_url_convertor("row", RowId())
 
 
 @dataclass

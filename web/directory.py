@@ -79,4 +79,4 @@ def _sheets(request: Request, session: Session, units: list[Unit], by: str) -> l
 
 
 routes = [Route("/units", directory), Route("/units/{code}/sheet", unit_sheet, methods=["POST"]),
-          Route("/groups/{group_id:int}/sheet", group_sheet, methods=["POST"])]
+          Route("/groups/{group_id:row}/sheet", group_sheet, methods=["POST"])]

@@ -169,5 +169,5 @@ def content_disposition(kind: str, filename: str) -> str:
 
 
 routes = [Route("/", home), Route("/overdue", overdue), Route("/unit/{code}", unit_page),
-          Route("/task/{task_id:int}", task_page), Route("/extension/{request_id:int}", decide, methods=["POST"]),
-          Route("/evidence/{evidence_id:int}", evidence)]
+          Route("/task/{task_id:row}", task_page), Route("/extension/{request_id:row}", decide, methods=["POST"]),
+          Route("/evidence/{evidence_id:row}", evidence)]
