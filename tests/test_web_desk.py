@@ -348,3 +348,18 @@ def test_an_id_too_large_for_the_database_is_a_page_not_found(settings, engine):
                      officer.post(f"/groups/{huge}/sheet", data={"csrf": token})):
         assert response.status_code == 404 and "Không tìm thấy trang này." in response.text, response.url
     assert counts(engine) == before
+
+
+def test_a_report_day_written_dd_mm_yyyy_is_read_and_a_wrong_one_is_named(settings, engine):
+    """A link with «as_of=15/04/2026» gives that day's report; a day that is no date says which value is wrong."""
+    desk = make_desk(settings, engine)
+    officer = signed_in(desk)
+    iso = officer.get("/reports?year=2026&quarter=I&as_of=2026-04-15").text
+    written = officer.get("/reports?year=2026&quarter=I&as_of=15/04/2026")
+    assert written.status_code == 200 and "tính đến ngày 15/04/2026" in written.text
+    assert counts_in(written.text, "report-assignments") == counts_in(iso, "report-assignments")
+    for path in ("/reports?as_of=hom-nay", "/reports?from=31/02/2026", "/reports/bao-cao.docx?as_of=hom-nay"):
+        wrong = officer.get(path)
+        assert wrong.status_code in (200, 400) and "không hợp lệ" in wrong.text, path
+        assert "«hom-nay»" in wrong.text or "«31/02/2026»" in wrong.text, path
+        assert 'id="report-assignments"' not in wrong.text

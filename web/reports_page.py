@@ -1,7 +1,7 @@
 """Reports: a data window and an as-of day, the numbers of `nhacviec report`, its chart, Excel and Word files."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -34,12 +34,16 @@ def _chosen(q) -> str:
 
 
 def _day(text: str | None) -> date | None:
+    """A day from the form's date box (yyyy-mm-dd) or written as on paper (dd/mm/yyyy); nothing else is guessed."""
     if not text:
         return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ReportError(text) from None
+    for form in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text.strip(), form).date()
+        except ValueError:
+            continue
+    raise ReportError(_("Ngày «{text}» không hợp lệ: ghi theo dạng dd/mm/yyyy, ví dụ 15/04/2026.").format(
+        text=text.strip()[:20]))
 
 
 def _report(request: Request):
