@@ -1,7 +1,9 @@
 """Vietnamese labels for stored codes (statuses, roles, kinds)."""
 from __future__ import annotations
 
-from i18n import N_, _
+from datetime import date
+
+from i18n import N_, _, fmt_date
 
 STATUS_LABELS = {
     "open": N_("Chưa thực hiện"),
@@ -44,3 +46,25 @@ def task_heading(task, title: str) -> str:
 def task_cell(task) -> str:
     """A list's number column: the plan's number; "Lịch báo cáo" for a report period, never its code ("q1")."""
     return _("Lịch báo cáo") if task.source == "calendar" else task.number
+
+
+CHANGE_LABELS = {"status": N_("Trạng thái"), "due_on": N_("Hạn"), "done_on": N_("Ngày hoàn thành"),
+                 "promised_on": N_("Ngày hẹn hoàn thành"), "evidence": N_("Tài liệu kiểm chứng"),
+                 "created": N_("Giao nhiệm vụ"), "undo": N_("Hoàn tác")}
+
+
+def change_label(field: str) -> str:
+    """What a history row changed, in words ("Hạn"), never the stored field name ("due_on")."""
+    return _(CHANGE_LABELS.get(field, field))
+
+
+def change_value(value: str | None) -> str:
+    """A history row's stored value as people read it: a day dd/mm/yyyy, a status in words, "—" for none."""
+    if not value:
+        return "—"
+    if value in STATUS_LABELS:
+        return status_label(value)
+    try:
+        return fmt_date(date.fromisoformat(value))
+    except ValueError:
+        return value

@@ -363,3 +363,22 @@ def test_a_report_day_written_dd_mm_yyyy_is_read_and_a_wrong_one_is_named(settin
         assert wrong.status_code in (200, 400) and "không hợp lệ" in wrong.text, path
         assert "«hom-nay»" in wrong.text or "«31/02/2026»" in wrong.text, path
         assert 'id="report-assignments"' not in wrong.text
+
+
+def test_a_tasks_history_names_changes_in_words_and_dates_dd_mm_yyyy(settings, engine):
+    """The history on a task's page reads «Hạn: 30/04/2026 → 20/05/2026», never «due_on: 2026-04-30 → 2026-05-20»."""
+    desk = make_desk(settings, engine)
+    with Session(engine, expire_on_commit=False) as s:
+        tccb = s.exec(select(Unit).where(Unit.code == "TCCB")).one()   # task 21: 11 units, one deadline
+        a = s.exec(select(Assignment).join(Task).where(Assignment.unit_id == tccb.id, Task.number == "21")).one()
+        req = request_extension(s, assignment=a, new_due=date(2026, 5, 20), now=NOW,
+                                actor=Actor(name="Anh Nam", channel="console", unit_id=tccb.id))
+        s.commit()
+    officer = signed_in(desk)
+    page = officer.post(f"/extension/{req.id}", data={"verdict": "ok",
+                                                      "csrf": csrf(officer.get(f"/task/{a.task_id}").text)}).text
+    history = page.split("Lịch sử", 1)[1]
+    assert "Hạn: 30/04/2026 → 20/05/2026" in history
+    assert "Chưa thực hiện" in history  # the import's row: the status given, in words
+    for raw in ("due_on", "2026-05-20", "2026-04-30", "created", "→ open"):
+        assert raw not in history, raw
