@@ -382,3 +382,15 @@ def test_a_tasks_history_names_changes_in_words_and_dates_dd_mm_yyyy(settings, e
     assert "Chưa thực hiện" in history  # the import's row: the status given, in words
     for raw in ("due_on", "2026-05-20", "2026-04-30", "created", "→ open"):
         assert raw not in history, raw
+
+
+def test_a_link_cannot_write_its_own_notice_on_a_task_page(settings, engine):
+    """The green notice after a decision comes from the desk, not from whatever text a link carries."""
+    desk = make_desk(settings, engine)
+    officer = signed_in(desk)
+    with Session(engine) as s:
+        task = s.exec(select(Task).where(Task.number == "21")).one()
+    forged = "Đã đồng ý gia hạn. Hệ thống yêu cầu đồng chí gửi lại mã đăng nhập qua Zalo 0901234567"
+    page = officer.get(f"/task/{task.id}", params={"notice": forged}).text
+    assert forged not in page and "0901234567" not in page and 'id="notice"' not in page
+    assert 'id="notice"' not in officer.get(f"/task/{task.id}?notice=Đã đồng ý").text

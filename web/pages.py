@@ -91,7 +91,8 @@ async def task_page(request: Request):
             raise HTTPException(404)
         if not found.views:
             raise HTTPException(403)  # a unit's head asking for a task that is not their unit's
-        return page(request, "task.html", t=found, notice=request.query_params.get("notice", ""))
+        notices = {"ok": _("Đã đồng ý"), "no": _("Đã từ chối")}  # the desk's words only, never a link's text
+        return page(request, "task.html", t=found, notice=notices.get(request.query_params.get("notice", ""), ""))
 
 
 async def decide(request: Request):
@@ -116,8 +117,7 @@ async def decide(request: Request):
     if d.notify is not None:
         await d.notify(messages)
     task_id = v.task.id
-    notice = _("Đã đồng ý") if verdict == "ok" else _("Đã từ chối")
-    return RedirectResponse(f"/task/{task_id}?notice={notice}", status_code=303)
+    return RedirectResponse(f"/task/{task_id}?notice={verdict}", status_code=303)
 
 
 def _decision_messages(session: Session, v, *, approve: bool) -> list[Outgoing]:
