@@ -394,3 +394,27 @@ def test_a_link_cannot_write_its_own_notice_on_a_task_page(settings, engine):
     page = officer.get(f"/task/{task.id}", params={"notice": forged}).text
     assert forged not in page and "0901234567" not in page and 'id="notice"' not in page
     assert 'id="notice"' not in officer.get(f"/task/{task.id}?notice=Đã đồng ý").text
+
+
+def test_a_fault_inside_a_page_is_a_vietnamese_error_page_not_a_bare_server_error(settings, engine, monkeypatch):
+    from services import desk as desk_queries
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(desk_queries, "plan_progress", broken)
+    desk = make_desk(settings, engine)
+    client = TestClient(build_desk_app(desk), raise_server_exceptions=False)
+    assert client.post(f"/login/{link_token(desk)}", follow_redirects=False).status_code == 303
+    response = client.get("/")
+    assert response.status_code == 500 and "Hệ thống gặp lỗi khi xử lý yêu cầu này" in response.text
+    assert "boom" not in response.text and "Internal Server Error" not in response.text
+    assert client.get("/units").status_code == 200                        # the next page works as usual
+
+
+def test_a_long_plan_title_in_the_overdue_filter_is_cut_visibly(settings, engine):
+    officer = signed_in(make_desk(settings, engine))
+    options = re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>', officer.get("/overdue").text)
+    assert options and all(" (20" in o for o in options)
+    long_ones = [o for o in options if len(o.rsplit(" (", 1)[0]) >= 59]
+    assert long_ones and all(o.rsplit(" (", 1)[0].endswith("…") for o in long_ones), options

@@ -1,6 +1,7 @@
 """The desk's Starlette app: signed cookie sessions, CSRF-checked forms, a role check on every page."""
 from __future__ import annotations
 
+import logging
 import secrets
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -16,6 +18,7 @@ from i18n import _
 from web import auth, directory, pages, reports_page, upload
 from web.context import Desk, page
 
+log = logging.getLogger(__name__)
 SESSION_HOURS = 8
 STATIC = Path(__file__).resolve().parent / "static"
 
@@ -39,9 +42,26 @@ def build_desk_app(desk: Desk) -> Starlette:
     https = (desk.settings.public_url or "").startswith("https://")
     middleware = [Middleware(SessionMiddleware, secret_key=session_secret(desk), session_cookie="nhacviec_desk",
                              max_age=SESSION_HOURS * 3600, same_site="lax", https_only=https)]
-    app = Starlette(routes=routes, middleware=middleware, exception_handlers={HTTPException: _refused})
+    app = Starlette(routes=routes, middleware=middleware,
+                    exception_handlers={HTTPException: _refused, Exception: _failed})
     app.state.desk = desk
     return app
+
+
+async def _failed(request: Request, exc: Exception):
+    """A fault of ours: a Vietnamese page, never Starlette's bare "Internal Server Error"; the log has the traceback.
+
+    This runs outside the session middleware, so the page is drawn without the signed-in person."""
+    log.error("desk %s %s failed", request.method, request.url.path, exc_info=exc)
+    message = _("Hệ thống gặp lỗi khi xử lý yêu cầu này. Đồng chí vui lòng thử lại; nếu vẫn lỗi, xin báo cán bộ phụ "
+                "trách CCHC.")
+    try:
+        d = request.app.state.desk
+        html = d.env.get_template("error.html").render(request=request, who=None, csrf="", today=d.today,
+                                                       message=message)
+    except Exception:  # the page itself cannot be drawn: the words alone
+        return PlainTextResponse(message, status_code=500)
+    return HTMLResponse(html, status_code=500)
 
 
 async def _refused(request: Request, exc: HTTPException):

@@ -19,6 +19,7 @@ from starlette.responses import HTMLResponse
 
 from config import Settings
 from i18n import _, fmt_date, fmt_datetime, ngettext
+from services.clean_text import clip
 from services.labels import change_label, change_value, role_label, status_label, task_cell
 from services.status import Actor
 from services.web_links import DeskPerson, LinkError, check_still_allowed
@@ -59,7 +60,7 @@ class Desk:
                                       extensions=["jinja2.ext.i18n"])
         self.env.install_gettext_callables(_, ngettext, newstyle=False)
         self.env.filters.update(date=fmt_date, datetime=fmt_datetime, status=status_label, role=role_label,
-                                task_cell=task_cell, change=change_label, value=change_value)
+                                task_cell=task_cell, change=change_label, value=change_value, clip=clip)
 
     @property
     def today(self) -> date:
