@@ -53,6 +53,16 @@ CHANGE_LABELS = {"status": N_("Trạng thái"), "due_on": N_("Hạn"), "done_on"
                  "created": N_("Giao nhiệm vụ"), "undo": N_("Hoàn tác")}
 
 
+CHANNEL_LABELS = {"telegram": "Telegram", "zalo_bot": "Zalo", "zalo_oa": "Zalo OA", "console": N_("Console"),
+                  "cli": N_("Dòng lệnh"), "import": N_("Nhập kế hoạch"), "web": N_("Trang làm việc"),
+                  "system": N_("Hệ thống")}
+
+
+def channel_label(channel: str | None) -> str:
+    """Where a change came from, in words ("Nhập kế hoạch"), never the stored code ("import")."""
+    return _(CHANNEL_LABELS[channel]) if channel in CHANNEL_LABELS else (channel or "")
+
+
 def change_label(field: str) -> str:
     """What a history row changed, in words ("Hạn"), never the stored field name ("due_on")."""
     return _(CHANGE_LABELS.get(field, field))

@@ -382,6 +382,9 @@ def test_a_tasks_history_names_changes_in_words_and_dates_dd_mm_yyyy(settings, e
     assert "Chưa thực hiện" in history  # the import's row: the status given, in words
     for raw in ("due_on", "2026-05-20", "2026-04-30", "created", "→ open"):
         assert raw not in history, raw
+    channels = re.findall(r'<span class="muted">([^<]*)</span></td>', history)
+    assert channels and "Nhập kế hoạch" in channels and "Trang làm việc" in channels
+    assert not {"import", "web", "console", "system"} & set(channels), channels
 
 
 def test_a_link_cannot_write_its_own_notice_on_a_task_page(settings, engine):
@@ -418,3 +421,17 @@ def test_a_long_plan_title_in_the_overdue_filter_is_cut_visibly(settings, engine
     assert options and all(" (20" in o for o in options)
     long_ones = [o for o in options if len(o.rsplit(" (", 1)[0]) >= 59]
     assert long_ones and all(o.rsplit(" (", 1)[0].endswith("…") for o in long_ones), options
+
+
+def test_a_form_from_a_page_opened_before_signing_in_again_says_reload(settings, engine):
+    desk = make_desk(settings, engine)
+    officer = signed_in(desk)
+    with Session(engine, expire_on_commit=False) as s:
+        a = s.exec(select(Assignment).where(Assignment.status == "open", Assignment.due_on < date(2026, 12, 1))).first()
+        req = request_extension(s, assignment=a, new_due=date(2026, 12, 20), now=NOW,
+                                actor=Actor(name="Anh Nam", channel="console", unit_id=a.unit_id))
+        s.commit()
+    response = officer.post(f"/extension/{req.id}", data={"verdict": "ok", "csrf": "from-an-old-tab"})
+    assert response.status_code == 403 and "Trang này đã cũ" in response.text and "tải lại" in response.text
+    with Session(engine) as s:
+        assert s.get(ExtensionRequest, req.id).state == "pending"

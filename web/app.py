@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 import secrets
 from pathlib import Path
 
@@ -70,6 +71,7 @@ async def _refused(request: Request, exc: HTTPException):
                 403: _("Đồng chí không có quyền xem trang này."),
                 404: _("Không tìm thấy trang này."),
                 405: _("Không tìm thấy trang này.")}
-    message = messages.get(exc.status_code) or (exc.detail if exc.status_code in (400, 409, 503) else
-                                                 _("Không thực hiện được yêu cầu."))
+    explained = exc.detail if exc.detail and exc.detail != HTTPStatus(exc.status_code).phrase else None
+    message = (explained if exc.status_code in (400, 403, 409, 503) and explained else
+               messages.get(exc.status_code) or _("Không thực hiện được yêu cầu."))
     return page(request, "error.html", status_code=exc.status_code, message=message)

@@ -20,7 +20,7 @@ from starlette.responses import HTMLResponse
 from config import Settings
 from i18n import _, fmt_date, fmt_datetime, ngettext
 from services.clean_text import clip
-from services.labels import change_label, change_value, role_label, status_label, task_cell
+from services.labels import change_label, change_value, channel_label, role_label, status_label, task_cell
 from services.status import Actor
 from services.web_links import DeskPerson, LinkError, check_still_allowed
 from storage.types import utcnow
@@ -60,7 +60,8 @@ class Desk:
                                       extensions=["jinja2.ext.i18n"])
         self.env.install_gettext_callables(_, ngettext, newstyle=False)
         self.env.filters.update(date=fmt_date, datetime=fmt_datetime, status=status_label, role=role_label,
-                                task_cell=task_cell, change=change_label, value=change_value, clip=clip)
+                                task_cell=task_cell, change=change_label, value=change_value, clip=clip,
+                                channel=channel_label)
 
     @property
     def today(self) -> date:
@@ -110,8 +111,9 @@ async def checked_form(request: Request):
     """The posted form, after its CSRF token matched the session's; 403 otherwise."""
     form = await request.form()
     given, expected = str(form.get("csrf", "")), request.session.get("csrf", "")
-    if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
-        raise HTTPException(403)
+    if not expected or not hmac.compare_digest(given.encode(), expected.encode()):  # often a tab from before a sign-in
+        raise HTTPException(403, _("Trang này đã cũ (mở từ trước lần đăng nhập này) nên chưa thực hiện gì. Đồng chí "
+                                   "tải lại trang rồi làm lại."))
     return form
 
 
