@@ -435,3 +435,12 @@ def test_a_form_from_a_page_opened_before_signing_in_again_says_reload(settings,
     assert response.status_code == 403 and "Trang này đã cũ" in response.text and "tải lại" in response.text
     with Session(engine) as s:
         assert s.get(ExtensionRequest, req.id).state == "pending"
+
+
+def test_a_report_or_overdue_filter_the_desk_cannot_use_is_named_not_ignored(settings, engine):
+    officer = signed_in(make_desk(settings, engine))
+    for url, words in (("/reports?year=abc", "Năm «abc» không hợp lệ"), ("/reports?period=q9", "Kỳ báo cáo «q9»"),
+                       ("/overdue?section=Không có mục này", "Không có mục «Không có mục này»")):
+        response = officer.get(url)
+        assert response.status_code in (200, 400) and words in response.text, (url, response.text[-400:])
+        assert "🎉" not in response.text and 'id="report-tasks"' not in response.text

@@ -51,6 +51,8 @@ async def overdue(request: Request):
         plan_id = int(q["plan"]) if q.get("plan", "").isdigit() else None
         if q.get("plan") and (plan_id is None or plan_id not in {p["id"] for p in queries.plan_summaries(session)}):
             raise HTTPException(400, _("Không có kế hoạch #{plan}.").format(plan=q["plan"].strip()[:20]))
+        if q.get("section") and q["section"] not in desk_queries.sections(session):  # never "none overdue 🎉"
+            raise HTTPException(400, _("Không có mục «{text}» trong các kế hoạch.").format(text=q["section"][:60]))
         views = desk_queries.overdue(session, today=d.today, roles=d.settings.tracked_roles,
                                      unit_ids=[unit.id] if unit else None, section=q.get("section", ""),
                                      plan_id=plan_id, day_off_rule=d.settings.day_off_rule)

@@ -50,8 +50,12 @@ def _report(request: Request):
     """The report the query asks for (period or quarter, year, from, to, as_of, unit, plan), as the CLI builds it."""
     d, q = desk(request), request.query_params
     as_of = _day(q.get("as_of")) or d.today
-    year = int(q["year"]) if q.get("year", "").isdigit() else None
-    code = q.get("period") if q.get("period") in PERIODS else None
+    if q.get("year") and not (q["year"].strip().isascii() and q["year"].strip().isdigit()):  # never ignored
+        raise ReportError(_("Năm «{text}» không hợp lệ: ghi bốn chữ số, ví dụ 2026.").format(text=q["year"].strip()[:20]))
+    if q.get("period") and q["period"] not in PERIODS:
+        raise ReportError(_("Kỳ báo cáo «{text}» không có: chọn trong danh sách kỳ.").format(text=q["period"][:20]))
+    year = int(q["year"]) if q.get("year") else None
+    code = q.get("period") or None
     period = make_period(as_of=as_of, year=year, quarter=parse_quarter(q["quarter"]) if q.get("quarter") else None,
                          code=code, date_from=_day(q.get("from")), date_to=_day(q.get("to")))
     plan_id = int(q["plan"]) if q.get("plan", "").isdigit() else None
