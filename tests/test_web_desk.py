@@ -444,3 +444,11 @@ def test_a_report_or_overdue_filter_the_desk_cannot_use_is_named_not_ignored(set
         response = officer.get(url)
         assert response.status_code in (200, 400) and words in response.text, (url, response.text[-400:])
         assert "🎉" not in response.text and 'id="report-tasks"' not in response.text
+
+
+def test_report_days_written_dd_mm_yyyy_stay_in_the_form_boxes(settings, engine):
+    """A link with as_of=15/04/2026 shows that day in the box (a date box holds yyyy-mm-dd), so 'Xem' keeps it."""
+    officer = signed_in(make_desk(settings, engine))
+    html = officer.get("/reports", params={"as_of": "15/04/2026", "from": "01/01/2026", "to": "31/03/2026"}).text
+    assert 'name="as_of" id="f-asof" value="2026-04-15"' in html
+    assert 'name="from" value="2026-01-01"' in html and 'name="to" value="2026-03-31"' in html

@@ -33,6 +33,18 @@ def _chosen(q) -> str:
         return ""
 
 
+def _box_days(q) -> dict[str, str]:
+    """What the date boxes show: yyyy-mm-dd (all a date box holds) of the days the query wrote either way."""
+    days = {}
+    for name in ("from", "to", "as_of"):
+        try:
+            day = _day(q.get(name))
+        except ReportError:  # named in the page's message; the box stays empty
+            day = None
+        days[name] = day.isoformat() if day else ""
+    return days
+
+
 def _day(text: str | None) -> date | None:
     """A day from the form's date box (yyyy-mm-dd) or written as on paper (dd/mm/yyyy); nothing else is guessed."""
     if not text:
@@ -68,7 +80,7 @@ def _report(request: Request):
 async def reports(request: Request):
     officer(request)
     q = request.query_params
-    shown = {"q": q, "periods": _period_names(), "chosen": _chosen(q)}
+    shown = {"q": q, "periods": _period_names(), "chosen": _chosen(q), "days": _box_days(q)}
     try:
         report = await in_worker(_report, request)  # off the loop that also serves the bot
     except ReportError as exc:
