@@ -1,6 +1,8 @@
 """Telegram as staff and officers use it: a bare answer after a list, files with and without words, paged answers."""
 from __future__ import annotations
 
+import pytest
+
 from storage.models import Assignment, Evidence, StatusChange
 from tests.fakes import FakeFile
 from tests.telegram_harness import running_bot
@@ -125,10 +127,11 @@ async def test_which_task_second_page_continues_the_first(settings, engine):
         assert roles == {"lead"}  # phối hợp tasks are not in the list page 1 came from
 
 
-async def test_status_of_a_busy_unit_is_paged_within_telegram_limits(settings, engine):
+@pytest.mark.parametrize("asked", ["/status VP", "/status Văn phòng"])  # by code, or by name: pages on the unit
+async def test_status_of_a_busy_unit_is_paged_within_telegram_limits(settings, engine, asked):
     async with running_bot(settings, engine) as h:
         await join(h, OFFICER, "VP", role="officer")
-        first = await say(h, OFFICER, "/status VP")
+        first = await say(h, OFFICER, asked)
         assert first["text"].startswith("Tình hình của Văn phòng Sở:") and first["text"].endswith("(1/2)")
         [next_page] = [data for label, data in buttons(first) if label == "Trang sau ›"]
         assert next_page == "p:status:VP:1"  # the unit's code, not the words typed, names the next page
@@ -137,14 +140,3 @@ async def test_status_of_a_busy_unit_is_paged_within_telegram_limits(settings, e
         lines = lambda m: {line for line in m["text"].splitlines() if line.startswith("NV ")}  # noqa: E731
         assert lines(second) and not lines(first) & lines(second)
         assert all(len(m["text"]) <= 4096 for m in h.fake.sent)
-
-
-async def test_status_by_a_units_name_pages_on_the_same_unit(settings, engine):
-    async with running_bot(settings, engine) as h:
-        await join(h, OFFICER, "VP", role="officer")
-        first = await say(h, OFFICER, "/status Văn phòng")
-        assert first["text"].startswith("Tình hình của Văn phòng Sở:") and first["text"].endswith("(1/2)")
-        [next_page] = [data for label, data in buttons(first) if label == "Trang sau ›"]
-        assert next_page == "p:status:VP:1"  # the unit's code, not the words typed, names the next page
-        second = await press(h, OFFICER, next_page, first)
-        assert second["text"].startswith("Tình hình của Văn phòng Sở:") and second["text"].endswith("(2/2)")

@@ -117,7 +117,8 @@ def test_a_unit_head_sees_only_their_unit(settings, engine):
     assert head.post("/units/VP/sheet", data={"csrf": csrf(task)}).status_code == 403
 
 
-def test_an_extension_is_approved_on_the_desk_only_with_the_form_token(settings, engine):
+def _desk_with_a_vp_request(settings, engine):
+    """A desk that records what it sends to chats, and VP's earliest dated assignment with a request to 20/05/2026."""
     sent = []
 
     async def notify(messages):
@@ -131,6 +132,11 @@ def test_an_extension_is_approved_on_the_desk_only_with_the_form_token(settings,
         req = request_extension(s, assignment=a, new_due=date(2026, 5, 20), now=NOW,
                                 actor=Actor(name="Anh Nam", channel="console", unit_id=vp.id))
         s.commit()
+    return desk, sent, a, req
+
+
+def test_an_extension_is_approved_on_the_desk_only_with_the_form_token(settings, engine):
+    desk, sent, a, req = _desk_with_a_vp_request(settings, engine)
     officer = signed_in(desk)
     page = officer.get(f"/task/{a.task_id}").text
     assert f'id="ext-{req.id}"' in page and "20/05/2026" in page
@@ -295,20 +301,8 @@ def test_the_desk_names_a_report_period_not_its_code(cli, settings, engine):
 
 def test_an_extension_form_without_a_clear_verdict_decides_nothing(settings, engine):
     """Only "Đồng ý" or "Từ chối" decides: a form with no verdict (or a garbled one) is refused, not read as a no."""
-    sent = []
-
-    async def notify(messages):
-        sent.extend(messages)
-
-    desk = make_desk(settings, engine, notify=notify)
-    with Session(engine, expire_on_commit=False) as s:
-        vp = s.exec(select(Unit).where(Unit.code == "VP")).one()
-        a = s.exec(select(Assignment).where(Assignment.unit_id == vp.id, Assignment.due_on != None)  # noqa: E711
-                   .order_by(Assignment.due_on)).first()
-        due = a.due_on
-        req = request_extension(s, assignment=a, new_due=date(2026, 5, 20), now=NOW,
-                                actor=Actor(name="Anh Nam", channel="console", unit_id=vp.id))
-        s.commit()
+    desk, sent, a, req = _desk_with_a_vp_request(settings, engine)
+    due = a.due_on
     officer = signed_in(desk)
     token = csrf(officer.get(f"/task/{a.task_id}").text)
     for form in ({"csrf": token}, {"csrf": token, "verdict": "maybe"}, {"csrf": token, "verdict": ""}):
