@@ -3,21 +3,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import cache
 from typing import Awaitable, Callable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from calendars.workdays import WorkCalendar
 from config import Settings
 from handlers.messages import Attachment, Incoming, Outgoing
 from reminders.workcal import default_calendar
+from services import people
 from services.status import Actor
 from storage.models import ChatLink, ChatUser, MemberRole, Unit
-from storage.prebuilt import run
 from storage.types import utcnow
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -35,11 +33,6 @@ class Services:
     fetch_file: Callable[[str, Attachment], Awaitable[bytes]] | None = None  # (channel, attachment) -> bytes
     inline_buttons: dict[str, bool] = field(default_factory=lambda: {"telegram": True})
     bot_username: str | None = None
-
-
-@cache
-def _unit_active():
-    return select(Unit.active).where(Unit.id == bindparam("id"))
 
 
 @dataclass
@@ -86,15 +79,14 @@ class Turn:
     def linked(self) -> bool:
         """The person acts for a unit: linked, not removed, and the unit not removed from the directory.
 
-        Asked on every update: one prebuilt query for the unit's `active` flag (an ORM load of the unit cost
-        more than the rest of a short answer's checks), remembered for the turn per unit.
+        Asked on every update: `people.unit_removed` (one prebuilt query; an ORM load of the unit cost more than
+        the rest of a short answer's checks), remembered for the turn per unit.
         """
         unit_id = self.unit_id
         if unit_id is None or not self.user.active:
             return False
         if self.unit_checked[0] != unit_id:
-            active = run(self.session, _unit_active(), {"id": unit_id}).scalar()
-            self.unit_checked = (unit_id, active is False)   # no row at all is not a removal (as removed_unit)
+            self.unit_checked = (unit_id, people.unit_removed(self.session, unit_id=unit_id))
         return not self.unit_checked[1]
 
     @property

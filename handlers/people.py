@@ -38,7 +38,7 @@ async def cmd_remove(turn: Turn, args: str) -> None:
     if not (number.isascii() and number.isdigit()):
         turn.reply(_("Cách dùng: /remove <mã số>, mã số xem ở /people"))
         return
-    if len(number) > 12:  # no one has such a number (and the database could not even look it up)
+    if len(number) > 9:  # no one has such a number (PostgreSQL's integer could not even be asked for it)
         turn.reply(_("Không có người mang mã số {id}. Xem: /people").format(id=number[:12]))
         return
     if int(number) == turn.user.id:

@@ -145,8 +145,10 @@ def ask_extension(turn: Turn, assignment_id: int, new_due: date, reason: str = "
                 about=[v.id])
 
 
-_SOME_DAYS = re.compile(r"\b\d{1,3}\s*(?:ngày|hôm|tuần|tháng)\b", re.IGNORECASE)
-_WRITTEN_DATE = re.compile(r"\d{1,2}\s*[/.-]\s*\d{1,2}")
+# "5 ngày", "2 tuần", "1 thang" (typed without marks too): a length of time, not a day; "31 tháng 5" and "20/5"
+# write a day, which is never offered as a length.
+_SOME_DAYS = re.compile(r"\b\d{1,3}\s*(?:ngày|ngay|hôm|hom|tuần|tuan|tháng|thang)\b", re.IGNORECASE)
+_WRITTEN_DATE = re.compile(r"\d{1,2}\s*[/.-]\s*\d{1,2}|\d{1,2}\s*(?:tháng|thang)\s*\d{1,2}", re.IGNORECASE)
 
 
 def _days_after_deadline(turn: Turn, v, new_due: date, words: str) -> list[list[Button]]:

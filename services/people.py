@@ -26,6 +26,18 @@ def _touch_q():
             .values(last_inbound_at=bindparam("b_at")))
 
 
+@cache
+def _unit_active_q():
+    return select(Unit.active).where(Unit.id == bindparam("id"))
+
+
+def unit_removed(session: Session, *, unit_id: int) -> bool:
+    """True when the unit was removed from the directory (a unit with no row at all is not a removal).
+
+    Asked on every update: one prebuilt query for the flag, not an ORM load of the unit."""
+    return run(session, _unit_active_q(), {"id": unit_id}).scalar() is False
+
+
 def find_user(session: Session, *, channel: str, external_id: str) -> ChatUser | None:
     """The person with this id on this channel, if known."""
     return session.exec(_user_q(), params={"channel": channel, "external_id": external_id}).first()

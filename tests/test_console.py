@@ -413,5 +413,8 @@ def test_an_extension_by_some_days_that_ends_before_the_deadline_offers_those_da
     with Session(engine) as s:
         [request] = s.exec(select(ExtensionRequest)).all()
     assert request.requested_on.isoformat() == "2026-05-05" and request.state == "pending"
-    out = chat(engine, settings, ["NV 4 xin gia hạn đến 20/4"], unit="VP")   # a date written out: no offer
-    assert "phải sau hạn hiện tại" in out and "Xin gia hạn đến" not in out.split("> NV 4 xin gia hạn đến 20/4")[1]
+    for written in ("NV 4 xin gia hạn đến 20/4", "NV 4 xin gia hạn đến 20 tháng 4"):   # a day written: no offer
+        out = chat(engine, settings, [written], unit="VP")
+        assert "phải sau hạn hiện tại" in out and "Xin gia hạn đến" not in out.split("> " + written)[1], written
+    out = chat(engine, settings, ["NV 4 xin gia han 5 ngay"], unit="VP")      # typed without marks: the same offer
+    assert "Xin gia hạn đến 05/05/2026" in out
