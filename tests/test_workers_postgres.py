@@ -189,6 +189,8 @@ def test_three_workers_deliver_once_apply_answers_once_and_survive_kills(pg_engi
     assert len(changes) == len(answering) == done                                # every answer applied once
     assert Counter(c.assignment_id for c in changes).most_common(1)[0][1] == 1
     assert len(confirmed(fake)) == len(answering)                               # and confirmed once
+    logs = "".join(p.read_text() for p in tmp_path.glob("worker-*.log"))
+    assert "PTBUserWarning" not in logs     # the text sends through do_api_request warn no operator's log
 
 
 def remember(found: list[int], port: int | None) -> bool:
