@@ -139,7 +139,7 @@ def _seed(folder: Path, base_url: str) -> tuple[str, dict[int, int]]:
         busy = [u for u, ids in units.items() if len(ids) >= 3]
         for chat in range(1, USERS + 1):
             unit_id = busy[chat % len(busy)]
-            user = ChatUser(channel="telegram", external_id=str(chat), display_name=f"Cán bộ {chat}",
+            user = ChatUser(channel="telegram", external_id=str(chat), display_name="Người dùng",
                             unit_id=unit_id)
             session.add(user)
             session.flush()

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
-from storage.models import ChatLink, ChatUser, MemberRole, Unit
+from storage.models import Channel, ChatLink, ChatUser, MemberRole, Unit
 from storage.prebuilt import run
 
 REMOVED = "removed"  # inactive_reason of a removed person's chats: never reopened by a message from them
@@ -112,7 +112,11 @@ def migrate_chat(session: Session, *, channel: str, old_chat_id: str, new_chat_i
 
 
 def touch_inbound(session: Session, *, channel: str, chat_id: str, at: datetime) -> None:
-    """Remember the last time this chat wrote to us (Zalo OA's 7-day window)."""
+    """Remember the last time a Zalo OA chat wrote to us (the OA may message it freely for 7 days after).
+
+    Only there does the time matter; on other channels an answer to /viec or /overdue then writes nothing."""
+    if channel != Channel.ZALO_OA:
+        return
     run(session, _touch_q(), {"b_channel": channel, "b_chat_id": chat_id, "b_at": at})
     for link in session.identity_map.values():  # links of this chat already loaded see the new time too
         if isinstance(link, ChatLink) and link.channel == channel and link.chat_id == chat_id:

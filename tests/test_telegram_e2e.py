@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 from pathlib import Path
 
 from storage.models import (Assignment, ChatLink, ChatState, ChatUser, Evidence, ProcessedUpdate, Status,
@@ -116,6 +117,21 @@ async def test_button_pressed_twice_changes_once(settings, engine):
         changes = h.rows(StatusChange, StatusChange.channel == "telegram", StatusChange.field == "status")
         assert len(changes) == 1 and changes[0].after == "done"
         assert h.fake.commands("en") and h.fake.commands("")
+
+
+async def test_xong_again_on_a_done_task_writes_nothing(settings, engine):
+    async with running_bot(settings, engine) as h:
+        await join(h, STAFF, "VP")
+        card = await open_card(h, STAFF, "1")
+        for minutes in (0, 5):  # the second "xong", five minutes later, finds the task done
+            h.services.clock.now += timedelta(minutes=minutes)
+            before = len(h.fake.sent)
+            h.fake.push_message(STAFF, STAFF, "xong", reply_to=card["message_id"])
+            await h.fake.wait_for_sent_async(before + 1)
+        assert texts_to(h.fake, STAFF)[-1].startswith("Đã ghi nhận trước đó: nhiệm vụ 1")
+        [change] = h.rows(StatusChange, StatusChange.field == "status")
+        [task] = h.rows(Assignment, Assignment.id == change.assignment_id)
+        assert task.status == "done" and task.updated_at == change.at   # not touched by the second answer
 
 
 async def test_the_command_menu_offers_web_in_both_languages(settings, engine):

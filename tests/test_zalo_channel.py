@@ -77,9 +77,11 @@ async def test_oa_quote_of_a_reminder_applies_to_its_task(settings, engine):
         report = await h.remind()
         assert report.tally.sent == 1
         [reminder] = [m for m in h.oa.sent if m["kind"] == "cs" and "Nhắc việc" in m["message"]["text"]]
+        h.clock.now += timedelta(hours=2)
         await h.oa_says(OA_USER, "xong", quote_msg_id=reminder["message_id"])
         assert assignment(h, "6", "2026-01-31").status == "done"
         assert "nhiệm vụ 6 (hạn 30/01) hoàn thành" in h.oa_texts(OA_USER)[-1]
+        assert link(h, "zalo_oa", OA_USER).last_inbound_at == h.clock.now   # the OA's 7-day window starts again
 
 
 async def test_oa_past_seven_days_gets_the_approved_zbs_template(settings, engine):
