@@ -29,8 +29,10 @@ async def cmd_my_tasks(turn: Turn, args: str, number: int = 0) -> None:
     """/viec [phoihop]: the unit's open assignments (chủ trì; phối hợp on request), nearest deadline first."""
     partners = args.strip().lower() in PARTNER_WORDS
     roles = ("partner",) if partners else turn.services.settings.tracked_roles
-    ids = queries.current_ids(turn.session, unit_id=turn.unit_id, roles=roles, today=turn.today)
-    hint = "" if partners else _partner_hint(turn)
+    hinted = not partners and "partner" not in roles  # the list ends with how many phối hợp tasks it leaves out
+    keys = queries.current_keys(turn.session, unit_id=turn.unit_id, roles=(*roles, "partner") if hinted else roles)
+    ids = queries.current_of(keys, roles, turn.today)
+    hint = _partner_hint(len(queries.current_of(keys, ("partner",), turn.today))) if hinted else ""
     if not ids:
         turn.reply(_("Đơn vị của đồng chí không có nhiệm vụ nào đang mở. 👍") + hint)
         return
@@ -52,10 +54,7 @@ async def cmd_my_tasks(turn: Turn, args: str, number: int = 0) -> None:
     turn.reply(fit(lines) + hint, buttons=choices + nav, about=[v.id for v in items])
 
 
-def _partner_hint(turn: Turn) -> str:
-    if "partner" in turn.services.settings.tracked_roles:
-        return ""
-    count = queries.count_current(turn.session, unit_id=turn.unit_id, roles=("partner",), today=turn.today)
+def _partner_hint(count: int) -> str:
     return _("\n(Đơn vị còn phối hợp {n} nhiệm vụ: gõ /viec phoihop để xem.)").format(n=count) if count else ""
 
 
