@@ -13,7 +13,7 @@ from services import conversation, people, queries
 from services.extensions import ExtensionError, decide_extension
 from services.invites import InviteError, create_invite, deep_link
 from services.labels import status_label, task_no, task_ref
-from storage.models import ChatLink, Status
+from storage.models import ChatLink, MemberRole, Status, Unit
 from units.lookup import units_named
 
 STATUS_PAGE_SIZE = 20  # lines of one /status page: well inside one Telegram message
@@ -238,18 +238,22 @@ async def cmd_invite(turn: Turn, args: str) -> None:
         return
     parts = args.split()
     if not parts:
-        turn.reply(_("Cách dùng: /invite <mã đơn vị> [member|head|officer] [số lần dùng]"))
+        turn.reply(_("Cách dùng: /invite <mã hoặc tên đơn vị> [member|head|officer] [số lần dùng]"))
         return
     unit = queries.unit_by_code(turn.session, parts[0])
-    if unit is None:
-        turn.reply(_("Không có đơn vị mã {code}.").format(code=parts[0][:20]))
-        return
-    role = parts[1] if len(parts) > 1 else "member"
-    if len(parts) > 2 and not (parts[2].isdigit() and len(parts[2]) <= 6 and 1 <= int(parts[2]) <= MAX_INVITE_USES):
+    if unit is not None:  # "/invite VP head 5": a code, then the role and the count as written
+        role, count = (parts[1] if len(parts) > 1 else MemberRole.MEMBER), (parts[2] if len(parts) > 2 else None)
+    else:  # "/invite Trường THPT Chu Văn An head 5": the name is what comes before a role word
+        role, count, words = _invite_tail(parts)
+        unit_ids, _code = _unit_filter(turn, " ".join(words), "invite")
+        if not unit_ids:
+            return
+        unit = turn.session.get(Unit, unit_ids[0])
+    if count is not None and not (count.isdigit() and len(count) <= 6 and 1 <= int(count) <= MAX_INVITE_USES):
         turn.reply(_("Số lần dùng phải là số từ 1 đến {most}, ví dụ /invite {code} member 20.").format(
             most=MAX_INVITE_USES, code=unit.code))
         return
-    uses = int(parts[2]) if len(parts) > 2 else 20
+    uses = int(count) if count is not None else 20
     try:
         invite = create_invite(turn.session, unit=unit, role=role, uses=uses, expires_days=14,
                                created_by=turn.actor.name, now=turn.now)
@@ -260,6 +264,16 @@ async def cmd_invite(turn: Turn, args: str) -> None:
                  "Hiệu lực đến {date}, dùng được {uses} lần.").format(
         unit=unit.name, role=role, code=invite.code, link=deep_link(turn.services.bot_username, invite.code),
         date=fmt_date(invite.expires_at), uses=uses))
+
+
+def _invite_tail(parts: list[str]) -> tuple[str, str | None, list[str]]:
+    """(role, use count or None, the unit's words) of "/invite <unit name> [role] [count]". A count is read only
+    after a role word, so a name that ends in a number ("Trường Tiểu học Số 2") stays whole."""
+    if len(parts) > 2 and parts[-2].lower() in MemberRole.ALL:
+        return parts[-2].lower(), parts[-1], parts[:-2]
+    if len(parts) > 1 and parts[-1].lower() in MemberRole.ALL:
+        return parts[-1].lower(), None, parts[:-1]
+    return MemberRole.MEMBER, None, parts
 
 
 async def on_button(turn: Turn, data: str) -> None:

@@ -100,7 +100,7 @@ async def cmd_help(turn: Turn, args: str) -> None:
                   _("/giahan — đề nghị gia hạn đang chờ duyệt"),
                   _("/find <từ khoá> — tìm nhiệm vụ"),
                   _("/baocao [quý] [mã đơn vị] — báo cáo tổng hợp (hoàn thành đúng hạn, quá hạn…)"),
-                  _("/invite <mã đơn vị> [member|head|officer] — tạo mã mời"),
+                  _("/invite <mã hoặc tên đơn vị> [member|head|officer] [số lần dùng] — tạo mã mời"),
                   _("/people [mã đơn vị] — người đã tham gia; /remove <mã số> — gỡ quyền"),
                   _("Gửi tệp kế hoạch (Word, Excel, PDF, CSV) để xem trước và nhập")]
     if turn.is_officer or turn.role == "head":
