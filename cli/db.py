@@ -18,10 +18,17 @@ def db_group() -> None:
 @pass_app
 def upgrade_cmd(app: App) -> None:
     """Áp dụng các bản nâng cấp cấu trúc còn thiếu (nên sao lưu trước)."""
-    from storage.db import head_revision, make_engine, migrate
+    from storage.db import current_revision, head_revision, make_engine, migrate
+    from storage.errors import describe
     engine = make_engine(app.settings.database_url)
     try:
         before = migrate(engine)
+    except Exception as exc:  # every step is undone: say so, and why, without a traceback
+        if describe(exc):  # unreachable, locked, full, read-only
+            fail(describe(exc))
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        fail(_("Nâng cấp cơ sở dữ liệu không thành công; không có thay đổi nào được ghi (vẫn ở phiên bản "
+               "{current}). Nguyên nhân: {reason}").format(current=current_revision(engine) or "—", reason=reason))
     finally:
         engine.dispose()
     head = head_revision()

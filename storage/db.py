@@ -76,14 +76,47 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def migrate(engine: Engine) -> str | None:
-    """Bring the schema to the newest migration; returns the revision it was at before."""
+    """Bring the schema to the newest migration, all or nothing; returns the revision it was at before."""
     cfg = alembic_config(str(engine.url.render_as_string(hide_password=False)))
-    with engine.begin() as conn:
+    with engine.connect() as conn, _migration_transaction(conn):
         _lock_migrations(conn)  # several workers starting together: one migrates, the others find it done
         before = MigrationContext.configure(conn).get_current_revision()
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
     return before
+
+
+@contextmanager
+def _migration_transaction(conn: Connection) -> Iterator[None]:
+    """One transaction for every step of an upgrade, so a failure leaves the database as it was.
+
+    PostgreSQL's DDL is transactional as it is. On SQLite two things stand in the way: pysqlite opens its
+    transaction only at the first INSERT/UPDATE/DELETE, leaving CREATE/DROP/ALTER before it committed on their own;
+    and Alembic's batch mode rebuilds a table (copy, DROP, rename), which foreign keys pointing at that table
+    refuse. So the connection issues its own BEGIN IMMEDIATE (which also makes a second process wait its turn),
+    foreign keys are off while the tables are rebuilt (SQLite ignores that pragma inside a transaction) and
+    checked before the commit.
+    """
+    if conn.dialect.name != "sqlite":
+        with conn.begin():
+            yield
+        return
+    driver = conn.connection.driver_connection
+    driver.isolation_level = None  # no implicit BEGIN: ours below covers DDL too
+    conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    conn.commit()
+    try:
+        with conn.begin():
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            broken = set(conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall())
+            yield
+            added = set(conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()) - broken
+            if added:
+                raise RuntimeError(f"foreign keys broken by the upgrade: {sorted(added)[:5]}")
+    finally:
+        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+        conn.commit()
+        driver.isolation_level = ""
 
 
 def _lock_migrations(conn: Connection) -> None:

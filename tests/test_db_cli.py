@@ -1,15 +1,19 @@
 """The database itself: `db upgrade`, refusing a schema that is behind, `backup` while the bot writes, `restore`."""
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import sqlite3
 import uuid
+from contextlib import closing
 
 import psycopg
 from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 
+import storage.db
 from services.workspace import SAMPLE_UNITS
 from storage.db import alembic_config, head_revision, make_engine, open_database
 
@@ -116,3 +120,125 @@ def _revision(url: str) -> str | None:
         return current_revision(engine)
     finally:
         engine.dispose()
+
+
+# A database as the release before plan revisions (migration 0006) left it: a plan under way, one task done with a
+# report file, one in progress, each with its history.
+_RELEASE_0006_ROWS = [
+    "INSERT INTO unit (id, code, name, kind, aliases, active, created_at) VALUES "
+    "(1, 'VP', 'Văn phòng Sở', 'phong', '[]', 1, '2026-01-05 01:00:00'), "
+    "(2, 'TCCB', 'Phòng Tổ chức cán bộ', 'phong', '[]', 1, '2026-01-05 01:00:00')",
+    "INSERT INTO plan (id, title, issuer, year, source_name, source_sha256, imported_at, updated_at) VALUES "
+    "(1, 'Kế hoạch CCHC năm 2026', 'Sở GDĐT', 2026, 'kh.docx', 'ab', '2026-02-10 02:00:00', '2026-02-10 02:00:00')",
+    "INSERT INTO task (id, plan_id, number, position, section, title, product, lead_text, partners_text, "
+    "deadline_text, deadline_kind, dues, source, removed) VALUES "
+    "(1, 1, '1', 0, 'I', 'Triển khai công tác CCHC', 'Kế hoạch', 'Văn phòng Sở', '', 'Tháng 3/2026', 'date', "
+    "'[\"2026-03-31\"]', 'appendix', 0), "
+    "(2, 1, '2', 1, 'I', 'Kiểm tra công vụ', 'Báo cáo', 'Phòng TCCB', '', 'Tháng 4/2026', 'date', "
+    "'[\"2026-04-30\"]', 'appendix', 0)",
+    "INSERT INTO assignment (id, task_id, unit_id, role, period, due_on, original_due_on, status, done_at, done_on, "
+    "extensions, updated_at) VALUES "
+    "(1, 1, 1, 'lead', '2026-03-31', '2026-03-31', '2026-03-31', 'done', '2026-03-20 03:00:00', '2026-03-20', 0, "
+    "'2026-03-20 03:00:00'), "
+    "(2, 2, 2, 'lead', '2026-04-30', '2026-04-30', '2026-04-30', 'in_progress', NULL, NULL, 0, "
+    "'2026-04-02 03:00:00')",
+    "INSERT INTO evidence (id, assignment_id, stored_path, original_name, size, sha256, mime, channel, uploaded_at) "
+    "VALUES (1, 1, '/var/lib/nhacviec/evidence/4a/4a_bao-cao.pdf', 'bao-cao.pdf', 17, '4a', 'application/pdf', "
+    "'zalo_oa', '2026-03-20 03:00:00')",
+    "INSERT INTO statuschange (id, assignment_id, at, actor_name, channel, field, \"before\", \"after\", note, "
+    "evidence_id, undone) VALUES "
+    "(1, 1, '2026-03-20 03:00:00', 'Nguyễn Văn A', 'zalo_oa', 'status', 'open', 'done', 'xong', NULL, 0), "
+    "(2, 1, '2026-03-20 03:00:01', 'Nguyễn Văn A', 'zalo_oa', 'evidence', NULL, NULL, 'bao-cao.pdf', 1, 0), "
+    "(3, 2, '2026-04-02 03:00:00', 'Trần Thị B', 'telegram', 'status', 'open', 'in_progress', 'đang làm', NULL, 0)",
+]
+_RECORDS = {
+    "task": "SELECT id, plan_id, number, title, dues, removed FROM task ORDER BY id",
+    "assignment": "SELECT id, task_id, unit_id, due_on, status, done_on FROM assignment ORDER BY id",
+    "statuschange": 'SELECT id, assignment_id, field, "before", "after", evidence_id FROM statuschange ORDER BY id',
+    "evidence": "SELECT id, assignment_id, stored_path, sha256 FROM evidence ORDER BY id",
+}
+
+
+def _records(path) -> dict[str, list[tuple]]:
+    with closing(sqlite3.connect(path)) as conn:
+        return {table: conn.execute(query).fetchall() for table, query in _RECORDS.items()}
+
+
+def _release_0006_database(path) -> str:
+    url = f"sqlite:///{path}"
+    command.upgrade(alembic_config(url), "0006")
+    with closing(sqlite3.connect(path)) as conn, conn:
+        for statement in _RELEASE_0006_ROWS:
+            conn.execute(statement)
+    return url
+
+
+def test_upgrading_a_database_in_use_keeps_every_record(cli, tmp_path):
+    """The release before plan revisions, with a plan under way: `db upgrade` rebuilds the task table that
+    assignments point at; tasks, statuses, history and evidence come through as they were."""
+    path = tmp_path / "release-0006.db"
+    url = _release_0006_database(path)
+    before = _records(path)
+    assert all(before.values())
+
+    upgraded = cli("db", "upgrade", env={"NHACVIEC_DATABASE_URL": url})
+    assert upgraded.exit_code == 0, upgraded.output
+    assert "0006 → " + head_revision() in upgraded.output
+    assert _revision(url) == head_revision()
+    assert _records(path) == before
+    with closing(sqlite3.connect(path)) as conn:
+        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert not [name for (name,) in conn.execute("SELECT name FROM sqlite_master") if "alembic_tmp" in name]
+    listed = cli("tasks", "--status", "all", "--json", env={"NHACVIEC_DATABASE_URL": url})
+    assert listed.exit_code == 0, listed.output
+    assert {(item["number"], item["status"]) for item in json.loads(listed.output)} == {
+        ("1", "done"), ("2", "in_progress")}
+
+
+_FAILING_MIGRATION = '''"""a release whose migration fails half-way (the disk fills, the server goes away)
+
+Revision ID: 9999
+Revises: {head}
+"""
+from alembic import op
+import sqlalchemy as sa
+
+revision = '9999'
+down_revision = '{head}'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('newthing', sa.Column('id', sa.Integer(), primary_key=True))
+    with op.batch_alter_table('task', recreate='always') as batch_op:
+        batch_op.add_column(sa.Column('extra', sa.String(), nullable=True))
+    op.execute("UPDATE assignment SET status = 'done'")
+    raise RuntimeError("disk I/O error")
+
+
+def downgrade() -> None:
+    pass
+'''
+
+
+def test_an_upgrade_that_fails_half_way_leaves_the_database_as_it_was(cli, tmp_path, monkeypatch):
+    path = tmp_path / "release-0006.db"
+    url = _release_0006_database(path)
+    command.upgrade(alembic_config(url), head_revision())
+    before = _records(path)
+    with closing(sqlite3.connect(path)) as conn:
+        tables = sorted(name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"))
+    migrations = tmp_path / "migrations"
+    shutil.copytree(storage.db.MIGRATIONS, migrations)
+    (migrations / "versions" / "9999_failing.py").write_text(_FAILING_MIGRATION.format(head=head_revision()))
+    monkeypatch.setattr(storage.db, "MIGRATIONS", migrations)
+
+    failed = cli("db", "upgrade", env={"NHACVIEC_DATABASE_URL": url})
+    assert failed.exit_code != 0
+    assert "Traceback" not in failed.output and "không thành công" in failed.output
+    assert "disk I/O error" in failed.output
+    assert _revision(url) == "0008" and _records(path) == before
+    with closing(sqlite3.connect(path)) as conn:
+        assert sorted(name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")) \
+            == tables
