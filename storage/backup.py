@@ -38,7 +38,7 @@ def restore(url: str, file: Path) -> None:
         _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction", "--exit-on-error"],
              url, dbname=True, file=file)
         return
-    with closing(sqlite3.connect(f"file:{file}?mode=ro", uri=True)) as source:
+    with closing(sqlite3.connect(f"{file.resolve().as_uri()}?mode=ro", uri=True)) as source:
         _check_sqlite_backup(source, file)
         path.parent.mkdir(parents=True, exist_ok=True)
         with closing(sqlite3.connect(path, timeout=30)) as target:
@@ -46,11 +46,41 @@ def restore(url: str, file: Path) -> None:
 
 
 def _check_sqlite_backup(source: sqlite3.Connection, file: Path) -> None:
+    """Refuse, before anything is replaced, a file that is damaged, not nhacviec's, or from a newer release."""
     try:
-        source.execute("SELECT version_num FROM alembic_version").fetchall()
+        tables = {name for (name,) in source.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        revision = source.execute("SELECT version_num FROM alembic_version").fetchone() \
+            if "alembic_version" in tables else None
+        problems = source.execute("PRAGMA integrity_check(5)").fetchall()
     except sqlite3.DatabaseError as exc:
-        raise BackupError(_("Tệp {name} không phải bản sao lưu cơ sở dữ liệu nhacviec.").format(name=file.name)) \
-            from exc
+        if "malformed" in str(exc):
+            raise BackupError(_damaged(file)) from exc
+        raise BackupError(_not_ours(file)) from exc
+    if problems != [("ok",)]:
+        raise BackupError(_damaged(file))
+    if revision is None or not NHACVIEC_TABLES <= tables:
+        raise BackupError(_not_ours(file))
+    _check_revision(revision[0], file)
+
+
+NHACVIEC_TABLES = {"unit", "plan", "task", "assignment", "statuschange"}
+
+
+def _check_revision(revision: str, file: Path) -> None:
+    from storage.db import head_revision, known_revision
+    if not known_revision(revision):
+        raise BackupError(_("Bản sao lưu {name} do một phiên bản nhacviec mới hơn tạo (cơ sở dữ liệu ở phiên bản "
+                            "{revision}, phiên bản này chỉ đến {head}); cập nhật nhacviec trước khi khôi phục. Không "
+                            "có thay đổi nào.").format(name=file.name, revision=revision, head=head_revision()))
+
+
+def _not_ours(file: Path) -> str:
+    return _("Tệp {name} không phải bản sao lưu cơ sở dữ liệu nhacviec.").format(name=file.name)
+
+
+def _damaged(file: Path) -> str:
+    return _("Bản sao lưu {name} bị hỏng (không qua được kiểm tra toàn vẹn); không khôi phục từ tệp này, hãy chọn "
+             "một bản sao lưu khác. Không có thay đổi nào.").format(name=file.name)
 
 
 def _sqlite_path(url: str) -> Path | None:

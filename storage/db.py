@@ -25,7 +25,7 @@ class SchemaBehind(RuntimeError):
     def __init__(self, current: str | None, head: str) -> None:
         super().__init__(f"database schema at {current}, code expects {head}")
         self.current, self.head = current, head
-        self.ahead = current is not None and current != head and not _known(current)
+        self.ahead = current is not None and current != head and not known_revision(current)
 
 
 def make_engine(url: str) -> Engine:
@@ -62,7 +62,8 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
-def _known(revision: str) -> bool:
+def known_revision(revision: str) -> bool:
+    """Whether this code has the migration `revision` (a database from a newer release has one it lacks)."""
     try:
         return ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision(revision) is not None
     except Exception:  # alembic raises its own errors for unknown or malformed revisions

@@ -242,3 +242,44 @@ def test_an_upgrade_that_fails_half_way_leaves_the_database_as_it_was(cli, tmp_p
     with closing(sqlite3.connect(path)) as conn:
         assert sorted(name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")) \
             == tables
+
+
+def test_a_damaged_or_foreign_backup_is_refused_and_changes_nothing(cli, tmp_path):
+    """A backup damaged on its way (a bad disk, a copy cut short), one made by a newer release, or another
+    program's database: `restore` says what is wrong and leaves the database as it was."""
+    path = tmp_path / "release-0006.db"
+    url = _release_0006_database(path)
+    env = {"NHACVIEC_DATABASE_URL": url}
+    assert cli("db", "upgrade", env=env).exit_code == 0
+    assert cli("backup", str(tmp_path / "good.db"), env=env).exit_code == 0
+    records = _records(path)
+
+    damaged = tmp_path / "damaged.db"
+    shutil.copy(tmp_path / "good.db", damaged)
+    with closing(sqlite3.connect(damaged)) as conn:
+        pages, size = conn.execute("PRAGMA page_count").fetchone()[0], conn.execute("PRAGMA page_size").fetchone()[0]
+        root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = 'assignment'").fetchone()[0]
+    assert root < pages
+    with damaged.open("r+b") as raw:  # the assignments' page, overwritten
+        raw.seek((root - 1) * size)
+        raw.write(b"\xff" * size)
+    newer = tmp_path / "newer.db"
+    shutil.copy(tmp_path / "good.db", newer)
+    with closing(sqlite3.connect(newer)) as conn, conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0042'")
+    other = tmp_path / "other.db"
+    with closing(sqlite3.connect(other)) as conn, conn:
+        conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        conn.execute("INSERT INTO alembic_version VALUES ('0008')")
+
+    for file, words in ((damaged, "hỏng"), (newer, "0042"), (other, "không phải bản sao lưu")):
+        refused = cli("restore", str(file), "--yes", env=env)
+        assert refused.exit_code != 0, file
+        assert words in refused.output and "Traceback" not in refused.output, refused.output
+        assert _records(path) == records and _revision(url) == head_revision()
+        with closing(sqlite3.connect(path)) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+    restored = cli("restore", str(tmp_path / "good.db"), "--yes", env=env)
+    assert restored.exit_code == 0, restored.output
+    assert _records(path) == records
