@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import Session, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 import storage.models  # noqa: F401  (registers the tables)
 
@@ -68,6 +68,11 @@ def known_revision(revision: str) -> bool:
         return ScriptDirectory.from_config(alembic_config("sqlite://")).get_revision(revision) is not None
     except Exception:  # alembic raises its own errors for unknown or malformed revisions
         return False
+
+
+def nhacviec_tables() -> set[str]:
+    """The tables of nhacviec's schema, Alembic's own included."""
+    return {*SQLModel.metadata.tables, "alembic_version"}
 
 
 def current_revision(engine: Engine) -> str | None:

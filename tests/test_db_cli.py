@@ -6,7 +6,7 @@ import os
 import shutil
 import sqlite3
 import uuid
-from contextlib import closing
+from contextlib import closing, contextmanager
 
 import psycopg
 from alembic import command
@@ -126,16 +126,16 @@ def _revision(url: str) -> str | None:
 # report file, one in progress, each with its history.
 _RELEASE_0006_ROWS = [
     "INSERT INTO unit (id, code, name, kind, aliases, active, created_at) VALUES "
-    "(1, 'VP', 'Văn phòng Sở', 'phong', '[]', 1, '2026-01-05 01:00:00'), "
-    "(2, 'TCCB', 'Phòng Tổ chức cán bộ', 'phong', '[]', 1, '2026-01-05 01:00:00')",
+    "(1, 'VP', 'Văn phòng Sở', 'phong', '[]', TRUE, '2026-01-05 01:00:00'), "
+    "(2, 'TCCB', 'Phòng Tổ chức cán bộ', 'phong', '[]', TRUE, '2026-01-05 01:00:00')",
     "INSERT INTO plan (id, title, issuer, year, source_name, source_sha256, imported_at, updated_at) VALUES "
     "(1, 'Kế hoạch CCHC năm 2026', 'Sở GDĐT', 2026, 'kh.docx', 'ab', '2026-02-10 02:00:00', '2026-02-10 02:00:00')",
     "INSERT INTO task (id, plan_id, number, position, section, title, product, lead_text, partners_text, "
     "deadline_text, deadline_kind, dues, source, removed) VALUES "
     "(1, 1, '1', 0, 'I', 'Triển khai công tác CCHC', 'Kế hoạch', 'Văn phòng Sở', '', 'Tháng 3/2026', 'date', "
-    "'[\"2026-03-31\"]', 'appendix', 0), "
+    "'[\"2026-03-31\"]', 'appendix', FALSE), "
     "(2, 1, '2', 1, 'I', 'Kiểm tra công vụ', 'Báo cáo', 'Phòng TCCB', '', 'Tháng 4/2026', 'date', "
-    "'[\"2026-04-30\"]', 'appendix', 0)",
+    "'[\"2026-04-30\"]', 'appendix', FALSE)",
     "INSERT INTO assignment (id, task_id, unit_id, role, period, due_on, original_due_on, status, done_at, done_on, "
     "extensions, updated_at) VALUES "
     "(1, 1, 1, 'lead', '2026-03-31', '2026-03-31', '2026-03-31', 'done', '2026-03-20 03:00:00', '2026-03-20', 0, "
@@ -147,9 +147,9 @@ _RELEASE_0006_ROWS = [
     "'zalo_oa', '2026-03-20 03:00:00')",
     "INSERT INTO statuschange (id, assignment_id, at, actor_name, channel, field, \"before\", \"after\", note, "
     "evidence_id, undone) VALUES "
-    "(1, 1, '2026-03-20 03:00:00', 'Nguyễn Văn A', 'zalo_oa', 'status', 'open', 'done', 'xong', NULL, 0), "
-    "(2, 1, '2026-03-20 03:00:01', 'Nguyễn Văn A', 'zalo_oa', 'evidence', NULL, NULL, 'bao-cao.pdf', 1, 0), "
-    "(3, 2, '2026-04-02 03:00:00', 'Trần Thị B', 'telegram', 'status', 'open', 'in_progress', 'đang làm', NULL, 0)",
+    "(1, 1, '2026-03-20 03:00:00', 'Nguyễn Văn A', 'zalo_oa', 'status', 'open', 'done', 'xong', NULL, FALSE), "
+    "(2, 1, '2026-03-20 03:00:01', 'Nguyễn Văn A', 'zalo_oa', 'evidence', NULL, NULL, 'bao-cao.pdf', 1, FALSE), "
+    "(3, 2, '2026-04-02 03:00:00', 'Trần Thị B', 'telegram', 'status', 'open', 'in_progress', 'đang làm', NULL, FALSE)",
 ]
 _RECORDS = {
     "task": "SELECT id, plan_id, number, title, dues, removed FROM task ORDER BY id",
@@ -159,18 +159,29 @@ _RECORDS = {
 }
 
 
-def _records(path) -> dict[str, list[tuple]]:
-    with closing(sqlite3.connect(path)) as conn:
-        return {table: conn.execute(query).fetchall() for table, query in _RECORDS.items()}
+def _records(where) -> dict[str, list[tuple]]:
+    """The records a restore or an upgrade must keep, from a SQLite file or a database URL."""
+    engine = make_engine(where if isinstance(where, str) else f"sqlite:///{where}")
+    try:
+        with engine.connect() as conn:
+            return {table: [tuple(row) for row in conn.exec_driver_sql(query)] for table, query in _RECORDS.items()}
+    finally:
+        engine.dispose()
+
+
+def _old_release_database(url: str, revision: str = "0006") -> str:
+    """A database as an older release left it (`revision`), with _RELEASE_0006_ROWS in it."""
+    command.upgrade(alembic_config(url), revision)
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        for statement in _RELEASE_0006_ROWS:
+            conn.exec_driver_sql(statement)
+    engine.dispose()
+    return url
 
 
 def _release_0006_database(path) -> str:
-    url = f"sqlite:///{path}"
-    command.upgrade(alembic_config(url), "0006")
-    with closing(sqlite3.connect(path)) as conn, conn:
-        for statement in _RELEASE_0006_ROWS:
-            conn.execute(statement)
-    return url
+    return _old_release_database(f"sqlite:///{path}")
 
 
 def test_upgrading_a_database_in_use_keeps_every_record(cli, tmp_path):
@@ -283,3 +294,65 @@ def test_a_damaged_or_foreign_backup_is_refused_and_changes_nothing(cli, tmp_pat
     restored = cli("restore", str(tmp_path / "good.db"), "--yes", env=env)
     assert restored.exit_code == 0, restored.output
     assert _records(path) == records
+
+
+@contextmanager
+def _postgres_database():
+    name = f"nhacviec_bak_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(SERVER, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield SERVER.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+    finally:
+        with psycopg.connect(SERVER, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def test_postgres_restoring_last_weeks_backup_after_a_release_then_upgrading(cli, tmp_path):
+    """A backup from before a release (0005, before the webhook journal existed), restored after the upgrade went
+    on to be used: the database is the backup again, `db upgrade` brings it to the newest schema, and the records
+    are exactly those of the backup; nothing written after it (journaled events included) remains."""
+    with _postgres_database() as url:
+        env = {"NHACVIEC_DATABASE_URL": url}
+        _old_release_database(url, "0005")
+        records = _records(url)
+        made = cli("backup", str(tmp_path / "truoc-nang-cap.dump"), env=env)
+        assert made.exit_code == 0, made.output
+        assert cli("db", "upgrade", env=env).exit_code == 0
+        engine = make_engine(url)
+        with engine.begin() as conn:  # the new release at work: an answer recorded, an update journaled
+            conn.execute(text("UPDATE assignment SET status = 'done', done_on = '2026-04-20' WHERE id = 2"))
+            conn.execute(text("INSERT INTO inboundevent (channel, key, payload, received_at) "
+                              "VALUES ('telegram', '77', '{}', now())"))
+        engine.dispose()
+
+        restored = cli("restore", str(tmp_path / "truoc-nang-cap.dump"), "--yes", env=env)
+        assert restored.exit_code == 0, restored.output
+        assert _revision(url) == "0005" and _records(url) == records
+        upgraded = cli("db", "upgrade", env=env)
+        assert upgraded.exit_code == 0, upgraded.output
+        assert _revision(url) == head_revision() and _records(url) == records
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM inboundevent")).scalar() == 0
+        engine.dispose()
+
+
+def test_postgres_refuses_a_file_that_is_not_its_backup_and_changes_nothing(cli, tmp_path):
+    with _postgres_database() as url:
+        env = {"NHACVIEC_DATABASE_URL": url}
+        _old_release_database(url)
+        assert cli("db", "upgrade", env=env).exit_code == 0
+        records = _records(url)
+        assert cli("backup", str(tmp_path / "good.dump"), env=env).exit_code == 0
+        whole = (tmp_path / "good.dump").read_bytes()
+        cut = tmp_path / "cut.dump"  # a copy cut short
+        cut.write_bytes(whole[:len(whole) * 9 // 10])
+        sqlite_backup = tmp_path / "sqlite.db"
+        _release_0006_database(sqlite_backup)
+        text_file = tmp_path / "ghi-chu.txt"
+        text_file.write_text("Sao lưu ngày 30/11\n")
+        for file, words in ((cut, "hỏng"), (sqlite_backup, "SQLite"), (text_file, "không phải bản sao lưu")):
+            refused = cli("restore", str(file), "--yes", env=env)
+            assert refused.exit_code != 0 and words in refused.output, refused.output
+            assert _records(url) == records and _revision(url) == head_revision()
