@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import gc
 import logging
 from datetime import datetime
@@ -30,13 +31,26 @@ def startup_problem(exc: BaseException, settings: Settings) -> str:
     from config.redact import redact
     from i18n import _
     from storage.errors import describe
-    explained = tg.explain_startup_error(exc, settings) or describe(exc)
+    explained = tg.explain_startup_error(exc, settings) or describe(exc) or _listen_problem(exc, settings)
     if explained is None and isinstance(exc, (httpx.TransportError, OSError)):
         explained = _("Không kết nối được máy chủ của kênh chat ({error}). Kiểm tra kết nối mạng và địa chỉ API "
                       "trong tệp .env.").format(error=type(exc).__name__)
     if explained is None:
         explained = _("Không khởi động được bot: {error}. Xem nhật ký để biết thêm.").format(error=exc)
     return redact(explained)
+
+
+def _listen_problem(exc: BaseException, settings: Settings) -> str | None:
+    """The webhook server could not listen on NHACVIEC_WEBHOOK_HOST:PORT (taken, not allowed, not this machine's)."""
+    from i18n import _
+    reasons = {errno.EADDRINUSE: _("một tiến trình khác đang dùng cổng này"),
+               errno.EACCES: _("không có quyền dùng cổng này (cổng dưới 1024 cần quyền quản trị)"),
+               errno.EADDRNOTAVAIL: _("địa chỉ này không thuộc máy chủ")}
+    if not isinstance(exc, OSError) or exc.errno not in reasons:
+        return None
+    return _("Không mở được cổng nhận webhook {host}:{port}: {reason}. Mỗi tiến trình nhacviec run cần một cổng "
+             "riêng (NHACVIEC_WEBHOOK_HOST, NHACVIEC_WEBHOOK_PORT); với nhiều worker, xem docs/DEPLOY.md mục 4.") \
+        .format(host=settings.webhook_host, port=settings.webhook_port, reason=reasons[exc.errno])
 
 
 def channels_configured(settings: Settings) -> bool:

@@ -46,6 +46,9 @@ def backup_cmd(app: App, file: Path) -> None:
     from storage.backup import BackupError, backup
     if file.exists():
         fail(_("Tệp {name} đã có; chọn tên khác để không ghi đè bản sao lưu cũ.").format(name=file))
+    if not file.absolute().parent.is_dir():
+        fail(_("Thư mục {folder} chưa có: tạo thư mục đó (người chạy nhacviec phải ghi được vào) rồi sao lưu lại.")
+             .format(folder=file.absolute().parent))
     try:
         backup(app.settings.database_url, file)
     except BackupError as exc:

@@ -33,8 +33,12 @@ def backup(url: str, file: Path) -> None:
         raise BackupError(_("Không tìm thấy cơ sở dữ liệu {name}.").format(name=path))
     # The backup API copies page by page under SQLite's own locking: committed data (WAL included), never half
     # a transaction, while other connections go on writing.
-    with closing(sqlite3.connect(path, timeout=30)) as source, closing(sqlite3.connect(file)) as target:
-        source.backup(target)
+    try:
+        with closing(sqlite3.connect(path, timeout=30)) as source, closing(sqlite3.connect(file)) as target:
+            source.backup(target)
+    except sqlite3.Error as exc:  # the folder not writable, the disk full: no half-written copy is left
+        file.unlink(missing_ok=True)
+        raise BackupError(_("Không ghi được bản sao lưu {name}: {error}.").format(name=file, error=exc)) from exc
 
 
 def restore(url: str, file: Path) -> None:

@@ -356,3 +356,13 @@ def test_postgres_refuses_a_file_that_is_not_its_backup_and_changes_nothing(cli,
             refused = cli("restore", str(file), "--yes", env=env)
             assert refused.exit_code != 0 and words in refused.output, refused.output
             assert _records(url) == records and _revision(url) == head_revision()
+
+
+def test_a_backup_into_a_folder_that_does_not_exist_is_refused_clearly(cli, tmp_path):
+    """The nightly cron line writes into /var/backups/nhacviec/: before that folder is made, the officer reads
+    what to do, not a traceback."""
+    target = tmp_path / "backups" / "nhacviec-1.db.new"
+    result = cli("backup", str(target))
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output and str(target.parent) in result.output, result.output
+    assert not target.parent.exists()
