@@ -62,9 +62,16 @@ class LocalStore:
             _write(target, data)
         return str(target)
 
+    def find(self, stored: str) -> Path | None:
+        """Where the file recorded as `stored` is: that path, or, when the evidence folder has moved (copied to a
+        shared mount, restored on another machine), the same `<2 hex>/<sha256>_<name>` under this folder."""
+        recorded = Path(stored)
+        return next((path for path in (recorded, self.folder / recorded.parent.name / recorded.name)
+                     if path.is_file()), None)
+
     def read(self, stored: str) -> bytes | None:
-        path = Path(stored)
-        return path.read_bytes() if path.is_file() else None
+        path = self.find(stored)
+        return path.read_bytes() if path else None
 
 
 def _write(target: Path, data: bytes) -> None:

@@ -1,10 +1,17 @@
 """What an IT officer meets when deploying as docs/DEPLOY.md says: workers on their ports, their settings."""
 from __future__ import annotations
 
+import shutil
 import socket
+from pathlib import Path
 
+from sqlmodel import Session, select
+
+from services.workspace import SAMPLE_PLAN, SAMPLE_UNITS
+from storage.models import Evidence
 from tests.fakes import FakeTelegram, refuse_internet
 from tests.reminders_world import TOKEN
+from tests.web_harness import make_desk, signed_in
 
 
 def test_a_worker_whose_webhook_port_is_taken_says_so(cli):
@@ -22,3 +29,25 @@ def test_a_worker_whose_webhook_port_is_taken_says_so(cli):
     assert result.exit_code == 1
     assert f"127.0.0.1:{port}" in result.output and "NHACVIEC_WEBHOOK_PORT" in result.output, result.output
     assert "kết nối mạng" not in result.output and TOKEN not in result.output
+
+
+def test_evidence_is_served_after_its_folder_moves_to_shared_storage(cli, settings, engine, tmp_path):
+    """DEPLOY §4: from one process to several workers, NHACVIEC_EVIDENCE_DIR moves to a shared mount and the files
+    are copied there (rsync -a). The files staff sent before keep opening from the desk."""
+    old_folder, new_folder = tmp_path / "var-lib-nhacviec" / "evidence", tmp_path / "srv-nhacviec-evidence"
+    report = tmp_path / "bao-cao-quy-I.pdf"
+    report.write_bytes(b"%PDF-1.4\n% bao cao CCHC quy I\n%%EOF\n")
+    assert cli("units", "load", str(SAMPLE_UNITS)).exit_code == 0
+    assert cli("import", str(SAMPLE_PLAN), "--year", "2026", "--yes").exit_code == 0
+    answered = cli("console", "--as", "VP", input=f"/file {report}\n1\n/quit\n",
+                   env={"NHACVIEC_EVIDENCE_DIR": str(old_folder)})
+    assert "Đã lưu tài liệu kiểm chứng" in answered.output, answered.output
+    with Session(engine) as session:
+        [evidence] = session.exec(select(Evidence)).all()
+    assert Path(evidence.stored_path).is_file()
+
+    shutil.copytree(old_folder, new_folder)   # rsync -a to the shared mount, then the old folder goes
+    shutil.rmtree(old_folder)
+    desk = make_desk(settings.model_copy(update={"evidence_dir": new_folder}), engine)
+    download = signed_in(desk).get(f"/evidence/{evidence.id}")
+    assert download.status_code == 200 and download.content == report.read_bytes()

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -17,7 +16,7 @@ from i18n import _, fmt_date, use_locale
 from reminders.workcal import default_calendar
 from reports.summary import build_report
 from services import desk as desk_queries, queries
-from services.evidence import S3_SCHEME, read_evidence
+from services.evidence import S3_SCHEME, LocalStore, read_evidence
 from services.extensions import ExtensionError, decide_extension
 from services.labels import task_no
 from services.worker import in_worker
@@ -146,9 +145,10 @@ async def evidence(request: Request):
         raise HTTPException(403)
     disposition = "inline" if request.query_params.get("open") == "1" else "attachment"
     if not item.stored_path.startswith(S3_SCHEME):       # a file on this machine (or the shared mount)
-        if not Path(item.stored_path).is_file():
+        path = LocalStore(d.settings.evidence_dir).find(item.stored_path)
+        if path is None:
             raise HTTPException(404)
-        return FileResponse(item.stored_path, filename=item.original_name, media_type=item.mime or None,
+        return FileResponse(path, filename=item.original_name, media_type=item.mime or None,
                             content_disposition_type=disposition)
     try:
         data = await in_worker(read_evidence, d.settings, item.stored_path)
