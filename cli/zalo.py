@@ -92,8 +92,9 @@ def tokens_group() -> None:
 
 
 @tokens_group.command("set")
-@click.option("--access", "access_token", required=True, help="Access token mới của OA.")
-@click.option("--refresh", "refresh_token", required=True, help="Refresh token đi kèm.")
+# Asked at a prompt when not given, so the tokens stay out of `ps` and the shell's history.
+@click.option("--access", "access_token", prompt="Access token", hide_input=True, help="Access token mới của OA.")
+@click.option("--refresh", "refresh_token", prompt="Refresh token", hide_input=True, help="Refresh token đi kèm.")
 @click.option("--expires-in", type=int, default=None,
               help="Số giây access token còn hiệu lực (bỏ trống: làm mới ngay lần dùng đầu).")
 @pass_app
@@ -110,7 +111,7 @@ def tokens_show(app: App) -> None:
     """Tình trạng token của OA (không in token)."""
     record = asyncio.run(DbTokenStore(app.engine).load())
     if record is None:
-        click.echo(_("Chưa có token Zalo OA. Dùng: nhacviec zalo tokens set --access … --refresh …"))
+        click.echo(_("Chưa có token Zalo OA. Dùng: nhacviec zalo tokens set (rồi nhập hai token)"))
         return
     click.echo(_("Access token hết hạn lúc {when}.").format(when=fmt_datetime(record.tokens.expires_at)))
     if record.rejected:

@@ -20,7 +20,8 @@ STOP_REASONS = {
     "billing": N_("Zalo OA đã dừng gửi tin vì tài khoản OA chưa đủ điều kiện (gói dịch vụ OA, Zalo Cloud Account "
                   "hoặc số dư/hạn mức). Nhắc việc được giữ lại và sẽ gửi khi khắc phục xong."),
     "token_rejected": N_("Zalo từ chối token của kênh. Cần cấp quyền lại cho Zalo OA rồi chạy "
-                         "`nhacviec zalo tokens set --access … --refresh …`. Nhắc việc được giữ lại đến lúc đó."),
+                         "`nhacviec zalo tokens set` (nhập hai token khi được hỏi). Nhắc việc được giữ lại đến lúc "
+                         "đó."),
 }
 
 

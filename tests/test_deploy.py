@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from services.workspace import SAMPLE_PLAN, SAMPLE_UNITS
-from storage.models import Evidence
+from storage.models import Evidence, KeyValue
 from tests.fakes import FakeTelegram, refuse_internet
 from tests.reminders_world import TOKEN
 from tests.web_harness import make_desk, signed_in
@@ -51,3 +51,15 @@ def test_evidence_is_served_after_its_folder_moves_to_shared_storage(cli, settin
     desk = make_desk(settings.model_copy(update={"evidence_dir": new_folder}), engine)
     download = signed_in(desk).get(f"/evidence/{evidence.id}")
     assert download.status_code == 200 and download.content == report.read_bytes()
+
+
+def test_oa_tokens_are_typed_at_a_prompt_not_on_the_command_line(cli, engine):
+    """DEPLOY keeps secrets off command lines (ps, shell history): after re-authorising the OA the officer runs
+    `nhacviec zalo tokens set` and types the two tokens, which are stored and never echoed."""
+    result = cli("zalo", "tokens", "set", input="acc-from-console\nref-from-console\n")
+    assert result.exit_code == 0, result.output
+    assert "acc-from-console" not in result.output and "ref-from-console" not in result.output
+    with Session(engine) as session:
+        stored = session.get(KeyValue, "zalo_oa")
+    assert '"access_token": "acc-from-console"' in stored.value
+    assert '"refresh_token": "ref-from-console"' in stored.value
