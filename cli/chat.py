@@ -40,13 +40,13 @@ def start_console(app: App, *, unit_code: str | None, officer: bool, sample: boo
     The sample workspace lives in its own database (data/sample.db): trying the bot never writes into the real
     one, whose units and plans would otherwise inherit the sample's assignments.
     """
-    from services.workspace import ensure_sample_workspace, real_database_is_empty, sample_database_url
-    from storage.db import open_database
+    from services.workspace import (ensure_sample_workspace, open_sample_database, real_database_is_empty,
+                                    sample_database_url)
 
     engine = app.engine if not (sample or real_database_is_empty(app.settings)) else None
     if engine is None:
         url = sample_database_url(app.settings)
-        engine = open_database(url)
+        engine = open_sample_database(app.settings)
         ensure_sample_workspace(engine)
         click.echo(_("Không gian làm việc mẫu (danh bạ đơn vị mẫu và kế hoạch CCHC 2026 của Sở GDĐT Hà Nội) nằm "
                      "trong {path}; cơ sở dữ liệu thật không bị ghi gì.").format(path=url.split("///", 1)[-1]))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -37,23 +38,31 @@ def sample_database_url(settings: Settings) -> str:
     return f"sqlite:///{Path(settings.data_dir) / 'sample.db'}"
 
 
+def open_sample_database(settings: Settings) -> Engine:
+    """The sample workspace's database at this release's schema: it holds nothing but the sample, so one left by
+    an earlier release is upgraded here rather than refused."""
+    from storage.db import make_engine, migrate
+
+    engine = make_engine(sample_database_url(settings))
+    migrate(engine)
+    return engine
+
+
 def real_database_is_empty(settings: Settings) -> bool:
-    """True when the real database has no unit yet; a SQLite file that does not exist is not created."""
+    """True when the real database has no unit yet; it is only looked at: a SQLite file that does not exist is not
+    created, and one at an older schema is left for `App.engine` to refuse."""
     url = settings.database_url
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path != ":memory:" and not Path(path).exists():
             return True
-    from storage.db import open_database
+    from storage.db import make_engine
 
-    engine = open_database(url)
+    engine = make_engine(url)
     try:
-        return is_empty(engine)
+        if "unit" not in inspect(engine).get_table_names():
+            return True
+        with engine.connect() as conn:  # not select(Unit): an older schema may lack some of its columns
+            return conn.execute(text("SELECT 1 FROM unit LIMIT 1")).first() is None
     finally:
         engine.dispose()
-
-
-def is_empty(engine: Engine) -> bool:
-    """True when no unit has been loaded yet."""
-    with Session(engine) as session:
-        return session.exec(select(Unit)).first() is None

@@ -366,3 +366,24 @@ def test_a_backup_into_a_folder_that_does_not_exist_is_refused_clearly(cli, tmp_
     assert result.exit_code != 0
     assert "Traceback" not in result.output and str(target.parent) in result.output, result.output
     assert not target.parent.exists()
+
+
+def test_the_console_on_a_database_behind_the_code_says_to_upgrade(cli, tmp_path):
+    url = _release_0006_database(tmp_path / "release-0006.db")
+    result = cli("console", "--as", "VP", input="/quit\n", env={"NHACVIEC_DATABASE_URL": url})
+    assert result.exit_code != 0
+    assert "phiên bản 0006" in result.output and "nhacviec db upgrade" in result.output
+    assert _revision(url) == "0006"
+
+
+def test_trying_the_bot_after_a_release_upgrades_the_sample_workspace(cli, tmp_path):
+    """Someone tried the bot with the previous release (data/sample.db at 0007), pulls the new one and runs
+    `make run` again without a chat token: the sample workspace is the bot's own, so it is brought up to date."""
+    data = tmp_path / "data"
+    data.mkdir()
+    sample_url = f"sqlite:///{data / 'sample.db'}"
+    command.upgrade(alembic_config(sample_url), "0007")
+    result = cli("run", input="/viec\n/quit\n", env={"NHACVIEC_DATA_DIR": str(data)})
+    assert result.exit_code == 0, result.output
+    assert "Tạm biệt" in result.output and "Traceback" not in result.output
+    assert _revision(sample_url) == head_revision() and _unit_codes(sample_url)
