@@ -36,6 +36,9 @@ def backup(url: str, file: Path) -> None:
     try:
         with closing(sqlite3.connect(path, timeout=30)) as source, closing(sqlite3.connect(file)) as target:
             source.backup(target)
+            # The copy carries the live database's WAL mode, and a WAL file cannot be read where its folder cannot
+            # be written (a read-only backup mount): make it one self-contained file.
+            target.execute("PRAGMA journal_mode=DELETE")
     except sqlite3.Error as exc:  # the folder not writable, the disk full: no half-written copy is left
         file.unlink(missing_ok=True)
         raise BackupError(_("Không ghi được bản sao lưu {name}: {error}.").format(name=file, error=exc)) from exc

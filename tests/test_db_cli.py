@@ -5,10 +5,12 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
 import uuid
 from contextlib import closing, contextmanager
 
 import psycopg
+import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
@@ -387,3 +389,24 @@ def test_trying_the_bot_after_a_release_upgrades_the_sample_workspace(cli, tmp_p
     assert result.exit_code == 0, result.output
     assert "Tạm biệt" in result.output and "Traceback" not in result.output
     assert _revision(sample_url) == head_revision() and _unit_codes(sample_url)
+
+
+def test_a_backup_restores_from_a_read_only_folder(cli, db_url, tmp_path):
+    """Backups kept on a read-only mount (or a folder the restoring user cannot write): a backup is one
+    self-contained file, read without creating anything beside it."""
+    assert cli("units", "load", str(SAMPLE_UNITS)).exit_code == 0
+    codes = _unit_codes(db_url)
+    shelf, mounted = tmp_path / "shelf", tmp_path / "mounted"
+    shelf.mkdir()
+    mounted.mkdir()
+    assert cli("backup", str(shelf / "nhacviec-1.db")).exit_code == 0
+    if subprocess.run(["mount", "--bind", "-o", "ro", str(shelf), str(mounted)], capture_output=True).returncode:
+        pytest.skip("no read-only bind mount here")
+    try:
+        with sqlite3.connect(db_url.split("///", 1)[1]) as conn:
+            conn.execute("DELETE FROM unit")
+        restored = cli("restore", str(mounted / "nhacviec-1.db"), "--yes")
+        assert restored.exit_code == 0, restored.output
+        assert _unit_codes(db_url) == codes
+    finally:
+        subprocess.run(["umount", str(mounted)], check=True)
