@@ -108,6 +108,7 @@ def _migration_transaction(conn: Connection) -> Iterator[None]:
             yield
         return
     driver = conn.connection.driver_connection
+    implicit = driver.isolation_level
     driver.isolation_level = None  # no implicit BEGIN: ours below covers DDL too
     conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
     conn.commit()
@@ -122,7 +123,7 @@ def _migration_transaction(conn: Connection) -> Iterator[None]:
     finally:
         conn.exec_driver_sql("PRAGMA foreign_keys=ON")
         conn.commit()
-        driver.isolation_level = ""
+        driver.isolation_level = implicit
 
 
 def _lock_migrations(conn: Connection) -> None:
