@@ -10,7 +10,7 @@ import tempfile
 from contextlib import closing
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from i18n import _
 
@@ -154,7 +154,9 @@ def _run(command: list[str], url: str, *, database: bool = True, check: bool = T
     env = {**os.environ}
     if parsed.password:
         env["PGPASSWORD"] = parsed.password
-    target = parsed.set(password=None).render_as_string(hide_password=False)
+    # URL.set(password=None) would keep the password (None means "unchanged" there): build the URL without it.
+    target = URL.create(parsed.drivername, username=parsed.username, host=parsed.host, port=parsed.port,
+                        database=parsed.database, query=parsed.query).render_as_string(hide_password=False)
     args = command + ([f"--dbname={target}"] if database else [])
     done = subprocess.run(args, env=env, capture_output=True, text=True)
     if check and done.returncode != 0:

@@ -1,6 +1,7 @@
 """What an IT officer meets when deploying as docs/DEPLOY.md says: workers on their ports, their settings."""
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 from pathlib import Path
@@ -11,6 +12,7 @@ from services.workspace import SAMPLE_PLAN, SAMPLE_UNITS
 from storage.models import Evidence, KeyValue
 from tests.fakes import FakeTelegram, refuse_internet
 from tests.reminders_world import TOKEN
+from tests.test_db_cli import _postgres_database
 from tests.web_harness import make_desk, signed_in
 
 
@@ -63,3 +65,28 @@ def test_oa_tokens_are_typed_at_a_prompt_not_on_the_command_line(cli, engine):
         stored = session.get(KeyValue, "zalo_oa")
     assert '"access_token": "acc-from-console"' in stored.value
     assert '"refresh_token": "ref-from-console"' in stored.value
+
+
+def test_the_postgres_password_reaches_the_client_tools_through_the_environment_only(cli, tmp_path, monkeypatch):
+    """DEPLOY: `nhacviec backup` and `restore` hand the database password to pg_dump, pg_restore and psql through
+    PGPASSWORD, never on their command line (where `ps` shows it to every user of the machine)."""
+    seen = tmp_path / "seen"
+    shims = tmp_path / "bin"
+    shims.mkdir()
+    for tool in ("pg_dump", "pg_restore", "psql"):
+        real = shutil.which(tool)
+        (shims / tool).write_text(f'#!/bin/sh\necho "{tool} $* PGPASSWORD=$PGPASSWORD" >> {seen}\nexec {real} "$@"\n')
+        (shims / tool).chmod(0o755)
+    monkeypatch.setenv("PATH", f"{shims}:{os.environ['PATH']}")
+    with _postgres_database() as url:
+        url = url.replace("postgresql+psycopg://postgres@", "postgresql+psycopg://postgres:s3cret-pw@")
+        env = {"NHACVIEC_DATABASE_URL": url}
+        assert cli("units", "load", str(SAMPLE_UNITS), env=env).exit_code == 0
+        assert cli("backup", str(tmp_path / "pg.dump"), env=env).exit_code == 0
+        restored = cli("restore", str(tmp_path / "pg.dump"), "--yes", env=env)
+        assert restored.exit_code == 0, restored.output
+    calls = seen.read_text().splitlines()
+    assert {line.split()[0] for line in calls} == {"pg_dump", "pg_restore", "psql"}
+    for line in calls:
+        arguments, _sep, password = line.partition(" PGPASSWORD=")
+        assert "s3cret-pw" not in arguments and password == "s3cret-pw", line
