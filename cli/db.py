@@ -18,9 +18,14 @@ def db_group() -> None:
 @pass_app
 def upgrade_cmd(app: App) -> None:
     """Áp dụng các bản nâng cấp cấu trúc còn thiếu (nên sao lưu trước)."""
-    from storage.db import current_revision, head_revision, make_engine, migrate
+    from storage.db import current_revision, head_revision, known_revision, make_engine, migrate
     from storage.errors import describe
     engine = make_engine(app.settings.database_url)
+    current = current_revision(engine)
+    if current is not None and not known_revision(current):  # the code was rolled back past the database
+        engine.dispose()
+        fail(_("Cơ sở dữ liệu ở phiên bản {current}, mới hơn phiên bản nhacviec này ({head}); hãy cập nhật "
+               "nhacviec.").format(current=current, head=head_revision()))
     try:
         before = migrate(engine)
     except Exception as exc:  # every step is undone: say so, and why, without a traceback

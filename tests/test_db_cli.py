@@ -410,3 +410,17 @@ def test_a_backup_restores_from_a_read_only_folder(cli, db_url, tmp_path):
         assert _unit_codes(db_url) == codes
     finally:
         subprocess.run(["umount", str(mounted)], check=True)
+
+
+def test_upgrading_a_database_from_a_newer_release_says_so(cli, tmp_path):
+    """The code was rolled back after a release (ExecStartPre runs db upgrade at every start): the database is
+    newer than this code, and the officer is told that, not alembic's words."""
+    path = tmp_path / "newer.db"
+    url = _release_0006_database(path)
+    command.upgrade(alembic_config(url), "head")
+    with closing(sqlite3.connect(path)) as conn, conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0042'")
+    result = cli("db", "upgrade", env={"NHACVIEC_DATABASE_URL": url})
+    assert result.exit_code != 0
+    assert "0042" in result.output and "mới hơn" in result.output and "locate" not in result.output
+    assert _revision(url) == "0042"
