@@ -34,8 +34,11 @@ def _rx(pattern: str) -> re.Pattern:
     return re.compile(r"\b(?:" + pattern + r")\b")
 
 
-_CONDITIONAL = re.compile(r"\b(?:(?:khi nao|bao gio|luc nao) (?:lam )?xong|xong(?= (?:thi |la )?"
-                          r"(?:em |minh |ben em |chung em )?(?:se )?(?:gui|nop|bao|up|chuyen|trinh)\b)(?!.*\broi\b))")
+# "xong (thì) em gửi" waits on the work; "xong báo cáo (tháng 6)" right after it is the report finished
+_CONDITIONAL = re.compile(r"\b(?:(?:khi nao|bao gio|luc nao) (?:lam )?xong|xong(?= (?:"
+                          r"(?:(?:thi|la) |(?:thi |la )?(?:em |minh |ben em |chung em |se )+)"
+                          r"(?:gui|nop|bao|up|chuyen|trinh)|(?:gui|nop|bao(?! cao)|up|chuyen|trinh))\b)"
+                          r"(?!.*\broi\b))")
 _QUESTION = _rx(r"nao|bao gio|bao nhieu|gi|ai|(?<!\bban )sao(?! mai)|where|howmany|ask|(?:cho em|em|xin) hoi"
                 r"|(?:o|qua|vao|len) dau|ngay may|may (?:gio|ngay|ban|file|lan|cai|trang|bo|muc)"
                 r"|phai khong|duoc khong|co phai|co can|hay(?! (?:qua|lam|very)\b)(?= \w)")
