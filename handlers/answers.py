@@ -215,7 +215,25 @@ def ask_which(turn: Turn, targets: list[AssignmentView], reply: Reply, number: i
     rows = [[Button(task_choice(v, turn.work), f"pick:{v.id}:{code}:{when}")] for v in items]
     if pages > 1 and number + 1 < pages:
         rows.append([Button(_("Trang sau ›"), f"p:pick:{code},{when}:{number + 1}")])
+    if number == 0 and turn.incoming.text:  # the words answered, for the history once a task is picked
+        _remember_words(turn, [v.id for v in targets], code)
     turn.reply(_("Đồng chí trả lời cho nhiệm vụ nào?"), buttons=rows)
+
+
+def _remember_words(turn: Turn, ids: list[int], code: str) -> None:
+    """Keep the answer's words while the bot asks which task; a question already waiting (a file, a date) stays."""
+    state = staff.get_state(turn, any_kind=True)
+    if state is None or state.kind == "pick" or state.expires_at < turn.now:
+        staff.set_state(turn, "pick", {"words": turn.incoming.text[:500], "code": code, "choices": ids})
+
+
+def _picked_words(turn: Turn, assignment_id: int, code: str) -> str | None:
+    """The words of the answer a task was just picked for ("2" is not what the unit said)."""
+    state = staff.get_state(turn, "pick")
+    info = json.loads(state.payload) if state else {}
+    if info.get("code") == code and assignment_id in info.get("choices", []):
+        return info["words"]
+    return None
 
 
 async def apply_pick(turn: Turn, assignment_id: int, code: str, when: str) -> None:
@@ -227,27 +245,35 @@ async def apply_pick(turn: Turn, assignment_id: int, code: str, when: str) -> No
     if v.assignment.status not in Status.ACTIVE and intent != "done" and not turn.is_officer:  # closed meanwhile
         _already_closed(turn, v)
         return
-    await apply_reply(turn, v, Reply(intent, date.fromisoformat(when) if when != "-" else None))
+    await apply_reply(turn, v, Reply(intent, date.fromisoformat(when) if when != "-" else None),
+                      words=_picked_words(turn, assignment_id, code))
 
 
-async def apply_reply(turn: Turn, v: AssignmentView, reply: Reply) -> None:
-    """Apply one understood answer to one assignment."""
+async def apply_reply(turn: Turn, v: AssignmentView, reply: Reply, *, words: str | None = None) -> None:
+    """Apply one understood answer to one assignment; `words`: what the unit wrote, when not this message."""
+    words = words if words is not None else _words(turn)
     if reply.intent == "extension":
         if reply.date:
-            staff.ask_extension(turn, v.id, reply.date, reason=turn.incoming.text)
+            staff.ask_extension(turn, v.id, reply.date, reason=words or "")
         else:
             staff.ask_extension_date(turn, v.id)
         return
     done_on = reply.date if reply.intent == "done" else None  # the day the work was done, when stated
     await apply_status(turn, v.id, INTENT_TO_STATUS[reply.intent], promised_on=None if done_on else reply.date,
-                       done_on=done_on, view=v)
+                       done_on=done_on, view=v, note=words)
+
+
+def _words(turn: Turn) -> str | None:
+    """What the person wrote, for the history; a button or a number chosen is no note."""
+    text = turn.incoming.text or ""
+    return None if turn.incoming.button_data or not text.strip() or text.strip().isdigit() else text
 
 
 async def apply_status(turn: Turn, assignment_id: int, status: str, *, promised_on: date | None = None,
                        edit: str | None = None, evidence_id: int | None = None, done_on: date | None = None,
-                       view: AssignmentView | None = None) -> None:
+                       view: AssignmentView | None = None, note: str | None = None) -> None:
     """Set the status and confirm (editing the pressed message when there is one); `view`: the assignment's,
-    when the caller has it already."""
+    when the caller has it already; `note`: the words to keep with it (default: this message's)."""
     v = view if view is not None and view.id == assignment_id and not edit else queries.view(turn.session,
                                                                                             assignment_id)
     if v is None:
@@ -257,7 +283,7 @@ async def apply_status(turn: Turn, assignment_id: int, status: str, *, promised_
         return
     try:
         change = set_status(turn.session, assignment=v.assignment, status=status, actor=turn.actor, now=turn.now,
-                            note=turn.incoming.text or None, promised_on=promised_on, evidence_id=evidence_id,
+                            note=note or _words(turn), promised_on=promised_on, evidence_id=evidence_id,
                             done_on=done_on)
     except (NotAllowed, BadCompletionDay) as exc:
         turn.reply(str(exc), notice=str(exc))
