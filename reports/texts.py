@@ -31,11 +31,12 @@ def verdict(row: Row) -> str:
 
 
 def document_numbers(*texts: str) -> list[str]:
-    """Document numbers quoted in notes or file names, in order, once each."""
+    """Document numbers quoted in notes or file names, in order, once each; a date ("ngày 03/01/2026") has no
+    kind of document in it ("KH", "QĐ-UBND") and is none."""
     found: list[str] = []
     for text in texts:
         for match in DOCUMENT_NUMBER.findall(text or ""):
-            if match not in found:
+            if match not in found and any(c.isalpha() for c in match):
                 found.append(match)
     return found
 
