@@ -67,6 +67,13 @@ async def on_text(turn: Turn, text: str) -> None:
             numbers=", ".join(dropped)))
         return
     targets = _targets(turn)
+    fitting = targets if turn.incoming.reply_to_message_id else _done_on_fits(turn, targets, reply)
+    if targets and not fitting:  # "xong ngày 25/6" about a card or list of July's and later occurrences only
+        turn.reply(_not_this_period(turn, targets[0], reply.date) if len({v.task.id for v in targets}) == 1 else
+                   _("Ngày hoàn thành {day} có trước kỳ của mọi nhiệm vụ đang mở của đơn vị, nên Hệ thống chưa ghi "
+                     "nhận gì. Gõ /viec để xem các nhiệm vụ đang mở.").format(day=fmt_date(reply.date)))
+        return
+    targets = fitting
     if reply.ack and targets and (turn.incoming.chat_type == "private" or turn.incoming.reply_to_message_id):
         _ask_if_done(turn, targets)
         return
@@ -100,10 +107,37 @@ async def _apply_mentions(turn: Turn, mentions: list[tuple[str, str]]) -> None:
         elif reply.intent == "unknown" or not reply.confident:  # the nearest occurrence, with its buttons
             turn.reply(_("Chưa rõ ý về nhiệm vụ {number}. Chọn một trong các nút:").format(number=number),
                        buttons=status_buttons(views[0].id), about=[views[0].id])
-        elif len(views) == 1:
-            await apply_reply(turn, views[0], reply)
+        elif not (fitting := _done_on_fits(turn, views, reply)):
+            turn.reply(_not_this_period(turn, views[0], reply.date))
+        elif len(fitting) == 1:
+            await apply_reply(turn, fitting[0], reply)
         else:  # a monthly task: which month's report?
-            ask_which(turn, views, reply)
+            ask_which(turn, fitting, reply)
+
+
+def _done_on_fits(turn: Turn, views: list[AssignmentView], reply: Reply) -> list[AssignmentView]:
+    """For "xong ngày 25/6", the occurrences that day can have finished: not one whose period began after it (July's
+    meeting of a monthly task is not held on 25/06, June's is); a task due once keeps its one occurrence."""
+    if reply.intent != "done" or reply.date is None:
+        return views
+    series = queries.occurrences(turn.session, views)
+    return [v for v in views if _period_start(series, v.assignment) < reply.date]
+
+
+def _period_start(series: dict[tuple[int, int], list[Assignment]], a: Assignment) -> date:
+    """The due day of the occurrence before `a` of the same task and unit (date.min for the first)."""
+    before = [o.due_on for o in series.get((a.task_id, a.unit_id), []) if o.due_on < a.due_on] if a.due_on else []
+    return max(before, default=date.min)
+
+
+def _not_this_period(turn: Turn, v: AssignmentView, day: date) -> str:
+    """ "NV 6 xong ngày 25/6" when June's occurrence is not open (not tracked, done): say which one the day is in."""
+    series = queries.occurrences(turn.session, [v])[(v.task.id, v.unit.id)]
+    then = next(o for o in series if o.due_on >= day)  # v's period began on or after the day: an earlier one has it
+    return _("Ngày hoàn thành {day} thuộc kỳ nhiệm vụ {number} (hạn {due}), kỳ này đang ở trạng thái \"{status}\", "
+             "nên Hệ thống không ghi ngày đó cho kỳ sau và chưa ghi nhận gì. Gõ /viec để xem các kỳ đang mở.").format(
+        day=fmt_date(day), number=task_no(v.task), due=fmt_date(turn.work.effective(then.due_on))[:5],
+        status=status_label(then.status))
 
 
 def _stale_number(turn: Turn, number: str) -> None:

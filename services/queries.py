@@ -260,3 +260,16 @@ def _done_on(a: Assignment) -> str | None:
     if day is None and a.done_at is not None:
         day = a.done_at.astimezone(VN).date()
     return day.isoformat() if day else None
+
+
+def occurrences(session: Session, found: list[AssignmentView]) -> dict[tuple[int, int], list[Assignment]]:
+    """Every dated occurrence (not cancelled) of these views' tasks for their units, by (task, unit), by due day."""
+    if not found:
+        return {}
+    rows = session.exec(select(Assignment).where(
+        Assignment.task_id.in_({v.task.id for v in found}), Assignment.unit_id.in_({v.unit.id for v in found}),
+        Assignment.due_on.is_not(None), Assignment.status != Status.CANCELLED).order_by(Assignment.due_on))
+    series: dict[tuple[int, int], list[Assignment]] = {}
+    for a in rows:
+        series.setdefault((a.task_id, a.unit_id), []).append(a)
+    return series

@@ -2,15 +2,20 @@
 loose answers, a plan revised after units answered. What each person reads, and what the records keep."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from plans.service import import_plan
 from reports.summary import build_report
 from reports.texts import evidence_text
+from services.workspace import SAMPLE_PLAN, SAMPLE_UNITS
 from storage.models import Assignment, ExtensionRequest, StatusChange
 from tests.zalo_harness import running_zalo
+from units.directory import load_directory
 
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
 TED = "6ede9afa66b88fe6d6a9"
 
 
@@ -54,3 +59,32 @@ async def test_the_words_of_an_answer_are_kept_when_the_task_is_picked_by_number
         progress = status_changes(h)[-1]
         [a] = h.rows(Assignment, Assignment.id == progress.assignment_id)
         assert (a.status, progress.note) == ("in_progress", None)
+
+
+def start_mid_year(engine, today: date) -> None:
+    """The Sở starts using nhacviec on `today`: what fell due before is imported as not tracked."""
+    with Session(engine) as session:
+        load_directory(session, path=SAMPLE_UNITS)
+        import_plan(session, path=SAMPLE_PLAN, year=2026, actor="Văn phòng", today=today)
+        session.commit()
+
+
+async def test_a_day_done_in_a_month_before_tracking_began_is_not_recorded_on_a_later_month(settings, engine):
+    """Mid-July, "NV 6 xong ngày 25/6" is June's meeting (not tracked): never July's, which is still to be held."""
+    start_mid_year(engine, date(2026, 7, 15))
+    async with running_zalo(settings, engine, now=datetime(2026, 7, 15, 9, 0, tzinfo=VN)) as h:
+        await h.bot_says(TED, h.invite("VP"))
+        await h.bot_says(TED, "NV 6 xong ngày 25/6")
+        answer = h.bot_texts(TED)[-1]
+        assert "25/06/2026" in answer and "nhiệm vụ 6 (hạn 30/06)" in answer and "Không theo dõi" in answer
+        assert "Trả lời bằng số" not in answer and status_changes(h) == []
+
+        await h.bot_says(TED, "NV 6 xong ngày 3/7")          # July's period: the one occurrence it can be
+        assert h.bot_texts(TED)[-1].startswith("✅ Đã ghi nhận: nhiệm vụ 6 (hạn 31/07) hoàn thành.")
+        [change] = status_changes(h)
+        [a] = h.rows(Assignment, Assignment.id == change.assignment_id)
+        assert (a.due_on, a.done_on) == (date(2026, 7, 31), date(2026, 7, 3))
+
+        await h.bot_says(TED, "xong ngày 10/7")              # no number: nothing open began before 10/7 but NV 6's
+        answer = h.bot_texts(TED)[-1]                        # July, done already; later months are not offered
+        assert "hạn 28/08" not in answer and len(status_changes(h)) == 1
