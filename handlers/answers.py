@@ -60,13 +60,12 @@ async def on_text(turn: Turn, text: str) -> None:
     if mentions:
         await _apply_mentions(turn, mentions)
         return
-    dropped = _dropped_from_plan(turn) if turn.incoming.reply_to_message_id else []
+    discussed = None if turn.incoming.reply_to_message_id else _just_discussed(turn)
+    dropped = _dropped_from_plan(turn, discussed)
     if dropped:
-        turn.reply(_("Nhiệm vụ {numbers} trong tin đồng chí trả lời đã được bỏ khỏi kế hoạch, nên Hệ thống không ghi "
-                     "nhận gì thêm cho nhiệm vụ đó. Gõ /viec để xem các nhiệm vụ hiện có.").format(
-            numbers=", ".join(dropped)))
+        turn.reply(dropped_notice(dropped))
         return
-    targets = _targets(turn)
+    targets = _targets(turn, discussed)
     fitting = targets if turn.incoming.reply_to_message_id else _done_on_fits(turn, targets, reply)
     if targets and not fitting:  # "xong ngày 25/6" about a card or list of July's and later occurrences only
         turn.reply(_not_this_period(turn, targets[0], reply.date) if len({v.task.id for v in targets}) == 1 else
@@ -175,10 +174,12 @@ def _ask_if_done(turn: Turn, targets: list[AssignmentView]) -> None:
         turn.reply(_("Hệ thống đã nhận tin. Nếu đã hoàn thành, đồng chí gõ /viec để chọn nhiệm vụ."))
 
 
-def _targets(turn: Turn) -> list[AssignmentView]:
-    """The reply's task(s); else the one task the chat was just talking about; else the unit's open tasks."""
+def _targets(turn: Turn, discussed: list[int] | None = None) -> list[AssignmentView]:
+    """The reply's task(s); else the one task the chat was just talking about (`discussed`, when read already);
+    else the unit's open tasks."""
     replied = turn.incoming.reply_to_message_id
-    ids = _about(turn, message_id=str(replied)) if replied else _just_discussed(turn)
+    ids = _about(turn, message_id=str(replied)) if replied else (
+        discussed if discussed is not None else _just_discussed(turn))
     views = _replied_views(turn, ids) if replied else queries.views_of(turn.session, list(ids))
     views = [v for v in views if turn.is_officer or v.assignment.unit_id == turn.unit_id]
     if not replied:  # context only points at a task still open; a closed one means the person moved on
@@ -188,17 +189,34 @@ def _targets(turn: Turn) -> list[AssignmentView]:
     return unit_targets(turn)
 
 
-def _dropped_from_plan(turn: Turn) -> list[str]:
-    """The numbers of the tasks a replied-to message was about, when every one of them has left the plan since."""
-    ids = _about(turn, message_id=str(turn.incoming.reply_to_message_id))
-    if not ids or _replied_views(turn, ids):
-        return []
+def _dropped_from_plan(turn: Turn, discussed: list[int] | None) -> list[str]:
+    """The numbers of the tasks the message answered was about (the replied-to one, else the card or reminder just
+    sent: `discussed`), when every one of them has left the plan since."""
+    if turn.incoming.reply_to_message_id:
+        ids = _about(turn, message_id=str(turn.incoming.reply_to_message_id))
+        if not ids or _replied_views(turn, ids):
+            return []
+    else:
+        ids = discussed or []
+        if not ids or queries.views_of(turn.session, ids):
+            return []
+    return left_plan(turn, ids)
+
+
+def left_plan(turn: Turn, ids: list[int]) -> list[str]:
+    """The numbers of these assignments' tasks when every one of them has left the plan (dropped by a revision,
+    or the plan removed); [] otherwise."""
     gone = []
     for assignment in filter(None, (turn.session.get(Assignment, i) for i in ids)):
         task = turn.session.get(Task, assignment.task_id)
         if task.removed or turn.session.get(Plan, task.plan_id).removed:  # a revision dropped it, or the plan
             gone.append(task_no(task))
-    return list(dict.fromkeys(gone)) if len(gone) == len(ids) else []
+    return list(dict.fromkeys(gone)) if ids and len(gone) == len(ids) else []
+
+
+def dropped_notice(numbers: list[str]) -> str:
+    return _("Nhiệm vụ {numbers} trong tin đồng chí trả lời đã được bỏ khỏi kế hoạch, nên Hệ thống không ghi nhận gì "
+             "thêm cho nhiệm vụ đó. Gõ /viec để xem các nhiệm vụ hiện có.").format(numbers=", ".join(numbers))
 
 
 def unit_targets(turn: Turn) -> list[AssignmentView]:

@@ -85,7 +85,9 @@ async def on_button(turn: Turn, data: str) -> None:
     except NotAllowed as exc:
         turn.reply(str(exc))
     except (ValueError, IndexError, LookupError):
-        turn.reply(_("Nút này không còn dùng được. Gõ /viec để xem lại nhiệm vụ."))
+        gone = answers.left_plan(turn, [int(parts[0])]) if kind in ACTS_ON_ASSIGNMENT and parts[0].isdigit() else []
+        turn.reply(answers.dropped_notice(gone) if gone else _("Nút này không còn dùng được. Gõ /viec để xem lại "
+                                                                "nhiệm vụ."))
 
 
 def _editable(turn: Turn) -> str | None:

@@ -11,12 +11,19 @@ from plans.service import import_plan
 from reports.summary import build_report
 from reports.texts import evidence_text
 from services.workspace import SAMPLE_PLAN, SAMPLE_UNITS
+from services.queries import unit_by_code
 from storage.models import Assignment, ExtensionRequest, StatusChange
+from tests.test_revisions import revise
 from tests.zalo_harness import running_zalo
 from units.directory import load_directory
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 TED = "6ede9afa66b88fe6d6a9"
+
+
+def unit_id(engine, code: str) -> int:
+    with Session(engine) as session:
+        return unit_by_code(session, code).id
 
 
 def status_changes(h) -> list[StatusChange]:
@@ -88,3 +95,34 @@ async def test_a_day_done_in_a_month_before_tracking_began_is_not_recorded_on_a_
         await h.bot_says(TED, "xong ngày 10/7")              # no number: nothing open began before 10/7 but NV 6's
         answer = h.bot_texts(TED)[-1]                        # July, done already; later months are not offered
         assert "hạn 28/08" not in answer and len(status_changes(h)) == 1
+
+
+def drop_task(engine, tmp_path, number: str) -> None:
+    """The officer re-imports the plan with row `number` dropped and the rows after it renumbered."""
+    revised = tmp_path / "ke-hoach-dieu-chinh.md"
+    revised.write_text(revise(SAMPLE_PLAN.read_text(encoding="utf-8"), delete=number), encoding="utf-8")
+    with Session(engine) as session:
+        import_plan(session, path=revised, year=2026, actor="Văn phòng", confirm=True)
+        session.commit()
+
+
+async def test_an_answer_to_the_card_of_a_dropped_task_never_lands_on_the_task_renumbered_into_its_place(
+        settings, engine, tmp_path):
+    """KTCN leads NV 13 and NV 14. Its staff open NV 13's card; the plan drops row 13, so NV 14 becomes NV 13.
+    "xong rồi ạ" is about the card they read: they are told it left the plan, and the other task stays open."""
+    async with running_zalo(settings, engine) as h:
+        await h.bot_says(TED, h.invite("KTCN"))
+        await h.bot_says(TED, "/viec")
+        await h.bot_says(TED, choice(h.bot_texts(TED)[-1], "Mở NV 13 "))
+        assert h.bot_texts(TED)[-1].startswith("📌 Nhiệm vụ 13: Xây dựng và triển khai Kế hoạch phổ biến")
+        drop_task(engine, tmp_path, "13")
+        changes = len(h.rows(StatusChange))
+
+        await h.bot_says(TED, "1")                            # the card's "1. ✅ Đã hoàn thành"
+        answer = h.bot_texts(TED)[-1]
+        assert answer.startswith("Nhiệm vụ 13 trong tin đồng chí trả lời đã được bỏ khỏi kế hoạch") and "/viec" in answer
+        await h.bot_says(TED, "xong rồi ạ")                   # in words, about the same card
+        assert h.bot_texts(TED)[-1] == answer
+        assert len(h.rows(StatusChange)) == changes
+        assert {a.status for a in h.rows(Assignment, Assignment.unit_id == unit_id(engine, "KTCN"),
+                                         Assignment.status != "cancelled")} == {"open"}
