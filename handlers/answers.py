@@ -398,17 +398,21 @@ async def on_file(turn: Turn, reply: Reply) -> None:
         turn.reply(str(exc))
         return
     targets = _targets(turn) if turn.incoming.reply_to_message_id else []
+    numbers = {number for number, _words in task_mentions(turn.incoming.text)} if turn.incoming.text else set()
+    if not targets and numbers:  # the caption names the task: "đã nộp báo cáo NV 14"
+        targets = [v for v in unit_targets(turn) if v.task.number in numbers]
     if not targets:
         recent = last_change(turn.session, actor_id=turn.user.id, since=turn.now - timedelta(minutes=10))
         if recent and recent.field == "status" and recent.after == Status.DONE:
             targets = [queries.view(turn.session, recent.assignment_id)]
     if not targets and reply.intent == "done":
-        targets = queries.views(turn.session, unit_ids=[turn.unit_id])
+        targets = unit_targets(turn)  # what the unit reports on: never a task it only takes part in
     if len(targets) == 1:
         await _store_for(turn, targets[0], done=reply.intent == "done" or targets[0].assignment.status == Status.DONE)
         return
     if not targets:
-        targets = queries.views(turn.session, unit_ids=[turn.unit_id], statuses=(Status.OPEN, Status.IN_PROGRESS, Status.DONE))
+        targets = queries.views(turn.session, unit_ids=[turn.unit_id], roles=turn.services.settings.tracked_roles,
+                                statuses=(Status.OPEN, Status.IN_PROGRESS, Status.DONE))
     staff.set_state(turn, "pending_file", {"file_id": att.file_id, "name": att.name, "mime": att.mime,
                                            "size": att.size, "kind": att.kind, "done": reply.intent == "done",
                                            "choices": [v.id for v in targets]})

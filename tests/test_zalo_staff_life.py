@@ -2,7 +2,7 @@
 loose answers, a plan revised after units answered. What each person reads, and what the records keep."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
@@ -12,9 +12,10 @@ from reports.summary import build_report
 from reports.texts import evidence_text
 from services.workspace import SAMPLE_PLAN, SAMPLE_UNITS
 from services.queries import unit_by_code
-from storage.models import Assignment, ExtensionRequest, StatusChange
+from storage.models import Assignment, Evidence, ExtensionRequest, StatusChange
+from tests.fakes.zalo_api import bot_image_update
 from tests.test_revisions import revise
-from tests.zalo_harness import running_zalo
+from tests.zalo_harness import FileHost, running_zalo
 from units.directory import load_directory
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -126,3 +127,23 @@ async def test_an_answer_to_the_card_of_a_dropped_task_never_lands_on_the_task_r
         assert len(h.rows(StatusChange)) == changes
         assert {a.status for a in h.rows(Assignment, Assignment.unit_id == unit_id(engine, "KTCN"),
                                          Assignment.status != "cancelled")} == {"open"}
+
+
+async def test_a_photo_of_the_signed_report_goes_to_the_task_its_caption_names_and_never_to_a_partner_task(
+        settings, engine):
+    """KTCN leads NV 13 and NV 14 and only takes part (phối hợp) in many others, whose lead units report them."""
+    with FileHost({"bc.jpg": b"\xff\xd8\xff\xe0 bao cao da ky", "bc2.jpg": b"\xff\xd8\xff\xe0 bien ban"}) as cdn:
+        async with running_zalo(settings, engine) as h:
+            await h.bot_says(TED, h.invite("KTCN"))
+            await h.post_bot(bot_image_update(TED, cdn.url("bc.jpg"), caption="đã nộp báo cáo NV 14"))
+            [change] = status_changes(h)
+            [a] = h.rows(Assignment, Assignment.id == change.assignment_id)
+            [evidence] = h.rows(Evidence)
+            assert (a.role, a.status, a.due_on, evidence.assignment_id) == ("lead", "done", date(2026, 12, 31), a.id)
+            assert "nhiệm vụ 14 hoàn thành, kèm tài liệu kiểm chứng" in h.bot_texts(TED)[-1]
+
+            h.clock.now += timedelta(minutes=30)
+            await h.post_bot(bot_image_update(TED, cdn.url("bc2.jpg")))    # later, no words: which task is it for?
+            question = h.bot_texts(TED)[-1]
+            offered = question.split("Trả lời bằng số:\n", 1)[1].splitlines()
+            assert [line.split(" (")[0] for line in offered] == ["1. NV 13", "2. NV 14"]   # its own tasks only
