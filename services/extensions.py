@@ -8,7 +8,8 @@ from sqlmodel import Session, select
 
 from i18n import _, fmt_date
 from services.status import Actor, check_allowed, move_due
-from storage.models import Assignment, ExtensionRequest, Status
+from services.labels import task_no
+from storage.models import Assignment, ExtensionRequest, Plan, Status, Task
 
 
 class ExtensionError(Exception):
@@ -52,6 +53,15 @@ def decide_extension(session: Session, *, request_id: int, approve: bool, actor:
     if request is None:
         raise ExtensionError(_("Không tìm thấy đề nghị gia hạn."))
     assignment = session.get(Assignment, request.assignment_id)
+    task = session.get(Task, assignment.task_id)
+    if request.state == "pending" and (task.removed or session.get(Plan, task.plan_id).removed):
+        raise ExtensionError(_("Nhiệm vụ {number} đã được bỏ khỏi kế hoạch nên đề nghị gia hạn này không còn hiệu "
+                               "lực; Hệ thống không ghi nhận gì.").format(number=task_no(task)))
+    if approve and request.state == "pending" and assignment.due_on and assignment.due_on >= request.requested_on:
+        raise ExtensionError(_("Hạn của nhiệm vụ {number} nay là {due} (kế hoạch đã điều chỉnh), không sớm hơn ngày "
+                               "đơn vị xin gia hạn ({date}), nên Hệ thống không đổi hạn. Nếu đề nghị không còn cần, "
+                               "chọn Từ chối.").format(number=task_no(task), due=fmt_date(assignment.due_on),
+                                                      date=fmt_date(request.requested_on)))
     # Compare-and-set: two officers deciding at once (two workers), only the first decision counts.
     taken = session.execute(update(ExtensionRequest).where(ExtensionRequest.id == request.id,
                                                            ExtensionRequest.state == "pending")

@@ -20,6 +20,7 @@ from units.directory import load_directory
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 TED = "6ede9afa66b88fe6d6a9"
+OFFICER = "8811223344556677889"
 
 
 def unit_id(engine, code: str) -> int:
@@ -147,3 +148,32 @@ async def test_a_photo_of_the_signed_report_goes_to_the_task_its_caption_names_a
             question = h.bot_texts(TED)[-1]
             offered = question.split("Trả lời bằng số:\n", 1)[1].splitlines()
             assert [line.split(" (")[0] for line in offered] == ["1. NV 13", "2. NV 14"]   # its own tasks only
+
+
+async def test_a_request_for_more_time_overtaken_by_a_revision_never_shortens_the_deadline(settings, engine, tmp_path):
+    """TCCB asks for NV 21 until 20/05 and NV 4 until 25/05; the revised plan gives NV 21 (now NV 20) until 30/06
+    and drops NV 4. The officer answering the requests afterwards changes no deadline."""
+    async with running_zalo(settings, engine) as h:          # 15/04/2026
+        await h.bot_says(TED, h.invite("TCCB"))
+        await h.oa_says(OFFICER, h.invite("VP", role="officer"))
+        await h.bot_says(TED, "NV 21 xin gia hạn đến 20/5")
+        await h.bot_says(TED, "NV 4 xin gia hạn đến 25/5")
+        assert "nhiệm vụ 4:" in h.oa_texts(OFFICER)[-1] and "1. Đồng ý" in h.oa_texts(OFFICER)[-1]
+        revised = tmp_path / "ke-hoach-dieu-chinh.md"
+        revised.write_text(revise(SAMPLE_PLAN.read_text(encoding="utf-8"), delete="4",
+                                  deadlines={"21": "Tháng 6 năm 2026"}), encoding="utf-8")
+        with Session(engine) as session:
+            import_plan(session, path=revised, year=2026, actor="Văn phòng", confirm=True)
+            session.commit()
+        changes, told = len(h.rows(StatusChange)), len(h.bot_texts(TED))
+
+        await h.oa_says(OFFICER, "1")                        # "Đồng ý" on NV 4's request: the task left the plan
+        assert "bỏ khỏi kế hoạch" in h.oa_texts(OFFICER)[-1] and "gặp lỗi" not in h.oa_texts(OFFICER)[-1]
+        await h.oa_says(OFFICER, "/giahan")
+        assert "nhiệm vụ 20:" in h.oa_texts(OFFICER)[-1]
+        await h.oa_says(OFFICER, "1")                        # "Đồng ý" to 20/05, when the plan now says 30/06
+        answer = h.oa_texts(OFFICER)[-1]
+        assert "30/06/2026" in answer and "20/05/2026" in answer and "Đã đồng ý" not in answer
+        [a] = h.rows(Assignment, Assignment.id == h.rows(ExtensionRequest)[0].assignment_id)
+        assert a.due_on == date(2026, 6, 30)
+        assert len(h.rows(StatusChange)) == changes and len(h.bot_texts(TED)) == told   # the unit is told nothing
