@@ -19,7 +19,7 @@ from services.evidence import EvidenceError, check_size, evidence_store, keep_fi
 from services.labels import status_label, task_no
 from services.queries import AssignmentView
 from services.status import BadCompletionDay, NotAllowed, last_change, last_status_change, set_status
-from storage.models import Assignment, Evidence, Plan, Status, Task
+from storage.models import Assignment, Evidence, Plan, Status, Task, Unit
 
 CONTEXT_WINDOW = timedelta(minutes=15)
 INTENT_TO_STATUS = {"done": Status.DONE, "in_progress": Status.IN_PROGRESS, "not_done": Status.OPEN}
@@ -198,19 +198,27 @@ def _dropped_from_plan(turn: Turn, discussed: list[int] | None) -> list[str]:
             return []
     else:
         ids = discussed or []
-        if not ids or queries.views_of(turn.session, ids):
+        if not ids or _in_plan(queries.views_of(turn.session, ids)):
             return []
     return left_plan(turn, ids)
 
 
+def _in_plan(views: list[AssignmentView]) -> list[AssignmentView]:
+    """The views still in the plan: not an occurrence or unit a revision (or a removal) cancelled."""
+    return [v for v in views if v.assignment.status != Status.CANCELLED]
+
+
 def left_plan(turn: Turn, ids: list[int]) -> list[str]:
-    """The numbers of these assignments' tasks when every one of them has left the plan (dropped by a revision,
-    or the plan removed); [] otherwise."""
+    """ "6", or "6 (hạn 27/02)" for one month of a monthly task, for each of these assignments when every one of
+    them has left the plan (dropped by a revision with its task or its month, or the plan removed); else []."""
     gone = []
     for assignment in filter(None, (turn.session.get(Assignment, i) for i in ids)):
         task = turn.session.get(Task, assignment.task_id)
         if task.removed or turn.session.get(Plan, task.plan_id).removed:  # a revision dropped it, or the plan
             gone.append(task_no(task))
+        elif assignment.status == Status.CANCELLED:  # its month, or its unit, is no longer in the plan
+            gone.append(which_task(AssignmentView(assignment, task, turn.session.get(Unit, assignment.unit_id)),
+                                   turn.work))
     return list(dict.fromkeys(gone)) if ids and len(gone) == len(ids) else []
 
 
@@ -240,7 +248,7 @@ def _about(turn: Turn, *, message_id: str) -> list[int]:
 def _replied_views(turn: Turn, ids: list[int]) -> list[AssignmentView]:
     """The replied-to message's tasks still in the plan (read once per turn; nothing is written in between)."""
     if turn.replied_views is None:
-        turn.replied_views = queries.views_of(turn.session, list(ids))
+        turn.replied_views = _in_plan(queries.views_of(turn.session, list(ids)))
     return turn.replied_views
 
 
@@ -330,6 +338,9 @@ async def apply_status(turn: Turn, assignment_id: int, status: str, *, promised_
                                                                                             assignment_id)
     if v is None:
         raise ValueError(assignment_id)
+    if v.assignment.status == Status.CANCELLED and not turn.is_officer:  # a number or button of an old reminder
+        turn.reply(dropped_notice(left_plan(turn, [v.id])))
+        return
     if v.assignment.status == Status.DONE and status == Status.IN_PROGRESS and not turn.is_officer:
         _already_closed(turn, v)  # staff answering an old card or a late number; officers correct records
         return

@@ -177,3 +177,35 @@ async def test_a_request_for_more_time_overtaken_by_a_revision_never_shortens_th
         [a] = h.rows(Assignment, Assignment.id == h.rows(ExtensionRequest)[0].assignment_id)
         assert a.due_on == date(2026, 6, 30)
         assert len(h.rows(StatusChange)) == changes and len(h.bot_texts(TED)) == told   # the unit is told nothing
+
+
+async def test_a_month_the_revision_took_out_of_a_task_cannot_be_answered_from_an_old_reminder(
+        settings, engine, tmp_path):
+    """The 15/04 reminder lists NV 6's February meeting; the revised plan holds NV 6 quarterly, so February's
+    occurrence is cancelled. A "1" typed at the reminder, or "xong" quoting it on the OA, records nothing on it."""
+    async with running_zalo(settings, engine) as h:
+        await h.bot_says(TED, h.invite("VP"))
+        await h.oa_says(OFFICER, h.invite("VP"))             # a second person of Văn phòng, on the OA
+        await h.remind()
+        assert "1. ✅ NV 6" in h.bot_texts(TED)[-1] and "hạn 27/02/2026" in h.bot_texts(TED)[-1]
+        [reminder] = [m for m in h.oa.sent if m["user_id"] == OFFICER and "🔔" in m["message"].get("text", "")]
+        revised = tmp_path / "ke-hoach-dieu-chinh.md"
+        revised.write_text(revise(SAMPLE_PLAN.read_text(encoding="utf-8"), deadlines={"6": "Hằng quý"}),
+                           encoding="utf-8")
+        with Session(engine) as session:
+            import_plan(session, path=revised, year=2026, actor="Văn phòng", confirm=True)
+            session.commit()
+        [february] = [a for a in h.rows(Assignment, Assignment.unit_id == unit_id(engine, "VP"))
+                      if a.due_on == date(2026, 2, 28)]
+        assert february.status == "cancelled"
+        changes = len(h.rows(StatusChange))
+
+        await h.bot_says(TED, "1")                            # "1. ✅ NV 6" of the reminder
+        answer = h.bot_texts(TED)[-1]
+        assert answer.startswith("Nhiệm vụ 6 (hạn 27/02) trong tin đồng chí trả lời đã được bỏ khỏi kế hoạch")
+        await h.oa_says(OFFICER, "xong rồi ạ", quote_msg_id=reminder["message_id"])
+        asked = h.oa_texts(OFFICER)[-1]                       # the reminder's other tasks still stand
+        assert asked.startswith("Đồng chí trả lời cho nhiệm vụ nào?") and "NV 1 (hạn 31/03)" in asked
+        assert "NV 6 (hạn 27/02)" not in asked
+        [february] = h.rows(Assignment, Assignment.id == february.id)
+        assert february.status == "cancelled" and len(h.rows(StatusChange)) == changes
