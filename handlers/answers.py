@@ -401,13 +401,19 @@ def _confirmation(v: AssignmentView, status: str, promised_on: date | None, *, e
 
 
 async def on_file(turn: Turn, reply: Reply) -> None:
-    """A document or photo: evidence for the task it is about."""
+    """A document or photo: evidence for the task it is about. Files sent while the bot asks which task (page 1 and
+    page 2 of a signed report) wait together, with the "xong" that came with any of them."""
     att = turn.incoming.attachment
     try:
         check_size(att.size, turn.services.settings.evidence_max_bytes)
     except EvidenceError as exc:
         turn.reply(str(exc))
         return
+    waiting = staff.get_state(turn, "pending_file")
+    earlier = json.loads(waiting.payload) if waiting else {}
+    files = _waiting_files(earlier) + [{"file_id": att.file_id, "name": att.name, "mime": att.mime, "size": att.size,
+                                        "kind": att.kind}]
+    done = reply.intent == "done" or earlier.get("done", False)
     targets = _targets(turn) if turn.incoming.reply_to_message_id else []
     numbers = {number for number, _words in task_mentions(turn.incoming.text)} if turn.incoming.text else set()
     if not targets and numbers:  # the caption names the task: "đã nộp báo cáo NV 14"
@@ -416,22 +422,29 @@ async def on_file(turn: Turn, reply: Reply) -> None:
         recent = last_change(turn.session, actor_id=turn.user.id, since=turn.now - timedelta(minutes=10))
         if recent and recent.field == "status" and recent.after == Status.DONE:
             targets = [queries.view(turn.session, recent.assignment_id)]
-    if not targets and reply.intent == "done":
+    if not targets and done:
         targets = unit_targets(turn)  # what the unit reports on: never a task it only takes part in
     if len(targets) == 1:
-        await _store_for(turn, targets[0], done=reply.intent == "done" or targets[0].assignment.status == Status.DONE)
+        if waiting:
+            staff.clear_state(turn)
+        await _store_files(turn, targets[0], files, done=done or targets[0].assignment.status == Status.DONE)
         return
     if not targets:
         targets = queries.views(turn.session, unit_ids=[turn.unit_id], roles=turn.services.settings.tracked_roles,
                                 statuses=(Status.OPEN, Status.IN_PROGRESS, Status.DONE))
-    staff.set_state(turn, "pending_file", {"file_id": att.file_id, "name": att.name, "mime": att.mime,
-                                           "size": att.size, "kind": att.kind, "done": reply.intent == "done",
-                                           "choices": [v.id for v in targets]})
+    staff.set_state(turn, "pending_file", {"files": files, "done": done, "choices": [v.id for v in targets]})
     ask_file_task(turn)
 
 
+def _waiting_files(info: dict) -> list[dict]:
+    """The files a "which task?" question waits on (a question kept before files could wait together holds one)."""
+    if "files" in info:
+        return info["files"]
+    return [{key: info[key] for key in ("file_id", "name", "mime", "size", "kind")}] if "file_id" in info else []
+
+
 def ask_file_task(turn: Turn, number: int = 0) -> None:
-    """Which task the waiting file is evidence for: the candidates, paged."""
+    """Which task the waiting files are evidence for: the candidates, paged."""
     state = staff.get_state(turn, "pending_file")
     if state is None:
         turn.reply(_("Không còn tệp nào đang chờ. Hãy gửi lại tệp kèm chữ \"xong\"."))
@@ -439,13 +452,13 @@ def ask_file_task(turn: Turn, number: int = 0) -> None:
     info = json.loads(state.payload)
     targets = queries.views_of(turn.session, info.get("choices", []))
     items, number, pages = page(targets, number)
-    turn.reply(_("Tệp \"{name}\" là tài liệu kiểm chứng của nhiệm vụ nào?").format(name=info["name"] or info["kind"]),
+    names = "\", \"".join(f["name"] or f["kind"] for f in _waiting_files(info))
+    turn.reply(_("Tệp \"{name}\" là tài liệu kiểm chứng của nhiệm vụ nào?").format(name=names),
                buttons=[[Button(task_choice(v, turn.work), f"ev:{v.id}")] for v in items] + nav_buttons("ev", "-", number, pages))
 
 
 async def attach_pending(turn: Turn, assignment_id: int) -> None:
-    """The task chosen for a file sent earlier."""
-    from handlers.messages import Attachment
+    """The task chosen for the files sent earlier."""
     state = staff.get_state(turn, "pending_file")
     v = queries.view(turn.session, assignment_id)
     if state is None or v is None:
@@ -453,11 +466,16 @@ async def attach_pending(turn: Turn, assignment_id: int) -> None:
         return
     info = json.loads(state.payload)
     check_offered(info.get("choices", []), assignment_id)
-    done = info.pop("done", False)
-    info.pop("choices", None)
-    turn.incoming.attachment = Attachment(**info)
     staff.clear_state(turn)
-    await _store_for(turn, v, done=done)
+    await _store_files(turn, v, _waiting_files(info), done=info.get("done", False))
+
+
+async def _store_files(turn: Turn, v: AssignmentView, files: list[dict], *, done: bool) -> None:
+    """Each file as evidence for `v`; the first closes it when the files came with "xong"."""
+    from handlers.messages import Attachment
+    for file in files:
+        turn.incoming.attachment = Attachment(**file)
+        await _store_for(turn, v, done=done)
 
 
 async def _store_for(turn: Turn, v: AssignmentView, *, done: bool) -> None:

@@ -209,3 +209,23 @@ async def test_a_month_the_revision_took_out_of_a_task_cannot_be_answered_from_a
         assert "NV 6 (hạn 27/02)" not in asked
         [february] = h.rows(Assignment, Assignment.id == february.id)
         assert february.status == "cancelled" and len(h.rows(StatusChange)) == changes
+
+
+async def test_two_photos_of_a_signed_report_sent_one_after_the_other_are_both_kept(settings, engine):
+    """Page 1 with "xong rồi ạ", page 2 right after it; the unit then says which task: both pages are its evidence
+    and the task is done."""
+    pages = {"trang1.jpg": b"\xff\xd8\xff\xe0 trang 1", "trang2.jpg": b"\xff\xd8\xff\xe0 trang 2"}
+    with FileHost(pages) as cdn:
+        async with running_zalo(settings, engine) as h:
+            await h.bot_says(TED, h.invite("KTCN"))
+            await h.post_bot(bot_image_update(TED, cdn.url("trang1.jpg"), caption="xong rồi ạ"))
+            await h.post_bot(bot_image_update(TED, cdn.url("trang2.jpg")))
+            question = h.bot_texts(TED)[-1]
+            assert question.count(".jpg") == 2                    # the question names both files
+            await h.bot_says(TED, choice(question, "NV 14 "))
+            [change] = status_changes(h)
+            [a] = h.rows(Assignment, Assignment.id == change.assignment_id)
+            kept = h.rows(Evidence)
+            assert a.status == "done" and a.due_on == date(2026, 12, 31)
+            assert sorted(e.size for e in kept) == sorted(len(p) for p in pages.values())
+            assert {e.assignment_id for e in kept} == {a.id}
