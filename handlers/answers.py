@@ -253,7 +253,11 @@ def _replied_views(turn: Turn, ids: list[int]) -> list[AssignmentView]:
 
 
 def _just_discussed(turn: Turn) -> list[int]:
-    """Without a reply (Zalo Bot, console), what the last message to this chat was about, if recent."""
+    """Without a reply (Zalo Bot, console), what the last message to this chat was about, if recent. In a group,
+    what the last message to this person was about: the chat's may have answered a colleague about another task."""
+    if turn.incoming.chat_type == "group":
+        return choices.recent_about(turn.session, channel=turn.incoming.channel, chat_id=turn.incoming.chat_id,
+                                    user_key=turn.incoming.sender_id, since=turn.now - CONTEXT_WINDOW)
     return conversation.last_message_about(turn.session, channel=turn.incoming.channel,  # one task, or a few
                                            chat_id=turn.incoming.chat_id, since=turn.now - CONTEXT_WINDOW)
 

@@ -39,3 +39,22 @@ def retired(session: Session, *, channel: str, chat_id: str, user_key: str, now:
     """True when the bot's latest message to this person, within the hours numbers last, had no numbered choices."""
     state = _row(session, channel, chat_id, user_key)
     return state is not None and state.expires_at >= now and json.loads(state.payload) == []
+
+
+# Choices that act on one assignment, its id second: "s:12:done", "open:12", "x:12", "sn:12:1"…
+_ABOUT_KINDS = {"s", "open", "x", "xd", "pick", "ev", "sn", "ci", "cid"}
+
+
+def recent_about(session: Session, *, channel: str, chat_id: str, user_key: str, since: datetime) -> list[int]:
+    """The assignments the bot's latest message to this person in this chat offered choices about, when it was sent
+    after `since` ([] otherwise, or when it had none)."""
+    state = _row(session, channel, chat_id, user_key)
+    if state is None or state.expires_at - timedelta(hours=HOURS) < since:
+        return []
+    ids = []
+    for data in json.loads(state.payload):
+        kind, _sep, rest = data.partition(":")
+        number = rest.split(":", 1)[0]
+        if kind in _ABOUT_KINDS and number.isdigit():
+            ids.append(int(number))
+    return list(dict.fromkeys(ids))

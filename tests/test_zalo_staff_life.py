@@ -13,7 +13,7 @@ from reports.texts import evidence_text
 from services.workspace import SAMPLE_PLAN, SAMPLE_UNITS
 from services.queries import unit_by_code
 from storage.models import Assignment, Evidence, ExtensionRequest, StatusChange
-from tests.fakes.zalo_api import bot_image_update
+from tests.fakes.zalo_api import bot_image_update, bot_text_update
 from tests.test_revisions import revise
 from tests.zalo_harness import FileHost, running_zalo
 from units.directory import load_directory
@@ -21,6 +21,7 @@ from units.directory import load_directory
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 TED = "6ede9afa66b88fe6d6a9"
 OFFICER = "8811223344556677889"
+HOA, GROUP = "7a1b2c3d4e5f60718293", "g-8a1b2c3d4e5f"
 
 
 def unit_id(engine, code: str) -> int:
@@ -229,3 +230,23 @@ async def test_two_photos_of_a_signed_report_sent_one_after_the_other_are_both_k
             assert a.status == "done" and a.due_on == date(2026, 12, 31)
             assert sorted(e.size for e in kept) == sorted(len(p) for p in pages.values())
             assert {e.assignment_id for e in kept} == {a.id}
+
+
+async def test_in_a_group_a_loose_answer_is_not_taken_for_the_task_the_bot_just_discussed_with_a_colleague(
+        settings, engine):
+    """TCCB's group: Hoa says NV 21 is under way. Ted's "xong rồi ạ" right after may be about any of the unit's
+    tasks: he is asked which, and NV 21 stays as Hoa said. His own card, opened before, still counts for him."""
+    async with running_zalo(settings, engine) as h:
+        await h.post_bot(bot_text_update(GROUP, h.invite("TCCB"), user_id=HOA, name="Hoa", chat_type="GROUP"))
+        await h.post_bot(bot_text_update(GROUP, "NV 21 đang làm", user_id=HOA, name="Hoa", chat_type="GROUP"))
+        assert h.bot_texts(GROUP)[-1].startswith("⏳ Đã ghi nhận: nhiệm vụ 21 đang thực hiện.")
+        await h.post_bot(bot_text_update(GROUP, "xong rồi ạ", user_id=TED, chat_type="GROUP"))
+        assert h.bot_texts(GROUP)[-1].startswith("Đồng chí trả lời cho nhiệm vụ nào?")
+        assert [c.after for c in status_changes(h)] == ["in_progress"]
+
+        await h.post_bot(bot_text_update(GROUP, "/viec", user_id=TED, chat_type="GROUP"))
+        await h.post_bot(bot_text_update(GROUP, choice(h.bot_texts(GROUP)[-1], "Mở NV 24 "), user_id=TED,
+                                         chat_type="GROUP"))
+        await h.post_bot(bot_text_update(GROUP, "NV 21 xong rồi nhé", user_id=HOA, name="Hoa", chat_type="GROUP"))
+        await h.post_bot(bot_text_update(GROUP, "xong rồi ạ", user_id=TED, chat_type="GROUP"))   # his card: NV 24
+        assert h.bot_texts(GROUP)[-1].startswith("✅ Đã ghi nhận: nhiệm vụ 24 hoàn thành.")
