@@ -13,6 +13,8 @@ from handlers.render import status_buttons, which_task
 from i18n import _, fmt_date
 from reminders import store
 from reminders.workcal import default_calendar
+from replies.classifier import classify
+from replies.mentions import task_mentions
 from services import conversation, queries
 from services.labels import task_no
 from services.queries import AssignmentView
@@ -20,6 +22,7 @@ from services.status import NotAllowed, check_allowed
 from storage.models import StatusChange
 
 SNOOZE_DAYS = (1, 3)
+PAST_DAYS = 92  # a day without its year this close before today is this year's (and refused as past)
 _DATE = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(\d{2,4}))?(?!\d)")
 _ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 
@@ -46,7 +49,7 @@ async def on_button(turn: Turn, data: str) -> None:
 async def on_text(turn: Turn, text: str) -> bool:
     """A date typed after "Báo hạn": set it. False when this text is not that answer."""
     state = staff.get_state(turn, "await_due")
-    day = parse_day(text, turn.today) if state else None
+    day = parse_day(text, turn.today) if state and not _answers_something_else(text, turn.today) else None
     if day is None:
         return False
     try:
@@ -56,6 +59,11 @@ async def on_text(turn: Turn, text: str) -> bool:
     except (ValueError, KeyError):
         return False
     return True
+
+
+def _answers_something_else(text: str, today: date) -> bool:
+    """ "NV 6 xong ngày 27/2", "xong hôm 10/4": a task named, or work done or not done, is no due date."""
+    return bool(task_mentions(text)) or classify(text, today=today).intent in ("done", "not_done")
 
 
 def _view(turn: Turn, raw_id: str) -> AssignmentView:
@@ -132,7 +140,7 @@ def parse_day(text: str, today: date) -> date | None:
         day, month, year = int(found[1]), int(found[2]), found[3]
         if year:
             return date(int(year) + (2000 if len(year) == 2 else 0), month, day)
-        guess = date(today.year, month, day)
-        return guess if guess >= today else date(today.year + 1, month, day)
+        guess = date(today.year, month, day)  # a day some months back is next year's ("5/1" in November)
+        return guess if guess >= today - timedelta(days=PAST_DAYS) else date(today.year + 1, month, day)
     except ValueError:
         return None

@@ -250,3 +250,24 @@ async def test_in_a_group_a_loose_answer_is_not_taken_for_the_task_the_bot_just_
         await h.post_bot(bot_text_update(GROUP, "NV 21 xong rồi nhé", user_id=HOA, name="Hoa", chat_type="GROUP"))
         await h.post_bot(bot_text_update(GROUP, "xong rồi ạ", user_id=TED, chat_type="GROUP"))   # his card: NV 24
         assert h.bot_texts(GROUP)[-1].startswith("✅ Đã ghi nhận: nhiệm vụ 24 hoàn thành.")
+
+
+async def test_after_the_check_in_asks_for_a_date_an_answer_about_another_task_is_not_taken_for_it(settings, engine):
+    """The check-in of 02/03 asks VP when NV 2 ("Theo Kế hoạch của Sở Nội vụ") is due. Ted answers about NV 6
+    instead: "NV 6 xong ngày 27/2" is February's meeting done on 27/02, never NV 2 due on 27/02/2027."""
+    async with running_zalo(settings, engine, now=datetime(2026, 3, 2, 9, 0, tzinfo=VN)) as h:
+        await h.bot_says(TED, h.invite("VP"))
+        await h.remind()                                      # long: sent in two parts, the choices in the first
+        await h.bot_says(TED, choice(h.bot_texts(TED)[-2], "📅 Báo hạn"))
+        assert h.bot_texts(TED)[-1].startswith("Nhiệm vụ 2 cần hoàn thành trước ngày nào?")
+
+        await h.bot_says(TED, "NV 6 xong ngày 27/2")           # January's meeting, or February's?
+        await h.bot_says(TED, choice(h.bot_texts(TED)[-1], "NV 6 (hạn 27/02)"))
+        changes = h.rows(StatusChange, StatusChange.field.in_(["status", "due_on"]))
+        assert [(c.field, c.after) for c in changes] == [("status", "done")]
+        [a] = h.rows(Assignment, Assignment.id == changes[0].assignment_id)
+        assert (a.due_on, a.done_on) == (date(2026, 2, 28), date(2026, 2, 27))
+        assert h.bot_texts(TED)[-1].startswith("✅ Đã ghi nhận: nhiệm vụ 6 (hạn 27/02) hoàn thành.")
+
+        await h.bot_says(TED, "hạn 20/3 ạ")                   # the date it asked for still answers it
+        assert h.bot_texts(TED)[-1].startswith("📅 Đã ghi hạn nhiệm vụ 2: 20/03/2026.")
