@@ -102,7 +102,7 @@ async def _apply_mentions(turn: Turn, mentions: list[tuple[str, str]]) -> None:
         reply = classify(words, today=turn.today)
         views = [v for v in unit_targets(turn) if v.task.number == number]
         if not views:
-            turn.reply(_("Đơn vị của đồng chí không có nhiệm vụ số {number} đang mở.").format(number=number))
+            turn.reply(_no_open_task(turn, number))
         elif reply.intent == "unknown" or not reply.confident:  # the nearest occurrence, with its buttons
             turn.reply(_("Chưa rõ ý về nhiệm vụ {number}. Chọn một trong các nút:").format(number=number),
                        buttons=status_buttons(views[0].id), about=[views[0].id])
@@ -112,6 +112,17 @@ async def _apply_mentions(turn: Turn, mentions: list[tuple[str, str]]) -> None:
             await apply_reply(turn, fitting[0], reply)
         else:  # a monthly task: which month's report?
             ask_which(turn, fitting, reply)
+
+
+def _no_open_task(turn: Turn, number: str) -> str:
+    """ "NV 1 xong" when NV 1 has no open occurrence: due before tracking began (say so and when), or none."""
+    untracked = queries.views(turn.session, unit_ids=[turn.unit_id], statuses=(Status.NOT_TRACKED,),
+                              task_number=number, roles=turn.services.settings.tracked_roles)
+    if untracked:
+        return _("Nhiệm vụ {number} (hạn {due}) có hạn trước khi Hệ thống bắt đầu theo dõi nên ở trạng thái \"Không "
+                 "theo dõi\": Hệ thống không nhắc, không tính quá hạn và không ghi nhận gì cho nhiệm vụ này. Gõ /viec "
+                 "để xem các nhiệm vụ đang mở.").format(number=number, due=fmt_date(untracked[-1].assignment.due_on))
+    return _("Đơn vị của đồng chí không có nhiệm vụ số {number} đang mở.").format(number=number)
 
 
 def _done_on_fits(turn: Turn, views: list[AssignmentView], reply: Reply) -> list[AssignmentView]:

@@ -271,3 +271,17 @@ async def test_after_the_check_in_asks_for_a_date_an_answer_about_another_task_i
 
         await h.bot_says(TED, "hạn 20/3 ạ")                   # the date it asked for still answers it
         assert h.bot_texts(TED)[-1].startswith("📅 Đã ghi hạn nhiệm vụ 2: 20/03/2026.")
+
+
+async def test_a_task_due_before_tracking_began_is_named_with_its_deadline_not_called_missing(settings, engine):
+    """Mid-July, "NV 1 xong rồi ạ": NV 1 was due 31/03, before the Sở started tracking. The unit is told that,
+    not that it has no task 1; nothing is recorded, and the reminders and the overdue list leave it out."""
+    start_mid_year(engine, date(2026, 7, 15))
+    async with running_zalo(settings, engine, now=datetime(2026, 7, 15, 9, 0, tzinfo=VN)) as h:
+        await h.bot_says(TED, h.invite("VP"))
+        await h.oa_says(OFFICER, h.invite("VP", role="officer"))
+        await h.bot_says(TED, "NV 1 xong rồi ạ")
+        answer = h.bot_texts(TED)[-1]
+        assert "31/03/2026" in answer and "không theo dõi" in answer.lower() and status_changes(h) == []
+        await h.oa_says(OFFICER, "/overdue")
+        assert h.oa_texts(OFFICER)[-1].startswith("Không có nhiệm vụ nào quá hạn.")
