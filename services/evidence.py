@@ -11,6 +11,7 @@ import hashlib
 import logging
 import os
 import re
+import secrets
 import threading
 from pathlib import Path
 from typing import Protocol
@@ -75,8 +76,10 @@ class LocalStore:
 
 
 def _write(target: Path, data: bytes) -> None:
-    """Write through a .part file; on a full disk (or any write error) remove it and say so."""
-    tmp = target.with_suffix(target.suffix + ".part")
+    """Write through a .part file of this writer's own (workers sharing the folder may keep the same file at the
+    same moment: the name is its content's hash, so whichever lands last is the same file); on a full disk (or any
+    write error) remove it and say so."""
+    tmp = target.with_name(f"{target.name}.{secrets.token_hex(6)}.part")
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_bytes(data)

@@ -35,3 +35,45 @@ def test_a_file_that_cannot_be_written_is_cleaned_up_and_explained(tmp_path, db_
     assert list(evidence_dir.rglob("*.part")) == []
     with Session(engine) as s:
         assert s.exec(select(Evidence)).all() == []
+
+
+def test_two_workers_keeping_the_same_file_at_once_both_succeed(tmp_path, monkeypatch):
+    """The same report sent twice at once (a retried webhook at another worker, or two staff of a unit) reaches two
+    workers sharing the evidence folder: each writes its own temporary file, so neither is told the disk is full."""
+    import threading
+
+    from services.evidence import LocalStore
+
+    store, data = LocalStore(tmp_path / "evidence"), b"%PDF-1.4\n% bao cao quy IV\n%%EOF\n"
+    first_written, second_done = threading.Event(), threading.Event()
+    write_bytes, calls = Path.write_bytes, []
+
+    def paused_write(path, content):   # the first writer stops between writing and moving into place
+        written = write_bytes(path, content)
+        calls.append(path)
+        if len(calls) == 1:
+            first_written.set()
+            assert second_done.wait(60), "the second writer never finished"
+        return written
+
+    monkeypatch.setattr(Path, "write_bytes", paused_write)
+    results: dict[str, object] = {}
+
+    def keep(who: str) -> None:
+        try:
+            results[who] = store.put("ab/abcdef_bao-cao.pdf", data)
+        except Exception as exc:  # noqa: BLE001 - the outcome is what the test reads
+            results[who] = exc
+        finally:
+            if who == "second":
+                second_done.set()
+
+    first = threading.Thread(target=keep, args=("first",))
+    first.start()
+    assert first_written.wait(60)
+    keep("second")
+    first.join(60)
+    assert results == {"first": str(tmp_path / "evidence/ab/abcdef_bao-cao.pdf"),
+                       "second": str(tmp_path / "evidence/ab/abcdef_bao-cao.pdf")}, results
+    assert (tmp_path / "evidence/ab/abcdef_bao-cao.pdf").read_bytes() == data
+    assert list((tmp_path / "evidence").rglob("*.part")) == []
