@@ -3,9 +3,10 @@
 A report as of day D must say what a report run on D said. Every change is in `StatusChange` (status, due date,
 "created", undo); replaying those recorded by the end of D gives:
 whether the assignment existed, its status, its due date after the extensions approved by D (each approval is a
-due-date change recorded by an officer; a plan re-import's date changes are not extensions), and its completion
-date when it was done by then. What was recorded later (a completion typed in on the 16th about the 13th, a
-reopening, a later extension) does not reach back.
+due-date change recorded by an officer; a plan re-import's date changes are not extensions), the deadline its
+timeliness is judged by (an extension approved after the deadline had passed moves the due date but does not make
+the work on time), and its completion date when it was done by then. What was recorded later (a completion typed
+in on the 16th about the 13th, a reopening, a later extension) does not reach back.
 
 Assignments made by a plan's first import count from the start: an officer who loads the plan in July and
 compiles quý I wants quý I's tasks. Those added by a later revision exist from the day they were added.
@@ -33,6 +34,7 @@ class StateThen:
     done_on: date | None     # local completion date, when done by then
     extensions: int
     note: str = ""           # the last note recorded with a status change by then
+    on_time_by: date | None = None  # the deadline as extended by the extensions approved before it had passed
 
 
 def end_of_day(day: date, tz: tzinfo) -> datetime:
@@ -72,7 +74,7 @@ def _changes(session: Session, ids: list[int]) -> dict[int, list[StatusChange]]:
 def _replay(a: Assignment, plan: Plan, changes: list[StatusChange], until: datetime, tz: tzinfo) -> StateThen:
     by_id = {c.id: c for c in changes}
     status = _first(changes, "status", a.status)
-    due = _as_date(_first(changes, "due_on", a.due_on.isoformat() if a.due_on else None))
+    due = on_time_by = _as_date(_first(changes, "due_on", a.due_on.isoformat() if a.due_on else None))
     done_at, exists, note, extensions = None, True, "", 0
     before: dict[int, tuple] = {}   # change id → (status, done_at) it replaced, for an undo to put back
     for change in changes:
@@ -94,7 +96,10 @@ def _replay(a: Assignment, plan: Plan, changes: list[StatusChange], until: datet
             note = change.note or note
         elif field == "due_on":
             due = _as_date(value)
-            extensions += change.field == "due_on" and change.channel != Channel.IMPORT  # an approved extension
+            extension = change.field == "due_on" and change.channel != Channel.IMPORT  # an approved extension
+            extensions += extension
+            if not extension or _in_time(change.at, on_time_by, tz):
+                on_time_by = due
     if changes and changes[0].field == "created" and changes[0].at >= until:
         exists = changes[0].at <= plan.imported_at + FIRST_IMPORT_SLACK
     if status == Status.DONE and done_at is None and a.done_at is not None and a.done_at >= until \
@@ -102,8 +107,15 @@ def _replay(a: Assignment, plan: Plan, changes: list[StatusChange], until: datet
         status = Status.IN_PROGRESS   # no history of it, but done only after the day: under way then
     if not any(c.field == "due_on" for c in changes):
         extensions = a.extensions   # extended without a recorded history (older data): as it stands
+        on_time_by = due
     done_on = _done_on(a, status, done_at, changes, until, tz)
-    return StateThen(exists=exists, status=status, due_on=due, done_on=done_on, extensions=extensions, note=note)
+    return StateThen(exists=exists, status=status, due_on=due, done_on=done_on, extensions=extensions, note=note,
+                     on_time_by=on_time_by)
+
+
+def _in_time(moment: datetime, deadline: date | None, tz: tzinfo) -> bool:
+    """Whether an extension approved at `moment` came by the deadline it moved (on the day itself included)."""
+    return deadline is None or moment.astimezone(tz).date() <= deadline
 
 
 def _done_on(a: Assignment, status: str, done_at: datetime | None, changes: list[StatusChange],

@@ -11,7 +11,7 @@ How it counts (VN-DOMAIN §4, the VPCP four-way split plus "sắp đến hạn" 
   whose due date on D falls in it. Undated assignments (of the plans of the period's years) are reported apart
   as "chưa xác định hạn", never inside the period's totals.
 * One bucket per assignment (BUCKETS, the one vocabulary of text, JSON, workbook, document and chat):
-  hoàn thành đúng hạn (done, completion date <= due), hoàn thành quá hạn (done after the due date), quá hạn chưa
+  hoàn thành đúng hạn (done by the due date as extended in time), hoàn thành quá hạn (done after it), quá hạn chưa
   hoàn thành (not done and due before D), đang thực hiện — chưa đến hạn, chưa thực hiện — chưa đến hạn,
   không hoàn thành (an officer's decision), chưa xác định hạn, chưa theo dõi (before tracking started).
 * By task ("nhiệm vụ"): a task counts once, however many units and occurrences (a monthly task is one task with
@@ -232,15 +232,19 @@ def classify(state: StateThen, *, as_of: date, work: WorkCalendar | None = None)
 
     A deadline on a day off is judged by the day-off rule the reminders follow, but never before the date
     written: with "after" (NHACVIEC_DAY_OFF_RULE), done on the Monday after a Saturday deadline is on time;
-    with "before" the reminders ask for it on Friday, yet work done by the written Saturday is not late.
+    with "before" the reminders ask for it on Friday, yet work done by the written Saturday is not late. Work done
+    is judged by the deadline as extended by the extensions approved before it had passed (`on_time_by`).
     """
     if state.status == NOT_TRACKED_STATUS:
         return Bucket.NOT_TRACKED
     if state.due_on is None:
         return Bucket.UNDATED
-    due = (work or default_calendar()).met_by(state.due_on)
+    work = work or default_calendar()
+    due = work.met_by(state.due_on)
     if state.status == Status.DONE:
-        late = state.done_on is not None and state.done_on > due
+        # Judged by the deadline as extended in time: an extension approved once it had passed moves the due
+        # date (and the reminders) but does not make the work on time.
+        late = state.done_on is not None and state.done_on > work.met_by(state.on_time_by or state.due_on)
         return Bucket.DONE_LATE if late else Bucket.DONE_ON_TIME
     if state.status == Status.NOT_DONE:
         return Bucket.NOT_DONE

@@ -197,3 +197,32 @@ def test_undoing_a_change_away_from_done_puts_the_completion_day_back(quarter):
         report = build_report(s, as_of=day, roles=ROLES, period=data_window("q1", 2026), tz=VN)
         row = next(r for r in report.rows if r.view.assignment.id == quarter.b_vp.id)
         assert (row.bucket, row.done_on) == ("done_on_time", D(2026, 3, 10))
+
+
+def _extend(quarter, assignment, *, to: date, asked: datetime, approved: datetime) -> None:
+    with Session(quarter.engine, expire_on_commit=False) as s:
+        request = request_extension(s, assignment=s.get(Assignment, assignment.id), new_due=to,
+                                    actor=quarter.officer, now=asked)
+        s.commit()
+        decide_extension(s, request_id=request.id, approve=True, actor=quarter.officer, now=approved)
+        s.commit()
+
+
+def test_an_extension_approved_after_the_deadline_does_not_make_the_work_on_time(quarter, cli):
+    """A (due 20/02) extended on 25/02, once late: done by the new day, still late. B-TC (due 10/03) extended on
+    its deadline day: done by the new day, on time. B-VP extended late then again in time: late all the same."""
+    _extend(quarter, quarter.a, to=D(2026, 3, 5), asked=at(D(2026, 2, 24)), approved=at(D(2026, 2, 25)))
+    quarter.status(quarter.a, Status.DONE, at(D(2026, 3, 3)))
+    _extend(quarter, quarter.b_tc, to=D(2026, 3, 13), asked=at(D(2026, 3, 9)), approved=at(D(2026, 3, 10), "16:00"))
+    quarter.status(quarter.b_tc, Status.DONE, at(D(2026, 3, 12)), actor=quarter.tc_actor)
+    _extend(quarter, quarter.b_vp, to=D(2026, 3, 12), asked=at(D(2026, 3, 11)), approved=at(D(2026, 3, 11)))
+    _extend(quarter, quarter.b_vp, to=D(2026, 3, 13), asked=at(D(2026, 3, 12)), approved=at(D(2026, 3, 12)))
+    quarter.status(quarter.b_vp, Status.DONE, at(D(2026, 3, 13)))
+    with Session(quarter.engine) as s:
+        report = build_report(s, as_of=D(2026, 3, 14), roles=ROLES, period=data_window("q1", 2026), tz=VN)
+        buckets = {r.view.assignment.id: (r.bucket, r.due_on, r.extensions) for r in report.rows}
+    assert buckets[quarter.a.id] == ("done_late", D(2026, 3, 5), 1)
+    assert buckets[quarter.b_tc.id] == ("done_on_time", D(2026, 3, 13), 1)
+    assert buckets[quarter.b_vp.id] == ("done_late", D(2026, 3, 13), 2)
+    data = json.loads(cli("report", "--period", "q1", "--year", "2026", "--as-of", "2026-03-14", "--json").stdout)
+    assert (data["assignments"]["done_on_time"], data["assignments"]["done_late"]) == (1, 2)
