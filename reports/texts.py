@@ -8,8 +8,9 @@ from reports.summary import Row, bucket_label
 from services.labels import status_label, task_ref
 from storage.models import Task
 
-# "Số 04/KH-SGDĐT", "CV 307/SGDĐT-VP", "5256/QĐ-UBND": the numbers officers quote as proof.
-DOCUMENT_NUMBER = re.compile(r"\b\d{1,5}/[0-9A-ZĐƯƠÂÊÔĂ][0-9A-Za-zĐđƯưƠơÂâÊêÔôĂă&\-]*(?:/[0-9A-ZĐ&\-]+)?")
+# "Số 04/KH-SGDĐT", "CV 307/SGDĐT-VP", "5256/QĐ-UBND", "01/2023/QĐ-UBND": the numbers officers quote as proof.
+# The symbol after the number (and the year, if any) starts with a letter: "xong ngày 28/3", "03/01/2026" are days.
+DOCUMENT_NUMBER = re.compile(r"\b\d{1,5}/(?:\d{4}/)?[A-ZĐƯƠÂÊÔĂ][0-9A-Za-zĐđƯưƠơÂâÊêÔôĂă&\-]*(?:/[0-9A-ZĐ&\-]+)?")
 
 
 def task_name(task: Task) -> str:

@@ -226,3 +226,28 @@ def test_an_extension_approved_after_the_deadline_does_not_make_the_work_on_time
     assert buckets[quarter.b_vp.id] == ("done_late", D(2026, 3, 13), 2)
     data = json.loads(cli("report", "--period", "q1", "--year", "2026", "--as-of", "2026-03-14", "--json").stdout)
     assert (data["assignments"]["done_on_time"], data["assignments"]["done_late"]) == (1, 2)
+
+
+def test_a_day_stated_in_an_answer_is_not_taken_for_a_document_number(quarter):
+    """"xong ngày 28/2" names a day; "KH số 04/KH-SGDĐT ngày 03/01/2026", "QĐ 01/2023/QĐ-UBND" name documents."""
+    from io import BytesIO
+
+    from docx import Document
+    from openpyxl import load_workbook
+
+    from reports.files import build_files
+    quarter.status(quarter.a, Status.DONE, at(D(2026, 3, 2)), note="Xong ngày 28/2, gửi ngày 1/3/2026")
+    quarter.status(quarter.b_vp, Status.DONE, at(D(2026, 3, 9)),
+                   note="Đã ban hành KH số 04/KH-SGDĐT ngày 03/01/2026 theo QĐ 01/2023/QĐ-UBND")
+    with Session(quarter.engine) as s:
+        files = build_files(build_report(s, as_of=D(2026, 3, 14), roles=ROLES, period=data_window("q1", 2026),
+                                         tz=VN))
+    detail = load_workbook(BytesIO(files.xlsx))["Chi tiết"]
+    cells = {str(r[2]): r for r in detail.iter_rows(values_only=True) if r[2]}
+    row_a = next(r for title, r in cells.items() if "Ban hành kế hoạch CCHC" in title)
+    row_b = next(r for title, r in cells.items() if "Rà soát thủ tục hành chính" in title)
+    assert not any("Số văn bản" in str(c) for c in row_a)
+    assert "Số văn bản: 04/KH-SGDĐT, 01/2023/QĐ-UBND" in row_b
+    appendix = Document(BytesIO(files.docx)).tables[-1]
+    texts = {r.cells[1].text: r.cells[-1].text for r in appendix.rows}
+    assert texts["NV 1. Ban hành kế hoạch CCHC"] == ""
