@@ -39,9 +39,10 @@ def report_cmd(app: App, period_code: str | None, year: int | None, quarter: str
                docx_path: Path | None) -> None:
     """Báo cáo tổng hợp: hoàn thành đúng hạn, quá hạn, đang thực hiện."""
     tz = ZoneInfo(app.settings.timezone)
-    day = as_of.date() if as_of else datetime.now(tz).date()
+    today = datetime.now(tz).date()
+    day = as_of.date() if as_of else today
     try:
-        period = make_period(as_of=day, year=year, quarter=parse_quarter(quarter) if quarter else None,
+        period = make_period(as_of=day, today=today, year=year, quarter=parse_quarter(quarter) if quarter else None,
                              code=_code(period_code), date_from=date_from.date() if date_from else None,
                              date_to=date_to.date() if date_to else None)
         with Session(app.engine) as session:

@@ -204,8 +204,14 @@ def parse_quarter(text: str) -> int:
 
 def make_period(*, as_of: date, year: int | None = None, quarter: int | None = None, code: str | None = None,
                 date_from: date | None = None, date_to: date | None = None,
-                windows: dict[str, tuple[date, date]] | None = None) -> Period | None:
-    """The due-date range asked for (a data window, or from/to); None means every due date."""
+                windows: dict[str, tuple[date, date]] | None = None, today: date | None = None) -> Period | None:
+    """The due-date range asked for (a data window, or from/to); None means every due date.
+
+    Given `today`, a report day still to come is refused: its records do not exist yet.
+    """
+    if today is not None and as_of > today:
+        raise ReportError(_("Ngày tính đến {date} chưa tới (hôm nay là {today}): báo cáo chỉ tính đến hôm nay hoặc "
+                            "một ngày đã qua.").format(date=fmt_date(as_of), today=fmt_date(today)))
     if (date_from or date_to) and (year or quarter or code):
         raise ReportError(_("Chọn hoặc kỳ báo cáo/năm/quý, hoặc khoảng ngày từ/đến, không dùng cả hai."))
     if date_from or date_to:

@@ -446,3 +446,17 @@ def test_report_days_written_dd_mm_yyyy_stay_in_the_form_boxes(settings, engine)
     html = officer.get("/reports", params={"as_of": "15/04/2026", "from": "01/01/2026", "to": "31/03/2026"}).text
     assert 'name="as_of" id="f-asof" value="2026-04-15"' in html
     assert 'name="from" value="2026-01-01"' in html and 'name="to" value="2026-03-31"' in html
+
+
+def test_a_report_as_of_a_day_still_to_come_is_refused_and_named(cli, settings, engine):
+    """The records of a day that has not come do not exist: the desk and the CLI say so instead of counting
+    every open task as overdue on that day."""
+    officer = signed_in(make_desk(settings, engine))   # the desk's today: 15/04/2026
+    for path in ("/reports?year=2026&quarter=II&as_of=2026-07-01", "/reports/bao-cao.xlsx?as_of=01/07/2026"):
+        response = officer.get(path)
+        assert response.status_code in (200, 400) and "Ngày tính đến 01/07/2026 chưa tới" in response.text, path
+        assert 'id="report-assignments"' not in response.text
+    assert officer.get("/reports?year=2026&quarter=I&as_of=2026-04-15").status_code == 200
+    result = cli("report", "--period", "q1", "--year", "2026", "--as-of", "2099-03-14", "--json")
+    assert result.exit_code == 1 and "Ngày tính đến 14/03/2099 chưa tới" in result.stderr, result.output
+    assert result.stdout == ""

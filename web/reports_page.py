@@ -68,8 +68,9 @@ def _report(request: Request):
         raise ReportError(_("Kỳ báo cáo «{text}» không có: chọn trong danh sách kỳ.").format(text=q["period"][:20]))
     year = int(q["year"]) if q.get("year") else None
     code = q.get("period") or None
-    period = make_period(as_of=as_of, year=year, quarter=parse_quarter(q["quarter"]) if q.get("quarter") else None,
-                         code=code, date_from=_day(q.get("from")), date_to=_day(q.get("to")))
+    quarter = parse_quarter(q["quarter"]) if q.get("quarter") else None
+    period = make_period(as_of=as_of, today=d.today, year=year, quarter=quarter, code=code,
+                         date_from=_day(q.get("from")), date_to=_day(q.get("to")))
     plan_id = int(q["plan"]) if q.get("plan", "").isdigit() else None
     with Session(d.engine) as session:
         return build_report(session, as_of=as_of, roles=d.settings.tracked_roles, period=period,
