@@ -228,9 +228,14 @@ def make_period(*, as_of: date, year: int | None = None, quarter: int | None = N
     if quarter is not None and code is not None:
         raise ReportError(_("Chọn hoặc --period, hoặc --quarter, không dùng cả hai."))
     try:
-        return data_window(code or (f"q{quarter}" if quarter else "year"), year, windows)
+        period = data_window(code or (f"q{quarter}" if quarter else "year"), year, windows)
     except PeriodError as exc:
         raise ReportError(str(exc)) from exc
+    if period.start > as_of:
+        raise ReportError(_("Kỳ báo cáo {period} chưa bắt đầu: số liệu của kỳ tính từ {start}, sau ngày tính đến "
+                            "{as_of}.").format(period=period.label(), start=fmt_date(period.start),
+                                               as_of=fmt_date(as_of)))
+    return period
 
 
 def classify(state: StateThen, *, as_of: date, work: WorkCalendar | None = None) -> str:
@@ -289,6 +294,9 @@ def build_report(session: Session, *, as_of: date, roles: tuple[str, ...], perio
         soon = bucket in Bucket.PENDING and effective <= as_of + timedelta(days=DUE_SOON_DAYS)
         report.rows.append(Row(AssignmentView(a, task, u), bucket, soon, state.done_on, state.due_on,
                                state.status, state.extensions, state.note, effective_due=effective))
+    if not report.rows and plan is None and period and period.year and not _has_plan(session, period.year):
+        raise ReportError(_("Chưa có kế hoạch nào của năm {year} trong Hệ thống: không có gì để báo cáo cho "
+                            "{period}.").format(year=period.year, period=period.label()))
     evidence = evidence_by(session, ids=[r.view.id for r in report.rows], until=end_of_day(as_of, tz))
     for row in report.rows:
         row.evidence = evidence.get(row.view.id, [])
@@ -298,6 +306,12 @@ def build_report(session: Session, *, as_of: date, roles: tuple[str, ...], perio
     report.tasks = _task_counts(report.task_rows)
     report.units = _unit_rows(report.rows)
     return report
+
+
+def _has_plan(session: Session, year: int) -> bool:
+    """Whether a plan of `year` is loaded (a removed one does not count)."""
+    live = select(Plan.id).where(Plan.year == year, Plan.removed == False)  # noqa: E712
+    return session.exec(live).first() is not None
 
 
 def _in_period(state: StateThen, period: Period | None, plan: Plan) -> bool:

@@ -196,7 +196,7 @@ def test_quarter_words_and_periods():
     assert [parse_quarter(w) for w in ("I", "ii", "3", "Q4", "quý 2")] == [1, 2, 3, 4, 2]
     with pytest.raises(ReportError):
         parse_quarter("5")
-    period = make_period(as_of=date(2026, 4, 15), quarter=4)
+    period = make_period(as_of=date(2026, 12, 20), quarter=4)
     assert (period.start, period.end) == (date(2026, 9, 15), date(2026, 12, 14))   # NĐ 09's quý IV window
     assert make_period(as_of=date(2026, 4, 15), code="m9").end == date(2026, 9, 14)
     assert make_period(as_of=date(2026, 4, 15)) is None
@@ -232,3 +232,19 @@ def test_a_unit_row_with_only_untracked_assignments_says_so_not_zero_dashes():
         assert line == "  KTCN Phòng Khảo thí: 0 — chưa theo dõi 2"
         mixed = unit_line("VP", "Văn phòng Sở", Counts(total=3, done_on_time=1, not_tracked=2))
         assert mixed.startswith("  VP Văn phòng Sở: 1 — hoàn thành đúng hạn 1") and "chưa theo dõi 2" in mixed
+
+
+def test_a_period_not_begun_or_a_year_without_a_plan_is_said_in_words_without_files(cli, engine, settings,
+                                                                                     quarter_one):
+    """On 15/04/2026 quý III (from 15/06) has not begun and the year 2027 neither; 2024 has no plan."""
+    out = chat(engine, settings, ["/baocao III", "/baocao 2027", "/baocao 2024", "/baocao 2026"], unit="VP",
+               officer=True)
+    assert ("Kỳ báo cáo Quý III/2026 chưa bắt đầu: số liệu của kỳ tính từ 15/06/2026, sau ngày tính đến "
+            "15/04/2026.") in out
+    assert "Kỳ báo cáo Năm 2027 chưa bắt đầu: số liệu của kỳ tính từ 15/12/2026" in out
+    assert "Chưa có kế hoạch nào của năm 2024 trong Hệ thống: không có gì để báo cáo cho Năm 2024." in out
+    assert out.count("BÁO CÁO TÌNH HÌNH") == 1 and out.count("📎") == 3   # only 2026's report and its files
+    result = cli("report", "--period", "year", "--year", "2024", "--as-of", "2026-04-15", "--json")
+    assert result.exit_code == 1 and "Chưa có kế hoạch nào của năm 2024" in result.stderr and result.stdout == ""
+    result = cli("report", "--period", "q3", "--year", "2026", "--as-of", "2026-04-15")
+    assert result.exit_code == 1 and "Kỳ báo cáo Quý III/2026 chưa bắt đầu" in result.stderr
