@@ -80,6 +80,7 @@ def sync_plan_tasks(session: Session, *, plan: Plan, specs: list[TaskSpec], acto
         session.add(task)
         report.removed.append(task.number)
         _cancel_open(writes, rows=current.get(task.id, {}).values(), keep=set(), report=report)
+        _record_done_retired(writes, rows=current.get(task.id, {}).values())
     writes.write(session, plan_id=plan.id)
     report.unchanged = not (report.created or report.updated or report.removed
                             or report.assignments_created or report.assignments_cancelled)
@@ -193,6 +194,14 @@ def _cancel_open(writes: Writes, *, rows, keep, report: SyncReport) -> None:
         if (a.unit_id, a.period) not in keep and a.status not in (Status.CANCELLED, Status.DONE):
             _set_status(writes, a, Status.CANCELLED)
             report.assignments_cancelled += 1
+
+
+def _record_done_retired(writes: Writes, *, rows) -> None:
+    """What was done stays done; the day its task left the plan is recorded, so the reports of the days before
+    still count it (`reports.history`)."""
+    for a in rows:
+        if a.status == Status.DONE:
+            writes.record(a, "retired", Status.DONE, None)
 
 
 def _set_status(writes: Writes, a: AssignmentRow, status: str) -> None:

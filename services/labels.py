@@ -50,7 +50,7 @@ def task_cell(task) -> str:
 
 CHANGE_LABELS = {"status": N_("Trạng thái"), "due_on": N_("Hạn"), "done_on": N_("Ngày hoàn thành"),
                  "promised_on": N_("Ngày hẹn hoàn thành"), "evidence": N_("Tài liệu kiểm chứng"),
-                 "created": N_("Giao nhiệm vụ"), "undo": N_("Hoàn tác")}
+                 "created": N_("Giao nhiệm vụ"), "undo": N_("Hoàn tác"), "retired": N_("Bỏ khỏi kế hoạch")}
 
 
 CHANNEL_LABELS = {"telegram": "Telegram", "zalo_bot": "Zalo", "zalo_oa": "Zalo OA", "console": N_("Console"),

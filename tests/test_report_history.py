@@ -251,3 +251,27 @@ def test_a_day_stated_in_an_answer_is_not_taken_for_a_document_number(quarter):
     appendix = Document(BytesIO(files.docx)).tables[-1]
     texts = {r.cells[1].text: r.cells[-1].text for r in appendix.rows}
     assert texts["NV 1. Ban hành kế hoạch CCHC"] == ""
+
+
+def test_a_task_done_then_removed_by_a_revision_stays_in_the_reports_of_the_days_before(engine, settings, cli,
+                                                                                         tmp_path):
+    """TCCB sent task 4 on 15/04; a later revision drops task 4. Quý II as of 20/04 said it was done on time, and
+    still says so; the reports of days after the revision leave the task out, like its cancelled assignments."""
+    from services.workspace import SAMPLE_PLAN
+    from tests.test_console import chat
+    from tests.test_revisions import revise
+    with use_locale("vi"):
+        chat(engine, settings, ["/viec", "1", "xong ạ"], unit="TCCB")   # the console's day: 15/04/2026
+
+    def q2(day: str) -> dict:
+        result = cli("report", "--period", "q2", "--year", "2026", "--as-of", day, "--json", "--unit", "TCCB")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    said = q2("2026-04-20")
+    assert said["assignments"]["done_on_time"] == 1
+    revised = tmp_path / "ke-hoach-dieu-chinh.md"
+    revised.write_text(revise(SAMPLE_PLAN.read_text(encoding="utf-8"), delete="4"), encoding="utf-8")
+    assert cli("import", str(revised), "--year", "2026").exit_code == 0
+    assert q2("2026-04-20") == said
+    assert q2(datetime.now(VN).date().isoformat())["assignments"]["done_on_time"] == 0   # after it: out of the plan
