@@ -162,7 +162,8 @@ def _sync_assignments(writes: Writes, *, task_id: int, spec: TaskSpec, current: 
         if found.status == Status.CANCELLED:
             _set_status(writes, found, start)
             report.assignments_created += 1
-        if found.role != role:
+        if found.role != role:   # recorded: the reports of the days before count the unit in its role then
+            writes.record(found, "role", found.role, role)
             writes.change(found, role=role)
         if spec.unit_dues is not None:
             _follow_due(writes, found, due, report, spec.number)

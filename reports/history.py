@@ -3,7 +3,7 @@
 A report as of day D must say what a report run on D said. Every change is in `StatusChange` (status, due date,
 "created", undo); replaying those recorded by the end of D gives:
 whether the assignment existed (and was still in the plan: a done one of a task a revision removed leaves the
-reports from that day on), its status, its due date after the extensions approved by D (each approval is a
+reports from that day on), its role (chủ trì or phối hợp) and status, its due date after the extensions approved by D (each approval is a
 due-date change recorded by an officer; a plan re-import's date changes are not extensions), the deadline its
 timeliness is judged by (an extension approved after the deadline had passed moves the due date but does not make
 the work on time), and its completion date when it was done by then. What was recorded later (a completion typed
@@ -37,6 +37,7 @@ class StateThen:
     note: str = ""           # the last note recorded with a status change by then
     on_time_by: date | None = None  # the deadline as extended by the extensions approved before it had passed
     retired: bool | None = None     # its task left the plan by then (None: no record of when, older data)
+    role: str = ""                  # chủ trì or phối hợp then (a revision may have changed it since)
 
 
 def end_of_day(day: date, tz: tzinfo) -> datetime:
@@ -79,6 +80,7 @@ def _replay(a: Assignment, plan: Plan, changes: list[StatusChange], until: datet
     due = on_time_by = _as_date(_first(changes, "due_on", a.due_on.isoformat() if a.due_on else None))
     done_at, exists, note, extensions = None, True, "", 0
     retired = False if any(c.field == "retired" for c in changes) else None
+    role = _first(changes, "role", a.role)
     before: dict[int, tuple] = {}   # change id → (status, done_at) it replaced, for an undo to put back
     for change in changes:
         if change.at >= until:
@@ -94,6 +96,8 @@ def _replay(a: Assignment, plan: Plan, changes: list[StatusChange], until: datet
             exists, status = True, value or Status.OPEN
         elif field == "retired":
             retired = True
+        elif field == "role" and value:
+            role = value
         elif field == "status" and value:
             before[change.id] = (status, done_at)
             status = value
@@ -115,7 +119,7 @@ def _replay(a: Assignment, plan: Plan, changes: list[StatusChange], until: datet
         on_time_by = due
     done_on = _done_on(a, status, done_at, changes, until, tz)
     return StateThen(exists=exists, status=status, due_on=due, done_on=done_on, extensions=extensions, note=note,
-                     on_time_by=on_time_by, retired=retired)
+                     on_time_by=on_time_by, retired=retired, role=role)
 
 
 def _in_time(moment: datetime, deadline: date | None, tz: tzinfo) -> bool:

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import exists, or_
 from sqlmodel import Session, select
 
 from calendars.workdays import WorkCalendar
@@ -33,7 +34,7 @@ from reports.history import StateThen, end_of_day, evidence_by, states_on
 from reminders.workcal import default_calendar
 from reports.periods import ROMAN, Period, PeriodError, data_window
 from services.queries import AssignmentView, unit_by_code
-from storage.models import Assignment, Plan, Status, Task, Unit
+from storage.models import Assignment, Plan, Status, StatusChange, Task, Unit
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 DUE_SOON_DAYS = 7
@@ -288,7 +289,8 @@ def build_report(session: Session, *, as_of: date, roles: tuple[str, ...], perio
         # A task a revision removed counts on the days before: its open assignments through their recorded
         # cancellations, its done ones through the recorded day it left the plan (unknown for older data: gone).
         gone = task.removed and a.status != Status.CANCELLED and state.retired is not False
-        if gone or not state.exists or state.status == Status.CANCELLED or not _in_period(state, period, p):
+        if gone or not state.exists or state.status == Status.CANCELLED or state.role not in roles \
+                or not _in_period(state, period, p):
             continue
         bucket = classify(state, as_of=as_of, work=work)
         effective = work.met_by(state.due_on) if state.due_on else None
@@ -324,9 +326,11 @@ def _in_period(state: StateThen, period: Period | None, plan: Plan) -> bool:
 
 
 def _query(roles: tuple[str, ...], unit: Unit | None, plan_id: int | None):
+    # A unit whose role a revision changed counts in its role on the report day (`reports.history`).
+    role_changed = exists().where(StatusChange.assignment_id == Assignment.id, StatusChange.field == "role")
     q = (select(Assignment, Task, Unit, Plan).join(Task, Task.id == Assignment.task_id)
          .join(Plan, Plan.id == Task.plan_id).join(Unit, Unit.id == Assignment.unit_id)
-         .where(Assignment.role.in_(roles)))
+         .where(or_(Assignment.role.in_(roles), role_changed)))
     if unit is not None:
         q = q.where(Assignment.unit_id == unit.id)
     if plan_id is not None:

@@ -50,7 +50,8 @@ def task_cell(task) -> str:
 
 CHANGE_LABELS = {"status": N_("Trạng thái"), "due_on": N_("Hạn"), "done_on": N_("Ngày hoàn thành"),
                  "promised_on": N_("Ngày hẹn hoàn thành"), "evidence": N_("Tài liệu kiểm chứng"),
-                 "created": N_("Giao nhiệm vụ"), "undo": N_("Hoàn tác"), "retired": N_("Bỏ khỏi kế hoạch")}
+                 "created": N_("Giao nhiệm vụ"), "undo": N_("Hoàn tác"), "retired": N_("Bỏ khỏi kế hoạch"),
+                 "role": N_("Vai trò")}
 
 
 CHANNEL_LABELS = {"telegram": "Telegram", "zalo_bot": "Zalo", "zalo_oa": "Zalo OA", "console": N_("Console"),
@@ -74,6 +75,8 @@ def change_value(value: str | None) -> str:
         return "—"
     if value in STATUS_LABELS:
         return status_label(value)
+    if value in ROLE_LABELS:
+        return role_label(value)
     try:
         return fmt_date(date.fromisoformat(value))
     except ValueError:

@@ -275,3 +275,33 @@ def test_a_task_done_then_removed_by_a_revision_stays_in_the_reports_of_the_days
     assert cli("import", str(revised), "--year", "2026").exit_code == 0
     assert q2("2026-04-20") == said
     assert q2(datetime.now(VN).date().isoformat())["assignments"]["done_on_time"] == 0   # after it: out of the plan
+
+
+def test_a_unit_a_revision_turns_from_lead_to_partner_keeps_its_lead_work_in_the_reports_before(engine, settings,
+                                                                                              cli, tmp_path):
+    """TCCB (chủ trì of task 4 with VP) sent it on 15/04; a later revision leaves VP alone as chủ trì and TCCB as
+    phối hợp. The reports of the days before, which count chủ trì units, still count TCCB's task 4."""
+    from services.workspace import SAMPLE_PLAN
+    from tests.test_console import chat
+    with use_locale("vi"):
+        chat(engine, settings, ["/viec", "1", "xong ạ"], unit="TCCB")   # the console's day: 15/04/2026
+
+    def q2(day: str) -> dict:
+        result = cli("report", "--period", "q2", "--year", "2026", "--as-of", day, "--json", "--unit", "TCCB")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    said = q2("2026-04-20")
+    assert said["assignments"]["done_on_time"] == 1
+    lines = []
+    for line in SAMPLE_PLAN.read_text(encoding="utf-8").split("\n"):
+        cells = line.split("\t")
+        if cells[0] == "4":
+            cells[3], cells[4] = "Văn phòng Sở", cells[4] + " - Phòng TCCB"
+        lines.append("\t".join(cells))
+    revised = tmp_path / "ke-hoach-dieu-chinh.md"
+    revised.write_text("\n".join(lines), encoding="utf-8")
+    result = cli("import", str(revised), "--year", "2026")
+    assert result.exit_code == 0, result.output
+    assert q2("2026-04-20") == said
+    assert q2(datetime.now(VN).date().isoformat())["assignments"]["done_on_time"] == 0   # phối hợp now
