@@ -1,13 +1,13 @@
 """An assignment as it stood at the end of a past day, rebuilt from its recorded history.
 
 A report as of day D must say what a report run on D said. Every change is in `StatusChange` (status, due date,
-"created", undo); replaying those recorded by the end of D gives:
-whether the assignment existed (and was still in the plan: a done one of a task a revision removed leaves the
-reports from that day on), its role (chủ trì or phối hợp) and status, its due date after the extensions approved by D (each approval is a
-due-date change recorded by an officer; a plan re-import's date changes are not extensions), the deadline its
-timeliness is judged by (an extension approved after the deadline had passed moves the due date but does not make
-the work on time), and its completion date when it was done by then. What was recorded later (a completion typed
-in on the 16th about the 13th, a reopening, a later extension) does not reach back.
+"created", role, undo, "retired"); replaying those recorded by the end of D gives: whether the assignment existed
+(and was still in the plan: a done one of a task a revision removed leaves the reports from that day on), its role
+(chủ trì or phối hợp) and status, its due date after the extensions approved by D (each approval is a due-date
+change recorded by an officer; a plan re-import's date changes are not extensions), the deadline its timeliness is
+judged by (an extension approved after the deadline had passed moves the due date but does not make the work on
+time), and its completion date when it was done by then. What was recorded later (a completion typed in on the 16th
+about the 13th, a reopening, a later extension) does not reach back.
 
 Assignments made by a plan's first import count from the start: an officer who loads the plan in July and
 compiles quý I wants quý I's tasks. Those added by a later revision exist from the day they were added.
