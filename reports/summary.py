@@ -286,9 +286,9 @@ def build_report(session: Session, *, as_of: date, roles: tuple[str, ...], perio
     states = states_on(session, rows=[(a, t, p) for a, t, _u, p in found], day=as_of, tz=tz)
     for a, task, u, p in found:
         state = states[a.id]
-        # A task a revision removed counts on the days before: its open assignments through their recorded
-        # cancellations, its done ones through the recorded day it left the plan (unknown for older data: gone).
-        gone = task.removed and a.status != Status.CANCELLED and state.retired is not False
+        # A task a revision removed (or of a plan removed) counts on the days before: its open assignments through
+        # their recorded cancellations, its done ones through the recorded day it left (unknown for older data: gone).
+        gone = (task.removed or p.removed) and a.status != Status.CANCELLED and state.retired is not False
         if gone or not state.exists or state.status == Status.CANCELLED or state.role not in roles \
                 or not _in_period(state, period, p):
             continue

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from i18n import _
 from services.status import Actor, set_status
-from storage.models import Assignment, Channel, MemberRole, Plan, Status, Task, Unit
+from storage.models import Assignment, Channel, MemberRole, Plan, Status, StatusChange, Task, Unit
 
 
 class AdminError(ValueError):
@@ -37,6 +37,12 @@ def remove_plan(session: Session, *, plan: Plan, actor: Actor, now: datetime | N
                                                             Assignment.status.in_(Status.ACTIVE))).all()
     for a in rows:
         set_status(session, assignment=a, status=Status.CANCELLED, actor=actor, now=now, note=note)
+    done = session.exec(select(Assignment).join(Task).where(Task.plan_id == plan.id,
+                                                            Assignment.status == Status.DONE)).all()
+    for a in done:   # done stays done; the day it left the reports is recorded (`reports.history`)
+        session.add(StatusChange(assignment_id=a.id, at=now, actor_id=actor.user.id if actor.user else None,
+                                 actor_name=actor.name, channel=actor.channel, field="retired", before=Status.DONE,
+                                 note=note))
     plan.removed = True
     session.add(plan)
     return len(rows)

@@ -305,3 +305,21 @@ def test_a_unit_a_revision_turns_from_lead_to_partner_keeps_its_lead_work_in_the
     assert result.exit_code == 0, result.output
     assert q2("2026-04-20") == said
     assert q2(datetime.now(VN).date().isoformat())["assignments"]["done_on_time"] == 0   # phối hợp now
+
+
+def test_a_removed_plan_counts_in_the_reports_before_its_removal_and_not_after(engine, settings, cli):
+    """TCCB sent task 4 on 15/04; the plan is removed later. Quý II as of 20/04 still says what it said; from the
+    removal on, the plan's done work no longer makes a report of its own ("7 of 7 done") of a plan no one follows."""
+    from tests.test_console import chat
+    with use_locale("vi"):
+        chat(engine, settings, ["/viec", "1", "xong ạ"], unit="TCCB")   # the console's day: 15/04/2026
+
+    def q2(day: str):
+        return cli("report", "--period", "q2", "--year", "2026", "--as-of", day, "--json")
+
+    said = q2("2026-04-20").stdout
+    assert json.loads(said)["assignments"]["done_on_time"] == 1
+    assert cli("plans", "remove", "1", "--yes").exit_code == 0
+    assert q2("2026-04-20").stdout == said
+    after = q2(datetime.now(VN).date().isoformat())
+    assert after.exit_code == 1 and "Chưa có kế hoạch nào của năm 2026" in after.stderr, after.output

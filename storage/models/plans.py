@@ -119,7 +119,7 @@ class StatusChange(SQLModel, table=True):
     actor_id: int | None = Field(default=None, foreign_key="chatuser.id")
     actor_name: str = ""
     channel: str = Channel.SYSTEM
-    field: str = "status"            # status | due_on | promised_on | created | removed
+    field: str = "status"            # status | due_on | done_on | promised_on | created | role | retired | undo
     before: str | None = None
     after: str | None = None
     note: str | None = None
