@@ -105,7 +105,8 @@ def _replay(a: Assignment, plan: Plan, changes: list[StatusChange], until: datet
             note = change.note or note
         elif field == "due_on":
             due = _as_date(value)
-            extension = change.field == "due_on" and change.channel != Channel.IMPORT  # an approved extension
+            # An approved extension moves a deadline; a first date given to an undated task ("📅 Báo hạn") is not one.
+            extension = change.field == "due_on" and change.channel != Channel.IMPORT and change.before is not None
             extensions += extension
             if not extension or _in_time(change.at, on_time_by, tz):
                 on_time_by = due

@@ -323,3 +323,16 @@ def test_a_removed_plan_counts_in_the_reports_before_its_removal_and_not_after(e
     assert q2("2026-04-20").stdout == said
     after = q2(datetime.now(VN).date().isoformat())
     assert after.exit_code == 1 and "Chưa có kế hoạch nào của năm 2026" in after.stderr, after.output
+
+
+def test_a_date_given_to_an_undated_task_is_not_an_extension(quarter):
+    """D ("Tuyên truyền CCHC", continuous) gets its date from VP's "📅 Báo hạn" on 02/03 (as the check-in
+    records it): a first date, not an approved extension; done on it, on time."""
+    quarter.world._add(StatusChange(assignment_id=quarter.d.id, at=at(D(2026, 3, 2)), actor_name="VP",
+                                    channel="telegram", field="due_on", before=None, after="2026-03-10",
+                                    note="đơn vị báo hạn khi được hỏi tiến độ"))
+    quarter.world.update(Assignment, quarter.d.id, due_on=D(2026, 3, 10), original_due_on=D(2026, 3, 10))
+    quarter.status(quarter.d, Status.DONE, at(D(2026, 3, 10)))
+    data = quarter.report(D(2026, 3, 14))
+    assert data["assignments"]["extensions"] == 0 and data["assignments"]["undated"] == 0
+    assert data["assignments"]["done_on_time"] == 1
