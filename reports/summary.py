@@ -8,7 +8,7 @@ How it counts (VN-DOMAIN §4, the VPCP four-way split plus "sắp đến hạn" 
   added after D by a plan revision, is left out; its status, due date (after the extensions approved by D) and
   completion date are those recorded by D.
 * A period (`reports.periods`: a data window such as quý I = 15/12 → 14/3, or from/to) keeps the assignments
-  whose due date on D falls in it. Undated assignments (of the plans of the period's years) are reported apart
+  whose due date on D falls in it. Undated assignments (of the plans of the period's year) are reported apart
   as "chưa xác định hạn", never inside the period's totals.
 * One bucket per assignment (BUCKETS, the one vocabulary of text, JSON, workbook, document and chat):
   hoàn thành đúng hạn (done by the due date as extended in time), hoàn thành quá hạn (done after it), quá hạn chưa
@@ -320,8 +320,8 @@ def _has_plan(session: Session, year: int) -> bool:
 def _in_period(state: StateThen, period: Period | None, plan: Plan) -> bool:
     if period is None:
         return True
-    if state.due_on is None:
-        return period.start.year <= plan.year <= period.end.year
+    if state.due_on is None:   # the plans of the reporting year (quý I opens in December, last year's plans stay out)
+        return plan.year == period.year if period.year else period.start.year <= plan.year <= period.end.year
     return period.start <= state.due_on <= period.end
 
 

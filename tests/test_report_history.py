@@ -336,3 +336,15 @@ def test_a_date_given_to_an_undated_task_is_not_an_extension(quarter):
     data = quarter.report(D(2026, 3, 14))
     assert data["assignments"]["extensions"] == 0 and data["assignments"]["undated"] == 0
     assert data["assignments"]["done_on_time"] == 1
+
+
+def test_last_years_undated_tasks_are_not_in_this_years_quarter(quarter):
+    """Quý I/2026's window opens on 15/12/2025, but the 2025 plan's "Thường xuyên" tasks are 2025's: the report
+    of 2026 names 2026's one undated task (D), not last year's again."""
+    old = quarter.world._add(Plan(title="Kế hoạch CCHC năm 2025", year=2025))
+    task = quarter.world._add(Task(plan_id=old.id, number="1", title="Tuyên truyền CCHC năm 2025",
+                                   deadline_text="Thường xuyên", deadline_kind="continuous"))
+    quarter.world._add(Assignment(task_id=task.id, unit_id=quarter.tc.id, due_on=None))
+    data = quarter.report(D(2026, 3, 14))
+    assert (data["tasks"]["undated"], data["assignments"]["undated"]) == (1, 1)
+    assert data["paragraph"].endswith("Ngoài ra có 01 nhiệm vụ chưa xác định hạn.")
