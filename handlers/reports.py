@@ -15,9 +15,14 @@ from reports.summary import ReportError, build_report, make_period
 from services.worker import in_worker
 
 CHAT_UNITS = 12  # unit rows in a chat answer: the most overdue; the files have all
-_WORDS = [(re.compile(r"\b(?:quý|quy|q)\s+(\S+)", re.I), r"q\1"), (re.compile(r"\b6\s*tháng\b", re.I), "h1"),
-          (re.compile(r"\b9\s*tháng\b", re.I), "m9"), (re.compile(r"\b(?:tháng|thang)\s+(\d{1,2})\b", re.I),
-                                                      r"month:\1")]
+# As plans and officers write a period: "quý I/2026", "Quý II năm 2026", "6 tháng đầu năm", "tháng 3/2026".
+_WORDS = [(re.compile(r"(\S)/(\d{4})\b"), r"\1 \2"),
+          (re.compile(r"\b6\s*tháng\s+cuối\s+năm\b", re.I), "h2"),
+          (re.compile(r"\b6\s*tháng(?:\s+đầu\s+năm)?\b", re.I), "h1"),
+          (re.compile(r"\b9\s*tháng(?:\s+đầu\s+năm)?\b", re.I), "m9"),
+          (re.compile(r"\b(?:quý|quy|q)\s+(\S+)", re.I), r"q\1"),
+          (re.compile(r"\b(?:tháng|thang)\s+(\d{1,2})\b", re.I), r"month:\1"),
+          (re.compile(r"\b(?:năm|nam)\s+(?=\d{4}\b)", re.I), "")]
 
 
 async def cmd_report(turn: Turn, args: str) -> None:
@@ -40,7 +45,7 @@ async def cmd_report(turn: Turn, args: str) -> None:
 
 
 def _parse_args(args: str) -> tuple[str | None, int | None, str | None]:
-    """Period (I..IV, quý 2, 6 tháng, 9 tháng, năm, tháng 3, h1, m9), a four-digit year, and the unit code."""
+    """Period (I..IV, quý 2, quý I/2026, 6 tháng [đầu/cuối năm], 9 tháng, năm, tháng 3), a year, the unit code."""
     text = args
     for pattern, replacement in _WORDS:
         text = pattern.sub(replacement, text)
@@ -50,7 +55,7 @@ def _parse_args(args: str) -> tuple[str | None, int | None, str | None]:
             year = int(word)
             continue
         try:
-            code = normalize_code(f"q{word}" if _roman(word) or word in ("1", "2", "3", "4") else word)
+            found = normalize_code(f"q{word}" if _roman(word) or word in ("1", "2", "3", "4") else word)
         except PeriodError:
             if re.fullmatch(r"q\d+", word):  # "quý 5": a period that does not exist, named as the officer wrote it
                 raise ReportError(_("Không có quý {n}: quý từ I đến IV (hoặc 1–4).").format(n=word[1:5])) from None
@@ -59,6 +64,10 @@ def _parse_args(args: str) -> tuple[str | None, int | None, str | None]:
             if unit_code is not None:
                 raise ReportError(_("Không hiểu \"{text}\".").format(text=word[:20])) from None
             unit_code = word
+            continue
+        if code is not None:   # "quý I quý II": never the last one taken
+            raise ReportError(_("Chỉ chọn một kỳ báo cáo, ví dụ /baocao I hoặc /baocao 9 tháng."))
+        code = found
     return code, year, unit_code
 
 

@@ -248,3 +248,21 @@ def test_a_period_not_begun_or_a_year_without_a_plan_is_said_in_words_without_fi
     assert result.exit_code == 1 and "Chưa có kế hoạch nào của năm 2024" in result.stderr and result.stdout == ""
     result = cli("report", "--period", "q3", "--year", "2026", "--as-of", "2026-04-15")
     assert result.exit_code == 1 and "Kỳ báo cáo Quý III/2026 chưa bắt đầu" in result.stderr
+
+
+def test_a_period_written_as_plans_write_it_is_that_period_in_chat(engine, settings, quarter_one):
+    """"Quý II năm 2026" is quý II (never the whole year), "quý I/2026", "tháng 3/2026", "6 tháng đầu năm 2026"
+    and "6 tháng cuối năm" are what they say; two periods at once are refused, never the last one taken."""
+    said = {}
+    for text in ("Quý II năm 2026", "quý I/2026", "tháng 3/2026", "6 tháng đầu năm 2026", "9 tháng đầu năm",
+                 "6 tháng cuối năm 2026", "quý I quý II"):
+        out = chat(engine, settings, [f"/baocao {text}"], unit="VP", officer=True)
+        said[text] = out.split(f"> /baocao {text}")[1]
+        assert "Không có đơn vị mã" not in said[text] and "month:" not in said[text], (text, said[text])
+    assert "Kỳ báo cáo: Quý II/2026 (số liệu từ 15/03/2026" in said["Quý II năm 2026"]
+    assert "Kỳ báo cáo: Quý I/2026 (số liệu từ 15/12/2025" in said["quý I/2026"]
+    assert "Kỳ báo cáo: Tháng 3/2026 (số liệu từ 15/02/2026" in said["tháng 3/2026"]
+    assert "Kỳ báo cáo: 6 tháng đầu năm 2026 (số liệu" in said["6 tháng đầu năm 2026"]
+    assert "Kỳ báo cáo: 9 tháng đầu năm 2026 (số liệu" in said["9 tháng đầu năm"]
+    assert "Kỳ báo cáo 6 tháng cuối năm 2026 chưa bắt đầu" in said["6 tháng cuối năm 2026"]
+    assert "Chỉ chọn một kỳ báo cáo" in said["quý I quý II"] and "BÁO CÁO TÌNH HÌNH" not in said["quý I quý II"]
