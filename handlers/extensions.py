@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 from handlers.context import Turn
 from handlers.messages import Button
@@ -37,11 +37,21 @@ async def cmd_extensions(turn: Turn, args: str) -> None:
     for request, v in pending[:LIST_LIMIT]:
         turn.reply(_("📅 {unit} xin gia hạn nhiệm vụ {task}\nHạn hiện tại: {old} → xin đến: {new}").format(
             unit=v.unit.name, task=task_heading(v.task, short(v.task.title, 150)),
-            old=fmt_date(v.assignment.due_on), new=fmt_date(request.requested_on)),
+            old=fmt_date(v.assignment.due_on), new=fmt_date(request.requested_on))
+            + past_deadline_note(v.assignment.due_on, turn.today),
             buttons=decision_buttons(request.id), about=[v.id])
     if len(pending) > LIST_LIMIT:
         turn.reply(fit([_("Còn {n} đề nghị nữa; duyệt xong các đề nghị trên rồi gõ lại /giahan.").format(
             n=len(pending) - LIST_LIMIT)]))
+
+
+def past_deadline_note(due: date | None, today: date) -> str:
+    """What an officer deciding after the deadline should know: the approval moves the due date and the reminders,
+    but the reports judge the work by the deadline as extended in time (reports/history.py, `on_time_by`)."""
+    if due is None or today <= due:
+        return ""
+    return "\n" + _("⚠️ Hạn {old} đã qua: duyệt bây giờ thì hạn và lời nhắc dời theo, nhưng báo cáo vẫn tính "
+                    "nhiệm vụ là quá hạn.").format(old=fmt_date(due))
 
 
 async def on_words(turn: Turn, text: str) -> bool:

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 from handlers import answers, start
 from handlers.context import UNREAD, Turn
+from handlers.extensions import past_deadline_note
 from handlers.messages import Button
 from handlers.render import (PAGE_SIZE, due_phrase, fit, list_buttons, nav_buttons, occurrence, page, short,
                              status_buttons, task_card, task_line, which_task)
@@ -141,7 +142,8 @@ def ask_extension(turn: Turn, assignment_id: int, new_due: date, reason: str = "
             turn.send_to(link, _("📅 {unit} xin gia hạn nhiệm vụ {task}\nHạn hiện tại: {old} → xin đến: "
                                  "{new}\nNgười đề nghị: {who}").format(
                 unit=v.unit.name, task=task_heading(v.task, short(v.task.title, 150)),
-                old=fmt_date(v.assignment.due_on), new=fmt_date(new_due), who=turn.actor.name),
+                old=fmt_date(v.assignment.due_on), new=fmt_date(new_due), who=turn.actor.name)
+                + past_deadline_note(v.assignment.due_on, turn.today),
                 buttons=[[Button(_("Đồng ý"), f"xa:{request.id}:ok"), Button(_("Từ chối"), f"xa:{request.id}:no")]],
                 about=[v.id])
 

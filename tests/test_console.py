@@ -298,6 +298,16 @@ def test_officers_list_pending_requests_and_answer_them_in_words(engine, setting
     assert "Không có đề nghị gia hạn nào đang chờ duyệt" in out and "trả lời cho đề nghị gia hạn nào" in out
 
 
+def test_an_officer_deciding_after_the_deadline_is_told_the_report_still_counts_it_late(engine, settings):
+    chat(engine, settings, ["/start"], unit="VP", officer=True)
+    chat(engine, settings, ["NV 1 xin gia hạn đến 30/4", "NV 12 xin gia hạn đến 30/5"], unit="VP")  # on 15/04
+    out = chat(engine, settings, ["/giahan"], unit="VP", officer=True)
+    late, in_time = out.split("Hạn hiện tại: 31/03/2026")[1], out.split("Hạn hiện tại: 30/04/2026")[1]
+    assert late.split("\n")[1] == ("⚠️ Hạn 31/03/2026 đã qua: duyệt bây giờ thì hạn và lời nhắc dời theo, nhưng "
+                                   "báo cáo vẫn tính nhiệm vụ là quá hạn."), out
+    assert "đã qua" not in in_time.split("Đồng ý")[0], out   # NV 12's deadline has not passed: nothing to warn
+
+
 def test_message_numbers_go_on_across_sessions_and_a_missing_one_is_named(engine, settings):
     first = chat(engine, settings, ["/viec", "3"])
     assert "[#1]" in first and "[#2] 📌 Nhiệm vụ 1:" in first
