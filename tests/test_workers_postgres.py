@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 from collections import Counter
@@ -29,6 +28,7 @@ from config import Settings
 from storage.models import Assignment, ChatLink, ChatUser, Plan, Reminder, StatusChange, Task, Unit
 from tests.conftest import REPO
 from tests.fakes import FakeTelegram, refuse_internet
+from tests.ports import free_port
 from tests.reminders_world import TOKEN
 from tests.test_postgres import pg_engine  # noqa: F401  (fixture)
 
@@ -65,12 +65,6 @@ def populate(engine) -> None:
 
 def chat(i: int) -> int:
     return 70_000 + i
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Workers:

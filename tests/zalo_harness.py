@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +22,7 @@ from reminders.rounds import run_round
 from services.invites import create_invite
 from services.queries import unit_by_code
 from services.workspace import ensure_sample_workspace
+from tests.ports import free_port  # noqa: F401  (also used by test_zalo_run)
 from tests.fakes.telegram_api import refuse_internet
 from tests.fakes import zalo_api
 from tests.fakes.zalo_api import (FakeZaloBot, FakeZaloOA, _FakeServer, bot_text_update, oa_text_event,
@@ -33,13 +33,6 @@ BOT_TOKEN = "1459232241454765289:fake-secret"
 BOT_SECRET = "bot-webhook-secret-1234"
 OA_SECRET = "oa-secret-key"
 PUBLIC_URL = "https://nhacviec.example.vn"
-
-
-def free_port() -> int:
-    """A port free right now on 127.0.0.1 (the webhook server must be known before setWebhook probes it)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
