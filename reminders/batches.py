@@ -76,7 +76,8 @@ def build(session: Session, rows: list[RowLike], *, today: date, work: WorkCalen
     links = links if links is not None else load_links(session, {r.link_id for r in rows})
     views = load_views(session, {r.assignment_id for r in rows if r.assignment_id is not None})
     snoozes = snoozed_until(session, pairs={(r.link_id, r.assignment_id) for r in rows if r.assignment_id})
-    digest = digest_lines(session, today=today, roles=settings.tracked_roles) if any(r.kind == cadence.DIGEST for r in rows) else []
+    digest = (digest_lines(session, today=today, roles=settings.tracked_roles, work=work)
+              if any(r.kind == cadence.DIGEST for r in rows) else [])
     weeks = {r.link_id: weekly.summary_for(session, link=links[r.link_id], day=r.day, roles=settings.tracked_roles,
                                            work=work)
              for r in rows if r.kind == cadence.WEEKLY and r.link_id in links}

@@ -85,11 +85,16 @@ def load_views(session: Session, ids: set[int]) -> dict[int, AssignmentView]:
     return found
 
 
-def digest_lines(session: Session, *, today: date, roles: tuple[str, ...] = ("lead",)) -> list[DigestLine]:
-    """Units with overdue assignments: how many and since when, most overdue first."""
+def digest_lines(session: Session, *, today: date, roles: tuple[str, ...] = ("lead",),
+                 work: WorkCalendar | None = None) -> list[DigestLine]:
+    """Units with overdue assignments: how many and since when, most overdue first.
+
+    Late as the day-off rule says (`work`), like /overdue: with "after", a Saturday deadline is due on Monday.
+    """
+    late_before = work.late_before(today) if work is not None else today
     q = (select(Unit.name, func.count(Assignment.id), func.min(Assignment.due_on))
          .join(Assignment, Assignment.unit_id == Unit.id).join(Task, Task.id == Assignment.task_id)
-         .where(Assignment.status.in_(Status.ACTIVE), Assignment.role.in_(roles), Assignment.due_on < today,
+         .where(Assignment.status.in_(Status.ACTIVE), Assignment.role.in_(roles), Assignment.due_on < late_before,
                 Task.removed == False)  # noqa: E712
          .group_by(Unit.id, Unit.name).order_by(func.min(Assignment.due_on), Unit.name))
     return [DigestLine(name, count, oldest) for name, count, oldest in session.exec(q)]

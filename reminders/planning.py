@@ -65,7 +65,8 @@ def plan_day(session: Session, *, day: date, work: WorkCalendar, settings: Setti
     for link_id, assignment_id in again:
         due = Due(assignment_id, link_id, cadence.SNOOZED, day)
         planned[due.key] = due
-    if digest and overdue_dues:  # some open assignment is past its due date
+    late_before = work.late_before(day)  # by the day-off rule, as /overdue judges it
+    if digest and any(due < late_before for due in overdue_dues):  # some open assignment is late
         for link in people.officer_links(session):
             due = Due(None, link.id, cadence.DIGEST, day)
             planned[due.key] = due

@@ -1,0 +1,44 @@
+"""Reminders over stretches of the year as units and officers receive them, with the day-off rule."""
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+
+import pytest
+
+from storage.models import MemberRole
+from tests.reminders_world import World, at, sending
+
+
+@pytest.fixture
+def world(engine):
+    return World(engine)
+
+
+@pytest.mark.parametrize("rule, digest_on_monday", [("after", False), ("before", True)])
+def test_officer_digest_follows_the_day_off_rule(engine, settings, world, rule, digest_on_monday):
+    # A deadline on Saturday 20/06/2026: with "after" it means Monday 22/06, due that day, not late; the officer's
+    # digest must not list the unit as overdue while the unit's reminder says "hạn hôm nay" (as /overdue does).
+    office = world.unit("VPSO", name="Văn phòng Sở")
+    officer = world.link(office, role=MemberRole.OFFICER)
+    school = world.unit("THCS", name="Trường THCS Lê Lợi")
+    staff = world.link(school)
+    world.assign(world.task("Tự đánh giá chỉ số CCHC"), school, date(2026, 6, 20))
+
+    async def go():
+        async with sending(engine, settings.model_copy(update={"day_off_rule": rule})) as s:
+            await s.round(at(date(2026, 6, 22)))
+            await s.round(at(date(2026, 6, 23)))
+            return s.texts(staff.chat_id), s.texts(officer.chat_id)
+
+    unit_texts, officer_texts = asyncio.run(go())
+    monday = [t for t in officer_texts if "22/06/2026" in t.splitlines()[0]]
+    if digest_on_monday:
+        assert "hạn 19/06/2026, quá hạn 3 ngày" in unit_texts[0]
+        assert monday and "Trường THCS Lê Lợi: 1 nhiệm vụ" in monday[0]
+    else:
+        assert "hạn hôm nay 22/06/2026" in unit_texts[0]
+        assert not [t for t in monday if "quá hạn" in t]
+        # late from Tuesday: the digest then names the unit
+        tuesday = [t for t in officer_texts if "23/06/2026" in t.splitlines()[0]]
+        assert tuesday and "Trường THCS Lê Lợi: 1 nhiệm vụ" in tuesday[0]
