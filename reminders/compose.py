@@ -113,7 +113,7 @@ def render(message: ChatMessage, *, today: date, work: WorkCalendar) -> Outgoing
         if message.late:
             lines.append(_("⏱ Gửi muộn do hệ thống tạm dừng: nhắc việc của những ngày trước được gộp vào tin này."))
         lines += _task_lines(message, today, work)
-        lines += _digest_part(message, today)
+        lines += _digest_part(message, work)
         if message.weekly is not None:
             lines += ([""] if lines else []) + week_lines(message.weekly, work)
         lines += _unreachable_part(message)
@@ -209,7 +209,7 @@ def _line(item: Item, today: date, with_unit: bool, work: WorkCalendar) -> str:
         unit=unit, ref=task_ref(v.task.number, v.task.source), title=short(v.task.title, 100), due=phrase)
 
 
-def _digest_part(message: ChatMessage, today: date) -> list[str]:
+def _digest_part(message: ChatMessage, work: WorkCalendar) -> list[str]:
     if not message.digest:
         return []
     lines = ["", ngettext("📋 {n} đơn vị có nhiệm vụ quá hạn:", "📋 {n} đơn vị có nhiệm vụ quá hạn:",
@@ -217,7 +217,7 @@ def _digest_part(message: ChatMessage, today: date) -> list[str]:
     for line in message.digest[:MAX_DIGEST_UNITS]:
         lines.append(ngettext("• {unit}: {count} nhiệm vụ, trễ nhất từ {date}",
                               "• {unit}: {count} nhiệm vụ, trễ nhất từ {date}", line.count).format(
-            unit=line.unit, count=line.count, date=fmt_date(line.oldest)))
+            unit=line.unit, count=line.count, date=fmt_date(work.effective(line.oldest))))  # the day the reminders name
     if len(message.digest) > MAX_DIGEST_UNITS:
         lines.append(_("… và {n} đơn vị khác.").format(n=len(message.digest) - MAX_DIGEST_UNITS))
     lines.append(_("Gõ /overdue để xem chi tiết."))
