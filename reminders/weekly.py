@@ -51,10 +51,11 @@ def week_summary(session: Session, *, day: date, roles: tuple[str, ...], unit_id
     """The week of `day` for every unit, or for one.
 
     "Newly overdue" and "due this week" part where the day-off rule says a deadline becomes late (`work`):
-    with "after", a Sunday deadline is due on this Monday, not overdue.
+    with "after", a Sunday deadline is due on this Monday, not overdue. Judged on `day`, the summary's own day:
+    after a Monday off (a nghỉ bù, Tết) a deadline written on it is already late with "before".
     """
     monday = week_start(day)
-    late_before = work.late_before(monday) if work is not None else monday
+    late_before = work.late_before(day) if work is not None else monday
     last_monday, sunday = monday - timedelta(days=7), monday + timedelta(days=6)
     summary = WeekSummary(monday)
     base = (select(Assignment, Task, Unit).join(Task, Task.id == Assignment.task_id)

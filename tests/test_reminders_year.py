@@ -43,3 +43,34 @@ def test_officer_digest_follows_the_day_off_rule(engine, settings, world, rule, 
         # late from Tuesday: the digest then names the unit
         tuesday = [t for t in officer_texts if "23/06/2026" in t.splitlines()[0]]
         assert tuesday and "Trường THCS Lê Lợi: 1 nhiệm vụ, trễ nhất từ 22/06/2026" in tuesday[0]
+
+
+@pytest.mark.parametrize("rule, due, overdue_says, due_says", [
+    # Monday 27/04/2026 is the nghỉ bù of Giỗ Tổ: the week's summary comes on Tuesday 28/04
+    ("before", date(2026, 4, 27), "hạn 24/04/2026", None),
+    ("after", date(2026, 4, 27), None, "hạn 28/04/2026"),
+    # Tết Đinh Mùi: 04–10/02/2027 off, the week's summary comes on Thursday 11/02
+    ("before", date(2027, 2, 9), "hạn 03/02/2027", None),
+    ("after", date(2027, 2, 9), None, "hạn 11/02/2027"),
+])
+def test_weekly_summary_after_a_monday_off_puts_a_deadline_where_it_falls(engine, settings, world, rule, due,
+                                                                          overdue_says, due_says):
+    office = world.unit("VPSO", name="Văn phòng Sở")
+    officer = world.link(office, role=MemberRole.OFFICER)
+    school = world.unit("THCS", name="Trường THCS Lê Lợi")
+    world.link(school)
+    world.assign(world.task("Tự đánh giá chỉ số CCHC"), school, due)
+    summary_day = date(2026, 4, 28) if due.year == 2026 else date(2027, 2, 11)
+
+    async def go():
+        async with sending(engine, settings.model_copy(update={"day_off_rule": rule})) as s:
+            await s.round(at(summary_day))
+            return s.texts(officer.chat_id)
+
+    text = "\n".join(t for t in asyncio.run(go()) if "Tổng hợp tuần" in t)
+    overdue_part, _sep, due_part = text.partition("đến hạn trong tuần này")
+    if overdue_says:   # due before the summary's day: late, never "due this week"
+        assert "mới quá hạn" in overdue_part and overdue_says in overdue_part
+        assert not due_part
+    else:              # due on the summary's day
+        assert "mới quá hạn" not in text and due_says in due_part
