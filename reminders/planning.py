@@ -48,8 +48,11 @@ class _Hit:
 
 
 def plan_day(session: Session, *, day: date, work: WorkCalendar, settings: Settings,
-             digest: bool = True) -> list[Due]:
-    """Every reminder working day `day` carries, for the chats linked now. Reads only."""
+             digest: bool = True, week: bool | None = None) -> list[Due]:
+    """Every reminder working day `day` carries, for the chats linked now. Reads only.
+
+    `digest`: the officers' daily digest; `week`: the week's summary, when `day` is its day (default: as `digest`).
+    """
     overdue_dues = _overdue_dates(session, day, settings)
     hits = [*_offset_hits(session, day, work, settings), *_overdue_hits(session, day, work, settings, overdue_dues),
             *_checkin_hits(session, day, work, settings)]
@@ -70,7 +73,7 @@ def plan_day(session: Session, *, day: date, work: WorkCalendar, settings: Setti
         for link in people.officer_links(session):
             due = Due(None, link.id, cadence.DIGEST, day)
             planned[due.key] = due
-    if digest and weekly.is_weekly_day(day, work):
+    if (digest if week is None else week) and weekly.is_weekly_day(day, work):
         for link in weekly.readers_with_news(session, day=day, roles=settings.tracked_roles, work=work):
             due = Due(None, link.id, cadence.WEEKLY, day)
             planned[due.key] = due

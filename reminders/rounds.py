@@ -20,7 +20,7 @@ from bot.messenger import Messenger
 from calendars.workdays import WorkCalendar
 from config import Settings
 from reminders import batches as batching
-from reminders import store
+from reminders import store, weekly
 from reminders.compose import render
 from reminders.delivery import Delivery, Tally, deliver
 from reminders.planning import plan_day
@@ -100,7 +100,8 @@ def plan_through(session: Session, *, today: date, now: datetime, work: WorkCale
 
     Today is planned again each round (cheap, idempotent) so a task added or moved at 10:00
     still gets today's reminder. Days missed while the bot was off are late; those older than
-    the grace period are recorded as skipped.
+    the grace period are recorded as skipped. A missed day's digest is not worth sending (today's
+    says it all), but this week's summary missed on its day (the bot off all Monday) is.
     """
     # Not the latest day ever planned: `remind --at` may run as of a moment before the scheduler's today.
     last = store.last_planned_before(session, day=today)
@@ -109,7 +110,8 @@ def plan_through(session: Session, *, today: date, now: datetime, work: WorkCale
     while day <= today:
         if work.is_working_day(day):
             dues = [replace(d, late=day < today) for d in
-                    plan_day(session, day=day, work=work, settings=settings, digest=day == today)]
+                    plan_day(session, day=day, work=work, settings=settings, digest=day == today,
+                             week=weekly.week_start(day) == weekly.week_start(today))]
             old = work.working_days_between(day, today) > settings.reminder_grace_days
             new = store.insert_planned(session, dues=dues, now=now, skipped={d.key for d in dues} if old else set())
             added, skipped = added + new, skipped + (new if old else 0)

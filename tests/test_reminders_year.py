@@ -74,3 +74,28 @@ def test_weekly_summary_after_a_monday_off_puts_a_deadline_where_it_falls(engine
         assert not due_part
     else:              # due on the summary's day
         assert "mới quá hạn" not in text and due_says in due_part
+
+
+def test_weekly_summary_missed_on_its_day_goes_out_late_once(engine, settings, world):
+    # The server was off the whole of Monday 09/03/2026: Tuesday's first round still brings the week's summary,
+    # marked late, and only once; the week after comes on its Monday again.
+    office = world.unit("VPSO", name="Văn phòng Sở")
+    officer = world.link(office, role=MemberRole.OFFICER)
+    school = world.unit("THCS", name="Trường THCS Lê Lợi")
+    world.link(school)
+    world.assign(world.task("Tự đánh giá chỉ số CCHC"), school, date(2026, 3, 12))
+    world.assign(world.task("Báo cáo quý I"), school, date(2026, 3, 19))
+
+    async def go():
+        async with sending(engine, settings) as s:
+            await s.round(at(date(2026, 3, 6)))                       # Friday
+            for day in (date(2026, 3, 10), date(2026, 3, 11), date(2026, 3, 16)):
+                await s.round(at(day))
+                await s.round(at(day, "15:00"))
+            return s.texts(officer.chat_id)
+
+    weeks = [t for t in asyncio.run(go()) if "Tổng hợp tuần" in t]
+    assert len(weeks) == 2
+    assert "Gửi muộn" in weeks[0]
+    assert "Tổng hợp tuần 09/03/2026–15/03/2026" in weeks[0] and "hạn 12/03/2026" in weeks[0]
+    assert "Tổng hợp tuần 16/03/2026–22/03/2026" in weeks[1] and "Gửi muộn" not in weeks[1]
