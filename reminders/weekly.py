@@ -25,6 +25,7 @@ class WeekSummary:
     """One reader's week."""
 
     monday: date
+    since: date | None = None   # what "last week" covers from: an earlier Monday when whole weeks were off
     newly_overdue: list[AssignmentView] = field(default_factory=list)
     due_this_week: list[AssignmentView] = field(default_factory=list)
     done_last_week: list[AssignmentView] = field(default_factory=list)
@@ -46,6 +47,14 @@ def is_weekly_day(day: date, work: WorkCalendar) -> bool:
     return day == first
 
 
+def previous_week(monday: date, work: WorkCalendar | None) -> date:
+    """The Monday of the last week before `monday`'s that had a working day (a summary went out in it):
+    the week before, unless a whole week was off (Tết)."""
+    if work is None:
+        return monday - timedelta(days=7)
+    return week_start(work.on_or_before(monday - timedelta(days=1)))
+
+
 def week_summary(session: Session, *, day: date, roles: tuple[str, ...], unit_id: int | None = None,
                  work: WorkCalendar | None = None) -> WeekSummary:
     """The week of `day` for every unit, or for one.
@@ -56,8 +65,8 @@ def week_summary(session: Session, *, day: date, roles: tuple[str, ...], unit_id
     """
     monday = week_start(day)
     late_before = work.late_before(day) if work is not None else monday
-    last_monday, sunday = monday - timedelta(days=7), monday + timedelta(days=6)
-    summary = WeekSummary(monday)
+    last_monday, sunday = previous_week(monday, work), monday + timedelta(days=6)
+    summary = WeekSummary(monday, since=last_monday)
     base = (select(Assignment, Task, Unit).join(Task, Task.id == Assignment.task_id)
             .join(Unit, Unit.id == Assignment.unit_id)
             .where(Task.removed == False, Assignment.role.in_(roles)))  # noqa: E712
@@ -83,18 +92,26 @@ def week_lines(summary: WeekSummary, work: WorkCalendar | None = None) -> list[s
     """The digest text (in the current locale); a deadline on a day off as the working day it means (`work`)."""
     lines = [_("📅 Tổng hợp tuần {start}–{end}").format(start=fmt_date(summary.monday),
                                                        end=fmt_date(summary.monday + timedelta(days=6)))]
-    parts = ((summary.newly_overdue, ngettext("⚠️ {n} phân công mới quá hạn (hạn trong tuần trước):",
-                                              "⚠️ {n} phân công mới quá hạn (hạn trong tuần trước):",
-                                              len(summary.newly_overdue))),
+    since = summary.since or summary.monday - timedelta(days=7)
+    span = {"start": fmt_date(since), "end": fmt_date(summary.monday - timedelta(days=1))}
+    if since == summary.monday - timedelta(days=7):
+        overdue_title = ngettext("⚠️ {n} phân công mới quá hạn (hạn trong tuần trước):",
+                                 "⚠️ {n} phân công mới quá hạn (hạn trong tuần trước):", len(summary.newly_overdue))
+        done_title = ngettext("✅ {n} phân công hoàn thành tuần trước:", "✅ {n} phân công hoàn thành tuần trước:",
+                              len(summary.done_last_week))
+    else:  # a week all off came between: name the days covered
+        overdue_title = ngettext("⚠️ {n} phân công mới quá hạn (hạn từ {start} đến {end}):",
+                                 "⚠️ {n} phân công mới quá hạn (hạn từ {start} đến {end}):", len(summary.newly_overdue))
+        done_title = ngettext("✅ {n} phân công hoàn thành từ {start} đến {end}:",
+                              "✅ {n} phân công hoàn thành từ {start} đến {end}:", len(summary.done_last_week))
+    parts = ((summary.newly_overdue, overdue_title),
              (summary.due_this_week, ngettext("⏳ {n} phân công đến hạn trong tuần này:",
                                               "⏳ {n} phân công đến hạn trong tuần này:", len(summary.due_this_week))),
-             (summary.done_last_week, ngettext("✅ {n} phân công hoàn thành tuần trước:",
-                                               "✅ {n} phân công hoàn thành tuần trước:",
-                                               len(summary.done_last_week))))
+             (summary.done_last_week, done_title))
     for views, title in parts:
         if not views:
             continue
-        lines += ["", title.format(n=len(views))]
+        lines += ["", title.format(n=len(views), **span)]
         for v in views[:MAX_LINES]:
             due_on = v.assignment.due_on
             due = fmt_date(work.effective(due_on) if work is not None else due_on) if due_on else "—"

@@ -99,3 +99,30 @@ def test_weekly_summary_missed_on_its_day_goes_out_late_once(engine, settings, w
     assert "Gửi muộn" in weeks[0]
     assert "Tổng hợp tuần 09/03/2026–15/03/2026" in weeks[0] and "hạn 12/03/2026" in weeks[0]
     assert "Tổng hợp tuần 16/03/2026–22/03/2026" in weeks[1] and "Gửi muộn" not in weeks[1]
+
+
+def test_summary_after_a_week_off_covers_the_week_before_it(engine, settings, world):
+    # Tết Bính Ngọ: 16–20/02/2026 all off, no summary that week. Monday 23/02's summary must still name what fell
+    # due and what was done in the week before Tết (09–13/02), which no summary ever showed as late or done.
+    office = world.unit("VPSO", name="Văn phòng Sở")
+    officer = world.link(office, role=MemberRole.OFFICER)
+    school = world.unit("THCS", name="Trường THCS Lê Lợi")
+    world.link(school)
+    late = world.assign(world.task("Tự đánh giá chỉ số CCHC"), school, date(2026, 2, 12))
+    done = world.assign(world.task("Báo cáo tháng 1"), school, date(2026, 2, 13))
+    world.assign(world.task("Rà soát TTHC"), school, date(2026, 2, 25))
+
+    async def go():
+        async with sending(engine, settings) as s:
+            await s.round(at(date(2026, 2, 9)))
+            world.update(type(done), done.id, status="done", done_on=date(2026, 2, 13))
+            await s.round(at(date(2026, 2, 23)))
+            return s.texts(officer.chat_id)
+
+    weeks = [t for t in asyncio.run(go()) if "Tổng hợp tuần" in t]
+    assert len(weeks) == 2 and "Tổng hợp tuần 23/02/2026–01/03/2026" in weeks[1]
+    after_tet = weeks[1]
+    assert "phân công mới quá hạn (hạn từ 09/02/2026 đến 22/02/2026)" in after_tet
+    assert "NV 1: Tự đánh giá chỉ số CCHC — hạn 12/02/2026" in after_tet
+    assert "phân công hoàn thành từ 09/02/2026 đến 22/02/2026" in after_tet and "NV 2: Báo cáo tháng 1" in after_tet
+    assert late.id
