@@ -172,7 +172,8 @@ def _sync_assignments(writes: Writes, *, task_id: int, spec: TaskSpec, current: 
 
 
 def _move_changed_dates(writes: Writes, *, wanted: dict, current: dict) -> None:
-    """A deadline edited in the document moves the unit's assignment, keeping its status and history."""
+    """A deadline edited in the document moves the unit's assignment, keeping its status and history
+    (and an approved extension to a later day than the new deadline)."""
     missing = {u for u, p in wanted if (u, p) not in current}  # units with a new occurrence: only they can move
     if not missing:
         return
@@ -185,8 +186,13 @@ def _move_changed_dates(writes: Writes, *, wanted: dict, current: dict) -> None:
         for old_period, new_period in zip(old, new):
             a = current.pop((unit_id, old_period))
             due = wanted[(unit_id, new_period)][1]
-            writes.record(a, "due_on", a.due_on.isoformat() if a.due_on else None, due.isoformat() if due else None)
-            writes.change(a, period=new_period, due_on=due, original_due_on=due)
+            if a.extensions and a.due_on and due and a.due_on > due:
+                # The Sở granted this unit a later day than the new deadline: the unit keeps it.
+                writes.change(a, period=new_period, original_due_on=due)
+            else:
+                writes.record(a, "due_on", a.due_on.isoformat() if a.due_on else None,
+                              due.isoformat() if due else None)
+                writes.change(a, period=new_period, due_on=due, original_due_on=due)
             current[(unit_id, new_period)] = a
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import date
 
 import pytest
@@ -126,3 +127,22 @@ def test_summary_after_a_week_off_covers_the_week_before_it(engine, settings, wo
     assert "NV 1: Tự đánh giá chỉ số CCHC — hạn 12/02/2026" in after_tet
     assert "phân công hoàn thành từ 09/02/2026 đến 22/02/2026" in after_tet and "NV 2: Báo cáo tháng 1" in after_tet
     assert late.id
+
+
+def test_a_revision_moving_a_deadline_keeps_a_later_approved_extension(engine, settings, cli, tmp_path):
+    # TCCB was granted NV 21 until 20/06/2026; the revised plan then moves the task's deadline from 30/04 to 31/05.
+    # The unit keeps the later day the Sở approved (not reminded as overdue from 01/06); a revision moving the
+    # deadline past the extension moves it.
+    from services.workspace import SAMPLE_PLAN
+    from tests.test_console import chat
+    from tests.test_revisions import revise
+
+    chat(engine, settings, ["/viec", "2", "#2 xin gia hạn đến 20/6"], unit="TCCB")
+    assert "Đã đồng ý gia hạn nhiệm vụ 21" in chat(engine, settings, ["/giahan", "#1 đồng ý"], officer=True)
+    revised = tmp_path / "ke-hoach-dieu-chinh.md"
+    for month, due in (("Tháng 5/2026", "hạn 19/06/2026, còn 65 ngày; hạn ghi 20/06/2026"),
+                       ("Tháng 7/2026", "hạn 31/07/2026")):
+        revised.write_text(revise(SAMPLE_PLAN.read_text(encoding="utf-8"), deadlines={"21": month}), encoding="utf-8")
+        assert cli("import", str(revised), "--year", "2026").exit_code == 0
+        listed = chat(engine, settings, ["/viec"], unit="TCCB")
+        assert re.search(r"NV 21: Triển khai thực hiện Nghị quyết[^\n]*\(" + due, listed), listed
