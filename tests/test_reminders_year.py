@@ -146,3 +146,24 @@ def test_a_revision_moving_a_deadline_keeps_a_later_approved_extension(engine, s
         assert cli("import", str(revised), "--year", "2026").exit_code == 0
         listed = chat(engine, settings, ["/viec"], unit="TCCB")
         assert re.search(r"NV 21: Triển khai thực hiện Nghị quyết[^\n]*\(" + due, listed), listed
+
+
+async def test_a_telegram_chat_that_blocked_the_bot_and_writes_again_is_reminded_again(settings, engine):
+    # A unit's officer blocked the bot (its link closed, officers told), then unblocked it and wrote /viec:
+    # the chat is reachable again, so its reminders must resume, as on Zalo.
+    from tests.telegram_harness import running_bot
+    from tests.test_telegram_e2e import OFFICER, STAFF, join, texts_to
+    from tests.test_telegram_events import member_update
+    from storage.models import ChatLink
+
+    async with running_bot(settings, engine) as h:
+        await join(h, OFFICER, "VP", role="officer")
+        await join(h, STAFF, "TCCB")
+        h.fake.push_raw(member_update(STAFF, "private", "kicked"))
+        await h.fake.wait_for_async(lambda: any("đã chặn bot" in t for t in texts_to(h.fake, OFFICER)))
+        h.fake.push_raw(member_update(STAFF, "private", "member"))
+        before = len(texts_to(h.fake, STAFF))
+        h.fake.push_message(STAFF, STAFF, "/viec")
+        await h.fake.wait_for_async(lambda: len(texts_to(h.fake, STAFF)) > before)
+        [link] = h.rows(ChatLink, ChatLink.chat_id == str(STAFF))
+        assert link.active and link.inactive_reason is None
