@@ -119,8 +119,14 @@ def set_due(turn: Turn, v: AssignmentView, day: date) -> None:
     a.due_on, a.original_due_on, a.updated_at = day, a.original_due_on or day, turn.now
     turn.session.add(a)
     staff.clear_state(turn)
-    turn.reply(_("📅 Đã ghi hạn nhiệm vụ {number}: {date}. Hệ thống sẽ nhắc trước hạn.").format(
-        number=task_no(v.task), date=fmt_date(day)), about=[v.id])
+    effective = turn.work.effective(day)
+    if effective == day:
+        text = _("📅 Đã ghi hạn nhiệm vụ {number}: {date}. Hệ thống sẽ nhắc trước hạn.").format(
+            number=task_no(v.task), date=fmt_date(day))
+    else:  # a day off: reminders name the working day it means (NHACVIEC_DAY_OFF_RULE)
+        text = _("📅 Đã ghi hạn nhiệm vụ {number}: {date} là ngày nghỉ nên hạn tính là {effective}. Hệ thống sẽ "
+                 "nhắc trước hạn.").format(number=task_no(v.task), date=fmt_date(day), effective=fmt_date(effective))
+    turn.reply(text, about=[v.id])
 
 
 def _has_due(turn: Turn, v: AssignmentView) -> None:

@@ -167,3 +167,36 @@ async def test_a_telegram_chat_that_blocked_the_bot_and_writes_again_is_reminded
         await h.fake.wait_for_async(lambda: len(texts_to(h.fake, STAFF)) > before)
         [link] = h.rows(ChatLink, ChatLink.chat_id == str(STAFF))
         assert link.active and link.inactive_reason is None
+
+
+async def test_a_due_date_given_on_a_holiday_is_confirmed_with_the_day_reminders_use(engine, settings, world):
+    # "📅 Báo hạn" answered with 30/4 (Ngày Chiến thắng): the unit is told the day the reminders will name,
+    # not only the holiday it typed.
+    from handlers import reminder_buttons
+    from handlers.context import Services, Turn
+    from handlers.messages import Incoming
+    from handlers.router import handle
+    from services import people
+
+    unit = world.unit("KHTC")
+    link = world.link(unit)
+    a = world.assign(world.task("Thường xuyên cập nhật", kind="continuous"), unit, None)
+    svc = Services(engine=engine, settings=settings, clock=lambda: at(date(2026, 4, 1), "09:00"))
+    await handle(Incoming(channel="telegram", chat_id=link.chat_id, sender_id=link.chat_id, sender_name="Chị Lan",
+                          button_data=f"ci:{a.id}", button_message_id="1", update_key="tg:1"), svc)
+    from sqlmodel import Session
+    with Session(engine, expire_on_commit=False) as session:
+        user = people.find_user(session, channel="telegram", external_id=link.chat_id)
+        incoming = Incoming(channel="telegram", chat_id=link.chat_id, sender_id=link.chat_id, text="30/4")
+        turn = Turn(services=svc, session=session, incoming=incoming, user=user)
+        assert await reminder_buttons.on_text(turn, incoming.text)
+        session.commit()
+    said = turn.out[0].text
+    assert "30/04/2026" in said and "29/04/2026" in said, said
+
+    async def reminded():
+        async with sending(engine, settings) as s:
+            await s.round(at(date(2026, 4, 28)))
+            return s.texts(link.chat_id)
+
+    assert "hạn 29/04/2026, còn 1 ngày; hạn ghi 30/04/2026 là ngày nghỉ" in (await reminded())[0]
