@@ -75,7 +75,11 @@ def week_summary(session: Session, *, day: date, roles: tuple[str, ...], unit_id
     open_ = base.where(Assignment.status.in_(Status.ACTIVE))
     summary.newly_overdue = _views(session, open_.where(Assignment.due_on >= last_monday,
                                                         Assignment.due_on < late_before))
-    summary.due_this_week = _views(session, open_.where(Assignment.due_on >= late_before, Assignment.due_on <= sunday))
+    # Due this week: not late on `day`, late by the next working day after Sunday (a 02/09 deadline meaning Friday
+    # 28/08 by "before" is due the week of 24/08; a Saturday one meaning Thursday 03/09 by "after", the week after).
+    due_before = work.late_before(work.next_working_day(sunday)) if work is not None else sunday + timedelta(days=1)
+    summary.due_this_week = _views(session, open_.where(Assignment.due_on >= late_before,
+                                                        Assignment.due_on < due_before))
     # The day the work was done (a back-dated "xong hôm thứ Sáu" typed on Monday), not the day it was typed in.
     done = base.where(Assignment.status == Status.DONE,
                       Assignment.done_on.between(last_monday, monday - timedelta(days=1)))

@@ -200,3 +200,31 @@ async def test_a_due_date_given_on_a_holiday_is_confirmed_with_the_day_reminders
             return s.texts(link.chat_id)
 
     assert "hạn 29/04/2026, còn 1 ngày; hạn ghi 30/04/2026 là ngày nghỉ" in (await reminded())[0]
+
+
+@pytest.mark.parametrize("rule, due, listed_on, said", [
+    # Quốc khánh 2026: 29/08–02/09 off. "before": a 02/09 deadline means Friday 28/08, due the week of 24/08
+    ("before", date(2026, 9, 2), date(2026, 8, 24), "hạn 28/08/2026"),
+    # "after": a Saturday 29/08 deadline means Thursday 03/09, due the week of 31/08 (summary on Thu 03/09)
+    ("after", date(2026, 8, 29), date(2026, 9, 3), "hạn 03/09/2026"),
+])
+def test_due_this_week_is_the_week_the_deadline_falls_due(engine, settings, world, rule, due, listed_on, said):
+    office = world.unit("VPSO", name="Văn phòng Sở")
+    officer = world.link(office, role=MemberRole.OFFICER)
+    school = world.unit("THCS", name="Trường THCS Lê Lợi")
+    world.link(school)
+    world.assign(world.task("Báo cáo sơ kết"), school, due)
+
+    async def go():
+        async with sending(engine, settings.model_copy(update={"day_off_rule": rule})) as s:
+            for day in (date(2026, 8, 24), date(2026, 9, 3)):
+                await s.round(at(day))
+            return s.texts(officer.chat_id)
+
+    weeks = {}
+    for text in asyncio.run(go()):
+        if "Tổng hợp tuần" in text:
+            day = "24/08/2026" if "Tổng hợp tuần 24/08/2026" in text else "03/09/2026"
+            weeks[day] = text.partition("đến hạn trong tuần này")[2]
+    assert said in weeks.get(listed_on.strftime("%d/%m/%Y"), "")
+    assert not [d for d, part in weeks.items() if d != listed_on.strftime("%d/%m/%Y") and said in part]
