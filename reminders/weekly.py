@@ -40,11 +40,14 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def first_working_day(monday: date, work: WorkCalendar) -> date:
+    """The first working day of the week starting `monday` (Monday, or later when Monday is a holiday)."""
+    return monday if work.is_working_day(monday) else work.next_working_day(monday)
+
+
 def is_weekly_day(day: date, work: WorkCalendar) -> bool:
     """Whether `day` is the first working day of its week (Monday, or later when Monday is a holiday)."""
-    monday = week_start(day)
-    first = monday if work.is_working_day(monday) else work.next_working_day(monday)
-    return day == first
+    return day == first_working_day(week_start(day), work)
 
 
 def previous_week(monday: date, work: WorkCalendar | None) -> date:
@@ -66,6 +69,8 @@ def week_summary(session: Session, *, day: date, roles: tuple[str, ...], unit_id
     monday = week_start(day)
     late_before = work.late_before(day) if work is not None else monday
     last_monday, sunday = previous_week(monday, work), monday + timedelta(days=6)
+    # Newly overdue: not late yet when the last summary went out (its own "due this week"), late now.
+    was_late_before = work.late_before(first_working_day(last_monday, work)) if work is not None else last_monday
     summary = WeekSummary(monday, since=last_monday)
     base = (select(Assignment, Task, Unit).join(Task, Task.id == Assignment.task_id)
             .join(Unit, Unit.id == Assignment.unit_id)
@@ -73,7 +78,7 @@ def week_summary(session: Session, *, day: date, roles: tuple[str, ...], unit_id
     if unit_id is not None:
         base = base.where(Assignment.unit_id == unit_id)
     open_ = base.where(Assignment.status.in_(Status.ACTIVE))
-    summary.newly_overdue = _views(session, open_.where(Assignment.due_on >= last_monday,
+    summary.newly_overdue = _views(session, open_.where(Assignment.due_on >= was_late_before,
                                                         Assignment.due_on < late_before))
     # Due this week: not late on `day`, late by the next working day after Sunday (a 02/09 deadline meaning Friday
     # 28/08 by "before" is due the week of 24/08; a Saturday one meaning Thursday 03/09 by "after", the week after).

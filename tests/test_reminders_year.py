@@ -228,3 +228,25 @@ def test_due_this_week_is_the_week_the_deadline_falls_due(engine, settings, worl
             weeks[day] = text.partition("đến hạn trong tuần này")[2]
     assert said in weeks.get(listed_on.strftime("%d/%m/%Y"), "")
     assert not [d for d, part in weeks.items() if d != listed_on.strftime("%d/%m/%Y") and said in part]
+
+
+def test_a_sunday_deadline_due_monday_by_after_is_newly_overdue_the_week_after(engine, settings, world):
+    # "after": Sunday 16/08/2026 means Monday 17/08; late from Tuesday. The week of 17/08 lists it as due, the
+    # summary of 24/08 as newly overdue: every deadline shows once in each list, none falls between two summaries.
+    office = world.unit("VPSO", name="Văn phòng Sở")
+    officer = world.link(office, role=MemberRole.OFFICER)
+    school = world.unit("THCS", name="Trường THCS Lê Lợi")
+    world.link(school)
+    world.assign(world.task("Báo cáo sơ kết"), school, date(2026, 8, 16))
+
+    async def go():
+        async with sending(engine, settings.model_copy(update={"day_off_rule": "after"})) as s:
+            for day in (date(2026, 8, 10), date(2026, 8, 17), date(2026, 8, 24)):
+                await s.round(at(day))
+            return [t for t in s.texts(officer.chat_id) if "Tổng hợp tuần" in t]
+
+    weeks = asyncio.run(go())
+    assert len(weeks) == 2
+    assert "Tổng hợp tuần 17/08/2026" in weeks[0] and "đến hạn trong tuần này:\n• [THCS] NV 1" in weeks[0]
+    assert "Tổng hợp tuần 24/08/2026" in weeks[1] and "mới quá hạn (hạn trong tuần trước):\n• [THCS] NV 1" in weeks[1]
+    assert "hạn 17/08/2026" in weeks[1]
