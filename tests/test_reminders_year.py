@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -250,3 +250,36 @@ def test_a_sunday_deadline_due_monday_by_after_is_newly_overdue_the_week_after(e
     assert "Tổng hợp tuần 17/08/2026" in weeks[0] and "đến hạn trong tuần này:\n• [THCS] NV 1" in weeks[0]
     assert "Tổng hợp tuần 24/08/2026" in weeks[1] and "mới quá hạn (hạn trong tuần trước):\n• [THCS] NV 1" in weeks[1]
     assert "hạn 17/08/2026" in weeks[1]
+
+
+@pytest.mark.parametrize("rule", ["before", "after"])
+def test_over_a_year_every_deadline_is_due_in_one_summary_and_newly_overdue_in_one(engine, world, rule):
+    # A deadline on every day from 20/01/2026 to 28/02/2027 (Tết Bính Ngọ and Đinh Mùi, 30/4–1/5, 2/9, make-up days):
+    # each is listed once as due (in the week it falls due, by the rule) and once as newly overdue, never early.
+    from sqlmodel import Session
+
+    from calendars.workdays import WorkCalendar
+    from reminders.weekly import is_weekly_day, week_start, week_summary
+
+    work = WorkCalendar(day_off_rule=rule)
+    unit = world.unit("THCS")
+    task = world.task()
+    dues, day = {}, date(2026, 1, 20)
+    while day <= date(2027, 2, 28):
+        dues[world.assign(task, unit, day).id] = day
+        day += timedelta(days=1)
+    due_in, overdue_in = {}, {}
+    with Session(engine) as session:
+        day = date(2026, 1, 5)
+        while day <= date(2027, 3, 31):
+            if is_weekly_day(day, work):
+                summary = week_summary(session, day=day, roles=("lead",), work=work)
+                for v in summary.due_this_week:
+                    due_in.setdefault(v.id, []).append(day)
+                for v in summary.newly_overdue:
+                    overdue_in.setdefault(v.id, []).append(day)
+            day += timedelta(days=1)
+    for aid, due in dues.items():
+        [listed] = due_in[aid]
+        [late] = overdue_in[aid]
+        assert week_start(listed) == week_start(work.effective(due)) and listed <= work.met_by(due) < late, due
