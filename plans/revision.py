@@ -17,7 +17,7 @@ from i18n import _
 from plans.matching import Candidate, match_rows
 from plans.sync_rows import AssignmentRow, Key, load_assignments
 from services.clean_text import clip
-from storage.models import Assignment, Evidence, Plan, Status, Task, Unit
+from storage.models import Assignment, Evidence, Plan, Role, Status, Task, Unit
 
 if TYPE_CHECKING:
     from plans.sync import TaskSpec
@@ -46,6 +46,8 @@ class TaskChange:
     dues_after: list[str] = field(default_factory=list)
     units_added: list[str] = field(default_factory=list)
     units_removed: list[str] = field(default_factory=list)
+    leads_before: list[str] = field(default_factory=list)
+    leads_after: list[str] = field(default_factory=list)
     carried: list[Carried] = field(default_factory=list)
     score: int = 100
     guessed: bool = False
@@ -67,16 +69,22 @@ class TaskChange:
         return bool(self.units_added or self.units_removed)
 
     @property
+    def leads_changed(self) -> bool:
+        """Another unit leads (chủ trì) the task: a unit may stay on it and only change role."""
+        return self.kind == "kept" and self.leads_before != self.leads_after
+
+    @property
     def visible(self) -> bool:
         """Worth showing in a diff (an unchanged task is not)."""
         return (self.kind != "kept" or self.renumbered or self.retitled or self.moved or self.units_changed
-                or self.guessed)
+                or self.leads_changed or self.guessed)
 
     def to_json(self) -> dict:
         return {"kind": self.kind, "number": self.number, "old_number": self.old_number or None,
                 "title": self.title, "old_title": self.old_title or None, "renumbered": self.renumbered,
                 "retitled": self.retitled, "dues_before": self.dues_before, "dues_after": self.dues_after,
                 "units_added": self.units_added, "units_removed": self.units_removed,
+                "leads_before": self.leads_before, "leads_after": self.leads_after,
                 "guessed": self.guessed, "score": self.score,
                 "carried": [vars(c) for c in self.carried]}
 
@@ -168,14 +176,19 @@ class _Context:
         after = [d.isoformat() for d in spec.dues]
         if task is None:
             return TaskChange("added", spec.number, spec.title, dues_after=after)
-        live = {a.unit_id for a in self.assignments.get(task.id, []) if a.status != Status.CANCELLED}
+        rows = [a for a in self.assignments.get(task.id, []) if a.status != Status.CANCELLED]
+        live = {a.unit_id for a in rows}
         wanted = set(spec.lead_ids) | set(spec.partner_ids)
         score, guessed = guess or (100, False)
         return TaskChange("kept", spec.number, spec.title, old_number=task.number, old_title=task.title,
                           dues_before=list(task.dues), dues_after=after,
-                          units_added=sorted(self.codes.get(u, "?") for u in wanted - live),
-                          units_removed=sorted(self.codes.get(u, "?") for u in live - wanted),
+                          units_added=self._codes(wanted - live), units_removed=self._codes(live - wanted),
+                          leads_before=self._codes({a.unit_id for a in rows if a.role == Role.LEAD}),
+                          leads_after=self._codes(set(spec.lead_ids)),
                           carried=self.carried(task), score=score, guessed=guessed)
+
+    def _codes(self, unit_ids: set[int]) -> list[str]:
+        return sorted(self.codes.get(u, "?") for u in unit_ids)
 
     def retired(self, task: Task) -> TaskChange:
         return TaskChange("retired", task.number, task.title, old_number=task.number, old_title=task.title,

@@ -29,6 +29,8 @@ def describe(c: TaskChange) -> str:
         parts = [_kept(c, title)]
     if c.moved:
         parts.append(_("hạn {before} → {after}").format(before=_dues(c.dues_before), after=_dues(c.dues_after)))
+    if c.leads_changed:
+        parts.append(_("chủ trì {before} → {after}").format(before=_codes(c.leads_before), after=_codes(c.leads_after)))
     if c.units_added:
         parts.append(_("thêm đơn vị {codes}").format(codes=", ".join(c.units_added)))
     if c.units_removed:
@@ -50,6 +52,10 @@ def _kept(c: TaskChange, title: str) -> str:
     if c.retitled:
         text += " " + _("(sửa tên nhiệm vụ)")
     return text
+
+
+def _codes(codes: list[str]) -> str:
+    return ", ".join(codes) if codes else _("không có")
 
 
 def _dues(dues: list[str]) -> str:

@@ -16,7 +16,8 @@ NEW_ROW = ("Tổ chức hội nghị sơ kết công tác CCHC 6 tháng đầu n
 
 
 def revise(text: str, *, delete: str | None = None, deadlines: dict[str, str] | None = None,
-           titles: dict[str, str] | None = None, add: str | None = None) -> str:
+           titles: dict[str, str] | None = None, leads: dict[str, str] | None = None,
+           add: str | None = None) -> str:
     """The sample plan as an officer revises it: delete a row and renumber the rest, edit rows, add one."""
     out, shift, last = [], 0, 0
     for line in text.split("\n"):
@@ -33,6 +34,8 @@ def revise(text: str, *, delete: str | None = None, deadlines: dict[str, str] | 
             cells[5] = deadlines[number]
         if titles and number in titles:
             cells[1] = titles[number]
+        if leads and number in leads:
+            cells[3] = leads[number]
         last = int(number) - shift
         cells[0] = str(last)
         out.append("\t".join(cells))
@@ -127,6 +130,32 @@ def test_a_title_rewritten_under_the_same_number_stops_the_import_until_confirme
     with Session(answered) as s:
         assert s.exec(select(Task).where(Task.number == "4")).one().title.startswith("Kiểm tra công vụ")
 
+
+
+def test_a_lead_unit_changed_by_the_revision_is_shown_and_answers_stay_with_the_unit_that_gave_them(
+        answered, cli, tmp_path):
+    """NV 21 passes from Phòng TCCB (which said it was under way) to Văn phòng Sở, both already on the task."""
+    revised = tmp_path / "ke-hoach-doi-chu-tri.md"
+    revised.write_text(revise(SAMPLE_PLAN.read_text(encoding="utf-8"), leads={"21": "Văn phòng Sở"}),
+                       encoding="utf-8")
+    dry = cli("import", str(revised), "--year", "2026", "--dry-run")
+    assert re.search(r"NV 21 “Triển khai thực hiện Nghị quyết[^\n]*chủ trì TCCB → VP — mang theo: TCCB Đang thực "
+                     r"hiện", dry.output), dry.output
+    change = next(c for c in json.loads(cli("import", str(revised), "--year", "2026", "--dry-run", "--json")
+                                        .output)["revision"]["changes"] if c["number"] == "21")
+    assert change["leads_before"] == ["TCCB"] and change["leads_after"] == ["VP"]
+
+    real = cli("import", str(revised), "--year", "2026")
+    assert real.exit_code == 0 and "chủ trì TCCB → VP" in real.output, real.output
+    with Session(answered) as s:
+        task = s.exec(select(Task).where(Task.number == "21")).one()
+        roles = {code: (a.role, a.status) for code, a in s.exec(
+            select(Unit.code, Assignment).join(Assignment).where(Assignment.task_id == task.id))}
+        assert roles["VP"] == ("lead", "open") and roles["TCCB"] == ("partner", "in_progress")
+        history = s.exec(select(StatusChange).join(Assignment).join(Unit).where(
+            Assignment.task_id == task.id, Unit.code == "TCCB", StatusChange.field == "role")).one()
+        assert (history.before, history.after) == ("lead", "partner")
+    assert "không có gì thay đổi" in cli("import", str(revised), "--year", "2026").output
 
 
 def test_a_long_title_in_the_revision_preview_is_cut_visibly_not_mid_word():
