@@ -63,7 +63,7 @@ def import_cmd(app: App, file: Path, year: int | None, year_mismatch_ok: bool, t
                                          day_off_rule=app.settings.day_off_rule)
             session.commit()
     except NoAppendixError as exc:
-        _print_no_appendix(exc, file, year, as_json)
+        _print_no_appendix(exc, file, as_json)
         return
     except GuessedMatch as exc:
         click.echo("\n".join(revision_lines(exc.revision.changes, exc.revision.plan_id)))
@@ -133,7 +133,7 @@ def _suggestions_json(parsed: ParsedPlan) -> list[dict]:
              "dues": [d.isoformat() for d in s.dues], "kind": s.kind} for s in parsed.suggestions]
 
 
-def _print_no_appendix(exc: NoAppendixError, file: Path, year: int, as_json: bool) -> None:
+def _print_no_appendix(exc: NoAppendixError, file: Path, as_json: bool) -> None:
     """No appendix: show what the body sets with a date, and how to make the plan from it; nothing written."""
     parsed = exc.parsed
     if parsed is None or not parsed.suggestions:
@@ -148,7 +148,7 @@ def _print_no_appendix(exc: NoAppendixError, file: Path, year: int, as_json: boo
         click.echo(_("  {i}. {sentence} — đơn vị: {unit}; hạn: {due}").format(
             i=i, sentence=s.sentence, unit=s.unit_text or "?", due=_dues(s)))
     click.echo(_("Chưa tạo kế hoạch. Tạo kế hoạch từ các đề xuất đã chọn, ví dụ: "
-                 "nhacviec import {file} --year {year} --accept 1").format(file=file, year=year))
+                 "nhacviec import {file} --year {year} --accept 1").format(file=file, year=parsed.year))
 
 
 def _print_report(parsed: ParsedPlan, report) -> None:

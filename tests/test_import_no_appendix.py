@@ -64,6 +64,15 @@ def test_body_obligations_are_shown_and_nothing_is_written(cli, doson, engine):
         assert session.exec(select(Plan)).all() == []
 
 
+def test_the_command_offered_without_year_names_the_year_the_title_states(cli, doson, engine):
+    """The officer copies the example: "--year None" would be refused by the very command it offers."""
+    result = cli("import", str(doson))
+    assert result.exit_code == 0, result.output
+    assert "--year None" not in result.output
+    assert f"nhacviec import {doson} --year 2025 --accept 1" in result.output
+    assert cli("import", str(doson), "--year", "2025", "--accept", "1").exit_code == 0
+
+
 def test_accept_creates_the_plan_with_the_recurring_obligation(cli, doson, engine):
     result = cli("import", str(doson), "--year", "2025", "--accept", "1")
     assert result.exit_code == 0, result.output
