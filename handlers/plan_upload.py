@@ -8,7 +8,7 @@ from i18n import _, fmt_date
 from replies.classifier import classify
 from services import plan_upload
 from services.evidence import EvidenceError, check_size
-from services.plan_upload import Preview, UploadError
+from services.plan_upload import Preview, UploadError, YearUnknown
 from services.worker import in_worker
 
 PREVIEW_TASKS = 25  # task lines in the chat preview; the web page lists them all
@@ -42,6 +42,10 @@ async def on_file(turn: Turn) -> bool:
                                   actor=turn.actor.name, max_rows=turn.services.settings.import_max_rows,
                                   reporting=turn.services.settings.reporting_calendar,
                                   day_off_rule=turn.services.settings.day_off_rule)
+    except YearUnknown as exc:
+        plan_upload.discard(uploads_folder(turn), item.token)
+        turn.reply(str(exc))
+        return True  # a plan all the same: said so, not taken for evidence
     except UploadError:
         plan_upload.discard(uploads_folder(turn), item.token)
         return False  # not a plan after all (no appendix, or not readable as one): evidence as before

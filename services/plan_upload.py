@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from i18n import _
+from plans.appendix import find_appendix
 from plans.readers import SUPPORTED_SUFFIXES, ImportFileError, read_document
 from plans.service import ImportReport, ParsedPlan, import_plan
 from plans.suggestions import Suggestion
@@ -25,12 +26,19 @@ from storage.models import Plan, Unit
 KEEP_FOR = timedelta(hours=24)
 _TOKEN = re.compile(r"^[0-9a-f]{16}$")
 _YEAR = re.compile(r"\bnăm\s+(20\d\d)\b", re.IGNORECASE)
+_DEADLINE_YEAR = re.compile(r"(?:/|\bnăm\s+)(20\d\d)\b", re.IGNORECASE)  # "Quý I/2026", "Năm 2026"
+_CITES = re.compile(r"\b\d+/[A-ZĐ]{2,}")  # "Theo Kế hoạch 281/KH-UBND ngày 28/10/2022": another document's date
+_IN_DATE = re.compile(r"\btháng\s+\d{1,2}\s*$", re.IGNORECASE)  # "… ngày 15 tháng 7 " before "năm 2021"
 # A plan arrives as an office document, a spreadsheet, a PDF (when its reader is installed) or a CSV.
 PLAN_SUFFIXES = tuple(s for s in SUPPORTED_SUFFIXES if s not in (".md", ".markdown", ".txt"))
 
 
 class UploadError(Exception):
     """A staged plan that cannot be previewed or imported; the message is translated."""
+
+
+class YearUnknown(UploadError):
+    """A plan that does not say which year it is for: its dates cannot be read, and the officer must be told."""
 
 
 @dataclass
@@ -120,13 +128,31 @@ def discard(folder: Path, token: str) -> None:
 
 
 def plan_year(path: Path, today: date, *, max_rows: int = 5000) -> int:
-    """The plan's year as its title or opening says ('… năm 2026'), else this year."""
+    """The plan's year as its title or opening says ('… năm 2026'), else the one year its deadlines name
+    ("Quý I/2026"); YearUnknown when neither does.
+
+    A year inside a date ("ngày 15 tháng 7 năm 2021": the signing date, a resolution cited) or in a "Căn cứ" line
+    is not the plan's: "Quý I" read against it would be a wrong deadline stated with confidence.
+    """
     document = read_document(path, max_rows=max_rows)
     for line in [document.title, *document.paragraphs[:40]]:
-        found = _YEAR.search(line or "")
-        if found:
-            return int(found.group(1))
-    return today.year
+        if re.match(r"\s*căn cứ\b", line or "", re.IGNORECASE):
+            continue
+        for found in _YEAR.finditer(line or ""):
+            if not _IN_DATE.search(line[:found.start()]):
+                return int(found.group(1))
+    try:
+        rows = find_appendix(document).rows
+    except ImportFileError:
+        return today.year  # no appendix: not read as a plan at all (the preview says so)
+    named = {int(y) for row in rows if not _CITES.search(row.deadline_text)
+             for y in _DEADLINE_YEAR.findall(row.deadline_text)}
+    if len(named) == 1:
+        return named.pop()
+    raise YearUnknown(_("Tệp {name} không ghi rõ kế hoạch của năm nào (tên kế hoạch không có “năm …”), nên Hệ "
+                        "thống không đọc được các thời hạn như “Quý I”, “Tháng 3”. Chưa nhập gì. Hãy sửa tên kế "
+                        "hoạch cho có năm (ví dụ “… năm {year}”) rồi gửi lại, hoặc nhập bằng lệnh "
+                        "nhacviec import TỆP --year NĂM.").format(name=path.name, year=today.year))
 
 
 def preview(session: Session, item: Staged, *, today: date, actor: str, max_rows: int = 5000,

@@ -147,3 +147,35 @@ async def test_officer_sends_the_plan_as_pdf_and_it_imports_like_the_word_file(s
         dues = {a.due_on.isoformat() for a in s.exec(select(Assignment).where(Assignment.task_id == task3.id))}
         assert task3.deadline_text == "Tháng 4/2026" and dues == {"2026-04-30"}
         assert s.exec(select(func.count()).select_from(Task).where(Task.removed == False)).one() == 32  # noqa: E712
+
+
+def _plan_without_its_year(path):
+    """A plan whose title names no year; its first lines cite a 2021 resolution and carry its signing date."""
+    import docx
+    document = docx.Document()
+    for text in ("SỞ GIÁO DỤC VÀ ĐÀO TẠO", "Hải Phòng, ngày 26 tháng 12 năm 2025", "KẾ HOẠCH",
+                 "Thực hiện cải cách hành chính nhà nước",
+                 "Căn cứ Nghị quyết số 76/NQ-CP ngày 15 tháng 7 năm 2021 của Chính phủ ban hành Chương trình tổng thể "
+                 "cải cách hành chính nhà nước giai đoạn 2021 - 2030;"):
+        document.add_paragraph(text)
+    table = document.add_table(rows=2, cols=6)
+    for row, values in zip(table.rows, (["STT", "Nhiệm vụ", "Sản phẩm", "Đơn vị chủ trì", "Đơn vị phối hợp",
+                                         "Thời gian hoàn thành"],
+                                        ["1", "Rà soát thủ tục hành chính nội bộ", "Báo cáo", "Văn phòng Sở", "",
+                                         "Quý I"])):
+        for cell, value in zip(row.cells, values):
+            cell.text = value
+    document.save(str(path))
+    return path
+
+
+async def test_a_plan_whose_title_names_no_year_is_not_dated_from_a_cited_resolution(settings, engine, tmp_path):
+    """"Quý I" of which year? Not 2021 (the resolution cited), nor 2025 (the signing date): the officer is asked."""
+    plan = _plan_without_its_year(tmp_path / "ke-hoach-cchc.docx")
+    async with running_bot(settings, engine) as h:
+        await join(h, OFFICER, "VP", "officer")
+        before = counts(engine)
+        answer = await send_file(h, OFFICER, plan)
+        assert "không ghi rõ kế hoạch của năm nào" in answer["text"], answer["text"]
+        assert "2021" not in answer["text"] and "tài liệu kiểm chứng" not in answer["text"]
+        assert not answer.get("reply_markup") and counts(engine) == before
