@@ -59,6 +59,7 @@ class ParsedPlan:
     warnings: list[str]
     suggestions: list[Suggestion]
     year: int
+    missing: str = ""   # why no task was read (no appendix table), apart from the warnings
 
     def expansions(self) -> dict[str, tuple[list[str], list[str]]]:
         """Each group phrase the plan uses → (the unit codes it was read as, the task numbers using it)."""
@@ -101,7 +102,9 @@ def parse_plan(path: Path, *, year: int | None, resolver: UnitResolver | None, m
         appendix: Appendix = find_appendix(document)
     except NoAppendixError as exc:
         # No table: the body's dated obligations become the suggestions the plan can be made from.
-        appendix = Appendix(rows=[], warnings=[str(exc)])
+        appendix, missing = Appendix(rows=[], warnings=[str(exc)]), str(exc)
+    else:
+        missing = ""
     warnings = document.warnings + appendix.warnings
     deadlines: dict[str, Deadline] = {}  # most rows share a few deadline cells: each is read once
     tasks = [_interpret(row, year, resolver, (reporting, day_off_rule), deadlines) for row in appendix.rows]
@@ -119,7 +122,7 @@ def parse_plan(path: Path, *, year: int | None, resolver: UnitResolver | None, m
                 number=task.row.number, name=name))
     warnings += _incomplete_rows(tasks)
     suggestions = suggest_tasks(document.paragraphs, year, reporting=reporting, day_off_rule=day_off_rule)
-    return ParsedPlan(document, file_sha256(path), tasks, warnings, suggestions, year)
+    return ParsedPlan(document, file_sha256(path), tasks, warnings, suggestions, year, missing)
 
 
 def plan_year(document: Document, year: int | None, *, mismatch_ok: bool = False) -> int:
@@ -226,7 +229,7 @@ def preview_import(session: Session, *, path: Path, year: int | None, accept: li
     parsed = parse_plan(path, year=year, resolver=resolver, max_rows=max_rows, year_mismatch_ok=year_mismatch_ok,
                         reporting=reporting, day_off_rule=day_off_rule)
     if not parsed.tasks and not accept:
-        error = NoAppendixError(parsed.warnings[0] if parsed.warnings else "")
+        error = NoAppendixError(parsed.missing or _("Không tìm thấy nhiệm vụ nào trong bảng phụ lục."))
         error.parsed = parsed   # the CLI shows the body's obligations to accept; nothing is written
         raise error
     if not resolver.has_units:

@@ -92,3 +92,13 @@ def test_no_appendix_and_no_dated_sentence_is_refused_clearly(cli, tmp_path):
     result = cli("import", str(path), "--year", "2026")
     assert result.exit_code == 1 and "Không tìm thấy bảng phụ lục" in result.output
     assert "không nêu nghĩa vụ nào có thời hạn" in result.output
+
+
+def test_the_reason_a_plan_is_refused_is_the_missing_appendix_not_a_warning_about_its_text(cli, tmp_path):
+    """A pasted text with a stray colour code (ESC) gets a warning; the refusal still says what is missing."""
+    path = tmp_path / "kh.md"
+    path.write_text("Kế hoạch CCHC năm 2026\x1b[31m\n\n- Thực hiện nghiêm túc quy định về chế độ báo cáo định kỳ.\n",
+                    encoding="utf-8")
+    for args in ((), ("--dry-run",)):
+        result = cli("import", str(path), "--year", "2026", *args)
+        assert result.exit_code == 1 and "Không tìm thấy bảng phụ lục" in result.output, result.output
