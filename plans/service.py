@@ -199,15 +199,29 @@ def accepted_specs(parsed: ParsedPlan, accept: list[int], resolver: UnitResolver
         if not 1 <= index <= len(parsed.suggestions):
             raise ValueError(_("Không có đề xuất số {n}").format(n=index))
         s = parsed.suggestions[index - 1]
-        units = resolver.resolve(s.unit_text).unit_ids if s.unit_text else []
+        found = resolver.resolve(s.unit_text) if s.unit_text else None
+        units = found.unit_ids if found else []
+        unresolved = (found.unresolved or ([] if units else [s.unit_text])) if found else []
         dues = s.dues or ((s.due,) if s.due else ())
         specs.append(TaskSpec(number=f"BS{index}", section=_("Nhiệm vụ bổ sung từ nội dung kế hoạch"),
                               title=s.sentence[:1].upper() + s.sentence[1:], product="", lead_text=s.unit_text,
                               partners_text="",
                               deadline_text=s.deadline_text, kind=(s.kind if s.kind != "unknown" else "date")
                               if dues else "unknown",
-                              dues=tuple(dues), lead_ids=units, partner_ids=[], source="suggested"))
+                              dues=tuple(dues), lead_ids=units, partner_ids=[], source="suggested",
+                              unresolved=unresolved))
     return specs
+
+
+def _accepted_warnings(specs: list[TaskSpec]) -> list[str]:
+    """An accepted body deadline nobody would be reminded of: its unit unknown, or none written."""
+    warnings = [_("Nhiệm vụ {number}: không nhận ra đơn vị \"{name}\"").format(number=spec.number, name=name)
+                for spec in specs for name in spec.unresolved]
+    no_lead = [spec.number for spec in specs if not spec.lead_ids and not spec.unresolved]
+    if no_lead:
+        warnings.append(_("Nhiệm vụ không có đơn vị chủ trì (không ai được nhắc): {numbers}").format(
+            numbers=", ".join(no_lead)))
+    return warnings
 
 
 @dataclass
@@ -235,7 +249,9 @@ def preview_import(session: Session, *, path: Path, year: int | None, accept: li
     if not resolver.has_units:
         parsed.warnings.insert(0, _(NO_UNITS))
     issued = parsed.document.issued_on
-    specs = [_spec(t, issued) for t in parsed.tasks] + accepted_specs(parsed, accept or [], resolver)
+    accepted = accepted_specs(parsed, accept or [], resolver)
+    parsed.warnings += _accepted_warnings(accepted)
+    specs = [_spec(t, issued) for t in parsed.tasks] + accepted
     plan = _find_plan(session, parsed, path, parsed.year)
     return Preview(parsed, specs, plan, review_revision(session, plan=plan, specs=specs), resolver.has_units)
 
@@ -273,6 +289,9 @@ def import_plan(session: Session, *, path: Path, year: int | None, actor: str, a
     for task in parsed.tasks:
         for name in task.unresolved:
             report.unresolved.setdefault(name, []).append(task.row.number)
+    for spec in preview.specs:
+        for name in spec.unresolved:
+            report.unresolved.setdefault(name, []).append(spec.number)
     return parsed, report
 
 

@@ -30,6 +30,7 @@ class TaskSpec:
     source: str = "appendix"
     unit_dues: dict[int, date] | None = None   # per-unit due dates (reporting calendar); see _wanted_per_unit
     start_on: date | None = None               # "Thời gian bắt đầu", when the plan gives one
+    unresolved: list[str] = field(default_factory=list)  # names in the unit cell the directory does not hold
 
 
 @dataclass

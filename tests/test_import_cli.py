@@ -107,6 +107,18 @@ def test_accepting_a_suggestion_adds_it_and_it_survives_reimport(cli, engine, un
         assert s.exec(select(func.count()).select_from(Assignment).where(Assignment.task_id == task.id)).one() > 0
 
 
+def test_an_accepted_suggestion_whose_unit_is_unknown_is_named_not_kept_silently_unassigned(cli, engine, units):
+    """Suggestion 1 is due from "Sở Giáo dục và Đào tạo", a name the directory does not hold: the officer must
+    hear that nobody will be reminded of it, in the dry run and the import."""
+    for args in (("--dry-run",), ()):
+        result = cli("import", str(SAMPLE_PLAN), "--year", "2026", "--accept", "1", *args)
+        assert result.exit_code == 0, result.output
+        assert 'Nhiệm vụ BS1: không nhận ra đơn vị "Sở Giáo dục và Đào tạo"' in result.output, result.output
+    assert '"Sở Giáo dục và Đào tạo" — nhiệm vụ BS1' in result.output
+    data = json.loads(cli("import", str(SAMPLE_PLAN), "--year", "2026", "--accept", "1", "--json").output)
+    assert data["unresolved"]["Sở Giáo dục và Đào tạo"] == ["BS1"]
+
+
 def test_docx_and_xlsx_forms_import_the_same_tasks(cli, engine, units, tmp_path):
     docx_file = build_docx(tmp_path / "ke-hoach.docx")
     xlsx_file = build_xlsx(tmp_path / "ke-hoach.xlsx")
