@@ -7,6 +7,7 @@ renumbered, deadline moved, units changed, added, retired, and which statuses an
 from __future__ import annotations
 
 from collections import Counter
+from datetime import date
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -15,7 +16,7 @@ from sqlmodel import Session, select
 
 from i18n import _
 from plans.matching import Candidate, match_rows
-from plans.sync_rows import AssignmentRow, Key, load_assignments
+from plans.sync_rows import AssignmentRow, Key, load_assignments, keeps_extension
 from services.clean_text import clip
 from storage.models import Assignment, Evidence, Plan, Role, Status, Task, Unit
 
@@ -48,6 +49,7 @@ class TaskChange:
     units_removed: list[str] = field(default_factory=list)
     leads_before: list[str] = field(default_factory=list)
     leads_after: list[str] = field(default_factory=list)
+    extensions_kept: list[tuple[str, str]] = field(default_factory=list)  # (unit code, extended due it keeps)
     carried: list[Carried] = field(default_factory=list)
     score: int = 100
     guessed: bool = False
@@ -85,6 +87,7 @@ class TaskChange:
                 "retitled": self.retitled, "dues_before": self.dues_before, "dues_after": self.dues_after,
                 "units_added": self.units_added, "units_removed": self.units_removed,
                 "leads_before": self.leads_before, "leads_after": self.leads_after,
+                "extensions_kept": [{"unit": u, "due_on": d} for u, d in self.extensions_kept],
                 "guessed": self.guessed, "score": self.score,
                 "carried": [vars(c) for c in self.carried]}
 
@@ -185,7 +188,25 @@ class _Context:
                           units_added=self._codes(wanted - live), units_removed=self._codes(live - wanted),
                           leads_before=self._codes({a.unit_id for a in rows if a.role == Role.LEAD}),
                           leads_after=self._codes(set(spec.lead_ids)),
+                          extensions_kept=self._extensions_kept(self.assignments.get(task.id, []),
+                                                                after if spec.unit_dues is None else None),
                           carried=self.carried(task), score=score, guessed=guessed)
+
+    def _extensions_kept(self, rows: list[AssignmentRow], after: list[str] | None) -> list[tuple[str, str]]:
+        """Approved extensions later than the date the revision moves them to, paired as plans/sync.py pairs them."""
+        if after is None:
+            return []
+        periods = after or [""]
+        kept = []
+        for unit_id in sorted({a.unit_id for a in rows if a.extensions}):
+            mine = {a.period: a for a in rows if a.unit_id == unit_id}
+            old = sorted(p for p, a in mine.items() if p not in periods and a.status != Status.CANCELLED)
+            new = sorted(p for p in periods if p not in mine)
+            for old_period, new_period in zip(old, new):
+                a, due = mine[old_period], date.fromisoformat(new_period) if new_period else None
+                if keeps_extension(a.extensions, a.due_on, due):
+                    kept.append((self.codes.get(unit_id, "?"), a.due_on.isoformat()))
+        return kept
 
     def _codes(self, unit_ids: set[int]) -> list[str]:
         return sorted(self.codes.get(u, "?") for u in unit_ids)

@@ -7,7 +7,7 @@ from datetime import date
 from sqlmodel import Session, select
 
 from plans.revision import GuessedMatch, Revision, TaskChange, review_revision
-from plans.sync_rows import AssignmentRow, Key, Writes, insert_tasks
+from plans.sync_rows import AssignmentRow, Key, Writes, insert_tasks, keeps_extension
 from storage.models import Plan, Role, Status, Task, Unit
 from storage.types import utcnow
 
@@ -187,9 +187,8 @@ def _move_changed_dates(writes: Writes, *, wanted: dict, current: dict) -> None:
         for old_period, new_period in zip(old, new):
             a = current.pop((unit_id, old_period))
             due = wanted[(unit_id, new_period)][1]
-            if a.extensions and a.due_on and due and a.due_on > due:
-                # The Sở granted this unit a later day than the new deadline: the unit keeps it.
-                writes.change(a, period=new_period, original_due_on=due)
+            if keeps_extension(a.extensions, a.due_on, due):
+                writes.change(a, period=new_period, original_due_on=due)  # the plan's date; the approval stands
             else:
                 writes.record(a, "due_on", a.due_on.isoformat() if a.due_on else None,
                               due.isoformat() if due else None)

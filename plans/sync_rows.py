@@ -40,6 +40,11 @@ class AssignmentRow:
 CARRIED = frozenset(f.name for f in fields(AssignmentRow))
 
 
+def keeps_extension(extensions: int, due_on: date | None, new_due: date | None) -> bool:
+    """A revision never shortens an approved extension: the unit was told "Hạn mới: …" and keeps it."""
+    return bool(extensions) and due_on is not None and new_due is not None and due_on > new_due
+
+
 def load_assignments(session: Session, *, plan_id: int) -> dict[int, dict[Key, AssignmentRow]]:
     """Every assignment of the plan's tasks, by task id then (unit id, period): one query."""
     a = ASSIGNMENT.c

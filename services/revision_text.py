@@ -31,6 +31,8 @@ def describe(c: TaskChange) -> str:
         parts.append(_("hạn {before} → {after}").format(before=_dues(c.dues_before), after=_dues(c.dues_after)))
     if c.leads_changed:
         parts.append(_("chủ trì {before} → {after}").format(before=_codes(c.leads_before), after=_codes(c.leads_after)))
+    for unit, due in c.extensions_kept:
+        parts.append(_("{unit} giữ hạn đã gia hạn {date}").format(unit=unit, date=fmt_date(date.fromisoformat(due))))
     if c.units_added:
         parts.append(_("thêm đơn vị {codes}").format(codes=", ".join(c.units_added)))
     if c.units_removed:

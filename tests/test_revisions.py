@@ -158,6 +158,32 @@ def test_a_lead_unit_changed_by_the_revision_is_shown_and_answers_stay_with_the_
     assert "không có gì thay đổi" in cli("import", str(revised), "--year", "2026").output
 
 
+def test_a_revision_never_shortens_an_approved_extension(engine, settings, cli, tmp_path):
+    """VP was told "Hạn mới: 30/06/2026" for NV 12; the revised plan moves NV 12 from April to May."""
+    chat(engine, settings, ["/start"], unit="VP", officer=True)
+    chat(engine, settings, ["NV 12 xin gia hạn đến 30/6"], unit="VP")
+    assert "Hạn mới: 30/06/2026" in chat(engine, settings, ["/giahan", "1"], unit="VP", officer=True)
+    revised = tmp_path / "ke-hoach-doi-han.md"
+    revised.write_text(revise(SAMPLE_PLAN.read_text(encoding="utf-8"), deadlines={"12": "Tháng 5/2026"}),
+                       encoding="utf-8")
+    dry = cli("import", str(revised), "--year", "2026", "--dry-run")
+    assert re.search(r"NV 12 [^\n]*hạn 30/04/2026 → 31/05/2026 — VP giữ hạn đã gia hạn 30/06/2026", dry.output), \
+        dry.output
+    assert cli("import", str(revised), "--year", "2026").exit_code == 0
+
+    def vp12():
+        with Session(engine) as s:
+            return s.exec(select(Assignment).join(Task).join(Unit).where(
+                Task.number == "12", Unit.code == "VP")).one()
+    kept = vp12()
+    assert (kept.due_on.isoformat(), kept.original_due_on.isoformat(), kept.extensions) == (
+        "2026-06-30", "2026-05-31", 1)
+    revised.write_text(revise(SAMPLE_PLAN.read_text(encoding="utf-8"), deadlines={"12": "Tháng 9/2026"}),
+                       encoding="utf-8")
+    assert cli("import", str(revised), "--year", "2026").exit_code == 0
+    assert vp12().due_on.isoformat() == "2026-09-30"  # a later plan date still moves it
+
+
 def test_a_long_title_in_the_revision_preview_is_cut_visibly_not_mid_word():
     """The officer reads the preview before confirming: a cut title must look cut ("…"), never like the whole."""
     from plans.revision import TaskChange
