@@ -1,16 +1,21 @@
 """An officer sends a plan file: preview what importing it would do, then "Nhập kế hoạch" or "Huỷ"."""
 from __future__ import annotations
 
+import re
+
 from handlers.context import Turn
 from handlers.messages import Button
 from handlers.render import fit, short
 from i18n import _, fmt_date
+from plans.read_common import fold
 from replies.classifier import classify
 from services import plan_upload
 from services.evidence import EvidenceError, check_size
 from services.plan_upload import Preview, UploadError, YearUnknown
 from services.worker import in_worker
 
+_PLAN_WORDS = re.compile(r"\b(ke hoach|kh|phu luc|dieu chinh|sua doi)\b")
+_TASK_NUMBER = re.compile(r"\b(nv|nhiem vu)\s*\d|#\s*\d|^\s*\d+\b")
 PREVIEW_TASKS = 25  # task lines in the chat preview; the web page lists them all
 
 
@@ -28,7 +33,8 @@ async def on_file(turn: Turn) -> bool:
     if (not turn.is_officer or att is None or att.kind != "document" or incoming.reply_to_message_id
             or not plan_upload.looks_like_plan(att.name)):
         return False
-    if incoming.text.strip() and (await in_worker(classify, incoming.text, today=turn.today)).intent != "unknown":
+    if (incoming.text.strip() and not about_the_plan(incoming.text)
+            and (await in_worker(classify, incoming.text, today=turn.today)).intent != "unknown"):
         return False  # "xong" with a file is an answer with its evidence
     try:
         check_size(att.size, turn.services.settings.evidence_max_bytes)
@@ -52,6 +58,13 @@ async def on_file(turn: Turn) -> bool:
     turn.reply(fit(preview_lines(preview)), buttons=[[Button(_("Nhập kế hoạch"), f"pl:{item.token}:ok"),
                                                       Button(_("Huỷ"), f"pl:{item.token}:no")]])
     return True
+
+
+def about_the_plan(caption: str) -> bool:
+    """A caption speaking of the plan sent ("Kế hoạch đã điều chỉnh, gửi lại ạ", "KH … sửa đổi"), naming no task:
+    words like "đã", "sửa" in it are no answer about a task."""
+    folded = fold(caption)
+    return bool(_PLAN_WORDS.search(folded)) and not _TASK_NUMBER.search(folded)
 
 
 async def on_button(turn: Turn, data: str) -> None:

@@ -179,3 +179,29 @@ async def test_a_plan_whose_title_names_no_year_is_not_dated_from_a_cited_resolu
         assert "không ghi rõ kế hoạch của năm nào" in answer["text"], answer["text"]
         assert "2021" not in answer["text"] and "tài liệu kiểm chứng" not in answer["text"]
         assert not answer.get("reply_markup") and counts(engine) == before
+
+
+async def test_a_plan_sent_with_a_caption_about_the_plan_is_previewed_not_taken_for_an_answer(
+        settings, engine, tmp_path):
+    """"Kế hoạch đã điều chỉnh, gửi lại ạ" reads as "done" and "KH … sửa đổi" as "not done": said of the plan sent,
+    they are no answer about a task. A caption naming a task is still an answer with its evidence."""
+    revised = build_docx(tmp_path / "KH-CCHC-2026-dieu-chinh.docx", revised_rows())
+    async with running_bot(settings, engine) as h:
+        await join(h, OFFICER, "VP", "officer")
+        before = counts(engine)
+        for caption in ("Kế hoạch đã điều chỉnh, gửi lại ạ", "KH CCHC 2026 sửa đổi"):
+            sent = len(h.fake.sent)
+            h.fake.push_message(OFFICER, OFFICER, caption,
+                                document=FakeFile(revised.name, revised.read_bytes(), DOCX))
+            await h.fake.wait_for_sent_async(sent + 1)
+            preview = h.fake.sent[-1]
+            assert "Sửa đổi kế hoạch #1: 0 nhiệm vụ mới (—), 1 thay đổi (3), 1 bỏ (33)" in preview["text"], caption
+            await press(h, OFFICER, preview, "Huỷ")
+        assert counts(engine) == before
+        sent = len(h.fake.sent)
+        h.fake.push_message(OFFICER, OFFICER, "NV 1 xong, kế hoạch gửi kèm",
+                            document=FakeFile(revised.name, revised.read_bytes(), DOCX))
+        await h.fake.wait_for_sent_async(sent + 1)
+        assert "hoàn thành" in h.fake.sent[-1]["text"] and "Sửa đổi kế hoạch" not in h.fake.sent[-1]["text"]
+    with Session(engine) as s:
+        assert s.exec(select(func.count()).select_from(Evidence)).one() == 1
