@@ -182,6 +182,23 @@ def test_upload_previews_then_imports_once(settings, engine, tmp_path):
     assert broken.status_code == 400 and "bị hỏng" in broken.text and counts(engine) == after
 
 
+def test_upload_preview_of_a_revision_lists_each_change_and_the_guess_it_would_accept(settings, engine, tmp_path):
+    """Confirming on the page accepts guessed matches, as in chat: the officer must read them first."""
+    desk = make_desk(settings, engine)
+    officer = signed_in(desk)
+    token = csrf(officer.get("/upload").text)
+    rows = revised_rows()
+    rows[3] = {**rows[3], "title_raw": "Kiểm tra công vụ, kỷ luật hành chính tại các trường học năm 2026"}
+    revised = build_docx(tmp_path / "KH-sua-doi.docx", rows)
+    preview = officer.post("/upload", data={"csrf": token},
+                           files={"file": ("KH-sua-doi.docx", revised.read_bytes(), DOCX)})
+    changes = re.search(r'<ul id="changes">(.*?)</ul>', preview.text, re.S)
+    assert changes, preview.text
+    assert "CẦN XÁC NHẬN: NV 4 “Kiểm tra công vụ, kỷ luật hành chính" in changes.group(1)
+    assert "hạn 31/03/2026 → 30/04/2026" in changes.group(1)
+    assert "Bỏ khỏi kế hoạch: NV 33" in changes.group(1)
+
+
 def test_report_workbook_and_printable_invite_sheets(settings, engine):
     desk = make_desk(settings, engine)
     officer = signed_in(desk)
