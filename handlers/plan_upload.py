@@ -95,7 +95,7 @@ async def on_button(turn: Turn, data: str) -> None:
 def preview_lines(p: Preview) -> list[str]:
     """The preview as chat lines: tasks with units and dates, unknown names, body deadlines, revision."""
     lines = [_("📄 Tệp {name}: {title} (năm {year})").format(name=p.name, title=short(p.title, 150), year=p.year),
-             _revision_line(p), *p.changes[:15]]
+             _revision_line(p), *(["⚠ " + p.duplicates] if p.duplicates else []), *p.changes[:15]]
     if len(p.changes) > 15:
         lines.append(_("… và {n} nhiệm vụ khác").format(n=len(p.changes) - 15))
     if p.per_unit:

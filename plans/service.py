@@ -19,7 +19,7 @@ from plans.readers import Document, read_document
 from plans.suggestions import Suggestion, suggest_tasks
 from plans.revision import GuessedMatch, Revision, review_revision
 from plans.sync import SyncReport, TaskSpec, sync_plan_tasks
-from storage.models import Plan
+from storage.models import Plan, Task
 from units.resolver import UnitResolver
 
 
@@ -60,6 +60,7 @@ class ParsedPlan:
     suggestions: list[Suggestion]
     year: int
     missing: str = ""   # why no task was read (no appendix table), apart from the warnings
+    duplicates: str = ""  # a new plan made of the tasks of one already imported: the warning saying so
 
     def expansions(self) -> dict[str, tuple[list[str], list[str]]]:
         """Each group phrase the plan uses → (the unit codes it was read as, the task numbers using it)."""
@@ -253,6 +254,9 @@ def preview_import(session: Session, *, path: Path, year: int | None, accept: li
     parsed.warnings += _accepted_warnings(accepted)
     specs = [_spec(t, issued) for t in parsed.tasks] + accepted
     plan = _find_plan(session, parsed, path, parsed.year)
+    if plan is None:
+        parsed.duplicates = _duplicates(session, specs, parsed.year)
+        parsed.warnings[:0] = [parsed.duplicates] if parsed.duplicates else []
     return Preview(parsed, specs, plan, review_revision(session, plan=plan, specs=specs), resolver.has_units)
 
 
@@ -305,6 +309,27 @@ def _spec(task: ParsedTask, issued: date | None) -> TaskSpec:
                     deadline_text=r.deadline_text, kind=task.deadline.kind, dues=dues,
                     lead_ids=task.lead_ids, partner_ids=task.partner_ids, source="appendix",
                     start_on=task.start_on)
+
+
+def _duplicates(session: Session, specs: list[TaskSpec], year: int) -> str:
+    """When most tasks of a new plan are those of a plan already imported (the revision as a sheet without the
+    plan's title): a second copy would remind every unit twice, so the officer is told which plan it repeats."""
+    titles = {fold(s.title) for s in specs if s.source == "appendix"}
+    if len(titles) < 2:
+        return ""
+    rows = session.execute(select(Task.plan_id, Task.title).join(Plan, Plan.id == Task.plan_id).where(
+        Plan.year == year, Plan.removed == False, Task.removed == False,  # noqa: E712
+        Task.source == "appendix")).all()
+    shared: dict[int, int] = {}
+    for plan_id, title in rows:
+        shared[plan_id] = shared.get(plan_id, 0) + (fold(title) in titles)
+    plan_id, count = max(shared.items(), key=lambda item: item[1], default=(None, 0))
+    if plan_id is None or count * 2 < len(titles):
+        return ""
+    title = session.get(Plan, plan_id).title
+    return _("{n}/{total} nhiệm vụ trùng với kế hoạch #{id} “{title}” đã nhập: nhập tệp này sẽ tạo kế hoạch thứ "
+             "hai và nhắc các đơn vị hai lần. Nếu đây là bản điều chỉnh, hãy gửi văn bản có tên kế hoạch (ở đầu "
+             "văn bản) như bản đã nhập.").format(n=count, total=len(titles), id=plan_id, title=title[:80])
 
 
 def _find_plan(session: Session, parsed: ParsedPlan, path: Path, year: int) -> Plan | None:

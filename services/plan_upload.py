@@ -82,6 +82,7 @@ class Preview:
     assignments_cancelled: int = 0
     per_unit: dict[str, int] = field(default_factory=dict)
     changes: list[str] = field(default_factory=list)  # a revision, task by task (guessed matches first)
+    duplicates: str = ""  # a new plan repeating one already imported (see plans/service.py)
 
     @property
     def unchanged(self) -> bool:
@@ -204,7 +205,8 @@ def _preview(item: Staged, parsed: ParsedPlan, report: ImportReport, year: int, 
                    updated=list(report.updated), removed=list(report.removed),
                    assignments_created=report.assignments_created,
                    assignments_cancelled=report.assignments_cancelled, per_unit=dict(report.per_unit),
-                   changes=revision_lines(report.changes, revision)[1:] if revision else [])
+                   changes=revision_lines(report.changes, revision)[1:] if revision else [],
+                   duplicates=parsed.duplicates)
 
 
 def _existing_ids(session: Session) -> set[int]:

@@ -205,3 +205,15 @@ async def test_a_plan_sent_with_a_caption_about_the_plan_is_previewed_not_taken_
         assert "hoàn thành" in h.fake.sent[-1]["text"] and "Sửa đổi kế hoạch" not in h.fake.sent[-1]["text"]
     with Session(engine) as s:
         assert s.exec(select(func.count()).select_from(Evidence)).one() == 1
+
+
+async def test_a_new_plan_made_of_the_tasks_of_one_already_imported_says_so_before_it_is_imported(
+        settings, engine, tmp_path):
+    """The revision sent as an Excel sheet without the plan's title reads as a new plan: importing it would make a
+    second copy of 32 tasks, reminded twice. The preview must say so."""
+    sheet = build_xlsx(tmp_path / "phu-luc.xlsx", revised_rows())
+    async with running_bot(settings, engine) as h:
+        await join(h, OFFICER, "VP", "officer")
+        preview = await send_file(h, OFFICER, sheet, "application/vnd.ms-excel")
+        assert "Kế hoạch mới: 32 nhiệm vụ" in preview["text"]
+        assert "32/32 nhiệm vụ trùng với kế hoạch #1" in preview["text"], preview["text"]
