@@ -19,6 +19,7 @@ from plans.readers import Document, read_document
 from plans.suggestions import Suggestion, suggest_tasks
 from plans.revision import GuessedMatch, Revision, review_revision
 from plans.sync import SyncReport, TaskSpec, sync_plan_tasks
+from services.clean_text import clip
 from storage.models import Plan, Task
 from units.resolver import UnitResolver
 
@@ -329,7 +330,7 @@ def _duplicates(session: Session, specs: list[TaskSpec], year: int) -> str:
     title = session.get(Plan, plan_id).title
     return _("{n}/{total} nhiệm vụ trùng với kế hoạch #{id} “{title}” đã nhập: nhập tệp này sẽ tạo kế hoạch thứ "
              "hai và nhắc các đơn vị hai lần. Nếu đây là bản điều chỉnh, hãy gửi văn bản có tên kế hoạch (ở đầu "
-             "văn bản) như bản đã nhập.").format(n=count, total=len(titles), id=plan_id, title=title[:80])
+             "văn bản) như bản đã nhập.").format(n=count, total=len(titles), id=plan_id, title=clip(title, 80))
 
 
 def _find_plan(session: Session, parsed: ParsedPlan, path: Path, year: int) -> Plan | None:
