@@ -11,7 +11,7 @@ from plans.read_common import fold
 from replies.classifier import classify
 from services import plan_upload
 from services.evidence import EvidenceError, check_size
-from services.plan_upload import Preview, UploadError, YearUnknown
+from services.plan_upload import PlanNotImportable, Preview, UploadError
 from services.worker import in_worker
 
 _PLAN_WORDS = re.compile(r"\b(ke hoach|kh|phu luc|dieu chinh|sua doi)\b")
@@ -48,7 +48,7 @@ async def on_file(turn: Turn) -> bool:
                                   actor=turn.actor.name, max_rows=turn.services.settings.import_max_rows,
                                   reporting=turn.services.settings.reporting_calendar,
                                   day_off_rule=turn.services.settings.day_off_rule)
-    except YearUnknown as exc:
+    except PlanNotImportable as exc:
         plan_upload.discard(uploads_folder(turn), item.token)
         turn.reply(str(exc))
         return True  # a plan all the same: said so, not taken for evidence

@@ -15,8 +15,10 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from i18n import _
-from plans.appendix import find_appendix
+from i18n import _, fmt_date
+from plans.appendix import NoAppendixError, find_appendix
+from plans.read_common import fold
+from plans.read_meta import stated_year
 from plans.readers import SUPPORTED_SUFFIXES, ImportFileError, read_document
 from plans.service import ImportReport, ParsedPlan, import_plan
 from plans.suggestions import Suggestion
@@ -37,8 +39,16 @@ class UploadError(Exception):
     """A staged plan that cannot be previewed or imported; the message is translated."""
 
 
-class YearUnknown(UploadError):
-    """A plan that does not say which year it is for: its dates cannot be read, and the officer must be told."""
+class PlanNotImportable(UploadError):
+    """A plan all the same, that cannot be imported as sent: the officer is told why, it is never evidence."""
+
+
+class YearUnknown(PlanNotImportable):
+    """A plan that does not say which year it is for: its dates cannot be read."""
+
+
+class BodyOnlyPlan(PlanNotImportable):
+    """A plan without appendix whose body sets dated obligations (the Đồ Sơn plan): made from them by the CLI."""
 
 
 @dataclass
@@ -169,11 +179,31 @@ def preview(session: Session, item: Staged, *, today: date, actor: str, max_rows
             result = _preview(item, parsed, report, year, existing, _codes(session))
         finally:
             nested.rollback()
+    except NoAppendixError as exc:
+        raise _without_appendix(exc, item.path.name) from None
     except (ImportFileError, ValueError) as exc:
         raise UploadError(str(exc)) from None
     if not result.tasks:
         raise UploadError(_("Không tìm thấy bảng nhiệm vụ (phụ lục) trong tệp {name}.").format(name=item.path.name))
     return result
+
+
+def _without_appendix(exc: NoAppendixError, name: str) -> UploadError:
+    """A plan (its title says "Kế hoạch") setting dated obligations in its body only: say which, and how to make
+    the plan from them; any other file without appendix is no plan (evidence, as before)."""
+    parsed = exc.parsed
+    title = parsed.document.title if parsed is not None else ""
+    if not (parsed and parsed.suggestions and fold(title).startswith("ke hoach") and stated_year(title)):
+        return UploadError(str(exc))  # its dates read against a year it does not state would be guesses
+    lines = [_("Tệp {name} là kế hoạch nhưng không có bảng phụ lục nhiệm vụ; chưa nhập gì. Các nghĩa vụ có thời "
+               "hạn trong nội dung:").format(name=name)]
+    for i, s in enumerate(parsed.suggestions[:5], 1):
+        dues = ", ".join(fmt_date(d) for d in (s.dues or ((s.due,) if s.due else ()))) or _("không rõ")
+        lines.append(_("  {i}. {sentence} — hạn: {dues}").format(i=i, sentence=s.sentence, dues=dues))
+    lines.append(_("Tạo kế hoạch từ các nghĩa vụ đã chọn bằng lệnh: nhacviec import TỆP --year {year} --accept 1. "
+                   "Nếu tệp là tài liệu kiểm chứng, hãy gửi lại bằng cách trả lời tin nhắn của nhiệm vụ.").format(
+        year=parsed.year))
+    return BodyOnlyPlan("\n".join(lines))
 
 
 def confirm(session: Session, item: Staged, *, today: date, actor: str, folder: Path, max_rows: int = 5000,

@@ -217,3 +217,26 @@ async def test_a_new_plan_made_of_the_tasks_of_one_already_imported_says_so_befo
         preview = await send_file(h, OFFICER, sheet, "application/vnd.ms-excel")
         assert "Kế hoạch mới: 32 nhiệm vụ" in preview["text"]
         assert "32/32 nhiệm vụ trùng với kế hoạch #1" in preview["text"], preview["text"]
+
+
+async def test_a_plan_without_appendix_sent_in_chat_names_its_dated_obligations_not_a_task_to_file_it_under(
+        settings, engine, tmp_path):
+    """The Đồ Sơn plan has no appendix, only a dated obligation in its body: the officer is told so and how to
+    make the plan from it, instead of being asked which task the file is evidence of."""
+    import docx
+    document = docx.Document()
+    for text in ("KẾ HOẠCH", "Thực hiện công tác Cải cách hành chính lĩnh vực giáo dục và đào tạo năm 2025",
+                 "2. Các trường Mầm non, Tiểu học, TH&THCS, THCS",
+                 "- Định kỳ báo cáo kết quả triển khai thực hiện hoàn thành trước ngày 25 tháng cuối của mỗi quý, "
+                 "6 tháng, năm, đảm bảo theo đúng thời gian quy định."):
+        document.add_paragraph(text)
+    plan = tmp_path / "KH-CCHC-2025-doson.docx"
+    document.save(str(plan))
+    async with running_bot(settings, engine) as h:
+        await join(h, OFFICER, "VP", "officer")
+        before = counts(engine)
+        answer = await send_file(h, OFFICER, plan)
+        text = answer["text"]
+        assert "không có bảng phụ lục nhiệm vụ" in text and "tài liệu kiểm chứng của nhiệm vụ nào" not in text, text
+        assert "trước ngày 25 tháng cuối của mỗi quý" in text and "25/03/2025, 25/06/2025, 25/09/2025" in text
+        assert "--accept 1" in text and counts(engine) == before
