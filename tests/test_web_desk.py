@@ -477,3 +477,26 @@ def test_a_report_as_of_a_day_still_to_come_is_refused_and_named(cli, settings, 
     result = cli("report", "--period", "q1", "--year", "2026", "--as-of", "2099-03-14", "--json")
     assert result.exit_code == 1 and "Ngày tính đến 14/03/2099 chưa tới" in result.stderr, result.output
     assert result.stdout == ""
+
+
+def test_a_units_latest_answer_names_the_change_and_writes_its_day_dd_mm_yyyy(settings, engine):
+    """After a new deadline is approved, the unit's page reads «Hạn: 30/04/2026 → 20/05/2026», never «2026-05-20»."""
+    desk = make_desk(settings, engine)
+    with Session(engine, expire_on_commit=False) as s:
+        tccb = s.exec(select(Unit).where(Unit.code == "TCCB")).one()
+        a = s.exec(select(Assignment).join(Task).where(Assignment.unit_id == tccb.id, Task.number == "21")).one()
+        req = request_extension(s, assignment=a, new_due=date(2026, 5, 20), now=NOW,
+                                actor=Actor(name="Anh Nam", channel="console", unit_id=tccb.id))
+        s.commit()
+    officer = signed_in(desk)
+    officer.post(f"/extension/{req.id}", data={"verdict": "ok", "csrf": csrf(officer.get(f"/task/{a.task_id}").text)})
+    latest = officer.get("/unit/TCCB").text.split("Trả lời gần nhất", 1)[1].split("</div>", 1)[0]
+    assert "Hạn: 30/04/2026 → 20/05/2026" in latest and "2026-" not in latest, latest
+
+
+def test_an_overdue_filter_typed_in_lower_case_shows_the_unit_chosen_in_its_box(settings, engine):
+    """/overdue?unit=vp lists VP only; the box must say VP, not «Tất cả» over a list that is not all."""
+    officer = signed_in(make_desk(settings, engine))
+    html = officer.get("/overdue?unit=vp").text
+    assert set(re.findall(r'data-unit="([^"]+)"', html)) == {"VP"}
+    assert re.search(r'<option value="VP"\s+selected>', html), re.findall(r'<option value="VP"[^>]*>', html)

@@ -61,7 +61,7 @@ async def overdue(request: Request):
         met_by = default_calendar(d.settings.day_off_rule).met_by   # the day shown and counted from, as /overdue
         return page(request, "overdue.html", groups=groups, total=len(views), units=desk_queries.units(session),
                     met_by=met_by,
-                    sections=desk_queries.sections(session), chosen={"unit": q.get("unit", ""),
+                    sections=desk_queries.sections(session), chosen={"unit": unit.code if unit else "",
                     "section": q.get("section", ""), "plan": plan_id}, plans=queries.plan_summaries(session))
 
 
