@@ -500,3 +500,70 @@ def test_an_overdue_filter_typed_in_lower_case_shows_the_unit_chosen_in_its_box(
     html = officer.get("/overdue?unit=vp").text
     assert set(re.findall(r'data-unit="([^"]+)"', html)) == {"VP"}
     assert re.search(r'<option value="VP"\s+selected>', html), re.findall(r'<option value="VP"[^>]*>', html)
+
+
+def _many_tasks_for(engine, code: str, n: int) -> None:
+    """`n` more tasks of plan 1 led by `code`, with a long Vietnamese title, one due day after another from 05/01."""
+    from datetime import timedelta
+    title = ("Rà soát, đơn giản hoá thủ tục hành chính nội bộ trong hệ thống hành chính nhà nước thuộc phạm vi quản "
+             "lý của ngành Giáo dục và Đào tạo giai đoạn 2026–2030, báo cáo kết quả về Văn phòng Sở ")
+    with Session(engine) as s:
+        unit = s.exec(select(Unit).where(Unit.code == code)).one()
+        for i in range(n):
+            task = Task(plan_id=1, number=f"P{i + 1}", position=1000 + i, section="Mục bổ sung", title=title * 2,
+                        deadline_text="theo ngày")
+            s.add(task)
+            s.flush()
+            s.add(Assignment(task_id=task.id, unit_id=unit.id, due_on=date(2026, 1, 5) + timedelta(days=i)))
+        s.commit()
+
+
+def test_a_unit_with_hundreds_of_tasks_is_shown_page_by_page_with_the_same_counts(cli, settings, engine):
+    desk = make_desk(settings, engine)
+    _many_tasks_for(engine, "VP", 400)
+    officer = signed_in(desk)
+    first = officer.get("/unit/VP").text
+    total = counts_in(first, "unit-counts")["total"]
+    cli_vp = json.loads(cli("report", "--json", "--unit", "VP", "--as-of", "2026-04-15").output)["assignments"]
+    assert total == cli_vp["total"] and total > 400                 # the counts are the unit's, not the page's
+    rows = first.count('class="task-row"')
+    assert 0 < rows <= 100 and "Trang 1/" in first
+    pages = int(re.search(r"Trang 1/(\d+)", first).group(1))
+    seen = []
+    for number in range(1, pages + 1):
+        html = officer.get(f"/unit/VP?page={number}").text
+        assert f"Trang {number}/{pages}" in html
+        seen += re.findall(r'<tr class="task-row"><td><a href="/task/(\d+)".*?<td class="n[^"]*">([^<]*)</td>', html,
+                           re.S)
+    with Session(engine) as s:
+        vp = s.exec(select(Unit).where(Unit.code == "VP")).one()
+        listed = len(s.exec(select(Assignment).where(Assignment.unit_id == vp.id,
+                                                     Assignment.status != "cancelled")).all())
+    assert len(seen) == len(set(seen)) == listed                    # every assignment once, none twice
+    assert 'href="/unit/VP?page=2"' in first
+    for wrong in ("0", "-1", "abc", "99999"):                       # a mistyped page number: a page, not an error
+        response = officer.get(f"/unit/VP?page={wrong}")
+        assert response.status_code == 200 and 'class="task-row"' in response.text, wrong
+
+
+async def test_hundreds_of_overdue_assignments_are_paged_and_the_header_stays_the_chats(settings, engine):
+    desk = make_desk(settings, engine)
+    _many_tasks_for(engine, "VP", 400)                              # about a hundred of them overdue on 15/04/2026
+    officer = signed_in(desk)
+    code = _invite(engine, "VP", "officer")
+    services = Services(engine=engine, settings=settings, clock=desk.clock, inline_buttons={"console": False})
+    await handle(Incoming("console", "c1", "u1", "Chị Lan", text=f"/start {code}"), services)
+    [chat] = await handle(Incoming("console", "c1", "u1", "Chị Lan", text="/overdue"), services)
+    header = chat.text.split(" (", 1)[0].split(":", 1)[0]
+    first = officer.get("/overdue").text
+    assert header in first and 0 < first.count('class="overdue-row"') <= 100
+    total = int(re.search(r"⚠️ (\d+) phân công", header).group(1))
+    pages = int(re.search(r"Trang 1/(\d+)", first).group(1))
+    rows = []
+    for number in range(1, pages + 1):
+        html = officer.get(f"/overdue?page={number}").text
+        assert header in html                                       # every page counts the whole list
+        rows += re.findall(r'class="overdue-row"><td><a href="/task/(\d+)"', html)
+    assert len(rows) == total
+    vp = officer.get("/overdue?unit=VP&page=2").text
+    assert 'href="/overdue?unit=VP&amp;page=3"' in vp and set(re.findall(r'data-unit="([^"]+)"', vp)) == {"VP"}

@@ -6,7 +6,8 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Sequence
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -115,6 +116,34 @@ async def checked_form(request: Request):
         raise HTTPException(403, _("Trang này đã cũ (mở từ trước lần đăng nhập này) nên chưa thực hiện gì. Đồng chí "
                                    "tải lại trang rồi làm lại."))
     return form
+
+
+PAGE_ROWS = 50  # rows of a long list shown at once: a unit with hundreds of tasks stays readable on a phone
+
+
+@dataclass(frozen=True)
+class Paging:
+    """One page of a long list: its number (from 1), how many pages, and the address of any page."""
+
+    number: int
+    count: int
+    first: int  # the index of the page's first row in the whole list
+    path: str
+    query: tuple[tuple[str, str], ...]
+
+    def href(self, number: int) -> str:
+        """This page's address with another page number; the list's filters are kept."""
+        return self.path + "?" + urlencode([*(kv for kv in self.query if kv[0] != "page"), ("page", str(number))])
+
+
+def paged(request: Request, items: Sequence, size: int = PAGE_ROWS) -> tuple[Sequence, Paging]:
+    """The rows of the page asked for (`?page=N`); a page number out of range or mistyped shows the nearest page."""
+    count = max(1, -(-len(items) // size))
+    asked = request.query_params.get("page", "1")
+    number = min(max(int(asked), 1), count) if asked.isascii() and asked.isdigit() and len(asked) < 9 else 1
+    first = (number - 1) * size
+    return items[first:first + size], Paging(number, count, first, request.url.path,
+                                             tuple(request.query_params.multi_items()))
 
 
 def page(request: Request, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:

@@ -21,7 +21,7 @@ from services.extensions import ExtensionError, decide_extension
 from services.labels import task_no
 from services.worker import in_worker
 from storage.models import ChatUser, Unit
-from web.context import actor, checked_form, desk, officer, page, person
+from web.context import actor, checked_form, desk, officer, page, paged, person
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +55,14 @@ async def overdue(request: Request):
         views = desk_queries.overdue(session, today=d.today, roles=d.settings.tracked_roles,
                                      unit_ids=[unit.id] if unit else None, section=q.get("section", ""),
                                      plan_id=plan_id, day_off_rule=d.settings.day_off_rule)
+        shown, paging = paged(request, sorted(views, key=lambda v: (v.unit.code, v.assignment.due_on)))
         groups: dict[str, list] = {}
-        for v in sorted(views, key=lambda v: (v.unit.code, v.assignment.due_on)):
+        for v in shown:
             groups.setdefault(v.unit.code, []).append(v)
+        units_in_list = len({v.unit.id for v in views})
         met_by = default_calendar(d.settings.day_off_rule).met_by   # the day shown and counted from, as /overdue
         return page(request, "overdue.html", groups=groups, total=len(views), units=desk_queries.units(session),
+                    listed_units=units_in_list, paging=paging,
                     met_by=met_by,
                     sections=desk_queries.sections(session), chosen={"unit": unit.code if unit else "",
                     "section": q.get("section", ""), "plan": plan_id}, plans=queries.plan_summaries(session))
@@ -77,7 +80,8 @@ async def unit_page(request: Request):
         report = await in_worker(build_report, session, as_of=d.today, roles=d.settings.tracked_roles,
                                  unit_code=unit.code, tz=ZoneInfo(d.settings.timezone),
                                  day_off_rule=d.settings.day_off_rule)
-        return page(request, "unit.html", unit=unit, report=report, views=desk_queries.unit_views(session, unit),
+        views, paging = paged(request, desk_queries.unit_views(session, unit))
+        return page(request, "unit.html", unit=unit, report=report, views=views, paging=paging,
                     met_by=default_calendar(d.settings.day_off_rule).met_by,
                     contacts=desk_queries.unit_contacts(session, unit), last=desk_queries.last_reply(session, unit))
 
