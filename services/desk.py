@@ -8,6 +8,7 @@ from sqlmodel import Session, select
 
 from reports.summary import Counts, Report, build_report
 from services import conversation, queries
+from services.extensions import decided_by_name
 from services.queries import AssignmentView
 from storage.models import (Assignment, ChatLink, Evidence, ExtensionRequest, Plan, Status, StatusChange, Task,
                             Unit, UnitGroup, UnitGroupMember)
@@ -81,7 +82,8 @@ def last_reply(session: Session, unit: Unit) -> StatusChange | None:
                         .order_by(StatusChange.at.desc())).first()
 
 
-HISTORY_SHOWN = 40  # the latest changes of a task; older ones stay in the database
+HISTORY_SHOWN = 40
+DECIDED_SHOWN = 20  # the latest decided extension requests of a task  # the latest changes of a task; older ones stay in the database
 
 
 @dataclass
@@ -92,6 +94,7 @@ class TaskPage:
     history: list[StatusChange]
     evidence: list[Evidence]
     requests: list[ExtensionRequest]
+    decided: list[tuple[ExtensionRequest, str]] = field(default_factory=list)  # with who decided, when known
 
 
 def task_page(session: Session, task_id: int, *, unit_id: int | None = None) -> TaskPage | None:
@@ -108,7 +111,10 @@ def task_page(session: Session, task_id: int, *, unit_id: int | None = None) -> 
                                  .order_by(Evidence.uploaded_at)))
     requests = list(session.exec(select(ExtensionRequest).where(ExtensionRequest.assignment_id.in_(ids),
                                                                 ExtensionRequest.state == "pending")))
-    return TaskPage(task, session.get(Plan, task.plan_id), views, history, evidence, requests)
+    decided = [(r, decided_by_name(session, r)) for r in session.exec(
+        select(ExtensionRequest).where(ExtensionRequest.assignment_id.in_(ids), ExtensionRequest.state != "pending")
+        .order_by(ExtensionRequest.decided_at.desc(), ExtensionRequest.id.desc()).limit(DECIDED_SHOWN))]
+    return TaskPage(task, session.get(Plan, task.plan_id), views, history, evidence, requests, decided)
 
 
 def evidence_file(session: Session, evidence_id: int) -> tuple[Evidence, Assignment] | None:

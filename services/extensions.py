@@ -6,10 +6,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from i18n import _, fmt_date
+from i18n import _, fmt_date, fmt_datetime
 from services.status import Actor, check_allowed, move_due
 from services.labels import task_no
-from storage.models import Assignment, ExtensionRequest, Plan, Status, Task
+from storage.models import Assignment, ChatUser, ExtensionRequest, Plan, Status, Task
 
 
 class ExtensionError(Exception):
@@ -69,8 +69,26 @@ def decide_extension(session: Session, *, request_id: int, approve: bool, actor:
                                     decided_by=actor.user.id if actor.user else None)).rowcount
     session.refresh(request)
     if not taken:
-        raise ExtensionError(_("Đề nghị này đã được xử lý trước đó."))
+        raise ExtensionError(already_decided(session, request))
     if approve:
         move_due(session, assignment=assignment, new_due=request.requested_on, actor=actor, now=now,
                  note=_("Duyệt gia hạn #{id}").format(id=request.id))
     return request, assignment
+
+
+def decided_by_name(session: Session, request: ExtensionRequest) -> str:
+    """Who decided, when the decision came from someone with a chat account ("" for a desk link made by the CLI)."""
+    user = session.get(ChatUser, request.decided_by) if request.decided_by else None
+    return user.display_name if user else ""
+
+
+def already_decided(session: Session, request: ExtensionRequest) -> str:
+    """What a second decision is told (a double tap, a stale tab, another officer): the first one, which stands."""
+    when = fmt_datetime(request.decided_at) if request.decided_at else ""
+    who = decided_by_name(session, request)
+    when = f"{when}, {who}" if when and who else when or who
+    if request.state == "approved":
+        return _("Đề nghị này đã được xử lý trước đó: đã đồng ý gia hạn đến {date} ({when}). Hệ thống không ghi nhận "
+                 "gì thêm.").format(date=fmt_date(request.requested_on), when=when or "—")
+    return _("Đề nghị này đã được xử lý trước đó: đã từ chối ({when}). Hệ thống không ghi nhận gì thêm.").format(
+        when=when or "—")

@@ -567,3 +567,30 @@ async def test_hundreds_of_overdue_assignments_are_paged_and_the_header_stays_th
     assert len(rows) == total
     vp = officer.get("/overdue?unit=VP&page=2").text
     assert 'href="/overdue?unit=VP&amp;page=3"' in vp and set(re.findall(r'data-unit="([^"]+)"', vp)) == {"VP"}
+
+
+def test_a_decision_from_a_second_tab_says_what_was_decided_and_changes_nothing(settings, engine):
+    """Two tabs (or two officers): «Từ chối» in one, then «Đồng ý» in the stale other. The refusal stands, the unit
+    hears once, and both the error page and the task's page say it was refused, and when."""
+    desk, sent, a, req = _desk_with_a_vp_request(settings, engine)
+    due = a.due_on
+    officer = signed_in(desk)
+    stale = officer.get(f"/task/{a.task_id}").text                  # the second tab, opened before the decision
+    refused = officer.post(f"/extension/{req.id}", data={"verdict": "no", "csrf": csrf(stale)})
+    assert 'id="notice">Đã từ chối' in refused.text and len(sent) == len(
+        {(m.channel, m.chat_id) for m in sent})
+    heard = len(sent)
+    again = officer.post(f"/extension/{req.id}", data={"verdict": "ok", "csrf": csrf(stale)})
+    assert again.status_code == 409
+    message = re.search(r'id="message">([^<]*)<', again.text).group(1)
+    assert "đã từ chối" in message and "09:00 15/04/2026" in message and "không ghi nhận gì thêm" in message, message
+    assert f'href="/task/{a.task_id}"' in again.text                 # a way back to the task
+    with Session(engine) as s:
+        assert s.get(ExtensionRequest, req.id).state == "rejected" and s.get(Assignment, a.id).due_on == due
+        assert not s.exec(select(StatusChange).where(StatusChange.assignment_id == a.id,
+                                                     StatusChange.field == "due_on")).all()
+    assert len(sent) == heard
+    page = officer.get(f"/task/{a.task_id}").text
+    decided = page.split("Đề nghị gia hạn đã xử lý", 1)[1].split("</div>", 1)[0]
+    assert "20/05/2026" in decided and "Đã từ chối" in decided and "09:00 15/04/2026" in decided, decided
+    assert f'id="ext-{req.id}"' not in page                          # no buttons left for it

@@ -20,7 +20,7 @@ from services.evidence import S3_SCHEME, LocalStore, read_evidence
 from services.extensions import ExtensionError, decide_extension
 from services.labels import task_no
 from services.worker import in_worker
-from storage.models import ChatUser, Unit
+from storage.models import Assignment, ChatUser, ExtensionRequest, Unit
 from web.context import actor, checked_form, desk, officer, page, paged, person
 
 log = logging.getLogger(__name__)
@@ -115,7 +115,8 @@ async def decide(request: Request):
                                                now=d.clock())
         except ExtensionError as exc:
             session.rollback()
-            raise HTTPException(409, str(exc)) from None
+            return page(request, "error.html", status_code=409, message=str(exc),
+                        back=_task_of_request(session, int(request.path_params["request_id"])))
         session.commit()
         v = queries.view(session, assignment.id)
         messages = _decision_messages(session, v, approve=req.state == "approved")
@@ -123,6 +124,13 @@ async def decide(request: Request):
         await d.notify(messages)
     task_id = v.task.id
     return RedirectResponse(f"/task/{task_id}?notice={verdict}", status_code=303)
+
+
+def _task_of_request(session: Session, request_id: int) -> str | None:
+    """The task page a request belongs to: where the officer goes back to after a refused decision."""
+    found = session.get(ExtensionRequest, request_id)
+    assignment = session.get(Assignment, found.assignment_id) if found else None
+    return f"/task/{assignment.task_id}" if assignment else None
 
 
 def _decision_messages(session: Session, v, *, approve: bool) -> list[Outgoing]:
