@@ -594,3 +594,13 @@ def test_a_decision_from_a_second_tab_says_what_was_decided_and_changes_nothing(
     decided = page.split("Đề nghị gia hạn đã xử lý", 1)[1].split("</div>", 1)[0]
     assert "20/05/2026" in decided and "Đã từ chối" in decided and "09:00 15/04/2026" in decided, decided
     assert f'id="ext-{req.id}"' not in page                          # no buttons left for it
+
+
+def test_a_report_for_a_plan_written_wrongly_is_named_not_the_whole_report(settings, engine):
+    """/reports?plan=abc showed every plan's numbers under a link that asked for one plan."""
+    officer = signed_in(make_desk(settings, engine))
+    for wrong in ("abc", "-1", "1.0"):
+        page = officer.get("/reports", params={"plan": wrong})
+        assert f"Không có kế hoạch #{wrong}" in page.text and 'id="report-tasks"' not in page.text, wrong
+        word = officer.get("/reports/bao-cao.docx", params={"plan": wrong})
+        assert word.status_code == 400 and f"Không có kế hoạch #{wrong}" in word.text, wrong

@@ -71,7 +71,10 @@ def _report(request: Request):
     quarter = parse_quarter(q["quarter"]) if q.get("quarter") else None
     period = make_period(as_of=as_of, today=d.today, year=year, quarter=quarter, code=code,
                          date_from=_day(q.get("from")), date_to=_day(q.get("to")))
-    plan_id = int(q["plan"]) if q.get("plan", "").isdigit() else None
+    plan = q.get("plan", "").strip()
+    if plan and not (plan.isascii() and plan.isdigit() and len(plan) < 10):  # never the whole report as if one plan's
+        raise ReportError(_("Không có kế hoạch #{plan}.").format(plan=plan[:20]))
+    plan_id = int(plan) if plan else None
     with Session(d.engine) as session:
         return build_report(session, as_of=as_of, roles=d.settings.tracked_roles, period=period,
                             unit_code=q.get("unit") or None, plan_id=plan_id, tz=ZoneInfo(d.settings.timezone),
