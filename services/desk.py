@@ -82,8 +82,8 @@ def last_reply(session: Session, unit: Unit) -> StatusChange | None:
                         .order_by(StatusChange.at.desc())).first()
 
 
-HISTORY_SHOWN = 40
-DECIDED_SHOWN = 20  # the latest decided extension requests of a task  # the latest changes of a task; older ones stay in the database
+HISTORY_SHOWN = 40  # the latest changes of a task; older ones stay in the database
+DECIDED_SHOWN = 20  # the latest decided extension requests of a task
 
 
 @dataclass

@@ -164,3 +164,37 @@ def test_no_session_is_refused_and_a_head_cannot_open_another_units_task(world):
     assert response.status == 403 and "không có quyền" in page.inner_text("#message")
     shoot(page, "10-refused")
     page.context.close()
+
+
+def test_long_unbroken_words_never_push_a_phone_page_sideways(world):
+    """A task whose title ends in a web address and a report file named without spaces (as phones name them) wrap
+    on a phone instead of widening the page past the screen."""
+    desk, base, browser, folder = world
+    from storage.models import Evidence
+    address = ("https://dichvucong.hanoi.gov.vn/thu-tuc-hanh-chinh/"
+               "chi-tiet-thu-tuc-hanh-chinh-cap-so-giao-duc-va-dao-tao")
+    with Session(desk.engine, expire_on_commit=False) as s:
+        school = s.exec(select(Unit).where(Unit.code == "THPT-CVA")).one()
+        task = Task(plan_id=1, number="W1", position=999, section="Cải cách thủ tục hành chính", deadline_text="x",
+                    title="Cập nhật, công khai thủ tục hành chính của ngành trên Cổng dịch vụ công " + address)
+        s.add(task)
+        s.flush()
+        a = Assignment(task_id=task.id, unit_id=school.id, due_on=date(2026, 3, 31))
+        s.add(a)
+        s.flush()
+        s.add(Evidence(assignment_id=a.id, stored_path="W1/bao-cao.pdf", size=1, sha256="0" * 64,
+                       original_name="Bao_cao_ket_qua_thuc_hien_cong_khai_TTHC_quy_I_nam_2026_THPT_Chu_Van_An.pdf"))
+        s.commit()
+    width = WIDTHS["phone"][0]
+    page = browser.new_context(locale="vi-VN", viewport={"width": width, "height": 844}).new_page()
+    page.set_default_timeout(60_000)
+    page.goto(f"{base}/login/{link_token(desk)}")
+    page.click("#signin")
+    page.wait_for_selector("#total")
+    for path in (f"/task/{task.id}", "/overdue?unit=THPT-CVA", "/unit/THPT-CVA"):
+        page.goto(base + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+        tables = page.eval_on_selector_all(".scroll", "els => els.map(e => e.scrollWidth - e.clientWidth)")
+        assert max(tables) <= 1, (path, tables)   # the due day and the status in view, not behind a sideways scroll
+    shoot(page, "11-long-words")
+    page.context.close()
