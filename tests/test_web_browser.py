@@ -198,3 +198,24 @@ def test_long_unbroken_words_never_push_a_phone_page_sideways(world):
         assert max(tables) <= 1, (path, tables)   # the due day and the status in view, not behind a sideways scroll
     shoot(page, "11-long-words")
     page.context.close()
+
+
+def test_a_report_day_typed_day_first_is_read_day_first_in_an_english_browser(world):
+    """Many office computers run Chrome in English: «01/04/2026» typed as on paper is 1 April, never 4 January."""
+    desk, base, browser, folder = world
+    page = browser.new_context(locale="en-US").new_page()
+    page.set_default_timeout(60_000)
+    page.goto(f"{base}/login/{link_token(desk)}")
+    page.click("#signin")
+    page.wait_for_selector("#total")
+    page.goto(f"{base}/reports")
+    page.select_option("select[name=period]", "q1")
+    page.fill("input[name=year]", "2026")
+    page.click("#f-asof")
+    page.keyboard.press("Control+A")
+    page.keyboard.type("01/04/2026")
+    page.click("#show-report")
+    page.wait_for_url(re.compile(r".*as_of=.*"))
+    assert "tính đến ngày 01/04/2026" in page.inner_text("main")
+    assert page.input_value("#f-asof") == "01/04/2026"          # the box keeps the day as it was written
+    page.context.close()

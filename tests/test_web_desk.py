@@ -458,11 +458,12 @@ def test_a_report_or_overdue_filter_the_desk_cannot_use_is_named_not_ignored(set
 
 
 def test_report_days_written_dd_mm_yyyy_stay_in_the_form_boxes(settings, engine):
-    """A link with as_of=15/04/2026 shows that day in the box (a date box holds yyyy-mm-dd), so 'Xem' keeps it."""
+    """A link with as_of=15/04/2026 (or 2026-04-15) shows that day in the box, dd/mm/yyyy, so 'Xem' keeps it."""
     officer = signed_in(make_desk(settings, engine))
-    html = officer.get("/reports", params={"as_of": "15/04/2026", "from": "01/01/2026", "to": "31/03/2026"}).text
-    assert 'name="as_of" id="f-asof" value="2026-04-15"' in html
-    assert 'name="from" value="2026-01-01"' in html and 'name="to" value="2026-03-31"' in html
+    for as_of in ("15/04/2026", "2026-04-15"):
+        html = officer.get("/reports", params={"as_of": as_of, "from": "01/01/2026", "to": "2026-03-31"}).text
+        assert 'name="as_of" id="f-asof" value="15/04/2026"' in html
+        assert 'name="from" value="01/01/2026"' in html and 'name="to" value="31/03/2026"' in html
 
 
 def test_a_report_as_of_a_day_still_to_come_is_refused_and_named(cli, settings, engine):

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from i18n import _
+from i18n import _, fmt_date
 from reports import report_lines, scope_line
 from reports.summary import ReportError, build_report, make_period, parse_quarter
 from services.worker import in_worker
@@ -34,14 +34,17 @@ def _chosen(q) -> str:
 
 
 def _box_days(q) -> dict[str, str]:
-    """What the date boxes show: yyyy-mm-dd (all a date box holds) of the days the query wrote either way."""
+    """What the day boxes show: dd/mm/yyyy of the days the query wrote either way.
+
+    Plain text boxes, not the browser's date boxes: those follow the computer's language, and in an English
+    Chrome «01/04/2026» typed as on paper became 4 January."""
     days = {}
     for name in ("from", "to", "as_of"):
         try:
             day = _day(q.get(name))
         except ReportError:  # named in the page's message; the box stays empty
             day = None
-        days[name] = day.isoformat() if day else ""
+        days[name] = fmt_date(day) if day else ""
     return days
 
 
