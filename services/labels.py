@@ -64,6 +64,14 @@ def channel_label(channel: str | None) -> str:
     return _(CHANNEL_LABELS[channel]) if channel in CHANNEL_LABELS else (channel or "")
 
 
+CHAT_KINDS = {"private": N_("cá nhân"), "group": N_("nhóm")}
+
+
+def chat_kind_label(kind: str | None) -> str:
+    """A connected chat's kind in words ("nhóm"), never the stored code ("group")."""
+    return _(CHAT_KINDS[kind]) if kind in CHAT_KINDS else (kind or "")
+
+
 def change_label(field: str) -> str:
     """What a history row changed, in words ("Hạn"), never the stored field name ("due_on")."""
     return _(CHANGE_LABELS.get(field, field))

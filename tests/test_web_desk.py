@@ -605,3 +605,18 @@ def test_a_report_for_a_plan_written_wrongly_is_named_not_the_whole_report(setti
         assert f"Không có kế hoạch #{wrong}" in page.text and 'id="report-tasks"' not in page.text, wrong
         word = officer.get("/reports/bao-cao.docx", params={"plan": wrong})
         assert word.status_code == 400 and f"Không có kế hoạch #{wrong}" in word.text, wrong
+
+
+def test_a_units_connected_chats_are_named_in_words(settings, engine):
+    """«Zalo (nhóm), Telegram (cá nhân)», never the stored codes «zalo_bot (group), telegram (private)»."""
+    from storage.models import ChatLink
+    desk = make_desk(settings, engine)
+    with Session(engine) as s:
+        vp = s.exec(select(Unit).where(Unit.code == "VP")).one()
+        s.add(ChatLink(channel="zalo_bot", chat_id="g1", kind="group", unit_id=vp.id))
+        s.add(ChatLink(channel="telegram", chat_id="42", kind="private", unit_id=vp.id))
+        s.commit()
+    card = signed_in(desk).get("/unit/VP").text.split("Liên hệ đã kết nối", 1)[1].split("Trả lời gần nhất", 1)[0]
+    assert "Zalo (nhóm)" in card and "Telegram (cá nhân)" in card, card
+    for raw in ("zalo_bot", "group", "private"):
+        assert raw not in card, raw

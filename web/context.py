@@ -21,7 +21,8 @@ from starlette.responses import HTMLResponse
 from config import Settings
 from i18n import _, fmt_date, fmt_datetime, ngettext
 from services.clean_text import clip
-from services.labels import change_label, change_value, channel_label, role_label, status_label, task_cell
+from services.labels import (change_label, change_value, channel_label, chat_kind_label, role_label, status_label,
+                             task_cell)
 from services.status import Actor
 from services.web_links import DeskPerson, LinkError, check_still_allowed
 from storage.types import utcnow
@@ -62,7 +63,7 @@ class Desk:
         self.env.install_gettext_callables(_, ngettext, newstyle=False)
         self.env.filters.update(date=fmt_date, datetime=fmt_datetime, status=status_label, role=role_label,
                                 task_cell=task_cell, change=change_label, value=change_value, clip=clip,
-                                channel=channel_label)
+                                channel=channel_label, chat_kind=chat_kind_label)
 
     @property
     def today(self) -> date:
