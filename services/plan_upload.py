@@ -27,6 +27,7 @@ from storage.models import Plan, Unit
 
 KEEP_FOR = timedelta(hours=24)
 _TOKEN = re.compile(r"^[0-9a-f]{16}$")
+CLAIMED = "meta.importing"  # meta.json while one request imports the file
 _YEAR = re.compile(r"\bnăm\s+(20\d\d)\b", re.IGNORECASE)
 _DEADLINE_YEAR = re.compile(r"(?:/|\bnăm\s+)(20\d\d)\b", re.IGNORECASE)  # "Quý I/2026", "Năm 2026"
 _CITES = re.compile(r"\b\d+/[A-ZĐ]{2,}")  # "Theo Kế hoạch 281/KH-UBND ngày 28/10/2022": another document's date
@@ -120,6 +121,9 @@ def stage(folder: Path, *, data: bytes, name: str, uploader: str, now: datetime)
 def staged(folder: Path, token: str, *, uploader: str, now: datetime) -> Staged:
     """The staged file for `token`, if it is this person's and still fresh; else UploadError."""
     place = Path(folder) / token if _TOKEN.match(token or "") else None
+    if place is not None and (place / CLAIMED).is_file():
+        raise UploadError(_("Kế hoạch từ tệp này đang được nhập (lệnh nhập đã gửi trước đó); Hệ thống chỉ nhập một "
+                            "lần."))
     if place is None or not (place / "meta.json").is_file():
         raise UploadError(_("Tệp kế hoạch này đã được nhập hoặc đã huỷ. Hãy gửi lại tệp nếu cần."))
     meta = json.loads((place / "meta.json").read_text(encoding="utf-8"))
@@ -210,15 +214,27 @@ def confirm(session: Session, item: Staged, *, today: date, actor: str, folder: 
             accept: list[int] | None = None, reporting: str = "default",
             day_off_rule: str = "before") -> tuple[ParsedPlan, ImportReport]:
     """Import the staged file (with the accepted body deadlines, numbered from 1), all or nothing; the caller
-    commits, and the staged copy is then forgotten."""
+    commits, and the staged copy is then forgotten.
+
+    The staged file is claimed first (its meta.json renamed, which only one caller can do): a double click, or
+    the same preview confirmed in two tabs or on two workers, imports the plan once."""
+    place = item.path.parent
+    try:
+        (place / "meta.json").rename(place / CLAIMED)
+    except FileNotFoundError:
+        raise UploadError(_("Kế hoạch từ tệp này đang được nhập (lệnh nhập đã gửi trước đó); Hệ thống chỉ nhập "
+                            "một lần.")) from None
     try:
         year = plan_year(item.path, today, max_rows=max_rows)
         with session.begin_nested():
             parsed, report = import_plan(session, path=item.path, year=year, actor=actor, max_rows=max_rows,
                                          accept=accept or [], reporting=reporting, day_off_rule=day_off_rule,
                                          confirm=True, today=today)
-    except (ImportFileError, ValueError) as exc:
-        raise UploadError(str(exc)) from None
+    except BaseException as exc:
+        (place / CLAIMED).rename(place / "meta.json")  # not imported: the officer may correct and confirm again
+        if isinstance(exc, (ImportFileError, ValueError)):
+            raise UploadError(str(exc)) from None
+        raise
     discard(folder, item.token)
     return parsed, report
 

@@ -20,6 +20,7 @@ from storage.models import Assignment, ExtensionRequest, Invite, Plan, StatusCha
 from tests.fixtures.builders import build_docx
 from tests.test_console import chat
 from tests.test_plan_upload_chat import revised_rows
+from tests.test_postgres import pg_engine  # noqa: F401  (fixture)
 from tests.web_harness import NOW, counts_in, csrf, link_token, make_desk, signed_in
 from web.app import build_desk_app
 
@@ -620,3 +621,49 @@ def test_a_units_connected_chats_are_named_in_words(settings, engine):
     assert "Zalo (nhóm)" in card and "Telegram (cá nhân)" in card, card
     for raw in ("zalo_bot", "group", "private"):
         assert raw not in card, raw
+
+
+def _new_plan_docx(path):
+    """The seed plan as next year's: a new plan, not a revision of #1."""
+    from tests.fixtures.builders import TITLE_LINES
+    build_docx(path)
+    document = docx.Document(str(path))
+    for paragraph in document.paragraphs:
+        if paragraph.text in TITLE_LINES and "2026" in paragraph.text:
+            paragraph.text = paragraph.text.replace("2026", "2027")
+    document.save(str(path))
+    return path
+
+
+async def _confirm_twice_at_once(desk, path):
+    import asyncio
+    import httpx
+    transport = httpx.ASGITransport(app=build_desk_app(desk), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://desk") as client:
+        await client.post(f"/login/{link_token(desk)}")
+        token = csrf((await client.get("/upload")).text)
+        preview = await client.post("/upload", data={"csrf": token},
+                                    files={"file": (path.name, path.read_bytes(), DOCX)})
+        assert "Kế hoạch mới: 33 nhiệm vụ" in preview.text
+        action = re.search(r'action="(/upload/[0-9a-f]{16})"', preview.text).group(1)
+        form = {"csrf": token, "action": "import"}
+        return await asyncio.gather(client.post(action, data=form), client.post(action, data=form))
+
+
+async def _plan_imported_once(desk, engine, tmp_path):
+    answers = await _confirm_twice_at_once(desk, _new_plan_docx(tmp_path / "KH-2027.docx"))
+    texts = sorted((r.status_code, re.search(r'class="(?:error|notice)"[^>]*>([^<]*)<', r.text).group(1).strip())
+                   for r in answers)
+    assert texts[0][0] == 200 and re.match(r"Đã nhập kế hoạch #\d+: 33 nhiệm vụ mới", texts[0][1]), texts
+    assert texts[1][0] == 409 and ("chỉ nhập một lần" in texts[1][1] or "đã được nhập" in texts[1][1]), texts
+    with Session(engine) as s:
+        assert s.exec(select(func.count()).select_from(Plan)).one() == 2
+
+
+async def test_import_pressed_twice_at_once_imports_the_plan_once(settings, engine, tmp_path):
+    """A double click on «Nhập kế hoạch» (or the same preview confirmed in two tabs): one plan, and a clear page."""
+    await _plan_imported_once(make_desk(settings, engine), engine, tmp_path)
+
+
+async def test_import_pressed_twice_at_once_imports_the_plan_once_on_postgres(settings, pg_engine, tmp_path):
+    await _plan_imported_once(make_desk(settings, pg_engine), pg_engine, tmp_path)
