@@ -121,12 +121,15 @@ def stage(folder: Path, *, data: bytes, name: str, uploader: str, now: datetime)
 def staged(folder: Path, token: str, *, uploader: str, now: datetime) -> Staged:
     """The staged file for `token`, if it is this person's and still fresh; else UploadError."""
     place = Path(folder) / token if _TOKEN.match(token or "") else None
-    if place is not None and (place / CLAIMED).is_file():
+    try:
+        meta = json.loads((place / "meta.json").read_text(encoding="utf-8")) if place else None
+    except FileNotFoundError:  # never staged, or taken meanwhile by an import (claimed) or its end (discarded)
+        meta = None
+    if meta is None and place is not None and (place / CLAIMED).is_file():
         raise UploadError(_("Kế hoạch từ tệp này đang được nhập (lệnh nhập đã gửi trước đó); Hệ thống chỉ nhập một "
                             "lần."))
-    if place is None or not (place / "meta.json").is_file():
+    if meta is None:
         raise UploadError(_("Tệp kế hoạch này đã được nhập hoặc đã huỷ. Hãy gửi lại tệp nếu cần."))
-    meta = json.loads((place / "meta.json").read_text(encoding="utf-8"))
     created = datetime.fromisoformat(meta["created_at"])
     if meta["uploader"] != uploader:
         raise UploadError(_("Chỉ người đã gửi tệp mới nhập được kế hoạch này."))
