@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from i18n import _
@@ -57,8 +58,12 @@ def redeem_link(session: Session, *, token: str, now: datetime) -> DeskPerson:
                           "mới."))
     if link.expires_at <= now:
         raise LinkError(_("Liên kết đăng nhập đã hết hạn (10 phút). Gõ /web trong chat để nhận liên kết mới."))
-    link.used_at = now
-    session.add(link)
+    # Compare-and-set: the same link posted at once from two places (a double click, two workers) signs in once.
+    taken = session.execute(update(WebLink).where(WebLink.id == link.id, WebLink.used_at.is_(None))
+                            .values(used_at=now)).rowcount
+    if not taken:
+        raise LinkError(_("Liên kết đăng nhập không đúng hoặc đã được dùng. Gõ /web trong chat để nhận liên kết "
+                          "mới."))
     person = DeskPerson(role=link.role, unit_id=link.unit_id, user_id=link.user_id, name=link.name)
     check_still_allowed(session, person)
     return person

@@ -667,3 +667,26 @@ async def test_import_pressed_twice_at_once_imports_the_plan_once(settings, engi
 
 async def test_import_pressed_twice_at_once_imports_the_plan_once_on_postgres(settings, pg_engine, tmp_path):
     await _plan_imported_once(make_desk(settings, pg_engine), pg_engine, tmp_path)
+
+
+def _sign_in_at_once(desk, times: int = 4):
+    """The same link posted from `times` browsers at one moment (each its own thread, as on several workers)."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+    token = link_token(desk)
+    clients = [TestClient(build_desk_app(desk), raise_server_exceptions=False) for _ in range(times)]
+    start = threading.Barrier(times)
+
+    def press(client):
+        start.wait()
+        return client.post(f"/login/{token}", follow_redirects=False)
+    with ThreadPoolExecutor(times) as pool:
+        return list(pool.map(press, clients))
+
+
+def test_a_sign_in_link_used_from_several_places_at_once_signs_in_once_on_postgres(settings, pg_engine):
+    """A one-time link is one sign-in, even when the same link is posted from four browsers at the same moment."""
+    for _ in range(5):
+        answers = _sign_in_at_once(make_desk(settings, pg_engine))
+        assert sorted(r.status_code for r in answers) == [303, 403, 403, 403]
+        assert all("đã được dùng" in r.text for r in answers if r.status_code == 403)
