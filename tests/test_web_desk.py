@@ -535,8 +535,7 @@ def test_a_unit_with_hundreds_of_tasks_is_shown_page_by_page_with_the_same_count
     for number in range(1, pages + 1):
         html = officer.get(f"/unit/VP?page={number}").text
         assert f"Trang {number}/{pages}" in html
-        seen += re.findall(r'<tr class="task-row"><td><a href="/task/(\d+)".*?'
-                           r'<td class="(?:n|muted)[^"]*">([^<]*)</td>', html, re.S)
+        seen += re.findall(r'<tr class="task-row">((?:(?!</tr>).)*)</tr>', html, re.S)   # a row: task, due, status
     with Session(engine) as s:
         vp = s.exec(select(Unit).where(Unit.code == "VP")).one()
         listed = len(s.exec(select(Assignment).where(Assignment.unit_id == vp.id,
@@ -690,3 +689,29 @@ def test_a_sign_in_link_used_from_several_places_at_once_signs_in_once_on_postgr
         answers = _sign_in_at_once(make_desk(settings, pg_engine))
         assert sorted(r.status_code for r in answers) == [303, 403, 403, 403]
         assert all("đã được dùng" in r.text for r in answers if r.status_code == 403)
+
+
+async def test_a_deadline_on_a_sunday_reads_on_the_desk_as_in_chat(settings, engine):
+    """Due Sunday 31/05/2026: chat's /status VP says «hạn 29/05/2026; hạn ghi 31/05/2026 là ngày nghỉ»; the unit's
+    and the task's pages say the same two days, never 31/05/2026 alone as if the Sunday were the working deadline."""
+    desk = make_desk(settings, engine)
+    with Session(engine, expire_on_commit=False) as s:
+        vp = s.exec(select(Unit).where(Unit.code == "VP")).one()
+        a = s.exec(select(Assignment).where(Assignment.unit_id == vp.id, Assignment.role == "lead",
+                                            Assignment.due_on > date(2026, 6, 1))).first()
+        a.due_on = date(2026, 5, 31)
+        s.add(a)
+        s.commit()
+    code = _invite(engine, "VP", "officer")
+    services = Services(engine=engine, settings=settings, clock=desk.clock, inline_buttons={"console": False})
+    await handle(Incoming("console", "c1", "u1", "Chị Lan", text=f"/start {code}"), services)
+    [chat] = await handle(Incoming("console", "c1", "u1", "Chị Lan", text="/status VP"), services)
+    assert "hạn 29/05/2026, còn 44 ngày; hạn ghi 31/05/2026 là ngày nghỉ" in chat.text
+    officer = signed_in(desk)
+    for url in ("/unit/VP?page=1", f"/task/{a.task_id}"):
+        html = officer.get(url).text
+        row = re.search(r'<tr class="(?:task-row|assignment)"[^>]*>(?:(?!</tr>).)*31/05/2026(?:(?!</tr>).)*</tr>', html,
+                        re.S)
+        assert row, url
+        text = re.sub(r"<[^>]+>", " ", row.group(0))
+        assert "29/05/2026" in text and "hạn ghi 31/05/2026 là ngày nghỉ" in text, (url, text)

@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse
 
 from config import Settings
 from i18n import _, fmt_date, fmt_datetime, ngettext
+from reminders.workcal import default_calendar
 from services.clean_text import clip
 from services.labels import (change_label, change_value, channel_label, chat_kind_label, role_label, status_label,
                              task_cell)
@@ -64,6 +65,8 @@ class Desk:
         self.env.filters.update(date=fmt_date, datetime=fmt_datetime, status=status_label, role=role_label,
                                 task_cell=task_cell, change=change_label, value=change_value, clip=clip,
                                 channel=channel_label, chat_kind=chat_kind_label)
+        # The working day a deadline on a day off means, as chat's task lines and the reminders count to it.
+        self.env.filters["working"] = lambda day: default_calendar(self.settings.day_off_rule).effective(day)
 
     @property
     def today(self) -> date:
