@@ -715,3 +715,23 @@ async def test_a_deadline_on_a_sunday_reads_on_the_desk_as_in_chat(settings, eng
         assert row, url
         text = re.sub(r"<[^>]+>", " ", row.group(0))
         assert "29/05/2026" in text and "hạn ghi 31/05/2026 là ngày nghỉ" in text, (url, text)
+
+
+def test_a_decision_whose_chat_message_cannot_go_out_is_still_shown_as_recorded(settings, engine):
+    """The decision is committed before the unit is told; a failure to send must not show «Hệ thống gặp lỗi… thử
+    lại» over a decision already recorded (the retry then met «đã được xử lý»)."""
+    desk, sent, a, req = _desk_with_a_vp_request(settings, engine)
+
+    async def broken(messages):
+        raise RuntimeError("Zalo down")
+
+    desk.notify = broken
+    officer = TestClient(build_desk_app(desk), raise_server_exceptions=False)
+    assert officer.post(f"/login/{link_token(desk)}", follow_redirects=False).status_code == 303
+    token = csrf(officer.get(f"/task/{a.task_id}").text)
+    done = officer.post(f"/extension/{req.id}", data={"verdict": "ok", "csrf": token})
+    assert done.status_code == 200 and "Hệ thống gặp lỗi" not in done.text
+    notice = re.search(r'id="notice">([^<]*)<', done.text).group(1)
+    assert notice.startswith("Đã đồng ý") and "chưa gửi được" in notice, notice
+    with Session(engine) as s:
+        assert s.get(ExtensionRequest, req.id).state == "approved"

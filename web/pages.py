@@ -96,7 +96,9 @@ async def task_page(request: Request):
             raise HTTPException(404)
         if not found.views:
             raise HTTPException(403)  # a unit's head asking for a task that is not their unit's
-        notices = {"ok": _("Đã đồng ý"), "no": _("Đã từ chối")}  # the desk's words only, never a link's text
+        notices = {"ok": _("Đã đồng ý"), "no": _("Đã từ chối"),  # the desk's words only, never a link's text
+                   "ok-unsent": _("Đã đồng ý; chưa gửi được tin báo cho đơn vị, đồng chí báo đơn vị qua kênh khác."),
+                   "no-unsent": _("Đã từ chối; chưa gửi được tin báo cho đơn vị, đồng chí báo đơn vị qua kênh khác.")}
         return page(request, "task.html", t=found, notice=notices.get(request.query_params.get("notice", ""), ""))
 
 
@@ -120,10 +122,14 @@ async def decide(request: Request):
         session.commit()
         v = queries.view(session, assignment.id)
         messages = _decision_messages(session, v, approve=req.state == "approved")
+    notice = verdict
     if d.notify is not None:
-        await d.notify(messages)
-    task_id = v.task.id
-    return RedirectResponse(f"/task/{task_id}?notice={verdict}", status_code=303)
+        try:
+            await d.notify(messages)
+        except Exception:  # the decision is recorded; the page says so, and that the unit was not told
+            log.exception("desk decision %s: the unit's chats were not told", req.id)
+            notice += "-unsent"
+    return RedirectResponse(f"/task/{v.task.id}?notice={notice}", status_code=303)
 
 
 def _task_of_request(session: Session, request_id: int) -> str | None:
