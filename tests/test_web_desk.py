@@ -735,3 +735,14 @@ def test_a_decision_whose_chat_message_cannot_go_out_is_still_shown_as_recorded(
     assert notice.startswith("Đã đồng ý") and "chưa gửi được" in notice, notice
     with Session(engine) as s:
         assert s.get(ExtensionRequest, req.id).state == "approved"
+
+
+def test_a_units_list_marks_the_tasks_it_only_supports(cli, settings, engine):
+    """VP's counts are of what it leads (as `report --unit VP` and chat's /status VP); the tasks it only supports
+    are listed too, so each such row says «Phối hợp» — 46 rows under «Tổng số 35» were otherwise unexplained."""
+    officer = signed_in(make_desk(settings, engine))
+    html = officer.get("/unit/VP").text
+    rows = re.findall(r'<tr class="task-row">((?:(?!</tr>).)*)</tr>', html, re.S)
+    supporting = [r for r in rows if '<span class="role muted">Phối hợp</span>' in r]
+    total = counts_in(html, "unit-counts")["total"]
+    assert len(rows) - len(supporting) == total and supporting

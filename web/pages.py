@@ -82,6 +82,7 @@ async def unit_page(request: Request):
                                  day_off_rule=d.settings.day_off_rule)
         views, paging = paged(request, desk_queries.unit_views(session, unit))
         return page(request, "unit.html", unit=unit, report=report, views=views, paging=paging,
+                    tracked=d.settings.tracked_roles,
                     met_by=default_calendar(d.settings.day_off_rule).met_by,
                     contacts=desk_queries.unit_contacts(session, unit), last=desk_queries.last_reply(session, unit))
 
