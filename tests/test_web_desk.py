@@ -708,8 +708,8 @@ async def test_a_deadline_on_a_sunday_reads_on_the_desk_as_in_chat(settings, eng
     [chat] = await handle(Incoming("console", "c1", "u1", "Chị Lan", text="/status VP"), services)
     assert "hạn 29/05/2026, còn 44 ngày; hạn ghi 31/05/2026 là ngày nghỉ" in chat.text
     officer = signed_in(desk)
-    for url in ("/unit/VP?page=1", f"/task/{a.task_id}"):
-        html = officer.get(url).text
+    for url in ("/unit/VP", f"/task/{a.task_id}"):
+        html = "".join(officer.get(url, params={"page": n}).text for n in range(1, 8))  # whichever page has it
         row = re.search(r'<tr class="(?:task-row|assignment)"[^>]*>(?:(?!</tr>).)*31/05/2026(?:(?!</tr>).)*</tr>', html,
                         re.S)
         assert row, url
@@ -746,3 +746,31 @@ def test_a_units_list_marks_the_tasks_it_only_supports(cli, settings, engine):
     supporting = [r for r in rows if '<span class="role muted">Phối hợp</span>' in r]
     total = counts_in(html, "unit-counts")["total"]
     assert len(rows) - len(supporting) == total and supporting
+
+
+def test_a_task_given_to_hundreds_of_schools_lists_them_page_by_page_and_keeps_its_requests(settings, engine):
+    """A task for every school of the city: its page lists the schools 50 at a time; a school's request for more
+    time is on every page, with the school named, wherever the school falls in the list."""
+    desk = make_desk(settings, engine)
+    with Session(engine, expire_on_commit=False) as s:
+        task = s.exec(select(Task).where(Task.number == "21")).one()
+        last = None
+        for i in range(300):
+            school = Unit(code=f"TH-{i:03d}", name=f"Trường Tiểu học số {i + 1} quận Hoàn Kiếm", kind="truong")
+            s.add(school)
+            s.flush()
+            last = Assignment(task_id=task.id, unit_id=school.id, role="lead", due_on=date(2026, 4, 30))
+            s.add(last)
+        s.flush()
+        req = request_extension(s, assignment=last, new_due=date(2026, 5, 20), now=NOW,
+                                actor=Actor(name="Cô Hà", channel="console", unit_id=last.unit_id))
+        s.commit()
+    officer = signed_in(desk)
+    first = officer.get(f"/task/{task.id}").text
+    assert first.count('class="assignment"') <= 50 and "Trang 1/7" in first
+    assert f'id="ext-{req.id}"' in first and "Trường Tiểu học số 300 quận Hoàn Kiếm xin gia hạn đến 20/05/2026" in first
+    units = set()
+    for number in range(1, 8):
+        units |= set(re.findall(r'class="assignment" data-unit="([^"]+)"',
+                                officer.get(f"/task/{task.id}?page={number}").text))
+    assert len(units) == 311

@@ -100,7 +100,9 @@ async def task_page(request: Request):
         notices = {"ok": _("Đã đồng ý"), "no": _("Đã từ chối"),  # the desk's words only, never a link's text
                    "ok-unsent": _("Đã đồng ý; chưa gửi được tin báo cho đơn vị, đồng chí báo đơn vị qua kênh khác."),
                    "no-unsent": _("Đã từ chối; chưa gửi được tin báo cho đơn vị, đồng chí báo đơn vị qua kênh khác.")}
-        return page(request, "task.html", t=found, notice=notices.get(request.query_params.get("notice", ""), ""))
+        rows, paging = paged(request, found.views)  # the requests still name any unit, on every page
+        return page(request, "task.html", t=found, rows=rows, paging=paging,
+                    notice=notices.get(request.query_params.get("notice", ""), ""))
 
 
 async def decide(request: Request):
