@@ -5,12 +5,10 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess
 import uuid
 from contextlib import closing, contextmanager
 
 import psycopg
-import pytest
 from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
