@@ -11,9 +11,12 @@ import ipaddress
 import logging
 import socket
 from datetime import datetime
+from functools import cache
 from typing import Callable
 
 import httpx
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -90,8 +93,22 @@ def _attachment(inbound: ZaloInbound, item) -> Attachment | None:
     return Attachment("document", item.url, item.name or "tep", "")
 
 
+@cache
+def _closed_link_q():
+    table = ChatLink.__table__
+    return (sa_select(table.c.id).where(table.c.channel == bindparam("channel"), table.c.chat_id == bindparam("chat_id"),
+                                        table.c.active == False,  # noqa: E712
+                                        table.c.inactive_reason.in_(REOPENED_BY_WRITING)).limit(1))
+
+
 def reopen_chat(engine: Engine, *, channel: str, chat_id: str) -> int:
-    """The chat wrote to us: links closed because it could not be reached are active again."""
+    """The chat wrote to us: links closed because it could not be reached are active again.
+
+    Asked on every incoming message (Telegram and Zalo): one prebuilt look-up, and a session only for a chat that
+    has such links."""
+    with engine.connect() as conn:
+        if conn.execute(_closed_link_q(), {"channel": channel, "chat_id": chat_id}).first() is None:
+            return 0
     with Session(engine) as session:
         links = list(session.exec(select(ChatLink).where(
             ChatLink.channel == channel, ChatLink.chat_id == chat_id, ChatLink.active == False,  # noqa: E712
