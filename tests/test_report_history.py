@@ -253,6 +253,13 @@ def test_a_day_stated_in_an_answer_is_not_taken_for_a_document_number(quarter):
     assert texts["NV 1. Ban hành kế hoạch CCHC"] == ""
 
 
+def tccb_q2(cli, day: str) -> dict:
+    """TCCB's quý II of 2026 as of `day`, as `nhacviec report --json` gives it."""
+    result = cli("report", "--period", "q2", "--year", "2026", "--as-of", day, "--json", "--unit", "TCCB")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
 def test_a_task_done_then_removed_by_a_revision_stays_in_the_reports_of_the_days_before(engine, settings, cli,
                                                                                          tmp_path):
     """TCCB sent task 4 on 15/04; a later revision drops task 4. Quý II as of 20/04 said it was done on time, and
@@ -264,9 +271,7 @@ def test_a_task_done_then_removed_by_a_revision_stays_in_the_reports_of_the_days
         chat(engine, settings, ["/viec", "1", "xong ạ"], unit="TCCB")   # the console's day: 15/04/2026
 
     def q2(day: str) -> dict:
-        result = cli("report", "--period", "q2", "--year", "2026", "--as-of", day, "--json", "--unit", "TCCB")
-        assert result.exit_code == 0, result.output
-        return json.loads(result.stdout)
+        return tccb_q2(cli, day)
 
     said = q2("2026-04-20")
     assert said["assignments"]["done_on_time"] == 1
@@ -287,9 +292,7 @@ def test_a_unit_a_revision_turns_from_lead_to_partner_keeps_its_lead_work_in_the
         chat(engine, settings, ["/viec", "1", "xong ạ"], unit="TCCB")   # the console's day: 15/04/2026
 
     def q2(day: str) -> dict:
-        result = cli("report", "--period", "q2", "--year", "2026", "--as-of", day, "--json", "--unit", "TCCB")
-        assert result.exit_code == 0, result.output
-        return json.loads(result.stdout)
+        return tccb_q2(cli, day)
 
     said = q2("2026-04-20")
     assert said["assignments"]["done_on_time"] == 1
