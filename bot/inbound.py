@@ -22,7 +22,7 @@ from bot.dispatch import Dispatcher
 from bot.journal import DbJournal, JournalSweeper, take_over_pending
 from bot.messenger import Messenger
 from bot.webhooks import Background, WebhookHandlers, WebhookServer, build_app
-from bot.zalo_channel import ChoiceMemory, reopen_chat, to_incoming
+from bot.zalo_channel import ChoiceMemory, to_incoming
 from config import Settings
 from handlers.messages import Outgoing
 from handlers.system import unreachable_notices
@@ -117,7 +117,7 @@ class ZaloInbox:
 
     async def _greet_follower(self, chat_id: str) -> None:
         """A new follower learns how to join; one already linked is welcomed back by its links reopening."""
-        if reopen_chat(self.engine, channel=zalo_oa.CHANNEL, chat_id=chat_id):
+        if people.reopen_chat(self.engine, channel=zalo_oa.CHANNEL, chat_id=chat_id):
             return
         with session_scope(self.engine) as session:
             linked = people.chat_has_links(session, channel=zalo_oa.CHANNEL, chat_id=chat_id)
@@ -143,7 +143,7 @@ class ZaloInbox:
             return
         if channel == zalo_bot.CHANNEL and incoming.chat_type == "private":
             await self._disclose_once(channel, incoming)
-        if reopen_chat(self.engine, channel=channel, chat_id=incoming.chat_id):
+        if people.reopen_chat(self.engine, channel=channel, chat_id=incoming.chat_id):
             log.info("a %s chat that could not be reached wrote again; its links are active", channel)
         await self.dispatcher.process(incoming)
 

@@ -8,7 +8,6 @@ from telegram.ext import Application
 
 from bot import telegram as tg
 from bot.dispatch import Dispatcher
-from bot.zalo_channel import reopen_chat
 from handlers.context import Services
 from handlers.system import unreachable_notices
 from services import people
@@ -43,7 +42,7 @@ class TelegramRuntime:
         if incoming is None:
             return
         # A chat that had blocked the bot and writes again is reachable: its reminders resume (as on Zalo).
-        if reopen_chat(self.services.engine, channel=tg.CHANNEL, chat_id=incoming.chat_id):
+        if people.reopen_chat(self.services.engine, channel=tg.CHANNEL, chat_id=incoming.chat_id):
             log.info("a telegram chat that had blocked the bot wrote again; its links are active")
         outs = await self.dispatcher.process(incoming)
         if update.callback_query:

@@ -11,22 +11,18 @@ import ipaddress
 import logging
 import socket
 from datetime import datetime
-from functools import cache
 from typing import Callable
 
 import httpx
-from sqlalchemy import bindparam
-from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from bot.messenger import SendError
 from services.choices import save_choices
 from handlers.messages import Attachment, Incoming, Outgoing
 from i18n import _
 from services.evidence import EvidenceError
-from storage.models import ChatLink
 from storage.types import utcnow
 from zalo import (ZaloAuthError, ZaloBillingError, ZaloError, ZaloInbound, ZaloNightBlocked, ZaloNoInteraction,
                   ZaloPayloadRejected, ZaloQuotaExceeded, ZaloRateLimited, ZaloUserBlocked)
@@ -38,7 +34,6 @@ QUOTA_WAIT = 3600.0        # out of quota: the whole channel waits; the quota re
 NIGHT_WAIT = 3600.0        # a message kind Zalo does not deliver at night: the channel tries again in an hour
 STOPPED_WAIT = 6 * 3600.0  # billing or credentials: an operator must act; one look every six hours meanwhile
 # A chat that writes to us again can be reached again: Zalo's 7-day window reopens, a block was lifted.
-REOPENED_BY_WRITING = ("no_interaction", "blocked", "zalo_unreachable", "held_window")
 FILE_KINDS = {"image": "photo", "file": "document"}
 # What a person may send that has no words to read; answered (in a private chat) instead of being dropped.
 UNREADABLE_KINDS = {"sticker", "audio", "voice", "video", "gif", "location"}
@@ -91,33 +86,6 @@ def _attachment(inbound: ZaloInbound, item) -> Attachment | None:
     if kind == "photo":
         return Attachment("photo", item.url, f"anh_{inbound.msg_id or 'zalo'}.jpg", "image/jpeg")
     return Attachment("document", item.url, item.name or "tep", "")
-
-
-@cache
-def _closed_link_q():
-    table = ChatLink.__table__
-    return (sa_select(table.c.id).where(table.c.channel == bindparam("channel"), table.c.chat_id == bindparam("chat_id"),
-                                        table.c.active == False,  # noqa: E712
-                                        table.c.inactive_reason.in_(REOPENED_BY_WRITING)).limit(1))
-
-
-def reopen_chat(engine: Engine, *, channel: str, chat_id: str) -> int:
-    """The chat wrote to us: links closed because it could not be reached are active again.
-
-    Asked on every incoming message (Telegram and Zalo): one prebuilt look-up, and a session only for a chat that
-    has such links."""
-    with engine.connect() as conn:
-        if conn.execute(_closed_link_q(), {"channel": channel, "chat_id": chat_id}).first() is None:
-            return 0
-    with Session(engine) as session:
-        links = list(session.exec(select(ChatLink).where(
-            ChatLink.channel == channel, ChatLink.chat_id == chat_id, ChatLink.active == False,  # noqa: E712
-            ChatLink.inactive_reason.in_(REOPENED_BY_WRITING))))
-        for link in links:
-            link.active, link.inactive_reason = True, None
-            session.add(link)
-        session.commit()
-    return len(links)
 
 
 class ChoiceMemory:

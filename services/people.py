@@ -5,12 +5,15 @@ from datetime import datetime
 from functools import cache
 
 from sqlalchemy import bindparam, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
 from storage.models import Channel, ChatLink, ChatUser, MemberRole, Unit
 from storage.prebuilt import run
 
+# Why a chat was closed that its writing to us again undoes (the bot unblocked, Zalo's window open again).
+REOPENED_BY_WRITING = ("no_interaction", "blocked", "zalo_unreachable", "held_window")
 REMOVED = "removed"  # inactive_reason of a removed person's chats: never reopened by a message from them
 
 
@@ -177,3 +180,30 @@ def unreachable_on_zalo(session: Session, *, unit_id: int | None = None) -> list
     if unit_id is not None:
         q = q.where(ChatLink.unit_id == unit_id)
     return list(dict.fromkeys(tuple(row) for row in session.exec(q)))
+
+
+@cache
+def _closed_link_q():
+    table = ChatLink.__table__
+    return (select(table.c.id).where(table.c.channel == bindparam("channel"), table.c.chat_id == bindparam("chat_id"),
+                                     table.c.active == False,  # noqa: E712
+                                     table.c.inactive_reason.in_(REOPENED_BY_WRITING)).limit(1))
+
+
+def reopen_chat(engine: Engine, *, channel: str, chat_id: str) -> int:
+    """The chat wrote to us: links closed because it could not be reached are active again.
+
+    Asked on every incoming message (Telegram and Zalo): one prebuilt look-up, and a session only for a chat that
+    has such links."""
+    with engine.connect() as conn:
+        if conn.execute(_closed_link_q(), {"channel": channel, "chat_id": chat_id}).first() is None:
+            return 0
+    with Session(engine) as session:
+        links = list(session.exec(select(ChatLink).where(
+            ChatLink.channel == channel, ChatLink.chat_id == chat_id, ChatLink.active == False,  # noqa: E712
+            ChatLink.inactive_reason.in_(REOPENED_BY_WRITING))))
+        for link in links:
+            link.active, link.inactive_reason = True, None
+            session.add(link)
+        session.commit()
+    return len(links)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from bot.zalo_channel import reopen_chat
+from services.people import reopen_chat
 from handlers.context import Services
 from handlers.messages import Incoming
 from handlers.router import handle
