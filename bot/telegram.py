@@ -1,11 +1,11 @@
 """Telegram through python-telegram-bot 22: updates in, neutral messages out, SDK errors mapped."""
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import warnings
 
-import httpx
 
 from telegram import BotCommand, InputFile, Message, Update
 from telegram.constants import ChatMemberStatus
@@ -32,13 +32,59 @@ COMMANDS = ("viec", "overdue", "upcoming", "tasks", "status", "find", "giahan", 
 
 
 class JSONRequest(HTTPXRequest):
-    """PTB's httpx request, posting a JSON body where PTB form-encodes one (uploads stay multipart).
+    """PTB's request object, posting each JSON call through aiohttp (uploads, downloads and bare calls stay httpx).
 
     The Bot API takes application/json as well as forms. Form-encoding a message of Vietnamese text is
     `urllib.parse.quote_plus` in Python, byte by byte: ~14 % of the CPU of sending a `/viec` page. Here the
     parameters (`RequestData.parameters`: keyboards as objects, not as JSON strings) are one JSON body encoded
     in C, as the Bot API documents for application/json.
+
+    That body goes out through an aiohttp session (C-accelerated HTTP parser): a `sendMessage` costs ~0.25 ms of
+    CPU there against ~0.8 ms through httpx, whose pure-Python client and h11 layers were a third of the CPU of
+    answering a staff message (docs/BENCHMARKS.md). What PTB relies on is kept: its timeouts (connect, read; pool
+    as the wait for a connection), the same pool size, proxies from HTTPS_PROXY/NO_PROXY as httpx reads them, and
+    failures raised as PTB's `TimedOut` and `NetworkError`, so the rate limiter and the delivery layer read them
+    as before.
     """
+
+    def __init__(self, connection_pool_size: int = 256, **kwargs) -> None:
+        super().__init__(connection_pool_size, **kwargs)
+        self._pool_size = connection_pool_size
+        self._session = None  # aiohttp.ClientSession, made in the running event loop (initialize or first use)
+        self._proxies: dict = {}  # origin -> {"proxy": URL, "proxy_auth": BasicAuth | None}, or {} for none
+
+    async def initialize(self) -> None:
+        await super().initialize()
+        self._json_session()
+
+    async def shutdown(self) -> None:
+        await super().shutdown()
+        session, self._session = self._session, None
+        if session is not None and not session.closed:
+            await session.close()
+
+    def _json_session(self):
+        if self._session is None or self._session.closed:
+            import aiohttp  # only where Telegram is used: the CLI's other commands never pay for it
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._pool_size), cookie_jar=aiohttp.DummyCookieJar(),
+                headers={"User-Agent": self.USER_AGENT}, skip_auto_headers=("Accept-Encoding",))
+        return self._session
+
+    def _proxy(self, url: str) -> dict:
+        """`proxy` and `proxy_auth` from HTTPS_PROXY/HTTP_PROXY/NO_PROXY (and ~/.netrc) for this URL's origin,
+        as httpx reads them, looked up once per origin: aiohttp's `trust_env` would look them up in a worker
+        thread on every request."""
+        from yarl import URL
+        origin = URL(url).origin()
+        if origin not in self._proxies:
+            from aiohttp.helpers import get_env_proxy_for_url
+            try:
+                proxy, auth = get_env_proxy_for_url(origin)
+                self._proxies[origin] = {"proxy": proxy, "proxy_auth": auth}
+            except LookupError:
+                self._proxies[origin] = {}
+        return self._proxies[origin]
 
     async def do_request(self, url: str, method: str, request_data: RequestData | None = None,
                          read_timeout=HTTPXRequest.DEFAULT_NONE, write_timeout=HTTPXRequest.DEFAULT_NONE,
@@ -46,22 +92,23 @@ class JSONRequest(HTTPXRequest):
         if request_data is None or request_data.contains_files or not request_data.parameters:
             return await super().do_request(url, method, request_data, read_timeout, write_timeout,
                                             connect_timeout, pool_timeout)
-        client = self._client
-        default = client.timeout
-        unset = type(self.DEFAULT_NONE)   # PTB's "not given" marker: the client's own timeout applies
-        timeout = httpx.Timeout(
-            connect=default.connect if isinstance(connect_timeout, unset) else connect_timeout,
-            read=default.read if isinstance(read_timeout, unset) else read_timeout,
-            write=default.write if isinstance(write_timeout, unset) else write_timeout,
-            pool=default.pool if isinstance(pool_timeout, unset) else pool_timeout)
+        import aiohttp
+        default = self._client.timeout
+        unset = type(self.DEFAULT_NONE)   # PTB's "not given" marker: the defaults of this request object apply
+        connect = default.connect if isinstance(connect_timeout, unset) else connect_timeout
+        pool = default.pool if isinstance(pool_timeout, unset) else pool_timeout
+        read = default.read if isinstance(read_timeout, unset) else read_timeout
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect, sock_read=read,
+                                        connect=None if connect is None or pool is None else connect + pool)
         try:
-            res = await client.request(method=method, url=url, timeout=timeout, content=json.dumps(request_data.parameters).encode(),
-                                       headers={"User-Agent": self.USER_AGENT, "Content-Type": "application/json"})
-        except httpx.TimeoutException as err:
+            async with self._json_session().request(
+                    method, url, data=json.dumps(request_data.parameters).encode(), timeout=timeout,
+                    headers={"Content-Type": "application/json"}, **self._proxy(url)) as res:
+                return res.status, await res.read()
+        except asyncio.TimeoutError as err:  # aiohttp's connect and read time-outs are TimeoutErrors
             raise TimedOut(str(err) or None) from err
-        except httpx.HTTPError as err:  # as PTB words it, so the delivery layer reads it the same way
-            raise NetworkError(f"httpx.{err.__class__.__name__}: {err}") from err
-        return res.status_code, res.content
+        except aiohttp.ClientError as err:   # worded as PTB words httpx's, so the delivery layer reads it the same
+            raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
 
 
 def build_application(settings: Settings, *, polling: bool = True) -> Application:
