@@ -143,8 +143,6 @@ class ZaloInbox:
             return
         if channel == zalo_bot.CHANNEL and incoming.chat_type == "private":
             await self._disclose_once(channel, incoming)
-        if people.reopen_chat(self.engine, channel=channel, chat_id=incoming.chat_id):
-            log.info("a %s chat that could not be reached wrote again; its links are active", channel)
         await self.dispatcher.process(incoming)
 
     async def _oa_name(self, user_id: str) -> str:

@@ -41,9 +41,6 @@ class TelegramRuntime:
         incoming = tg.to_incoming(update)
         if incoming is None:
             return
-        # A chat that had blocked the bot and writes again is reachable: its reminders resume (as on Zalo).
-        if people.reopen_chat(self.services.engine, channel=tg.CHANNEL, chat_id=incoming.chat_id):
-            log.info("a telegram chat that had blocked the bot wrote again; its links are active")
         outs = await self.dispatcher.process(incoming)
         if update.callback_query:
             notice = next((o.notice for o in outs if o.notice), None)

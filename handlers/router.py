@@ -60,8 +60,14 @@ def _clean(incoming: Incoming) -> None:
 
 async def _handle(incoming: Incoming, services: Services) -> list[Outgoing]:
     with Session(services.engine, expire_on_commit=False) as session:
-        if incoming.update_key and _seen(session, incoming):
+        seen, closed = conversation.arrival(session, channel=incoming.channel, key=incoming.update_key,
+                                            chat_id=incoming.chat_id)
+        if seen:
             return []
+        # A chat that had blocked the bot (or that Zalo's window shut) and writes again is reachable: its
+        # reminders resume, in this update's transaction.
+        if closed and people.reopen_links(session, channel=incoming.channel, chat_id=incoming.chat_id):
+            log.info("a %s chat that could not be reached wrote again; its links are active", incoming.channel)
         user = people.ensure_user(session, channel=incoming.channel, external_id=incoming.sender_id,
                                   name=incoming.sender_name)
         group = (people.group_link(session, channel=incoming.channel, chat_id=incoming.chat_id)
@@ -80,10 +86,6 @@ async def _handle(incoming: Incoming, services: Services) -> list[Outgoing]:
             session.rollback()
             return []
         return turn.out
-
-
-def _seen(session: Session, incoming: Incoming) -> bool:
-    return conversation.already_processed(session, channel=incoming.channel, key=incoming.update_key)
 
 
 async def _dispatch(turn: Turn, number: str | None) -> None:

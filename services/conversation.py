@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import bindparam, insert
+from sqlalchemy import bindparam, exists, insert
 from sqlmodel import Session, select
 
+from services.people import REOPENED_BY_WRITING
 from storage.models import ChatLink, ChatState, KeyValue, MessageRef, ProcessedUpdate
 from storage.prebuilt import run
 from storage.types import utcnow
@@ -41,6 +42,16 @@ def _processed():
 
 
 @cache
+def _arrival():
+    updates, links = ProcessedUpdate.__table__, ChatLink.__table__
+    seen = exists().where(updates.c.channel == bindparam("channel"), updates.c.key == bindparam("key"))
+    closed = exists().where(links.c.channel == bindparam("channel"), links.c.chat_id == bindparam("chat_id"),
+                            links.c.active == False,  # noqa: E712
+                            links.c.inactive_reason.in_(REOPENED_BY_WRITING))
+    return select(seen, closed)
+
+
+@cache
 def _add_processed():
     return insert(ProcessedUpdate.__table__)
 
@@ -68,6 +79,13 @@ def pending_question(session: Session, *, channel: str, chat_id: str, user_key: 
 def already_processed(session: Session, *, channel: str, key: str) -> bool:
     """True when this inbound update was applied before."""
     return run(session, _processed(), {"channel": channel, "key": key}).first() is not None
+
+
+def arrival(session: Session, *, channel: str, key: str | None, chat_id: str) -> tuple[bool, bool]:
+    """What every incoming message asks first, in one statement: (was this update applied before?, has this chat
+    links closed because it could not be reached, that its writing reopens?)."""
+    seen, closed = run(session, _arrival(), {"channel": channel, "key": key, "chat_id": chat_id}).one()
+    return bool(seen), bool(closed)
 
 
 def record_processed(session: Session, *, channel: str, key: str) -> None:

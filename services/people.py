@@ -182,28 +182,22 @@ def unreachable_on_zalo(session: Session, *, unit_id: int | None = None) -> list
     return list(dict.fromkeys(tuple(row) for row in session.exec(q)))
 
 
-@cache
-def _closed_link_q():
-    table = ChatLink.__table__
-    return (select(table.c.id).where(table.c.channel == bindparam("channel"), table.c.chat_id == bindparam("chat_id"),
-                                     table.c.active == False,  # noqa: E712
-                                     table.c.inactive_reason.in_(REOPENED_BY_WRITING)).limit(1))
-
-
 def reopen_chat(engine: Engine, *, channel: str, chat_id: str) -> int:
-    """The chat wrote to us: links closed because it could not be reached are active again.
-
-    Asked on every incoming message (Telegram and Zalo): one prebuilt look-up, and a session only for a chat that
-    has such links."""
-    with engine.connect() as conn:
-        if conn.execute(_closed_link_q(), {"channel": channel, "chat_id": chat_id}).first() is None:
-            return 0
+    """The chat reached us (a Zalo OA follow): links closed because it could not be reached are active again."""
     with Session(engine) as session:
-        links = list(session.exec(select(ChatLink).where(
-            ChatLink.channel == channel, ChatLink.chat_id == chat_id, ChatLink.active == False,  # noqa: E712
-            ChatLink.inactive_reason.in_(REOPENED_BY_WRITING))))
-        for link in links:
-            link.active, link.inactive_reason = True, None
-            session.add(link)
+        reopened = reopen_links(session, channel=channel, chat_id=chat_id)
         session.commit()
+    return reopened
+
+
+def reopen_links(session: Session, *, channel: str, chat_id: str) -> int:
+    """The chat wrote to us: its links closed because it could not be reached (blocked, Zalo's window shut) are
+    active again; a removed person's are not. No commit. Every message asks `conversation.arrival` first, so this
+    runs only for a chat that has such links."""
+    links = list(session.exec(select(ChatLink).where(
+        ChatLink.channel == channel, ChatLink.chat_id == chat_id, ChatLink.active == False,  # noqa: E712
+        ChatLink.inactive_reason.in_(REOPENED_BY_WRITING))))
+    for link in links:
+        link.active, link.inactive_reason = True, None
+        session.add(link)
     return len(links)
