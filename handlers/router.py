@@ -60,19 +60,21 @@ def _clean(incoming: Incoming) -> None:
 
 async def _handle(incoming: Incoming, services: Services) -> list[Outgoing]:
     with Session(services.engine, expire_on_commit=False) as session:
-        seen, closed = conversation.arrival(session, channel=incoming.channel, key=incoming.update_key,
-                                            chat_id=incoming.chat_id)
-        if seen:
+        arrived = conversation.arrive(session, channel=incoming.channel, key=incoming.update_key,
+                                      chat_id=incoming.chat_id, sender_id=incoming.sender_id)
+        if arrived.seen:
             return []
         # A chat that had blocked the bot (or that Zalo's window shut) and writes again is reachable: its
         # reminders resume, in this update's transaction.
-        if closed and people.reopen_links(session, channel=incoming.channel, chat_id=incoming.chat_id):
+        if arrived.closed and people.reopen_links(session, channel=incoming.channel, chat_id=incoming.chat_id):
             log.info("a %s chat that could not be reached wrote again; its links are active", incoming.channel)
         user = people.ensure_user(session, channel=incoming.channel, external_id=incoming.sender_id,
-                                  name=incoming.sender_name)
+                                  name=incoming.sender_name, found=arrived.user)
         group = (people.group_link(session, channel=incoming.channel, chat_id=incoming.chat_id)
                  if incoming.chat_type == "group" else None)
         turn = Turn(services=services, session=session, incoming=incoming, user=user, group=group)
+        if arrived.unit_removed is not None:  # already asked with the rest: Turn.linked need not ask again
+            turn.unit_checked = (user.unit_id, arrived.unit_removed)
         people.touch_inbound(session, channel=incoming.channel, chat_id=incoming.chat_id, at=turn.now)
         number = _numbered_choice(turn)
         with use_locale(user.lang):

@@ -4,11 +4,14 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import bindparam, exists, insert
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, exists, insert, or_
+from sqlalchemy import select as core_select
 from sqlmodel import Session, select
 
 from services.people import REOPENED_BY_WRITING
-from storage.models import ChatLink, ChatState, KeyValue, MessageRef, ProcessedUpdate
+from storage.models import ChatLink, ChatState, ChatUser, KeyValue, MessageRef, ProcessedUpdate, Unit
 from storage.prebuilt import run
 from storage.types import utcnow
 
@@ -41,14 +44,39 @@ def _processed():
                                              ProcessedUpdate.key == bindparam("key")).limit(1))
 
 
-@cache
-def _arrival():
+def _seen_and_closed():
+    """EXISTS (this update applied before), EXISTS (links of this chat closed for a reason its writing undoes).
+
+    The reasons are a fixed list written as `=` … OR …, not IN: an IN list is re-rendered into the SQL on every
+    execution (SQLAlchemy's "post-compile" step), which cost as much as running this query."""
     updates, links = ProcessedUpdate.__table__, ChatLink.__table__
     seen = exists().where(updates.c.channel == bindparam("channel"), updates.c.key == bindparam("key"))
     closed = exists().where(links.c.channel == bindparam("channel"), links.c.chat_id == bindparam("chat_id"),
                             links.c.active == False,  # noqa: E712
-                            links.c.inactive_reason.in_(REOPENED_BY_WRITING))
-    return select(seen, closed)
+                            or_(*(links.c.inactive_reason == reason for reason in REOPENED_BY_WRITING)))
+    return seen, closed
+
+
+@cache
+def _arrival():
+    return core_select(*_seen_and_closed())
+
+
+@cache
+def _arrival_of_user():
+    unit_active = core_select(Unit.active).where(Unit.id == ChatUser.unit_id).scalar_subquery()
+    return (select(ChatUser, *_seen_and_closed(), unit_active)
+            .where(ChatUser.channel == bindparam("channel"), ChatUser.external_id == bindparam("external_id")))
+
+
+@dataclass
+class Arrival:
+    """What every incoming message asks first."""
+
+    user: ChatUser | None        # the sender, if known on this channel
+    seen: bool                   # this update was applied before (a redelivery)
+    closed: bool                 # the chat has links closed because it could not be reached (its writing reopens them)
+    unit_removed: bool | None    # the sender's unit was removed from the directory (None: no unit, or unknown)
 
 
 @cache
@@ -81,11 +109,18 @@ def already_processed(session: Session, *, channel: str, key: str) -> bool:
     return run(session, _processed(), {"channel": channel, "key": key}).first() is not None
 
 
-def arrival(session: Session, *, channel: str, key: str | None, chat_id: str) -> tuple[bool, bool]:
-    """What every incoming message asks first, in one statement: (was this update applied before?, has this chat
-    links closed because it could not be reached, that its writing reopens?)."""
-    seen, closed = run(session, _arrival(), {"channel": channel, "key": key, "chat_id": chat_id}).one()
-    return bool(seen), bool(closed)
+def arrive(session: Session, *, channel: str, key: str | None, chat_id: str, sender_id: str) -> Arrival:
+    """The sender, whether this update was applied before, whether the chat has links its writing reopens, and
+    whether the sender's unit was removed: one statement for a known sender (two for a first contact).
+
+    Asked on every incoming message, before anything else; four separate look-ups cost twice as much."""
+    params = {"channel": channel, "key": key, "chat_id": chat_id, "external_id": sender_id}
+    row = session.exec(_arrival_of_user(), params=params).first()
+    if row is None:
+        seen, closed = run(session, _arrival(), params).one()
+        return Arrival(None, bool(seen), bool(closed), None)
+    user, seen, closed, unit_active = row
+    return Arrival(user, bool(seen), bool(closed), None if unit_active is None else not unit_active)
 
 
 def record_processed(session: Session, *, channel: str, key: str) -> None:

@@ -46,9 +46,15 @@ def find_user(session: Session, *, channel: str, external_id: str) -> ChatUser |
     return session.exec(_user_q(), params={"channel": channel, "external_id": external_id}).first()
 
 
-def ensure_user(session: Session, *, channel: str, external_id: str, name: str) -> ChatUser:
-    """The person, created unlinked on first contact."""
-    user = find_user(session, channel=channel, external_id=external_id)
+_LOOK_UP = object()
+
+
+def ensure_user(session: Session, *, channel: str, external_id: str, name: str, found=_LOOK_UP) -> ChatUser:
+    """The person, created unlinked on first contact; their name kept as their chat shows it.
+
+    `found`: the person as already looked up (or None: not known), when the caller has asked (the router's
+    `conversation.arrive`)."""
+    user = find_user(session, channel=channel, external_id=external_id) if found is _LOOK_UP else found
     if user is None:
         user = ChatUser(channel=channel, external_id=external_id, display_name=name)
         session.add(user)
