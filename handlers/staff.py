@@ -38,7 +38,7 @@ async def cmd_my_tasks(turn: Turn, args: str, number: int = 0) -> None:
         turn.reply(_("Đơn vị của đồng chí không có nhiệm vụ nào đang mở. 👍") + hint)
         return
     shown, number, pages = page(ids, number)
-    items = queries.with_pending(turn.session, queries.views_of(turn.session, shown))
+    items = queries.with_pending(turn.session, queries.read_views_of(turn.session, shown))
     header = (_("Đơn vị phối hợp {n} nhiệm vụ đang mở (trang {page}/{pages}):") if partners else
               _("Đơn vị có {n} nhiệm vụ đang mở (trang {page}/{pages}):")).format(
         n=len(ids), page=number + 1, pages=pages)

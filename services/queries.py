@@ -1,12 +1,14 @@
 """Read-only questions about plans, tasks and assignments; return plain rows or ORM objects."""
 from __future__ import annotations
 
+import collections
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, func, or_
+from sqlalchemy import bindparam, false, func, or_
+from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Session, select
 
 from reminders.workcal import default_calendar
@@ -140,8 +142,7 @@ def current_keys(session: Session, *, unit_id: int, roles: tuple[str, ...]) -> l
     unit's tasks loads only that page's rows (`views_of`); `current_of` picks from them, for one set of roles or
     several (the /viec list and its count of phối hợp tasks from the same rows).
     """
-    return session.execute(_current_keys_statement(), {"unit_ids": [unit_id], "statuses": list(Status.ACTIVE),
-                                                       "roles": list(roles)}).all()
+    return run(session, _current_keys_statement(tuple(roles)), {"unit_id": unit_id}).all()
 
 
 def current_of(keys: list, roles: tuple[str, ...], today: date) -> list[int]:
@@ -159,10 +160,20 @@ def current_of(keys: list, roles: tuple[str, ...], today: date) -> list[int]:
     return out
 
 
-@cache
-def _current_keys_statement():
-    return _views_statement(True, False, True, False, False, False, True, 0, None).with_only_columns(
-        Assignment.id, Assignment.task_id, Assignment.unit_id, Assignment.due_on, Assignment.role)
+@lru_cache(maxsize=16)
+def _current_keys_statement(roles: tuple[str, ...]):
+    """`views`'s order and filters for one unit, the statuses and roles written as `=` … OR …: asked on every
+    /viec, and IN lists are re-rendered into the SQL on every execution (SQLAlchemy's post-compile step)."""
+    return (_base().with_only_columns(Assignment.id, Assignment.task_id, Assignment.unit_id, Assignment.due_on,
+                                      Assignment.role)
+            .where(Assignment.unit_id == bindparam("unit_id"), one_of(Assignment.status, Status.ACTIVE),
+                   one_of(Assignment.role, roles))
+            .order_by(Assignment.due_on.is_(None), Assignment.due_on, Task.position, Unit.code))
+
+
+def one_of(column, values):
+    """column IN (values) for a fixed, short list, as `=` … OR … so a prebuilt statement needs no re-rendering."""
+    return or_(*(column == value for value in values)) if values else false()
 
 
 def count_current(session: Session, *, unit_id: int, roles: tuple[str, ...], today: date) -> int:
@@ -200,6 +211,33 @@ def views_of(session: Session, ids: list[int]) -> list[AssignmentView]:
     found = {a.id: AssignmentView(a, t, u)
              for a, t, u in session.exec(_by_ids_statement(), params={"ids": list(set(ids))})}
     return [found[i] for i in dict.fromkeys(ids) if i in found]
+
+
+def read_views_of(session: Session, ids: list[int]) -> list[AssignmentView]:
+    """As `views_of`, for showing only: the assignment, task and unit are read-only rows with the same attributes,
+    not ORM objects (a `/viec` page's three ORM objects per line cost more than the rest of answering it).
+    Writing to one raises; act on an assignment through `views_of` or the session."""
+    if not ids:
+        return []
+    statement, shapes = _read_rows()
+    found = {}
+    for row in run(session, statement, {"ids": list(set(ids))}):
+        a, t, u = (shape._make(row[start:end]) for shape, start, end in shapes)
+        found[a.id] = AssignmentView(a, t, u)
+    return [found[i] for i in dict.fromkeys(ids) if i in found]
+
+
+@cache
+def _read_rows():
+    """The statement of `read_views_of` and, per model, a named tuple of its attributes and where its columns sit."""
+    columns, shapes = [], []
+    for model in (Assignment, Task, Unit):
+        attrs = sa_inspect(model).column_attrs
+        shape = collections.namedtuple(f"{model.__name__}Row", [attr.key for attr in attrs])
+        shapes.append((shape, len(columns), len(columns) + len(attrs)))
+        columns += [attr.columns[0] for attr in attrs]
+    base = _by_ids_statement()
+    return base.with_only_columns(*columns), tuple(shapes)
 
 
 def view(session: Session, assignment_id: int) -> AssignmentView | None:
