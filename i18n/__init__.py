@@ -46,7 +46,14 @@ def use_locale(lang: str | None):
 
 def _(message: str) -> str:
     """Translate `message` (a Vietnamese msgid) into the current locale."""
-    return _translations(current_locale()).gettext(message)
+    lang = _current.get()
+    gettext_ = _GETTEXT.get(lang)
+    if gettext_ is None:  # once per locale: a reply calls this a few dozen times
+        gettext_ = _GETTEXT[lang] = _translations(lang).gettext
+    return gettext_(message)
+
+
+_GETTEXT: dict[str, object] = {}  # locale -> its catalog's gettext
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

@@ -18,6 +18,7 @@ Decisions the bot relies on:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -60,7 +61,23 @@ def impossible_dates(text: str, *, today: date) -> list[str]:
 
 
 def classify(text: str, *, today: date) -> Reply:
-    """Classify one reply written on `today` (the local date in Vietnam)."""
+    """Classify one reply written on `today` (the local date in Vietnam).
+
+    Short replies are remembered (Reply is immutable, and the reading depends on nothing but the text and the
+    day): staff write the same few words ("xong", "đang làm", "đã nộp") all day, and one message is often read
+    twice on its way through the handlers."""
+    return _classify_short(text, today) if len(text) <= REMEMBERED_CHARS else _classify(text, today)
+
+
+REMEMBERED_CHARS = 120
+
+
+@lru_cache(maxsize=4096)
+def _classify_short(text: str, today: date) -> Reply:
+    return _classify(text, today)
+
+
+def _classify(text: str, today: date) -> Reply:
     signals = Signals()
     for clause in clauses(text[:MAX_CHARS]):
         signals = signals | read_clause(clause, today)
