@@ -18,9 +18,9 @@ Decisions the bot relies on:
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 
 from replies.dates import When, find_dates
 from replies.signals import Signals, read_clause

@@ -198,7 +198,7 @@ def reopen_chat(engine: Engine, *, channel: str, chat_id: str) -> int:
 
 def reopen_links(session: Session, *, channel: str, chat_id: str) -> int:
     """The chat wrote to us: its links closed because it could not be reached (blocked, Zalo's window shut) are
-    active again; a removed person's are not. No commit. Every message asks `conversation.arrival` first, so this
+    active again; a removed person's are not. No commit. Every message asks `conversation.arrive` first, so this
     runs only for a chat that has such links."""
     links = list(session.exec(select(ChatLink).where(
         ChatLink.channel == channel, ChatLink.chat_id == chat_id, ChatLink.active == False,  # noqa: E712

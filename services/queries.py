@@ -7,14 +7,14 @@ from datetime import date
 from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, false, func, or_
+from sqlalchemy import bindparam, func, or_
 from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Session, select
 
 from reminders.workcal import default_calendar
 from services.labels import role_label, status_label
 from storage.models import Assignment, ExtensionRequest, Plan, Status, Task, Unit
-from storage.prebuilt import run
+from storage.prebuilt import one_of, run
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -162,18 +162,12 @@ def current_of(keys: list, roles: tuple[str, ...], today: date) -> list[int]:
 
 @lru_cache(maxsize=16)
 def _current_keys_statement(roles: tuple[str, ...]):
-    """`views`'s order and filters for one unit, the statuses and roles written as `=` … OR …: asked on every
-    /viec, and IN lists are re-rendered into the SQL on every execution (SQLAlchemy's post-compile step)."""
+    """`views`'s order and filters for one unit, the statuses and roles as `one_of` (asked on every /viec)."""
     return (_base().with_only_columns(Assignment.id, Assignment.task_id, Assignment.unit_id, Assignment.due_on,
                                       Assignment.role)
             .where(Assignment.unit_id == bindparam("unit_id"), one_of(Assignment.status, Status.ACTIVE),
                    one_of(Assignment.role, roles))
             .order_by(Assignment.due_on.is_(None), Assignment.due_on, Task.position, Unit.code))
-
-
-def one_of(column, values):
-    """column IN (values) for a fixed, short list, as `=` … OR … so a prebuilt statement needs no re-rendering."""
-    return or_(*(column == value for value in values)) if values else false()
 
 
 def count_current(session: Session, *, unit_id: int, roles: tuple[str, ...], today: date) -> int:

@@ -5,6 +5,7 @@ small query on SQLite. The hot paths build theirs once (`functools.cache`) with 
 """
 from __future__ import annotations
 
+from sqlalchemy import false, or_
 from sqlalchemy.engine import CursorResult
 from sqlmodel import Session
 
@@ -15,3 +16,10 @@ def run(session: Session, statement, params: dict | list[dict]) -> CursorResult:
     if session.autoflush:
         session.flush()
     return session.connection().execute(statement, params)
+
+
+def one_of(column, values):
+    """column IN (values) for a fixed, short list, written as `=` … OR …: a prebuilt statement with an IN list is
+    re-rendered into SQL on every execution (SQLAlchemy's "post-compile" step), which costs as much as running a
+    small query; equalities are bound once. Empty: nothing matches, as IN () would."""
+    return or_(*(column == value for value in values)) if values else false()
