@@ -486,18 +486,32 @@ async def attach_pending(turn: Turn, assignment_id: int) -> None:
 
 
 async def _store_files(turn: Turn, v: AssignmentView, files: list[dict], *, done: bool) -> None:
-    """Each file as evidence for `v`; the first closes it when the files came with "xong"."""
+    """Each file as evidence for `v`; the first closes it when the files came with "xong".
+
+    Every file is downloaded before anything is written: a write holds SQLite's lock until the turn commits, and
+    a download awaited under it would keep reminder rounds and other chats waiting on the lock (on the event loop
+    itself) for as long as the phone network takes."""
     from handlers.messages import Attachment
-    for file in files:
-        turn.incoming.attachment = Attachment(**file)
-        await _store_for(turn, v, done=done)
-
-
-async def _store_for(turn: Turn, v: AssignmentView, *, done: bool) -> None:
-    att = turn.incoming.attachment
+    attachments = [Attachment(**file) for file in files]
     fetch = turn.services.fetch_file
+    fetched: list[bytes | EvidenceError] = []
+    for att in attachments:
+        try:
+            fetched.append(await fetch(turn.incoming.channel, att) if fetch else b"")
+        except EvidenceError as exc:  # this file could not be had (gone, too large): said in its place below
+            fetched.append(exc)
+    for att, data in zip(attachments, fetched):
+        turn.incoming.attachment = att
+        if isinstance(data, EvidenceError):
+            turn.reply(str(data))
+        else:
+            await _store_for(turn, v, done=done, data=data)
+
+
+async def _store_for(turn: Turn, v: AssignmentView, *, done: bool, data: bytes) -> None:
+    """Keep `data` (the turn's attachment, downloaded) as evidence for `v`."""
+    att = turn.incoming.attachment
     try:
-        data = await fetch(turn.incoming.channel, att) if fetch else b""
         name = att.name or f"{att.kind}.jpg"
         settings = turn.services.settings
         stored, digest = await in_worker(keep_file, evidence_store(settings), data=data, name=name,

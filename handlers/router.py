@@ -75,11 +75,12 @@ async def _handle(incoming: Incoming, services: Services) -> list[Outgoing]:
         turn = Turn(services=services, session=session, incoming=incoming, user=user, group=group)
         if arrived.unit_removed is not None:  # already asked with the rest: Turn.linked need not ask again
             turn.unit_checked = (user.unit_id, arrived.unit_removed)
-        people.touch_inbound(session, channel=incoming.channel, chat_id=incoming.chat_id, at=turn.now)
         number = _numbered_choice(turn)
         with use_locale(user.lang):
             await _dispatch(turn, number)
         _remember_choices(turn, retire=not _unread(incoming, number))
+        # Written last: a write takes SQLite's lock until the commit, and a turn may await a file's download.
+        people.touch_inbound(session, channel=incoming.channel, chat_id=incoming.chat_id, at=turn.now)
         try:
             if incoming.update_key:
                 conversation.record_processed(session, channel=incoming.channel, key=incoming.update_key)

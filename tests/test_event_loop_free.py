@@ -13,6 +13,8 @@ from handlers import answers, reports
 from handlers.context import Services
 from handlers.messages import Incoming
 from handlers.router import handle
+from sqlmodel import Session, select
+
 from storage.models import MemberRole
 from tests.reminders_world import VN, World
 
@@ -105,3 +107,81 @@ async def test_the_desks_report_page_leaves_the_loop_free(engine, settings, monk
         await gate.release_from_the_loop()
         response = await page
     assert not gate.waited_out and response.status_code == 200
+
+
+async def test_while_a_file_downloads_the_database_stays_writable(engine, settings, db_url):
+    """A photo sent as evidence on the Zalo OA: while it downloads (seconds on a phone network), the turn holds no
+    write lock, so a reminder round or another chat's message on the same event loop is not made to wait on it
+    (SQLite would block the loop itself for up to its busy timeout, and the download with it)."""
+    import sqlite3
+
+    from handlers.messages import Attachment
+    from storage.models import ChatLink, ChatUser
+    world = World(engine)
+    unit = world.unit("VP")
+    task = world.task()
+    world.assign(task, unit, date(2026, 3, 20))
+    world._add(ChatUser(channel="zalo_oa", external_id="oa-lan", display_name="Lan", unit_id=unit.id))
+    world._add(ChatLink(channel="zalo_oa", chat_id="oa-lan", kind="private", unit_id=unit.id, role="member"))
+    writable: list[bool] = []
+
+    async def fetch(channel, attachment) -> bytes:
+        other = sqlite3.connect(db_url.removeprefix("sqlite:///"), timeout=0)  # another writer, unwilling to wait
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            writable.append(True)
+        except sqlite3.OperationalError:  # "database is locked": the turn holds the write lock while downloading
+            writable.append(False)
+        finally:
+            other.close()
+        return b"\xff\xd8\xff\xe0 jpeg"
+
+    services = Services(engine=engine, settings=settings, clock=lambda: NOW, fetch_file=fetch)
+    incoming = Incoming(channel="zalo_oa", chat_id="oa-lan", sender_id="oa-lan", sender_name="Lan", text="xong",
+                        update_key="oa:1", attachment=Attachment("photo", "p1", "anh.jpg", "image/jpeg", 9))
+    replies = await handle(incoming, services)
+    assert writable == [True]
+    assert any("kiểm chứng" in r.text or "hoàn thành" in r.text for r in replies), [r.text for r in replies]
+
+
+async def test_pages_that_waited_are_all_downloaded_before_anything_is_written(engine, settings, db_url):
+    """Two pages sent before saying which task: when the unit answers, both are fetched then, with no write lock
+    held across either download, and both are kept."""
+    import sqlite3
+
+    from handlers.messages import Attachment
+    from storage.models import Evidence
+    world = World(engine)
+    unit = world.unit("VP")
+    lan = world.link(unit)
+    for title in ("Rà soát thủ tục hành chính", "Báo cáo CCHC quý I"):
+        world.assign(world.task(title), unit, date(2026, 3, 20))
+    writable: list[bool] = []
+
+    async def fetch(channel, attachment) -> bytes:
+        other = sqlite3.connect(db_url.removeprefix("sqlite:///"), timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            writable.append(True)
+        except sqlite3.OperationalError:
+            writable.append(False)
+        finally:
+            other.close()
+        return b"\xff\xd8\xff\xe0 " + attachment.file_id.encode()
+
+    services = Services(engine=engine, settings=settings, clock=lambda: NOW, fetch_file=fetch)
+    said = [Incoming(channel="telegram", chat_id=lan.chat_id, sender_id=lan.chat_id, text=text, update_key=f"tg:p{i}",
+                     attachment=Attachment("photo", f"trang{i}", f"trang{i}.jpg", "image/jpeg", 20) if i < 3 else None)
+            for i, text in ((1, "xong rồi ạ"), (2, ""))]
+    for incoming in said:
+        replies = await handle(incoming, services)
+    buttons = [b.data for r in replies for row in r.buttons for b in row]
+    assert replies[-1].text.count(".jpg") == 2 and buttons  # which task are both pages for?
+    await handle(Incoming(channel="telegram", chat_id=lan.chat_id, sender_id=lan.chat_id, button_data=buttons[0],
+                          button_message_id="9", update_key="tg:p3"), services)
+    with Session(engine) as session:
+        kept = list(session.exec(select(Evidence)))
+    assert sorted(e.original_name for e in kept) == ["trang1.jpg", "trang2.jpg"]
+    assert writable and all(writable), writable
