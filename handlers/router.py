@@ -68,8 +68,8 @@ async def _handle(incoming: Incoming, services: Services) -> list[Outgoing]:
         # reminders resume, in this update's transaction.
         if arrived.closed and people.reopen_links(session, channel=incoming.channel, chat_id=incoming.chat_id):
             log.info("a %s chat that could not be reached wrote again; its links are active", incoming.channel)
-        user = people.ensure_user(session, channel=incoming.channel, external_id=incoming.sender_id,
-                                  name=incoming.sender_name, found=arrived.user)
+        user, renamed = people.ensure_user(session, channel=incoming.channel, external_id=incoming.sender_id,
+                                           name=incoming.sender_name, found=arrived.user)
         group = (people.group_link(session, channel=incoming.channel, chat_id=incoming.chat_id)
                  if incoming.chat_type == "group" else None)
         turn = Turn(services=services, session=session, incoming=incoming, user=user, group=group)
@@ -80,6 +80,8 @@ async def _handle(incoming: Incoming, services: Services) -> list[Outgoing]:
             await _dispatch(turn, number)
         _remember_choices(turn, retire=not _unread(incoming, number))
         # Written last: a write takes SQLite's lock until the commit, and a turn may await a file's download.
+        if renamed:
+            people.keep_name(session, user_id=user.id, name=incoming.sender_name)
         people.touch_inbound(session, channel=incoming.channel, chat_id=incoming.chat_id, at=turn.now)
         try:
             if incoming.update_key:

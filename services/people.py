@@ -49,9 +49,12 @@ def find_user(session: Session, *, channel: str, external_id: str) -> ChatUser |
 _LOOK_UP = object()
 
 
-def ensure_user(session: Session, *, channel: str, external_id: str, name: str, found=_LOOK_UP) -> ChatUser:
-    """The person, created unlinked on first contact; their name kept as their chat shows it.
+def ensure_user(session: Session, *, channel: str, external_id: str, name: str,
+                found=_LOOK_UP) -> tuple[ChatUser, bool]:
+    """The person, created unlinked on first contact, and whether their chat now shows another name.
 
+    A new name is the person's at once for this turn but not written: call `keep_name` when the turn ends. A write
+    holds SQLite's lock until the commit, and a turn may await a file's download first.
     `found`: the person as already looked up (or None: not known), when the caller has asked (the router's
     `conversation.arrive`)."""
     user = find_user(session, channel=channel, external_id=external_id) if found is _LOOK_UP else found
@@ -59,10 +62,22 @@ def ensure_user(session: Session, *, channel: str, external_id: str, name: str, 
         user = ChatUser(channel=channel, external_id=external_id, display_name=name)
         session.add(user)
         session.flush()
-    elif name and user.display_name != name:
-        user.display_name = name
-        session.add(user)
-    return user
+        return user, False
+    if name and user.display_name != name:
+        set_committed_value(user, "display_name", name)
+        return user, True
+    return user, False
+
+
+@cache
+def _rename_q():
+    table = ChatUser.__table__
+    return update(table).where(table.c.id == bindparam("b_id")).values(display_name=bindparam("b_name"))
+
+
+def keep_name(session: Session, *, user_id: int, name: str) -> None:
+    """Write the name `ensure_user` found changed (no commit)."""
+    run(session, _rename_q(), {"b_id": user_id, "b_name": name})
 
 
 def group_link(session: Session, *, channel: str, chat_id: str) -> ChatLink | None:

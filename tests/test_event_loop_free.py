@@ -116,7 +116,7 @@ async def test_while_a_file_downloads_the_database_stays_writable(engine, settin
     import sqlite3
 
     from handlers.messages import Attachment
-    from storage.models import ChatLink, ChatUser
+    from storage.models import ChatLink, ChatUser, StatusChange
     world = World(engine)
     unit = world.unit("VP")
     task = world.task()
@@ -138,11 +138,19 @@ async def test_while_a_file_downloads_the_database_stays_writable(engine, settin
         return b"\xff\xd8\xff\xe0 jpeg"
 
     services = Services(engine=engine, settings=settings, clock=lambda: NOW, fetch_file=fetch)
-    incoming = Incoming(channel="zalo_oa", chat_id="oa-lan", sender_id="oa-lan", sender_name="Lan", text="xong",
-                        update_key="oa:1", attachment=Attachment("photo", "p1", "anh.jpg", "image/jpeg", 9))
+    # She has renamed herself in Zalo since: the new name is kept too, but written only when the turn ends.
+    incoming = Incoming(channel="zalo_oa", chat_id="oa-lan", sender_id="oa-lan", sender_name="Nguyễn Thị Lan",
+                        text="xong", update_key="oa:1",
+                        attachment=Attachment("photo", "p1", "anh.jpg", "image/jpeg", 9))
     replies = await handle(incoming, services)
     assert writable == [True]
     assert any("kiểm chứng" in r.text or "hoàn thành" in r.text for r in replies), [r.text for r in replies]
+    with Session(engine) as session:
+        [lan] = session.exec(select(ChatUser).where(ChatUser.external_id == "oa-lan"))
+        [link] = session.exec(select(ChatLink).where(ChatLink.chat_id == "oa-lan"))
+        [change] = session.exec(select(StatusChange))
+    assert lan.display_name == "Nguyễn Thị Lan" and link.last_inbound_at is not None
+    assert change.actor_name == "Nguyễn Thị Lan"  # the history names her as her chat does now
 
 
 async def test_pages_that_waited_are_all_downloaded_before_anything_is_written(engine, settings, db_url):
