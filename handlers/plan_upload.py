@@ -44,7 +44,7 @@ async def on_file(turn: Turn) -> bool:
         return True
     item = plan_upload.stage(uploads_folder(turn), data=data, name=att.name, uploader=_uploader(turn), now=turn.now)
     try:
-        preview = await in_worker(plan_upload.preview, turn.session, item, today=turn.today,
+        preview = await in_worker(plan_upload.preview_apart, turn.services.engine, item, today=turn.today,
                                   actor=turn.actor.name, max_rows=turn.services.settings.import_max_rows,
                                   reporting=turn.services.settings.reporting_calendar,
                                   day_off_rule=turn.services.settings.day_off_rule)
@@ -81,7 +81,7 @@ async def on_button(turn: Turn, data: str) -> None:
             turn.reply(_("Đã huỷ, không nhập kế hoạch từ tệp {name}.").format(name=item.path.name),
                        edit_message_id=turn.incoming.button_message_id, notice=_("Đã huỷ"))
             return
-        parsed, report = await in_worker(plan_upload.confirm, turn.session, item, today=turn.today,
+        parsed, report = await in_worker(plan_upload.confirm_apart, turn.services.engine, item, today=turn.today,
                                          actor=turn.actor.name, folder=folder,
                                          max_rows=turn.services.settings.import_max_rows,
                                          reporting=turn.services.settings.reporting_calendar,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from i18n import _, fmt_date
@@ -240,6 +241,24 @@ def confirm(session: Session, item: Staged, *, today: date, actor: str, folder: 
         raise
     discard(folder, item.token)
     return parsed, report
+
+
+def preview_apart(engine: Engine, item: Staged, **options) -> Preview:
+    """`preview` on a connection of its own, rolled back before it returns.
+
+    For a chat turn that runs the preview in a worker thread: the dry run writes (in a savepoint), and SQLite keeps
+    its write lock until the whole transaction ends. Run in the turn's own session, the lock would outlive the
+    worker while the event loop runs reminder rounds and other chats, which would then wait on the loop itself."""
+    with Session(engine) as session:
+        return preview(session, item, **options)
+
+
+def confirm_apart(engine: Engine, item: Staged, **options) -> tuple[ParsedPlan, ImportReport]:
+    """`confirm` and its commit on a connection of its own, in the worker thread that runs it (see `preview_apart`)."""
+    with Session(engine) as session:
+        result = confirm(session, item, **options)
+        session.commit()
+        return result
 
 
 def _preview(item: Staged, parsed: ParsedPlan, report: ImportReport, year: int, existing: set[int],

@@ -193,3 +193,50 @@ async def test_pages_that_waited_are_all_downloaded_before_anything_is_written(e
         kept = list(session.exec(select(Evidence)))
     assert sorted(e.original_name for e in kept) == ["trang1.jpg", "trang2.jpg"]
     assert writable and all(writable), writable
+
+
+async def test_a_plan_previewed_and_imported_from_chat_leaves_no_write_lock_behind(engine, settings, db_url,
+                                                                                   monkeypatch, tmp_path):
+    """The dry run of the preview and the import itself run in a worker thread; when the turn is back on the event
+    loop, SQLite's write lock must be free: a reminder round writing on the loop meanwhile would otherwise wait on
+    the loop itself (and the turn with it) for the whole busy timeout, then fail."""
+    import sqlite3
+
+    from handlers import plan_upload as chat_upload
+    from handlers.messages import Attachment
+    from storage.models import Plan
+    from tests.fixtures.builders import build_docx, seed_rows
+    world = World(engine)
+    officer = world.link(world.unit("VP"), role=MemberRole.OFFICER)
+    path = build_docx(tmp_path / "KH-CCHC-2026.docx", seed_rows())
+    writable: list[bool] = []
+
+    def other_writer_succeeds() -> None:
+        other = sqlite3.connect(db_url.removeprefix("sqlite:///"), timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            writable.append(True)
+        except sqlite3.OperationalError:
+            writable.append(False)
+        finally:
+            other.close()
+
+    for name in ("preview_lines", "import_lines"):  # what the turn does on the loop right after each worker
+        real = getattr(chat_upload, name)
+        monkeypatch.setattr(chat_upload, name, lambda p, real=real: (other_writer_succeeds(), real(p))[1])
+
+    async def fetch(channel, attachment) -> bytes:
+        return path.read_bytes()
+
+    services = Services(engine=engine, settings=settings, clock=lambda: NOW, fetch_file=fetch)
+    [preview] = await handle(Incoming(channel="telegram", chat_id=officer.chat_id, sender_id=officer.chat_id,
+                                      update_key="tg:u1", attachment=Attachment("document", "f1", path.name, "",
+                                                                                path.stat().st_size)), services)
+    ok = preview.buttons[0][0].data
+    [done] = await handle(Incoming(channel="telegram", chat_id=officer.chat_id, sender_id=officer.chat_id,
+                                   button_data=ok, button_message_id="5", update_key="tg:u2"), services)
+    assert writable == [True, True]
+    with Session(engine) as session:
+        assert len(list(session.exec(select(Plan)))) == 2  # World's own plan and the one imported
+    assert done.text and "Đã nhập" in (done.notice or "")
