@@ -488,39 +488,36 @@ async def attach_pending(turn: Turn, assignment_id: int) -> None:
 async def _store_files(turn: Turn, v: AssignmentView, files: list[dict], *, done: bool) -> None:
     """Each file as evidence for `v`; the first closes it when the files came with "xong".
 
-    Every file is downloaded before anything is written: a write holds SQLite's lock until the turn commits, and
-    a download awaited under it would keep reminder rounds and other chats waiting on the lock (on the event loop
-    itself) for as long as the phone network takes."""
+    Every file is downloaded and kept on disk before anything is written to the database: a write holds SQLite's
+    lock until the turn commits, and a download or a disk write awaited under it would keep reminder rounds and
+    other chats waiting on that lock (on the event loop itself) for as long as the phone network takes."""
     from handlers.messages import Attachment
-    attachments = [Attachment(**file) for file in files]
+    settings = turn.services.settings
     fetch = turn.services.fetch_file
-    fetched: list[bytes | EvidenceError] = []
-    for att in attachments:
-        try:
-            fetched.append(await fetch(turn.incoming.channel, att) if fetch else b"")
-        except EvidenceError as exc:  # this file could not be had (gone, too large): said in its place below
-            fetched.append(exc)
-    for att, data in zip(attachments, fetched):
-        turn.incoming.attachment = att
-        if isinstance(data, EvidenceError):
-            turn.reply(str(data))
-        else:
-            await _store_for(turn, v, done=done, data=data)
-
-
-async def _store_for(turn: Turn, v: AssignmentView, *, done: bool, data: bytes) -> None:
-    """Keep `data` (the turn's attachment, downloaded) as evidence for `v`."""
-    att = turn.incoming.attachment
-    try:
+    ready: list[tuple[Attachment, tuple | EvidenceError]] = []
+    for att in (Attachment(**file) for file in files):
         name = att.name or f"{att.kind}.jpg"
-        settings = turn.services.settings
-        stored, digest = await in_worker(keep_file, evidence_store(settings), data=data, name=name,
-                                         mime=att.mime, limit=settings.evidence_max_bytes)
-        evidence = record_evidence(turn.session, assignment_id=v.id, stored=stored, digest=digest, size=len(data),
-                                   name=name, mime=att.mime, channel=turn.incoming.channel, uploaded_by=turn.user.id)
-    except EvidenceError as exc:
-        turn.reply(str(exc))
-        return
+        try:
+            data = await fetch(turn.incoming.channel, att) if fetch else b""
+            stored, digest = await in_worker(keep_file, evidence_store(settings), data=data, name=name,
+                                             mime=att.mime, limit=settings.evidence_max_bytes)
+            ready.append((att, (name, stored, digest, len(data))))
+        except EvidenceError as exc:  # this file could not be had or kept (gone, too large, disk full): said below
+            ready.append((att, exc))
+    for att, kept in ready:
+        turn.incoming.attachment = att
+        if isinstance(kept, EvidenceError):
+            turn.reply(str(kept))
+        else:
+            await _record_file(turn, v, kept, done=done)
+
+
+async def _record_file(turn: Turn, v: AssignmentView, kept: tuple, *, done: bool) -> None:
+    """Record a kept file (name, stored, digest, size) as evidence for `v`, closing it when it came with "xong"."""
+    att = turn.incoming.attachment
+    name, stored, digest, size = kept
+    evidence = record_evidence(turn.session, assignment_id=v.id, stored=stored, digest=digest, size=size,
+                               name=name, mime=att.mime, channel=turn.incoming.channel, uploaded_by=turn.user.id)
     if done and v.assignment.status != Status.DONE:
         await apply_status(turn, v.id, Status.DONE, evidence_id=evidence.id)
         return
