@@ -7,6 +7,7 @@ by webhook when NHACVIEC_TELEGRAM_WEBHOOK_URL is set. Everything goes through th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 from dataclasses import dataclass, field, replace
@@ -61,6 +62,26 @@ class ZaloInbox:
     def __init__(self, dispatcher: Dispatcher) -> None:
         self.dispatcher = dispatcher
         self._names: dict[str, str] = {}
+        self._chats: dict[tuple[str, str], list] = {}  # (channel, chat id) -> [lock, holders and waiters]
+
+    @contextlib.asynccontextmanager
+    async def _in_order(self, channel: str, chat_id: str):
+        """One event of a chat at a time, in the order they arrived.
+
+        Webhook events are handled as tasks of their own, so that one chat's slow download does not hold up the
+        others; a chat's own messages must still apply in order: a photo and the "xong" sent right after it, the
+        "xong" must not be read while the photo is still downloading. Tasks start in arrival order and take the
+        lock before their first await; asyncio's lock serves its waiters first come, first served."""
+        key = (channel, chat_id)
+        entry = self._chats.setdefault(key, [asyncio.Lock(), 0])
+        entry[1] += 1
+        try:
+            async with entry[0]:
+                yield
+        finally:
+            entry[1] -= 1
+            if not entry[1]:
+                del self._chats[key]
 
     @property
     def engine(self) -> Engine:
@@ -68,7 +89,8 @@ class ZaloInbox:
 
     async def on_bot(self, inbound: ZaloInbound) -> None:
         """A Bot Platform message."""
-        await self._message(zalo_bot.CHANNEL, inbound)
+        async with self._in_order(zalo_bot.CHANNEL, inbound.chat_id):
+            await self._message(zalo_bot.CHANNEL, inbound)
 
     async def on_oa(self, inbound: ZaloInbound) -> None:
         """An OA event: an unfollow closes the chat, a message is handled like any other.
@@ -76,6 +98,10 @@ class ZaloInbox:
         Stale events (older than NHACVIEC_ZALO_OA_EVENT_MAX_AGE_HOURS, or dated in the future) are refused,
         and follow/unfollow are applied once: a signed event replayed later changes nothing.
         """
+        async with self._in_order(zalo_oa.CHANNEL, inbound.chat_id):
+            await self._oa_event(inbound)
+
+    async def _oa_event(self, inbound: ZaloInbound) -> None:
         if not self._fresh(inbound):
             log.warning("refused a Zalo OA %s event dated outside the accepted window", inbound.event)
             return

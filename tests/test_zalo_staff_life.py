@@ -2,6 +2,8 @@
 loose answers, a plan revised after units answered. What each person reads, and what the records keep."""
 from __future__ import annotations
 
+import asyncio
+
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -285,3 +287,33 @@ async def test_a_task_due_before_tracking_began_is_named_with_its_deadline_not_c
         assert "31/03/2026" in answer and "không theo dõi" in answer.lower() and status_changes(h) == []
         await h.oa_says(OFFICER, "/overdue")
         assert h.oa_texts(OFFICER)[-1].startswith("Không có nhiệm vụ nào quá hạn.")
+
+
+async def test_a_photo_and_the_words_sent_right_after_it_apply_in_the_order_sent(settings, engine):
+    """Zalo delivers each message as its own webhook, handled as its own task. A report's photo for NV 14 is slow
+    to download; "/viec" typed a moment later must wait for it: the list must already show NV 14 as done, and the
+    answers come in the order the messages were sent. Another chat is not held up meanwhile."""
+    from tests.fakes.zalo_api import post_bot_update
+    from tests.zalo_harness import BOT_SECRET
+    with FileHost({"baocao.jpg": b"\xff\xd8\xff\xe0 bao cao"}) as cdn:
+        async with running_zalo(settings, engine) as h:
+            await h.bot_says(TED, h.invite("KTCN"))
+            await h.bot_says("other-unit-chat", h.invite("TCCB"))
+            before = len(h.bot_texts(TED))
+            cdn.held.add("baocao.jpg")
+            await post_bot_update(h.url + "/zalo/bot", bot_image_update(TED, cdn.url("baocao.jpg"),
+                                                                       caption="NV 14 xong"), BOT_SECRET)
+            await post_bot_update(h.url + "/zalo/bot", bot_text_update(TED, "/viec"), BOT_SECRET)
+            others = len(h.bot_texts("other-unit-chat"))
+            await post_bot_update(h.url + "/zalo/bot", bot_text_update("other-unit-chat", "/viec"), BOT_SECRET)
+            assert await asyncio.to_thread(h.bot.wait_for, lambda: len(h.bot_texts("other-unit-chat")) > others, 60)
+            assert h.bot_texts("other-unit-chat")[-1].startswith("Đơn vị có")  # not held up by TED's photo
+            assert len(h.bot_texts(TED)) == before        # nothing for TED yet: his photo comes first
+            cdn.release()
+            await h.inbound.background.drain()
+            photo_answer, list_answer = h.bot_texts(TED)[before:]
+            assert "NV 14" in photo_answer or "14" in photo_answer
+            assert list_answer.startswith("Đơn vị có") and "\n14." not in list_answer
+            [kept] = h.rows(Evidence)
+            [done] = h.rows(Assignment, Assignment.id == kept.assignment_id)
+            assert done.status == "done"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -55,12 +56,20 @@ class FileHost(_FakeServer):
         self.files = files
         self.redirects = redirects or {}     # name -> where a GET of it is redirected
         self.fetched: list[str] = []
+        self.held: set[str] = set()          # names whose download waits until release()
+        self._released = threading.Event()
+
+    def release(self) -> None:
+        """Let the held downloads finish (a slow phone network catching up)."""
+        self._released.set()
 
     def app(self) -> Starlette:
         return Starlette(routes=[Route("/{name}", self._get)])
 
     async def _get(self, request: Request) -> Response:
         self.fetched.append(request.path_params["name"])
+        if request.path_params["name"] in self.held:
+            await asyncio.to_thread(self._released.wait, 60)
         if request.path_params["name"] in self.redirects:
             return Response(status_code=302, headers={"Location": self.redirects[request.path_params["name"]]})
         data = self.files.get(request.path_params["name"])
