@@ -17,6 +17,7 @@ from telegram.warnings import PTBUserWarning
 from bot.flood import FloodLimiter
 from bot.messenger import SendError, Sent, split_text
 from config import Settings
+from config.redact import redact
 from handlers.messages import Attachment, Incoming, Outgoing
 from i18n import _, use_locale
 
@@ -105,10 +106,10 @@ class JSONRequest(HTTPXRequest):
                     method, url, data=json.dumps(request_data.parameters).encode(), timeout=timeout,
                     headers={"Content-Type": "application/json"}, **self._proxy(url)) as res:
                 return res.status, await res.read()
-        except asyncio.TimeoutError as err:  # aiohttp's connect and read time-outs are TimeoutErrors
-            raise TimedOut(str(err) or None) from err
+        except asyncio.TimeoutError as err:  # aiohttp's connect and read time-outs (its text holds the URL,
+            raise TimedOut() from err         # token included: "Timed out", as PTB says for httpx's)
         except aiohttp.ClientError as err:   # worded as PTB words httpx's, so the delivery layer reads it the same
-            raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
+            raise NetworkError(redact(f"aiohttp.{err.__class__.__name__}: {err}")) from err
 
 
 def build_application(settings: Settings, *, polling: bool = True) -> Application:

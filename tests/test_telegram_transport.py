@@ -110,13 +110,14 @@ async def test_a_stalled_telegram_times_out_as_a_retryable_failure(fake):
     fake.hold("sendMessage")
     try:
         async with _bot(fake, read_timeout=0.5) as bot:
-            with pytest.raises(TimedOut):
+            with pytest.raises(TimedOut) as timed_out:
                 await bot.do_api_request("sendMessage", api_kwargs={"chat_id": CHAT, "text": "xong"})
             with pytest.raises(SendError) as failed:
                 await tg.TelegramMessenger(_App(bot)).send(str(CHAT), Outgoing(text="xong"))
     finally:
         fake.release("sendMessage")
     assert not failed.value.final
+    assert TOKEN not in str(timed_out.value) and TOKEN not in str(failed.value)  # what may reach a log line
 
 
 async def test_telegram_gone_is_a_network_error(fake):
@@ -129,7 +130,7 @@ async def test_telegram_gone_is_a_network_error(fake):
             await bot.do_api_request("sendMessage", api_kwargs={"chat_id": CHAT, "text": "sau"})
         with pytest.raises(SendError) as failed:
             await messenger.send(str(CHAT), Outgoing(text="sau"))
-    assert not failed.value.final
+    assert not failed.value.final and TOKEN not in str(failed.value)
 
 
 async def test_files_still_go_as_multipart_beside_json_calls(fake):
