@@ -35,6 +35,7 @@ from zalo import ZaloError, ZaloInbound
 
 log = logging.getLogger(__name__)
 FUTURE_SKEW = timedelta(minutes=10)   # clocks differ a little; an event from further ahead is not genuine
+MAX_TURNS = 10  # Zalo chats handled at the same time (see ZaloInbox._turns)
 
 
 class StartupRefused(Exception):
@@ -63,6 +64,10 @@ class ZaloInbox:
         self.dispatcher = dispatcher
         self._names: dict[str, str] = {}
         self._chats: dict[tuple[str, str], list] = {}  # (channel, chat id) -> [lock, holders and waiters]
+        # Chats handled at once. Each turn holds a database connection, across a photo's download too: more turns
+        # than the pool's connections (SQLite and PostgreSQL: 5 + 10 overflow) would block the event loop on the
+        # pool itself for its 30 s time-out; the rest are left for deliveries, rounds and the journal.
+        self._turns = asyncio.Semaphore(MAX_TURNS)
 
     @contextlib.asynccontextmanager
     async def _in_order(self, channel: str, chat_id: str):
@@ -76,7 +81,7 @@ class ZaloInbox:
         entry = self._chats.setdefault(key, [asyncio.Lock(), 0])
         entry[1] += 1
         try:
-            async with entry[0]:
+            async with entry[0], self._turns:
                 yield
         finally:
             entry[1] -= 1

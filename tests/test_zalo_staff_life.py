@@ -317,3 +317,29 @@ async def test_a_photo_and_the_words_sent_right_after_it_apply_in_the_order_sent
             [kept] = h.rows(Evidence)
             [done] = h.rows(Assignment, Assignment.id == kept.assignment_id)
             assert done.status == "done"
+
+
+async def test_slow_photos_from_many_chats_never_take_more_turns_than_the_database_has_connections(
+        settings, engine, monkeypatch):
+    """Each chat's turn holds a database connection while its photo downloads. Many schools sending report photos
+    at once get at most MAX_TURNS turns at a time (more would block the event loop on the connection pool); the
+    others wait their turn and every photo is kept."""
+    from bot import inbound
+    from tests.fakes.zalo_api import post_bot_update
+    from tests.zalo_harness import BOT_SECRET
+    monkeypatch.setattr(inbound, "MAX_TURNS", 2)
+    chats = [f"school-{i}" for i in range(3)]
+    with FileHost({f"{chat}.jpg": b"\xff\xd8\xff\xe0 " + chat.encode() for chat in chats}) as cdn:
+        async with running_zalo(settings, engine) as h:
+            code = h.invite("KTCN", uses=10)
+            for chat in chats:
+                await h.bot_says(chat, code)
+            cdn.held.update(f"{chat}.jpg" for chat in chats)
+            for chat in chats:
+                await post_bot_update(h.url + "/zalo/bot", bot_image_update(chat, cdn.url(f"{chat}.jpg"),
+                                                                           caption="NV 14 xong"), BOT_SECRET)
+            assert await asyncio.to_thread(cdn.wait_in_flight, 2)
+            cdn.release()
+            await h.inbound.background.drain()
+            assert cdn.most_in_flight == 2
+            assert sorted(e.size for e in h.rows(Evidence)) == sorted(len(f"xxxxx{chat}") for chat in chats)

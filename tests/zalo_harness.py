@@ -58,6 +58,13 @@ class FileHost(_FakeServer):
         self.fetched: list[str] = []
         self.held: set[str] = set()          # names whose download waits until release()
         self._released = threading.Event()
+        self._arrivals = threading.Condition()
+        self.in_flight = self.most_in_flight = 0
+
+    def wait_in_flight(self, n: int, timeout: float = 60.0) -> bool:
+        """Block until `n` held downloads are waiting at once."""
+        with self._arrivals:
+            return self._arrivals.wait_for(lambda: self.in_flight >= n, timeout)
 
     def release(self) -> None:
         """Let the held downloads finish (a slow phone network catching up)."""
@@ -69,7 +76,13 @@ class FileHost(_FakeServer):
     async def _get(self, request: Request) -> Response:
         self.fetched.append(request.path_params["name"])
         if request.path_params["name"] in self.held:
+            with self._arrivals:
+                self.in_flight += 1
+                self.most_in_flight = max(self.most_in_flight, self.in_flight)
+                self._arrivals.notify_all()
             await asyncio.to_thread(self._released.wait, 60)
+            with self._arrivals:
+                self.in_flight -= 1
         if request.path_params["name"] in self.redirects:
             return Response(status_code=302, headers={"Location": self.redirects[request.path_params["name"]]})
         data = self.files.get(request.path_params["name"])
