@@ -5,6 +5,7 @@ import re
 
 from handlers.context import Turn
 from handlers.messages import Button
+from handlers.system import unreachable_notices
 from i18n import _, set_locale
 from services import people
 from services.invites import InviteError, redeem
@@ -62,10 +63,18 @@ def _holds(turn: Turn, invite) -> bool:
 def _link(turn: Turn, unit: Unit, role: str) -> None:
     incoming = turn.incoming
     if incoming.chat_type == "group":
+        # A group answers for one unit: another unit's code moves it (answers in a group with two units would
+        # go to whichever link the database returns first); the unit it leaves is named, officers are told.
+        left = people.unlink_group(turn.session, channel=incoming.channel, chat_id=incoming.chat_id,
+                                   keep_unit_id=unit.id)
         people.link_chat(turn.session, channel=incoming.channel, chat_id=incoming.chat_id, kind="group",
                          unit=unit, user=None, role=MemberRole.MEMBER, lang=turn.user.lang)
-        turn.reply(_("Nhóm này đã được liên kết với {unit}. Nhắc việc của đơn vị sẽ gửi vào nhóm.").format(
-            unit=unit.name))
+        text = _("Nhóm này đã được liên kết với {unit}. Nhắc việc của đơn vị sẽ gửi vào nhóm.").format(unit=unit.name)
+        for link in left:
+            text += "\n" + _("Nhóm không còn nhận nhắc việc của {unit}.").format(
+                unit=turn.session.get(Unit, link.unit_id).name)
+        turn.reply(text)
+        turn.out.extend(unreachable_notices(turn.session, links=left, reason="relinked"))
         return
     turn.user.unit_id, turn.user.role, turn.user.active = unit.id, role, True
     turn.session.add(turn.user)

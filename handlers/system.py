@@ -11,6 +11,7 @@ from storage.models import ChatLink, Unit
 CHANNEL_NAMES = {"telegram": "Telegram", "zalo_bot": "Zalo", "zalo_oa": "Zalo OA", "console": "console"}
 REASONS = {"blocked": N_("đã chặn bot"), "kicked": N_("đã xoá bot khỏi nhóm"),
            "chat_not_found": N_("không tìm thấy cuộc trò chuyện"),
+           "relinked": N_("nhóm chat của đơn vị đã được liên kết sang đơn vị khác"),
            "no_interaction": N_("chưa nhắn cho bot trong 7 ngày qua"),
            "zalo_unreachable": N_("không liên lạc được trên Zalo: quá 7 ngày chưa tương tác với Zalo OA và "
                                   "không gửi được tin mẫu ZBS"),

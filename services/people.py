@@ -86,6 +86,18 @@ def group_link(session: Session, *, channel: str, chat_id: str) -> ChatLink | No
                                                ChatLink.kind == "group", ChatLink.active == True)).first()  # noqa: E712
 
 
+def unlink_group(session: Session, *, channel: str, chat_id: str, keep_unit_id: int) -> list[ChatLink]:
+    """A group linked to another unit: close its links to every other unit (reason "relinked"); returns them."""
+    links = list(session.exec(select(ChatLink).where(
+        ChatLink.channel == channel, ChatLink.chat_id == chat_id, ChatLink.kind == "group",
+        ChatLink.active == True, ChatLink.unit_id != keep_unit_id)))  # noqa: E712
+    for link in links:
+        link.active, link.inactive_reason = False, "relinked"
+        session.add(link)
+    session.flush()
+    return links
+
+
 def link_chat(session: Session, *, channel: str, chat_id: str, kind: str, unit: Unit, user: ChatUser | None,
               role: str, lang: str) -> ChatLink:
     """Make `chat_id` receive `unit`'s reminders (reactivates an old link)."""
