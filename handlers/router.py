@@ -71,6 +71,7 @@ async def _handle(incoming: Incoming, services: Services) -> list[Outgoing]:
         user, renamed = people.ensure_user(session, channel=incoming.channel, external_id=incoming.sender_id,
                                            name=incoming.sender_name, found=arrived.user)
         group = (people.group_link(session, channel=incoming.channel, chat_id=incoming.chat_id)
+                 or people.moved_group_link(session, channel=incoming.channel, chat_id=incoming.chat_id)
                  if incoming.chat_type == "group" else None)
         turn = Turn(services=services, session=session, incoming=incoming, user=user, group=group)
         if arrived.unit_removed is not None:  # already asked with the rest: Turn.linked need not ask again

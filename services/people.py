@@ -9,8 +9,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
-from storage.models import Channel, ChatLink, ChatUser, MemberRole, Unit
+from storage.models import Channel, ChatLink, ChatUser, KeyValue, MemberRole, Unit
 from storage.prebuilt import run
+from storage.types import utcnow
 
 # Why a chat was closed that its writing to us again undoes (the bot unblocked, Zalo's window open again).
 REOPENED_BY_WRITING = ("no_interaction", "blocked", "zalo_unreachable", "held_window")
@@ -139,12 +140,28 @@ def deactivate_chat(session: Session, *, channel: str, chat_id: str, reason: str
 
 
 def migrate_chat(session: Session, *, channel: str, old_chat_id: str, new_chat_id: str) -> int:
-    """A group became a supergroup: its id changed; move every link."""
+    """A group became a supergroup: its id changed; move every link, and remember where the old id went (the
+    buttons of messages sent before still arrive with it)."""
     links = list(session.exec(select(ChatLink).where(ChatLink.channel == channel, ChatLink.chat_id == old_chat_id)))
     for link in links:
         link.chat_id = new_chat_id
         session.add(link)
+    if links:
+        key = _moved_key(channel, old_chat_id)
+        moved = session.get(KeyValue, key) or KeyValue(key=key)
+        moved.value, moved.updated_at = new_chat_id, utcnow()
+        session.add(moved)
     return len(links)
+
+
+def _moved_key(channel: str, chat_id: str) -> str:
+    return f"chat_moved:{channel}:{chat_id}"[:128]
+
+
+def moved_group_link(session: Session, *, channel: str, chat_id: str) -> ChatLink | None:
+    """The active unit link of the supergroup a group became (a button under a message sent before the move)."""
+    moved = session.get(KeyValue, _moved_key(channel, chat_id))
+    return group_link(session, channel=channel, chat_id=moved.value) if moved is not None else None
 
 
 def touch_inbound(session: Session, *, channel: str, chat_id: str, at: datetime) -> None:

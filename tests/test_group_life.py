@@ -38,3 +38,30 @@ async def test_a_group_given_another_units_code_answers_for_one_unit_only(settin
         await in_group(h, TED, "1")
         [change] = h.rows(StatusChange, StatusChange.field == "status")
         assert unit_of(h, change.assignment_id) == "VP" and change.actor_name == "Ted"
+
+
+async def test_a_button_under_a_list_sent_before_the_group_became_a_supergroup_still_answers_for_the_unit(
+        settings, engine):
+    """Văn phòng's Telegram group is upgraded to a supergroup (its id changes). The list the bot sent before is
+    still in the chat's history; a member presses "✅ Hoàn thành NV 1" under it: the task is done, recorded under
+    her name, and she is not told she has not joined."""
+    from tests.telegram_harness import running_bot
+    from tests.test_telegram_e2e import STAFF, texts_to
+
+    old, new = -500, -1001234567890
+    async with running_bot(settings, engine) as h:
+        h.fake.push_message(old, STAFF, f"/start@nhacviec_bot {h.invite('VP')}", chat_type="group", title="Nhóm VP",
+                            first_name="Lan")
+        h.fake.push_message(old, STAFF, "/viec", chat_type="group", title="Nhóm VP", first_name="Lan")
+        [_linked, listing] = await h.fake.wait_for_sent_async(2)
+        h.fake.push_raw({"message": {**h.fake.build_message(old, STAFF, "", chat_type="group", title="Nhóm VP"),
+                                     "migrate_to_chat_id": new}})
+        await h.fake.wait_for_async(lambda: h.rows(ChatLink)[0].chat_id == str(new))
+
+        labels = {b["text"]: b["callback_data"] for row in listing["reply_markup"]["inline_keyboard"] for b in row}
+        h.fake.push_callback(old, STAFF, labels["✅ Hoàn thành NV 1"], listing["message_id"], first_name="Lan")
+        await h.fake.wait_for_async(lambda: len(h.fake.sent) > 2)
+        answer = texts_to(h.fake, old)[-1]
+        assert "chưa được liên kết" not in answer and "nhiệm vụ 1 hoàn thành" in answer
+        [change] = h.rows(StatusChange, StatusChange.field == "status")
+        assert (change.after, change.actor_name, unit_of(h, change.assignment_id)) == ("done", "Lan", "VP")
