@@ -116,7 +116,7 @@ async def _apply_mentions(turn: Turn, mentions: list[tuple[str, str]]) -> None:
 
 def _no_open_task(turn: Turn, number: str) -> str:
     """ "NV 1 xong" when NV 1 has no open occurrence: due before tracking began (say so and when), or none."""
-    untracked = queries.views(turn.session, unit_ids=[turn.unit_id], statuses=(Status.NOT_TRACKED,),
+    untracked = queries.views(turn.session, unit_ids=[turn.task_unit_id], statuses=(Status.NOT_TRACKED,),
                               task_number=number, roles=turn.services.settings.tracked_roles)
     if untracked:
         return _("Nhiệm vụ {number} (hạn {due}) có hạn trước khi Hệ thống bắt đầu theo dõi nên ở trạng thái \"Không "
@@ -240,9 +240,9 @@ def dropped_notice(numbers: list[str]) -> str:
 
 def unit_targets(turn: Turn) -> list[AssignmentView]:
     """The open assignments of the person's unit that an answer may be about (chủ trì, or as tracked)."""
-    if turn.unit_id is None:
+    if turn.task_unit_id is None:
         return []
-    return queries.views(turn.session, unit_ids=[turn.unit_id], roles=turn.services.settings.tracked_roles)
+    return queries.views(turn.session, unit_ids=[turn.task_unit_id], roles=turn.services.settings.tracked_roles)
 
 
 def _about(turn: Turn, *, message_id: str) -> list[int]:
@@ -445,7 +445,8 @@ async def on_file(turn: Turn, reply: Reply) -> None:
         await _store_files(turn, targets[0], files, done=done or targets[0].assignment.status == Status.DONE)
         return
     if not targets:
-        targets = queries.views(turn.session, unit_ids=[turn.unit_id], roles=turn.services.settings.tracked_roles,
+        targets = queries.views(turn.session, unit_ids=[turn.task_unit_id],
+                                roles=turn.services.settings.tracked_roles,
                                 statuses=(Status.OPEN, Status.IN_PROGRESS, Status.DONE))
     staff.set_state(turn, "pending_file", {"files": files, "done": done, "choices": [v.id for v in targets]})
     ask_file_task(turn)
@@ -534,7 +535,8 @@ async def _record_file(turn: Turn, v: AssignmentView, kept: tuple, *, done: bool
 def _nothing_to_update(turn: Turn) -> str:
     """No open task the unit leads: say so, and who reports on those it only cooperates on."""
     if "partner" not in turn.services.settings.tracked_roles:
-        partnered = queries.count_current(turn.session, unit_id=turn.unit_id, roles=("partner",), today=turn.today)
+        partnered = queries.count_current(turn.session, unit_id=turn.task_unit_id, roles=("partner",),
+                                          today=turn.today)
         if partnered:
             return _("Đơn vị của đồng chí không chủ trì nhiệm vụ nào đang mở. Với {n} nhiệm vụ đơn vị phối hợp, "
                      "đơn vị chủ trì cập nhật kết quả (gõ /viec phoihop để xem).").format(n=partnered)

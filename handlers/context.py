@@ -70,6 +70,14 @@ class Turn:
         return self.group.unit_id if self.group else None
 
     @property
+    def task_unit_id(self) -> int | None:
+        """Whose tasks the person's answers and /viec are about: their unit's; an officer's in a unit's group are
+        that unit's (the group reads "nhiệm vụ 4 hoàn thành" as its own NV 4, never the officer's unit's)."""
+        if self.group is not None and self.is_officer:
+            return self.group.unit_id
+        return self.unit_id
+
+    @property
     def role(self) -> str:
         if self.user.unit_id is not None:
             return self.user.role

@@ -31,7 +31,8 @@ async def cmd_my_tasks(turn: Turn, args: str, number: int = 0) -> None:
     partners = args.strip().lower() in PARTNER_WORDS
     roles = ("partner",) if partners else turn.services.settings.tracked_roles
     hinted = not partners and "partner" not in roles  # the list ends with how many phối hợp tasks it leaves out
-    keys = queries.current_keys(turn.session, unit_id=turn.unit_id, roles=(*roles, "partner") if hinted else roles)
+    keys = queries.current_keys(turn.session, unit_id=turn.task_unit_id,
+                                roles=(*roles, "partner") if hinted else roles)
     ids = queries.current_of(keys, roles, turn.today)
     hint = _partner_hint(len(queries.current_of(keys, ("partner",), turn.today))) if hinted else ""
     if not ids:

@@ -65,3 +65,26 @@ async def test_a_button_under_a_list_sent_before_the_group_became_a_supergroup_s
         assert "chưa được liên kết" not in answer and "nhiệm vụ 1 hoàn thành" in answer
         [change] = h.rows(StatusChange, StatusChange.field == "status")
         assert (change.after, change.actor_name, unit_of(h, change.assignment_id)) == ("done", "Lan", "VP")
+
+
+async def test_an_officer_answering_in_a_units_group_answers_for_that_unit(settings, engine):
+    """The CCHC officer (of Văn phòng Sở) is in TCCB's group and writes "NV 4 xong" there. The group reads "✅ Đã
+    ghi nhận: nhiệm vụ 4 hoàn thành" as its own NV 4: that is the one recorded, not Văn phòng's NV 4. Her /viec
+    there lists TCCB's tasks; her commands still see every unit."""
+    async with running_zalo(settings, engine) as h:
+        await h.bot_says(OFFICER, h.invite("VP", role="officer"), name="Lan")
+        await in_group(h, HOA, h.invite("TCCB"), name="Hoa")
+        await in_group(h, OFFICER, "NV 4 xong", name="Lan")
+        assert h.bot_texts(GROUP)[-1].startswith("✅ Đã ghi nhận: nhiệm vụ 4 hoàn thành.")
+        [change] = h.rows(StatusChange, StatusChange.field == "status")
+        assert (change.after, change.actor_name, unit_of(h, change.assignment_id)) == ("done", "Lan", "TCCB")
+
+        await in_group(h, OFFICER, "NV 21 đang làm", name="Lan")
+        assert h.bot_texts(GROUP)[-1].startswith("⏳ Đã ghi nhận: nhiệm vụ 21 đang thực hiện.")
+        await in_group(h, OFFICER, "/viec", name="Lan")
+        assert "NV 23:" in h.bot_texts(GROUP)[-1] and "NV 6:" not in h.bot_texts(GROUP)[-1]
+        before = len(h.bot_texts(GROUP))
+        await in_group(h, OFFICER, "/status VP", name="Lan")
+        assert h.bot_texts(GROUP)[before].startswith("Tình hình của Văn phòng Sở")
+        assert [unit_of(h, c.assignment_id) for c in h.rows(StatusChange, StatusChange.field == "status")] == [
+            "TCCB", "TCCB"]
