@@ -99,11 +99,12 @@ class ChoiceMemory:
         """Keep the buttons of `message` so a number answers them (pending questions are kept apart).
 
         A message sent on its own (a reminder, the desk's decision) without buttons retires the numbers before
-        it; a reply in the chat of an update was remembered whole by the router (a note after a question keeps
-        the question's numbers there).
+        it; a reply in the chat of an update was remembered whole by the router, for the person it answered (a
+        note after a question keeps the question's numbers there; in a group, one member's numbers are never
+        the whole group's).
         """
         data = [b.data for row in message.buttons for b in row]
-        if not data and message.chat_id is None:
+        if message.numbers_kept or (not data and message.chat_id is None):
             return
         with Session(self.engine) as session:
             save_choices(session, channel=channel, chat_id=chat_id, user_key=chat_id, data=data, now=self.clock())

@@ -143,8 +143,9 @@ def _numbered_choice(turn: Turn) -> str | None:
     text = (turn.incoming.text or "").strip()
     if not text.isdigit() or turn.services.inline_buttons.get(turn.incoming.channel, False):
         return None
-    data = choices.load_choices(turn.session, channel=turn.incoming.channel, chat_id=turn.incoming.chat_id,
-                                user_key=turn.incoming.sender_id, now=turn.now)
+    load = choices.load_member_choices if turn.incoming.chat_type == "group" else choices.load_choices
+    data = load(turn.session, channel=turn.incoming.channel, chat_id=turn.incoming.chat_id,
+                user_key=turn.incoming.sender_id, now=turn.now)
     index = int(text) - 1
     return data[index] if 0 <= index < len(data) else None
 
@@ -176,6 +177,9 @@ def _remember_choices(turn: Turn, *, retire: bool = True) -> None:
         key = (channel, chat_id, user_key)
         if m.buttons or m.chat_id is not None or (retire and key not in last):  # a note after a question
             last[key] = [b.data for row in m.buttons for b in row]                # leaves its numbers
+        # In a group, a reply's numbers are the member's it answers: the messenger must not keep them for the whole
+        # group (a reminder's are; a colleague's "2" must never answer this member's question).
+        m.numbers_kept = m.chat_id is None
     for (channel, chat_id, user_key), data in last.items():
         choices.save_choices(turn.session, channel=channel, chat_id=chat_id, user_key=user_key, data=data,
                              now=turn.now)

@@ -35,6 +35,16 @@ def load_choices(session: Session, *, channel: str, chat_id: str, user_key: str,
     return json.loads(state.payload)
 
 
+def load_member_choices(session: Session, *, channel: str, chat_id: str, user_key: str, now: datetime) -> list[str]:
+    """In a group: the options of the bot's latest message to this member, their own (an answer to them) or one
+    sent to the whole group (a reminder), whichever came later; their own when both came at once."""
+    rows = [row for row in (_row(session, channel, chat_id, user_key), _row(session, channel, chat_id, chat_id))
+            if row is not None and row.expires_at >= now]
+    if not rows:
+        return []
+    return json.loads(max(rows, key=lambda row: row.expires_at).payload)  # max keeps the first of equals
+
+
 def retired(session: Session, *, channel: str, chat_id: str, user_key: str, now: datetime) -> bool:
     """True when the bot's latest message to this person, within the hours numbers last, had no numbered choices."""
     state = _row(session, channel, chat_id, user_key)

@@ -88,3 +88,29 @@ async def test_an_officer_answering_in_a_units_group_answers_for_that_unit(setti
         assert h.bot_texts(GROUP)[before].startswith("Tình hình của Văn phòng Sở")
         assert [unit_of(h, c.assignment_id) for c in h.rows(StatusChange, StatusChange.field == "status")] == [
             "TCCB", "TCCB"]
+
+
+async def test_the_numbers_of_a_reminder_sent_to_a_zalo_group_answer_it_for_any_member(settings, engine):
+    """The 28/04 reminder reaches TCCB's Zalo group with "Trả lời bằng số: 1. ✅ NV 4 …". Ted, who never talked to
+    the bot, answers "1": NV 4 is done under his name (it was met with silence). Hoa had asked the bot something
+    of her own later: her "1" answers her question, never the reminder."""
+    from datetime import datetime, timedelta
+    from tests.zalo_harness import VN
+
+    async with running_zalo(settings, engine, now=datetime(2026, 4, 28, 8, 0, tzinfo=VN)) as h:
+        await in_group(h, HOA, h.invite("TCCB"), name="Hoa")
+        h.clock.now += timedelta(hours=1)
+        await h.remind()
+        reminder = h.bot_texts(GROUP)[-1]
+        assert reminder.startswith("🔔 Nhắc việc ngày 28/04/2026") and "1. ✅ NV 4" in reminder
+        h.clock.now += timedelta(minutes=5)
+        await in_group(h, HOA, "/viec", name="Hoa")
+        h.clock.now += timedelta(minutes=5)
+
+        await in_group(h, TED, "1")
+        assert h.bot_texts(GROUP)[-1].startswith("✅ Đã ghi nhận: nhiệm vụ 4 hoàn thành.")
+        [change] = h.rows(StatusChange, StatusChange.field == "status")
+        assert (change.after, change.actor_name, unit_of(h, change.assignment_id)) == ("done", "Ted", "TCCB")
+
+        await in_group(h, HOA, "2", name="Hoa")             # the 2nd line of her /viec: a card, not "⏰ 1 ngày"
+        assert h.bot_texts(GROUP)[-1].startswith("📌 Nhiệm vụ 21:")
