@@ -376,6 +376,8 @@ async def apply_status(turn: Turn, assignment_id: int, status: str, *, promised_
         text += "\n" + _("Ngày hoàn thành ghi nhận: {date}.").format(date=fmt_date(done_on))
     if not edit:  # the card above an edited message names the task; a new reply names it too (numbers move)
         text += "\n📌 " + short(v.task.title, 90)
+    if turn.group is not None and v.assignment.unit_id != turn.group.unit_id:  # the group reads it as its own
+        text += "\n" + _("🏢 Nhiệm vụ của {unit} (không phải đơn vị của nhóm này).").format(unit=v.unit.name)
     if edit:
         turn.reply(task_card(v, turn.today, turn.work) + "\n" + text, edit_message_id=edit, notice=_("Đã ghi nhận"),
                    buttons=status_buttons(v.id, v.assignment.status), about=[v.id])

@@ -114,3 +114,20 @@ async def test_the_numbers_of_a_reminder_sent_to_a_zalo_group_answer_it_for_any_
 
         await in_group(h, HOA, "2", name="Hoa")             # the 2nd line of her /viec: a card, not "⏰ 1 ngày"
         assert h.bot_texts(GROUP)[-1].startswith("📌 Nhiệm vụ 21:")
+
+
+async def test_a_member_of_another_unit_answering_in_a_units_group_is_told_whose_task_was_recorded(settings, engine):
+    """Ted belongs to Văn phòng Sở (his own link) and sits in TCCB's group. His "NV 4 xong" there is Văn phòng's
+    NV 4, as the README says; the confirmation the whole group reads names Văn phòng Sở, so TCCB does not take
+    its own NV 4 (still open) for done."""
+    async with running_zalo(settings, engine) as h:
+        await h.bot_says(TED, h.invite("VP"))
+        await in_group(h, HOA, h.invite("TCCB"), name="Hoa")
+        await in_group(h, TED, "NV 4 xong")
+        answer = h.bot_texts(GROUP)[-1]
+        assert answer.startswith("✅ Đã ghi nhận: nhiệm vụ 4 hoàn thành.") and "Văn phòng Sở" in answer
+        [change] = h.rows(StatusChange, StatusChange.field == "status")
+        assert (change.actor_name, unit_of(h, change.assignment_id)) == ("Ted", "VP")
+
+        await in_group(h, HOA, "NV 21 xong", name="Hoa")   # the group's own: no unit named
+        assert "Văn phòng Sở" not in h.bot_texts(GROUP)[-1] and "Phòng Tổ chức" not in h.bot_texts(GROUP)[-1]
