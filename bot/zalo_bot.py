@@ -58,7 +58,8 @@ class ZaloBotMessenger:
                 raise bot_send_error(exc) from exc
             sent.append(Sent(result.message_id))
         if sent and self.choices is not None:
-            self.choices.remember(channel=CHANNEL, chat_id=str(chat_id), message=message)
+            self.choices.remember(channel=CHANNEL, chat_id=str(chat_id), message=message,
+                                  message_ids=[s.message_id for s in sent])
         if message.files:  # the Bot Platform sends no documents (and photos only from a public URL)
             with use_locale(message.lang):
                 note = _("Zalo Bot không gửi được tệp ({names}). Hãy tải các tệp này trên trang web của Văn phòng "

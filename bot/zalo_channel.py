@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.messenger import SendError
-from services.choices import save_choices
+from services.choices import save_carrier, save_choices
 from handlers.messages import Attachment, Incoming, Outgoing
 from i18n import _
 from services.evidence import EvidenceError
@@ -95,19 +95,26 @@ class ChoiceMemory:
         self.engine = engine
         self.clock = clock
 
-    def remember(self, *, channel: str, chat_id: str, message: Outgoing) -> None:
+    def remember(self, *, channel: str, chat_id: str, message: Outgoing, message_ids: list[str] = ()) -> None:
         """Keep the buttons of `message` so a number answers them (pending questions are kept apart).
 
         A message sent on its own (a reminder, the desk's decision) without buttons retires the numbers before
         it; a reply in the chat of an update was remembered whole by the router, for the person it answered (a
         note after a question keeps the question's numbers there; in a group, one member's numbers are never
-        the whole group's).
+        the whole group's). The ids of a message with numbers are kept too, under the same key: a number quoting
+        another message is not an answer to them.
         """
         data = [b.data for row in message.buttons for b in row]
-        if message.numbers_kept or (not data and message.chat_id is None):
+        if not data and (message.numbers_kept or message.chat_id is None):
             return
         with Session(self.engine) as session:
-            save_choices(session, channel=channel, chat_id=chat_id, user_key=chat_id, data=data, now=self.clock())
+            if not message.numbers_kept:
+                save_choices(session, channel=channel, chat_id=chat_id, user_key=chat_id, data=data,
+                             now=self.clock())
+            if data and message_ids:
+                save_carrier(session, channel=channel, chat_id=chat_id,
+                             user_key=message.numbers_for if message.numbers_kept else chat_id,
+                             message_ids=[str(i) for i in message_ids if i], now=self.clock())
             try:
                 session.commit()
             except IntegrityError:  # the router wrote the same chat's choices at the same moment

@@ -104,7 +104,8 @@ class ZaloOaMessenger:
             raise SendError("past the 7-day window and no ZBS template configured", final=True,
                             reason="zalo_unreachable")
         if sent and self.choices is not None and kind == CS:
-            self.choices.remember(channel=CHANNEL, chat_id=str(user_id), message=message)
+            self.choices.remember(channel=CHANNEL, chat_id=str(user_id), message=message,
+                                  message_ids=[s.message_id for s in sent])
         if kind == CS and message.files:
             sent += await self._send_files(user_id, message)
         return sent

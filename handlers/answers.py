@@ -153,6 +153,12 @@ def _not_this_period(turn: Turn, v: AssignmentView, day: date) -> str:
 def _stale_number(turn: Turn, number: str) -> None:
     """A bare "1" with no numbered question standing (they last 12 hours): say so, never guess."""
     incoming = turn.incoming
+    if choices.quotes_another(turn.session, channel=incoming.channel, chat_id=incoming.chat_id,
+                              user_key=incoming.chat_id, quoted=incoming.reply_to_message_id, now=turn.now):
+        turn.reply(_("Số {number} trả lời một tin cũ của Hệ thống: các số chỉ dùng cho tin gần nhất có lựa chọn "
+                     "đánh số, nên Hệ thống chưa ghi nhận gì. Đồng chí trả lời tin gần nhất bằng số, hoặc gõ /viec "
+                     "để xem nhiệm vụ và chọn lại.").format(number=number[:6]))
+        return
     if choices.retired(turn.session, channel=incoming.channel, chat_id=incoming.chat_id, user_key=incoming.sender_id,
                        now=turn.now):  # the latest message had no numbers: an older question's do not count
         turn.reply(_("Số {number} không ứng với câu hỏi nào đang chờ trả lời: tin gần nhất Hệ thống gửi đồng chí "

@@ -65,4 +65,5 @@ class Outgoing:
     files: list[OutFile] = field(default_factory=list)   # sent after the text, in order
     silent: bool = False                # no notification sound (a resend that may already have arrived)
     numbers_kept: bool = False          # its numbered choices were kept by the router, for the person answered
+    numbers_for: str | None = None      # …whose key that is (the sender): the messenger keeps the message id there
     fields: dict[str, str] = field(default_factory=dict)   # task, due_date, unit, code, count: template channels

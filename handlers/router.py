@@ -143,9 +143,14 @@ def _numbered_choice(turn: Turn) -> str | None:
     text = (turn.incoming.text or "").strip()
     if not text.isdigit() or turn.services.inline_buttons.get(turn.incoming.channel, False):
         return None
-    load = choices.load_member_choices if turn.incoming.chat_type == "group" else choices.load_choices
-    data = load(turn.session, channel=turn.incoming.channel, chat_id=turn.incoming.chat_id,
-                user_key=turn.incoming.sender_id, now=turn.now)
+    incoming = turn.incoming
+    owners = (incoming.sender_id,) if incoming.chat_type != "group" else (incoming.sender_id, incoming.chat_id)
+    if choices.quotes_another(turn.session, channel=incoming.channel, chat_id=incoming.chat_id, user_keys=owners,
+                              quoted=incoming.reply_to_message_id, now=turn.now):
+        return None   # "3" quoting an older list: the latest one's 3 is another task
+    load = choices.load_member_choices if incoming.chat_type == "group" else choices.load_choices
+    data = load(turn.session, channel=incoming.channel, chat_id=incoming.chat_id, user_key=incoming.sender_id,
+                now=turn.now)
     index = int(text) - 1
     return data[index] if 0 <= index < len(data) else None
 
@@ -180,6 +185,7 @@ def _remember_choices(turn: Turn, *, retire: bool = True) -> None:
         # In a group, a reply's numbers are the member's it answers: the messenger must not keep them for the whole
         # group (a reminder's are; a colleague's "2" must never answer this member's question).
         m.numbers_kept = m.chat_id is None
+        m.numbers_for = turn.incoming.sender_id if m.numbers_kept else None
     for (channel, chat_id, user_key), data in last.items():
         choices.save_choices(turn.session, channel=channel, chat_id=chat_id, user_key=user_key, data=data,
                              now=turn.now)

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from storage.models import ChatState
 
 SUFFIX = "#choices"
+SENT = "#choices-sent"   # the message ids that carried the standing numbers (a long text is sent in parts)
 HOURS = 12
 
 
@@ -25,6 +26,35 @@ def save_choices(session: Session, *, channel: str, chat_id: str, user_key: str,
         channel=channel, chat_id=chat_id, user_key=user_key + SUFFIX, kind="choices", expires_at=now)
     state.payload, state.expires_at = json.dumps(data), now + timedelta(hours=HOURS)
     session.add(state)
+
+
+def save_carrier(session: Session, *, channel: str, chat_id: str, user_key: str, message_ids: list[str],
+                 now: datetime) -> None:
+    """Remember which sent messages carried the numbers saved last (a quote of another message is not their
+    question); no commit."""
+    state = session.exec(select(ChatState).where(ChatState.channel == channel, ChatState.chat_id == chat_id,
+                                                 ChatState.user_key == user_key + SENT)).first() or ChatState(
+        channel=channel, chat_id=chat_id, user_key=user_key + SENT, kind="choices-sent", expires_at=now)
+    state.payload, state.expires_at = json.dumps(message_ids), now + timedelta(hours=HOURS)
+    session.add(state)
+
+
+def quotes_another(session: Session, *, channel: str, chat_id: str, user_keys: tuple[str, ...], quoted: str | None,
+                   now: datetime) -> bool:
+    """True when `quoted` (the message a number was sent as a reply to) is known not to be a message whose numbers
+    stand for these keys (the person; in a group also the group's own): "3" quoting an older list must not answer
+    the latest one."""
+    if not quoted:
+        return False
+    carriers: set[str] = set()
+    known = False
+    for key in user_keys:
+        state = session.exec(select(ChatState).where(ChatState.channel == channel, ChatState.chat_id == chat_id,
+                                                     ChatState.user_key == key + SENT)).first()
+        if state is not None and state.expires_at >= now:
+            known = True
+            carriers.update(json.loads(state.payload))
+    return known and str(quoted) not in carriers
 
 
 def load_choices(session: Session, *, channel: str, chat_id: str, user_key: str, now: datetime) -> list[str]:

@@ -1,0 +1,44 @@
+"""An officer's quarter on the Zalo OA: numbered choices, quoted messages, invites and decisions, as the officer
+reads them on a phone without buttons."""
+from __future__ import annotations
+
+from storage.models import StatusChange
+from tests.fakes.zalo_api import oa_text_event
+from tests.zalo_harness import running_zalo
+
+OFFICER = "2468458835296117922"
+
+
+def sent_ids(h, user_id: str) -> list[str]:
+    return [m["message_id"] for m in h.oa.sent if m["user_id"] == user_id]
+
+
+async def quote(h, user_id: str, text: str, message_id: str) -> None:
+    await h.post_oa(oa_text_event(h.oa.app_id, user_id, text, quote_msg_id=message_id))
+
+
+async def test_a_number_quoting_an_older_list_never_answers_the_latest_one(settings, engine):
+    """On the OA an officer quotes the /tasks page read earlier and types "3" (NV 27 of KHTC there): the latest
+    list (/status VP, whose 3 is NV 1 of VP) must not answer it, nor a card's "2" record a status."""
+    async with running_zalo(settings, engine) as h:          # 15/04/2026
+        await h.oa_says(OFFICER, h.invite("VP", "officer"))
+        await h.oa_says(OFFICER, "/tasks")
+        [tasks_page] = sent_ids(h, OFFICER)[-1:]
+        assert "3. NV 27 [KHTC] (hạn 13/03)" in h.oa_texts(OFFICER)[-1]
+        await h.oa_says(OFFICER, "/status VP")               # two parts on Zalo; its numbers are in the second
+        status_first, status_second = sent_ids(h, OFFICER)[-2:]
+        assert "3. NV 1 (hạn 31/03)" in h.oa_texts(OFFICER)[-1]
+
+        await quote(h, OFFICER, "3", tasks_page)
+        answer = h.oa_texts(OFFICER)[-1]
+        assert not answer.startswith("📌")                    # no card of NV 1 opened for a "3" about NV 27
+        assert "tin cũ" in answer and "chưa ghi nhận gì" in answer
+
+        await quote(h, OFFICER, "3", status_first)           # the latest message, quoted by its first part
+        assert h.oa_texts(OFFICER)[-1].startswith("📌 Nhiệm vụ 1: Triển khai công tác CCHC năm 2026 của Ngành")
+        await quote(h, OFFICER, "2", status_second)          # "2" of /status VP, quoted after the card came
+        assert not h.rows(StatusChange, StatusChange.field == "status")   # the card's "2" (⏳ Đang thực hiện) not recorded
+        assert "tin cũ" in h.oa_texts(OFFICER)[-1]
+
+        await h.oa_says(OFFICER, "2")                         # unquoted: the card's numbers still stand
+        assert h.oa_texts(OFFICER)[-1].startswith("⏳ Đã ghi nhận: nhiệm vụ 1 đang thực hiện.")
