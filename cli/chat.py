@@ -12,6 +12,7 @@ from sqlmodel import Session
 from bot.console import console_identity, run_console
 from cli.app import App, fail, pass_app
 from handlers.context import Services
+from handlers.start import role_name
 from i18n import _, fmt_date
 from services import queries
 from services.invites import InviteError, create_invite, deep_link
@@ -92,7 +93,7 @@ def invite_cmd(app: App, unit_code: str, role: str, uses: int, expires_days: int
     if as_json:
         click.echo(json.dumps({"code": invite.code, "link": link}, ensure_ascii=False))
         return
-    click.echo(_("Mã mời cho {unit} ({role}): {code}").format(unit=unit.name, role=role, code=invite.code))
+    click.echo(_("Mã mời cho {unit} ({role}): {code}").format(unit=unit.name, role=role_name(role), code=invite.code))
     click.echo(_("Liên kết Telegram: {link}").format(link=link))
     click.echo(_("Zalo: gửi mã {code} cho bot. Hiệu lực đến {date}, dùng được {uses} lần.").format(
         code=invite.code, date=fmt_date(invite.expires_at), uses=uses))

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from handlers import answers, staff
 from handlers.context import Turn
+from handlers.start import role_name
 from handlers.render import due_text, fit, nav_buttons, open_buttons, page, short, task_line, text_pages
 from handlers.system import CHANNEL_NAMES, REASONS
 from i18n import _, fmt_date, ngettext, use_locale
@@ -262,7 +263,7 @@ async def cmd_invite(turn: Turn, args: str) -> None:
         return
     turn.reply(_("Mã mời cho {unit} ({role}): {code}\nLiên kết Telegram: {link}\nZalo: gửi mã {code} cho bot.\n"
                  "Hiệu lực đến {date}, dùng được {uses} lần.").format(
-        unit=unit.name, role=role, code=invite.code, link=deep_link(turn.services.bot_username, invite.code),
+        unit=unit.name, role=role_name(role), code=invite.code, link=deep_link(turn.services.bot_username, invite.code),
         date=fmt_date(invite.expires_at), uses=uses))
 
 

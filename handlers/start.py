@@ -80,8 +80,12 @@ def _link(turn: Turn, unit: Unit, role: str) -> None:
     turn.session.add(turn.user)
     people.link_chat(turn.session, channel=incoming.channel, chat_id=incoming.chat_id, kind="private",
                      unit=unit, user=turn.user, role=role, lang=turn.user.lang)
+    if not turn.user.display_name:  # Zalo gave no name: no blank before the "!"
+        turn.reply(_("Chào mừng đồng chí! Đồng chí đã tham gia {unit} với vai trò {role}.\nGõ /viec để xem nhiệm vụ, "
+                     "/help để xem các lệnh.").format(unit=unit.name, role=role_name(role)))
+        return
     turn.reply(_("Chào mừng {name}! Đồng chí đã tham gia {unit} với vai trò {role}.\nGõ /viec để xem nhiệm vụ, "
-                 "/help để xem các lệnh.").format(name=turn.user.display_name or "", unit=unit.name,
+                 "/help để xem các lệnh.").format(name=turn.user.display_name, unit=unit.name,
                                                   role=role_name(role)))
 
 

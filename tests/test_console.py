@@ -365,9 +365,9 @@ def test_invite_takes_a_unit_by_its_name_and_lists_the_units_a_vague_name_may_me
     """Officers name schools as they write them: "/invite Trường THPT Chu Văn An head 3"."""
     out = chat(engine, settings, ["/invite Trường THPT Chu Văn An head 3", "/invite Phòng Giáo dục",
                                   "/invite Văn phòng"], unit="VP", officer=True)
-    assert "Mã mời cho Trường THPT Chu Văn An (head)" in out and "dùng được 3 lần" in out, out
+    assert "Mã mời cho Trường THPT Chu Văn An (lãnh đạo đơn vị)" in out and "dùng được 3 lần" in out, out
     assert "Không rõ \"Phòng Giáo dục\" là đơn vị nào" in out and "Gõ /invite <mã đơn vị>" in out, out
-    assert "Mã mời cho Văn phòng Sở (member)" in out, out
+    assert "Mã mời cho Văn phòng Sở (cán bộ đơn vị)" in out, out
     with Session(engine) as s:
         invites = {(i.unit_id, i.role, i.max_uses) for i in s.exec(select(Invite)).all()}
         cva = s.exec(select(Unit).where(Unit.code == "THPT-CVA")).one()

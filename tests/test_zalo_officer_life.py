@@ -42,3 +42,23 @@ async def test_a_number_quoting_an_older_list_never_answers_the_latest_one(setti
 
         await h.oa_says(OFFICER, "2")                         # unquoted: the card's numbers still stand
         assert h.oa_texts(OFFICER)[-1].startswith("⏳ Đã ghi nhận: nhiệm vụ 1 đang thực hiện.")
+
+
+async def test_an_invite_names_its_role_in_vietnamese_and_a_nameless_newcomer_is_greeted_cleanly(settings, engine):
+    """/invite for a school's head and a commune's staff on the OA; the school's head joins with the code. Zalo
+    gives no display name for this user: the greeting reads without a blank before its "!"."""
+    school_head = "8811223344556677889"
+    async with running_zalo(settings, engine) as h:
+        await h.oa_says(OFFICER, h.invite("VP", "officer"))
+        assert h.oa_texts(OFFICER)[-1].startswith("Chào mừng đồng chí! Đồng chí đã tham gia Văn phòng Sở")
+        await h.oa_says(OFFICER, "/invite Trường THPT Chu Văn An head 3")
+        invite = h.oa_texts(OFFICER)[-1]
+        assert invite.startswith("Mã mời cho Trường THPT Chu Văn An (lãnh đạo đơn vị): ")
+        assert "Hiệu lực đến 29/04/2026, dùng được 3 lần." in invite
+        await h.oa_says(OFFICER, "/invite X-SOCSON")
+        assert h.oa_texts(OFFICER)[-1].startswith("Mã mời cho UBND xã Sóc Sơn (cán bộ đơn vị): ")
+
+        code = invite.split(": ", 1)[1].split("\n", 1)[0]
+        await h.oa_says(school_head, code)
+        assert h.oa_texts(school_head)[-1].startswith(
+            "Chào mừng đồng chí! Đồng chí đã tham gia Trường THPT Chu Văn An với vai trò lãnh đạo đơn vị.")
