@@ -12,8 +12,8 @@ from handlers import extensions, officers, plan_upload, reports, staff, start, w
 from handlers import people as people_admin
 from handlers.context import Services, Turn
 from handlers.messages import Incoming, Outgoing
-from i18n import _, use_locale
-from services import choices, conversation, people
+from i18n import _, ngettext, use_locale
+from services import choices, conversation, people, queries
 from services.clean_text import clean_name, strip_controls
 from storage.errors import describe
 from storage.models import MessageRef
@@ -66,7 +66,9 @@ async def _handle(incoming: Incoming, services: Services) -> list[Outgoing]:
             return []
         # A chat that had blocked the bot (or that Zalo's window shut) and writes again is reachable: its
         # reminders resume, in this update's transaction.
-        if arrived.closed and people.reopen_links(session, channel=incoming.channel, chat_id=incoming.chat_id):
+        reopened = bool(arrived.closed and people.reopen_links(session, channel=incoming.channel,
+                                                                chat_id=incoming.chat_id))
+        if reopened:
             log.info("a %s chat that could not be reached wrote again; its links are active", incoming.channel)
         user, renamed = people.ensure_user(session, channel=incoming.channel, external_id=incoming.sender_id,
                                            name=incoming.sender_name, found=arrived.user)
@@ -79,6 +81,8 @@ async def _handle(incoming: Incoming, services: Services) -> list[Outgoing]:
         number = _numbered_choice(turn)
         with use_locale(user.lang):
             await _dispatch(turn, number)
+            if reopened:
+                _missed_requests(turn)
         _remember_choices(turn, retire=not _unread(incoming, number))
         # Written last: a write takes SQLite's lock until the commit, and a turn may await a file's download.
         if renamed:
@@ -92,6 +96,20 @@ async def _handle(incoming: Incoming, services: Services) -> list[Outgoing]:
             session.rollback()
             return []
         return turn.out
+
+
+def _missed_requests(turn: Turn) -> None:
+    """An officer the channel could not reach (Zalo's window shut) writes again: extension requests sent while
+    the chat was closed never arrived, so say that requests wait and how to decide them."""
+    if turn.incoming.chat_type != "private" or not turn.is_officer or (turn.incoming.text or "").startswith("/giahan"):
+        return
+    waiting = len(queries.pending_extensions(turn.session))
+    if waiting:
+        turn.reply(ngettext("📅 Có {n} đề nghị gia hạn đang chờ duyệt (có thể Hệ thống chưa gửi được tới đồng chí "
+                            "trong thời gian Zalo tạm ngừng liên lạc). Gõ /giahan để xem và quyết định.",
+                            "📅 Có {n} đề nghị gia hạn đang chờ duyệt (có thể Hệ thống chưa gửi được tới đồng chí "
+                            "trong thời gian Zalo tạm ngừng liên lạc). Gõ /giahan để xem và quyết định.",
+                            waiting).format(n=waiting))
 
 
 async def _dispatch(turn: Turn, number: str | None) -> None:

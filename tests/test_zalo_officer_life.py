@@ -2,8 +2,11 @@
 reads them on a phone without buttons."""
 from __future__ import annotations
 
-from storage.models import StatusChange
+from datetime import timedelta
+
+from storage.models import ExtensionRequest, StatusChange
 from tests.fakes.zalo_api import oa_text_event
+from tests.test_zalo_staff_life import choice
 from tests.zalo_harness import running_zalo
 
 OFFICER = "2468458835296117922"
@@ -62,3 +65,32 @@ async def test_an_invite_names_its_role_in_vietnamese_and_a_nameless_newcomer_is
         await h.oa_says(school_head, code)
         assert h.oa_texts(school_head)[-1].startswith(
             "Chào mừng đồng chí! Đồng chí đã tham gia Trường THPT Chu Văn An với vai trò lãnh đạo đơn vị.")
+
+
+async def test_an_extension_request_the_oa_could_not_bring_an_officer_is_named_when_the_officer_writes_again(
+        settings, engine):
+    """The only officer has not written to the OA for 9 days and no ZBS template is configured: the unit's
+    extension request cannot reach her. When she next writes (any message) she is told a request waits, and
+    decides it by number."""
+    unit = "8811223344556677889"
+    async with running_zalo(settings, engine) as h:                       # 15/04/2026
+        await h.oa_says(OFFICER, h.invite("VP", "officer"))
+        await h.oa_says(unit, h.invite("KHTC"))
+        h.clock.now += timedelta(days=9)
+        h.dispatcher.messengers["zalo_oa"]._seen.pop(OFFICER, None)
+        h.oa.interacted(OFFICER, days_ago=9)
+        await h.oa_says(unit, "NV 27 xin gia hạn đến 20/6")
+        await h.oa_says(unit, choice(h.oa_texts(unit)[-1], "NV 27 (hạn 12/06)"))
+        assert h.oa_texts(unit)[-1].startswith("Đã gửi đề nghị gia hạn nhiệm vụ 27 (hạn 12/06) đến 20/06/2026.")
+        [request] = h.rows(ExtensionRequest)
+        assert len(h.oa_texts(OFFICER)) == 1                               # only the welcome reached her
+
+        h.clock.now += timedelta(days=1)
+        await h.oa_says(OFFICER, "/upcoming")
+        told = [t for t in h.oa_texts(OFFICER)[1:] if "đề nghị gia hạn" in t]
+        assert told and "1 đề nghị gia hạn đang chờ duyệt" in told[0] and "/giahan" in told[0]
+        await h.oa_says(OFFICER, "/giahan")
+        await h.oa_says(OFFICER, choice(h.oa_texts(OFFICER)[-1], "Đồng ý"))
+        assert h.oa_texts(OFFICER)[-1] == "Đã đồng ý gia hạn nhiệm vụ 27 của KHTC đến 20/06/2026."
+        [request] = h.rows(ExtensionRequest)
+        assert request.state == "approved"
