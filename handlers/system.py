@@ -4,9 +4,10 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from handlers.messages import Outgoing
+from handlers.start import role_name
 from i18n import N_, _, use_locale
 from services import people
-from storage.models import ChatLink, Unit
+from storage.models import ChatLink, ChatUser, MemberRole, Unit
 
 CHANNEL_NAMES = {"telegram": "Telegram", "zalo_bot": "Zalo", "zalo_oa": "Zalo OA", "console": "console"}
 REASONS = {"blocked": N_("đã chặn bot"), "kicked": N_("đã xoá bot khỏi nhóm"),
@@ -35,6 +36,10 @@ def unreachable_notices(session: Session, *, links: list[ChatLink], reason: str)
             if officer.chat_id == link.chat_id and officer.channel == link.channel:
                 continue
             with use_locale(officer.lang):
+                if link.role == MemberRole.OFFICER and link.kind == "private":  # a person, not a unit's reminders
+                    out.append(Outgoing(text=_officer_unreachable(session, link, unit, reason), chat_id=officer.chat_id,
+                                        channel=officer.channel, lang=officer.lang))
+                    continue
                 text = _("⚠️ Không gửi được nhắc việc tới {unit} trên {channel} ({reason}).").format(
                     unit=unit.name if unit else "?", channel=CHANNEL_NAMES.get(link.channel, link.channel),
                     reason=_(REASONS.get(reason, reason)))
@@ -45,6 +50,18 @@ def unreachable_notices(session: Session, *, links: list[ChatLink], reason: str)
                         code=unit.code if unit else "")
             out.append(Outgoing(text=text, chat_id=officer.chat_id, channel=officer.channel, lang=officer.lang))
     return out
+
+
+def _officer_unreachable(session: Session, link: ChatLink, unit: Unit | None, reason: str) -> str:
+    """The notice about another officer's chat: who misses the bot's messages (extension requests, digests)."""
+    user = session.get(ChatUser, link.user_id) if link.user_id else None
+    who = (user.display_name or user.external_id) if user else link.chat_id
+    text = _("⚠️ Không gửi được tin tới {person} ({role}, {unit}) trên {channel} ({reason}).").format(
+        person=who, role=role_name(link.role), unit=unit.name if unit else "?",
+        channel=CHANNEL_NAMES.get(link.channel, link.channel), reason=_(REASONS.get(reason, reason)))
+    if reason in REOPEN_BY_WRITING:
+        text += " " + _("Người này chỉ cần nhắn một tin bất kỳ cho Zalo OA là nhận lại được tin.")
+    return text
 
 
 def channel_stopped_notices(session: Session, *, channel: str, reason: str) -> list[Outgoing]:

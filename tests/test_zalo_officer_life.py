@@ -94,3 +94,25 @@ async def test_an_extension_request_the_oa_could_not_bring_an_officer_is_named_w
         assert h.oa_texts(OFFICER)[-1] == "Đã đồng ý gia hạn nhiệm vụ 27 của KHTC đến 20/06/2026."
         [request] = h.rows(ExtensionRequest)
         assert request.state == "approved"
+
+
+async def test_officers_are_told_which_officer_the_oa_holds_messages_for_not_that_a_unit_misses_reminders(
+        settings, engine):
+    """NHACVIEC_ZALO_OA_BILLABLE_WINDOW=hold and an officer silent on the OA for 3 days: the unit's extension
+    request is held for her. The other officer (Zalo Bot) is told who misses it, not that "Văn phòng Sở" misses
+    reminders and "the unit" should write."""
+    unit, other = "8811223344556677889", "6ede9afa66b88fe6d6a9"
+    async with running_zalo(settings, engine, zalo_oa_billable_window="hold") as h:
+        h.oa.users[OFFICER] = "Chị Lan"
+        await h.oa_says(OFFICER, h.invite("VP", "officer"))
+        await h.bot_says(other, h.invite("VP", "officer"))
+        await h.oa_says(unit, h.invite("KHTC"))
+        h.clock.now += timedelta(days=3)
+        h.dispatcher.messengers["zalo_oa"]._seen.pop(OFFICER, None)
+        h.oa.interacted(OFFICER, days_ago=3)
+        await h.oa_says(unit, "NV 14 xin gia hạn đến 20/1/2027")
+        [notice] = [t for t in h.bot_texts(other) if t.startswith("⚠️")]
+        assert notice == ("⚠️ Không gửi được tin tới Chị Lan (cán bộ theo dõi CCHC, Văn phòng Sở) trên Zalo OA (quá 48 "
+                          "giờ chưa tương tác với Zalo OA; nhắc việc tạm giữ theo cấu hình). Người này chỉ cần nhắn "
+                          "một tin bất kỳ cho Zalo OA là nhận lại được tin.")
+        assert any(t.startswith("📅 Phòng Kế hoạch - Tài chính xin gia hạn nhiệm vụ 14") for t in h.bot_texts(other))
