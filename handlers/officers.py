@@ -1,6 +1,7 @@
 """Officers: who is late, what is coming, status by unit or task, search, invites, extension decisions."""
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ from handlers.start import role_name
 from handlers.render import due_text, fit, nav_buttons, open_buttons, page, short, task_line, text_pages
 from handlers.system import CHANNEL_NAMES, REASONS
 from i18n import _, fmt_date, ngettext, use_locale
+from replies.words import plain
 from services import conversation, people, queries
 from services.extensions import ExtensionError, decide_extension
 from services.invites import InviteError, create_invite, deep_link
@@ -147,6 +149,15 @@ def _list(turn: Turn, views, header: str, kind: str, arg: str, number: int) -> N
                about=[v.id for v in items])
 
 
+_WRITTEN_TASK = re.compile(r"(?:nv|nhiem vu)\.?\s*(\d[\d.]*)")
+
+
+def _task_number(key: str) -> str:
+    """The task number of "27", or of "NV 27" / "Nhiệm vụ 27" as every list writes it."""
+    written = _WRITTEN_TASK.fullmatch(plain(key).strip())
+    return written.group(1) if written else key
+
+
 async def cmd_status(turn: Turn, args: str, number: int = 0) -> None:
     """/status <unit code, name or alias | task number>: where things stand (chủ trì in full, phối hợp counted)."""
     if not officer_only(turn):
@@ -158,7 +169,7 @@ async def cmd_status(turn: Turn, args: str, number: int = 0) -> None:
         return
     unit = queries.unit_by_code(turn.session, key)
     views = _live(queries.views(turn.session, unit_ids=[unit.id], statuses=None) if unit is not None
-                  else queries.views(turn.session, task_number=key, statuses=None))
+                  else queries.views(turn.session, task_number=_task_number(key), statuses=None))
     if unit is None and not views:  # neither a code nor a task number: a unit's name or alias ("Văn phòng")
         named = units_named(turn.session, key)
         if named.unit is None and named.candidates:

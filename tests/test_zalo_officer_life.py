@@ -116,3 +116,15 @@ async def test_officers_are_told_which_officer_the_oa_holds_messages_for_not_tha
                           "giờ chưa tương tác với Zalo OA; nhắc việc tạm giữ theo cấu hình). Người này chỉ cần nhắn "
                           "một tin bất kỳ cho Zalo OA là nhận lại được tin.")
         assert any(t.startswith("📅 Phòng Kế hoạch - Tài chính xin gia hạn nhiệm vụ 14") for t in h.bot_texts(other))
+
+
+async def test_status_takes_a_task_as_the_bot_writes_it(settings, engine):
+    """Every list says "NV 27": the officer types it back to /status as read, with or without diacritics."""
+    async with running_zalo(settings, engine) as h:          # 15/04/2026
+        await h.oa_says(OFFICER, h.invite("VP", "officer"))
+        await h.oa_says(OFFICER, "/status 27")
+        expected = h.oa_texts(OFFICER)[-1]
+        assert expected.startswith("Tình hình nhiệm vụ 27:")
+        for written in ("NV 27", "nv27", "Nhiệm vụ 27", "nhiem vu 27"):
+            await h.oa_says(OFFICER, f"/status {written}")
+            assert h.oa_texts(OFFICER)[-1] == expected, written
