@@ -195,7 +195,9 @@ async def cmd_status(turn: Turn, args: str, number: int = 0) -> None:
     pages = max(1, -(-len(tracked) // STATUS_PAGE_SIZE))
     number = min(max(number, 0), pages - 1)
     shown = tracked[number * STATUS_PAGE_SIZE:(number + 1) * STATUS_PAGE_SIZE]
-    lines = [title, _summary(tracked)] + [task_line(v, turn.today, with_unit=unit is None, work=turn.work) for v in shown]
+    summary = (_summary(tracked) if tracked or unit is None
+               else _("Đơn vị không chủ trì nhiệm vụ nào."))   # a commune that only supports: not a bare "—"
+    lines = [title, summary] + [task_line(v, turn.today, with_unit=unit is None, work=turn.work) for v in shown]
     if others:
         lines.append(_("Phối hợp: {n} phân công ({summary})").format(n=len(others), summary=_summary(others)))
     if unit is not None:

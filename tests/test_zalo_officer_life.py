@@ -128,3 +128,13 @@ async def test_status_takes_a_task_as_the_bot_writes_it(settings, engine):
         for written in ("NV 27", "nv27", "Nhiệm vụ 27", "nhiem vu 27"):
             await h.oa_says(OFFICER, f"/status {written}")
             assert h.oa_texts(OFFICER)[-1] == expected, written
+
+
+async def test_status_of_a_commune_that_only_supports_says_so(settings, engine):
+    """UBND xã Sóc Sơn leads no task of the plan: its /status says it leads none, not a bare "—"."""
+    async with running_zalo(settings, engine) as h:
+        await h.oa_says(OFFICER, h.invite("VP", "officer"))
+        await h.oa_says(OFFICER, "/status UBND xã Sóc Sơn")
+        assert h.oa_texts(OFFICER)[-1].splitlines()[:3] == [
+            "Tình hình của UBND xã Sóc Sơn:", "Đơn vị không chủ trì nhiệm vụ nào.",
+            "Phối hợp: 21 phân công (Chưa thực hiện: 21)"]
