@@ -215,8 +215,8 @@ def _digest_part(message: ChatMessage, work: WorkCalendar) -> list[str]:
     lines = ["", ngettext("📋 {n} đơn vị có nhiệm vụ quá hạn:", "📋 {n} đơn vị có nhiệm vụ quá hạn:",
                           len(message.digest)).format(n=len(message.digest))]
     for line in message.digest[:MAX_DIGEST_UNITS]:
-        lines.append(ngettext("• {unit}: {count} nhiệm vụ, trễ nhất từ {date}",
-                              "• {unit}: {count} nhiệm vụ, trễ nhất từ {date}", line.count).format(
+        lines.append(ngettext("• {unit}: {count} phân công, trễ nhất từ {date}",   # as /overdue counts them
+                              "• {unit}: {count} phân công, trễ nhất từ {date}", line.count).format(
             unit=line.unit, count=line.count, date=fmt_date(work.effective(line.oldest))))  # the day the reminders name
     if len(message.digest) > MAX_DIGEST_UNITS:
         lines.append(_("… và {n} đơn vị khác.").format(n=len(message.digest) - MAX_DIGEST_UNITS))

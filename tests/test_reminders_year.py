@@ -37,13 +37,13 @@ def test_officer_digest_follows_the_day_off_rule(engine, settings, world, rule, 
     if digest_on_monday:
         assert "hạn 19/06/2026, quá hạn 3 ngày" in unit_texts[0]
         # the day the unit's reminder names, not the Saturday written
-        assert monday and "Trường THCS Lê Lợi: 1 nhiệm vụ, trễ nhất từ 19/06/2026" in monday[0]
+        assert monday and "Trường THCS Lê Lợi: 1 phân công, trễ nhất từ 19/06/2026" in monday[0]
     else:
         assert "hạn hôm nay 22/06/2026" in unit_texts[0]
         assert not [t for t in monday if "quá hạn" in t]
         # late from Tuesday: the digest then names the unit
         tuesday = [t for t in officer_texts if "23/06/2026" in t.splitlines()[0]]
-        assert tuesday and "Trường THCS Lê Lợi: 1 nhiệm vụ, trễ nhất từ 22/06/2026" in tuesday[0]
+        assert tuesday and "Trường THCS Lê Lợi: 1 phân công, trễ nhất từ 22/06/2026" in tuesday[0]
 
 
 @pytest.mark.parametrize("rule, due, overdue_says, due_says", [

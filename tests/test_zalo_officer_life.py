@@ -2,12 +2,12 @@
 reads them on a phone without buttons."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from storage.models import ExtensionRequest, StatusChange
 from tests.fakes.zalo_api import oa_text_event
 from tests.test_zalo_staff_life import choice
-from tests.zalo_harness import running_zalo
+from tests.zalo_harness import VN, running_zalo
 
 OFFICER = "2468458835296117922"
 
@@ -138,3 +138,20 @@ async def test_status_of_a_commune_that_only_supports_says_so(settings, engine):
         assert h.oa_texts(OFFICER)[-1].splitlines()[:3] == [
             "Tình hình của UBND xã Sóc Sơn:", "Đơn vị không chủ trì nhiệm vụ nào.",
             "Phối hợp: 21 phân công (Chưa thực hiện: 21)"]
+
+
+async def test_the_monday_digest_counts_overdue_assignments_as_overdue_does(settings, engine):
+    """Văn phòng Sở has 6 overdue assignments of 4 tasks (the monthly meeting, NV 6, three times): the officer's
+    digest must not call them "6 nhiệm vụ" while /overdue lists them as 6 phân công."""
+    async with running_zalo(settings, engine) as h:          # 15/04/2026
+        await h.oa_says(OFFICER, h.invite("VP", "officer"))
+        await h.oa_says(OFFICER, "/overdue VP")
+        overdue = h.oa_texts(OFFICER)[-1]
+        assert overdue.startswith("⚠️ 6 phân công quá hạn ở 1 đơn vị:")
+        assert len({line.split(":")[0] for line in overdue.splitlines() if line.startswith("  • ")}) == 4
+        h.clock.now = datetime(2026, 4, 20, 8, 30, tzinfo=VN)
+        await h.oa_says(OFFICER, "/help")                    # within the OA's free window on Monday
+        await h.remind()
+        [digest] = [t for t in h.oa_texts(OFFICER) if "đơn vị có nhiệm vụ quá hạn:" in t]
+        assert "• Văn phòng Sở: 6 phân công, trễ nhất từ 30/01/2026" in digest
+        assert "• Phòng Kiểm tra chuyên ngành: 1 phân công, trễ nhất từ 31/03/2026" in digest
