@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from calendars.workdays import WorkCalendar
 from i18n import _, fmt_date, ngettext
+from services.clean_text import clip
 from services.labels import task_ref
 from services.queries import AssignmentView
 from storage.models import Assignment, ChatLink, ChatUser, MemberRole, Status, Task, Unit
@@ -125,7 +126,7 @@ def week_lines(summary: WeekSummary, work: WorkCalendar | None = None) -> list[s
             due_on = v.assignment.due_on
             due = fmt_date(work.effective(due_on) if work is not None else due_on) if due_on else "—"
             lines.append(_("• [{unit}] {ref}: {title} — hạn {due}").format(
-                unit=v.unit.code, ref=task_ref(v.task.number, v.task.source), title=v.task.title[:80], due=due))
+                unit=v.unit.code, ref=task_ref(v.task.number, v.task.source), title=clip(v.task.title, 80), due=due))
         if len(views) > MAX_LINES:
             lines.append(_("… và {n} phân công khác.").format(n=len(views) - MAX_LINES))
     return lines

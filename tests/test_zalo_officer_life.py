@@ -155,3 +155,18 @@ async def test_the_monday_digest_counts_overdue_assignments_as_overdue_does(sett
         [digest] = [t for t in h.oa_texts(OFFICER) if "đơn vị có nhiệm vụ quá hạn:" in t]
         assert "• Văn phòng Sở: 6 phân công, trễ nhất từ 30/01/2026" in digest
         assert "• Phòng Kiểm tra chuyên ngành: 1 phân công, trễ nhất từ 31/03/2026" in digest
+
+
+async def test_the_week_summary_marks_where_a_long_title_was_cut(settings, engine):
+    unit = "8811223344556677889"
+    async with running_zalo(settings, engine) as h:          # Wednesday 15/04/2026
+        await h.oa_says(OFFICER, h.invite("VP", "officer"))
+        await h.oa_says(unit, h.invite("KHTC"))
+        await h.oa_says(unit, "NV 27 xong")
+        await h.oa_says(unit, choice(h.oa_texts(unit)[-1], "NV 27 (hạn 13/03)"))
+        h.clock.now = datetime(2026, 4, 20, 8, 30, tzinfo=VN)
+        await h.oa_says(OFFICER, "/help")
+        await h.remind()
+        [week] = [t for t in h.oa_texts(OFFICER) if "✅ 1 phân công hoàn thành tuần trước:" in t]
+        [line] = [x for x in week.splitlines() if x.startswith("• [KHTC] NV 27: ")]
+        assert line.endswith("… — hạn 13/03/2026") and "đơn giá s —" not in line, line
