@@ -5,6 +5,7 @@ from handlers.context import Turn
 from handlers.officers import officer_only
 from handlers.render import fit
 from handlers.start import role_name
+from handlers.system import CHANNEL_NAMES
 from i18n import _
 from services import people, queries
 
@@ -25,7 +26,7 @@ async def cmd_people(turn: Turn, args: str) -> None:
         turn.reply(_("Chưa có ai tham gia bot."))
         return
     lines = [_("{n} người đã tham gia (gỡ quyền: /remove <mã số>):").format(n=len(rows))]
-    lines += [f"#{r['id']} {r['name'] or r['external_id']} — {r['unit']}, {role_name(r['role'])} ({r['channel']})"
+    lines += [f"#{r['id']} {r['name'] or r['external_id']} — {r['unit']}, {role_name(r['role'])} ({CHANNEL_NAMES.get(r['channel'], r['channel'])})"
               for r in rows]
     turn.reply(fit(lines))
 

@@ -170,3 +170,13 @@ async def test_the_week_summary_marks_where_a_long_title_was_cut(settings, engin
         [week] = [t for t in h.oa_texts(OFFICER) if "✅ 1 phân công hoàn thành tuần trước:" in t]
         [line] = [x for x in week.splitlines() if x.startswith("• [KHTC] NV 27: ")]
         assert line.endswith("… — hạn 13/03/2026") and "đơn giá s —" not in line, line
+
+
+async def test_people_names_each_channel_as_officers_know_it(settings, engine):
+    async with running_zalo(settings, engine) as h:
+        h.oa.users[OFFICER] = "Chị Lan"
+        await h.oa_says(OFFICER, h.invite("VP", "officer"))
+        await h.bot_says("6ede9afa66b88fe6d6a9", h.invite("KHTC"))
+        await h.oa_says(OFFICER, "/people")
+        assert h.oa_texts(OFFICER)[-1].splitlines()[1:] == [
+            "#2 Ted — KHTC, cán bộ đơn vị (Zalo)", "#1 Chị Lan — VP, cán bộ theo dõi CCHC (Zalo OA)"]
