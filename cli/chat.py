@@ -12,7 +12,7 @@ from sqlmodel import Session
 from bot.console import console_identity, run_console
 from cli.app import App, fail, pass_app
 from handlers.context import Services
-from handlers.start import role_name
+from services.labels import role_name
 from i18n import _, fmt_date
 from services import queries
 from services.invites import InviteError, create_invite, deep_link

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from handlers import answers, staff
 from handlers.context import Turn
-from handlers.start import role_name
+from services.labels import role_name
 from handlers.render import due_text, fit, nav_buttons, open_buttons, page, short, task_line, text_pages
 from handlers.system import CHANNEL_NAMES, REASONS
 from i18n import _, fmt_date, ngettext, use_locale

@@ -4,7 +4,7 @@ from __future__ import annotations
 from handlers.context import Turn
 from handlers.officers import officer_only
 from handlers.render import fit
-from handlers.start import role_name
+from services.labels import role_name
 from handlers.system import CHANNEL_NAMES
 from i18n import _
 from services import people, queries

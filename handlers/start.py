@@ -9,6 +9,7 @@ from handlers.system import unreachable_notices
 from i18n import _, set_locale
 from services import people
 from services.invites import InviteError, redeem
+from services.labels import role_name
 from storage.models import MemberRole, Unit
 
 CODE_RE = re.compile(r"^[A-Za-z0-9]{6,12}$")
@@ -87,12 +88,6 @@ def _link(turn: Turn, unit: Unit, role: str) -> None:
     turn.reply(_("Chào mừng {name}! Đồng chí đã tham gia {unit} với vai trò {role}.\nGõ /viec để xem nhiệm vụ, "
                  "/help để xem các lệnh.").format(name=turn.user.display_name, unit=unit.name,
                                                   role=role_name(role)))
-
-
-def role_name(role: str) -> str:
-    """Vietnamese name of a member role."""
-    return {MemberRole.MEMBER: _("cán bộ đơn vị"), MemberRole.HEAD: _("lãnh đạo đơn vị"),
-            MemberRole.OFFICER: _("cán bộ theo dõi CCHC")}.get(role, role)
 
 
 async def cmd_help(turn: Turn, args: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from handlers.messages import Outgoing
-from handlers.start import role_name
+from services.labels import role_name
 from i18n import N_, _, use_locale
 from services import people
 from storage.models import ChatLink, ChatUser, MemberRole, Unit

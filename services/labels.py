@@ -26,6 +26,13 @@ def role_label(code: str) -> str:
     return _(ROLE_LABELS.get(code, code))
 
 
+def role_name(role: str) -> str:
+    """Vietnamese name of a member role (a person's role in a unit, not an assignment's)."""
+    from storage.models import MemberRole
+    return {MemberRole.MEMBER: _("cán bộ đơn vị"), MemberRole.HEAD: _("lãnh đạo đơn vị"),
+            MemberRole.OFFICER: _("cán bộ theo dõi CCHC")}.get(role, role)
+
+
 def task_ref(number: str, source: str = "") -> str:
     """How a task is referred to in lists: "NV 5"; a reporting-calendar period ("q1") by no code at all."""
     if source == "calendar":
