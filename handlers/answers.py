@@ -153,8 +153,9 @@ def _not_this_period(turn: Turn, v: AssignmentView, day: date) -> str:
 def _stale_number(turn: Turn, number: str) -> None:
     """A bare "1" with no numbered question standing (they last 12 hours): say so, never guess."""
     incoming = turn.incoming
-    if choices.quotes_another(turn.session, channel=incoming.channel, chat_id=incoming.chat_id,
-                              user_key=incoming.chat_id, quoted=incoming.reply_to_message_id, now=turn.now):
+    owners = choices.owners(sender_id=incoming.sender_id, chat_id=incoming.chat_id, group=incoming.chat_type == "group")
+    if choices.quotes_another(turn.session, channel=incoming.channel, chat_id=incoming.chat_id, user_keys=owners,
+                              quoted=incoming.reply_to_message_id, now=turn.now):
         turn.reply(_("Số {number} trả lời một tin cũ của Hệ thống: các số chỉ dùng cho tin gần nhất có lựa chọn "
                      "đánh số, nên Hệ thống chưa ghi nhận gì. Đồng chí trả lời tin gần nhất bằng số, hoặc gõ /viec "
                      "để xem nhiệm vụ và chọn lại.").format(number=number[:6]))

@@ -162,7 +162,7 @@ def _numbered_choice(turn: Turn) -> str | None:
     if not text.isdigit() or turn.services.inline_buttons.get(turn.incoming.channel, False):
         return None
     incoming = turn.incoming
-    owners = (incoming.sender_id,) if incoming.chat_type != "group" else (incoming.sender_id, incoming.chat_id)
+    owners = choices.owners(sender_id=incoming.sender_id, chat_id=incoming.chat_id, group=incoming.chat_type == "group")
     if choices.quotes_another(turn.session, channel=incoming.channel, chat_id=incoming.chat_id, user_keys=owners,
                               quoted=incoming.reply_to_message_id, now=turn.now):
         return None   # "3" quoting an older list: the latest one's 3 is another task

@@ -39,6 +39,11 @@ def save_carrier(session: Session, *, channel: str, chat_id: str, user_key: str,
     session.add(state)
 
 
+def owners(*, sender_id: str, chat_id: str, group: bool) -> tuple[str, ...]:
+    """Whose numbers a person's number may answer: their own; in a group, also the group's (a reminder's)."""
+    return (sender_id, chat_id) if group else (sender_id,)
+
+
 def quotes_another(session: Session, *, channel: str, chat_id: str, user_keys: tuple[str, ...], quoted: str | None,
                    now: datetime) -> bool:
     """True when `quoted` (the message a number was sent as a reply to) is known not to be a message whose numbers
