@@ -323,7 +323,8 @@ async def apply_pick(turn: Turn, assignment_id: int, code: str, when: str) -> No
     v = queries.view(turn.session, assignment_id)
     if v is None:
         raise ValueError(assignment_id)
-    intent = {"done": "done", "prog": "in_progress", "open": "not_done", "ext": "extension"}.get(code, "done")
+    intent = {"done": "done", "prog": "in_progress", "open": "not_done", "ext": "extension"}[code]  # KeyError: no
+    # answer the bot offers, never read as "done"
     if v.assignment.status not in Status.ACTIVE and intent != "done" and not turn.is_officer:  # closed meanwhile
         _already_closed(turn, v)
         return

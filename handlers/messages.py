@@ -4,6 +4,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+MAX_ROW_ID = 2**63 - 1  # the largest id SQLite (and PostgreSQL's bigint) can be asked about
+
+
+def row_id(text: str) -> int:
+    """The id a button's data names: ASCII digits only, within what the database can be asked about.
+
+    ValueError for anything else (a tampered or cut button, "²", a number too large to bind), so a handler
+    answers it as a button that no longer works instead of failing in the database.
+    """
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_ROW_ID:
+        raise ValueError(text)
+    return int(text)
+
+
 @dataclass(frozen=True)
 class Button:
     """A choice: the label shown and the data that comes back when chosen."""

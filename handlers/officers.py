@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from handlers import answers, staff
 from handlers.context import Turn
-from services.labels import role_name
+from handlers.messages import row_id
 from handlers.render import due_text, fit, nav_buttons, open_buttons, page, short, task_line, text_pages
 from handlers.system import CHANNEL_NAMES, REASONS
 from i18n import _, fmt_date, ngettext, use_locale
@@ -15,7 +15,7 @@ from replies.words import plain
 from services import conversation, people, queries
 from services.extensions import ExtensionError, decide_extension
 from services.invites import InviteError, create_invite, deep_link
-from services.labels import status_label, task_no, task_ref
+from services.labels import role_name, status_label, task_no, task_ref
 from storage.models import ChatLink, MemberRole, Status, Unit
 from units.lookup import units_named
 
@@ -293,12 +293,17 @@ def _invite_tail(parts: list[str]) -> tuple[str, str | None, list[str]]:
 async def on_button(turn: Turn, data: str) -> None:
     """Extension decisions (xa:) and page turns (p:)."""
     kind, _sep, rest = data.partition(":")
-    if kind == "xa":
-        request_id, verdict = rest.split(":")
-        await _decide(turn, int(request_id), verdict == "ok")
-    elif kind == "p":
-        what, arg, number = rest.split(":")
-        await _turn_page(turn, what, arg, int(number))
+    try:
+        if kind == "xa":
+            request_id, verdict = rest.split(":")
+            if verdict not in ("ok", "no"):
+                raise ValueError(verdict)
+            await _decide(turn, row_id(request_id), verdict == "ok")
+        elif kind == "p":
+            what, arg, number = rest.split(":")
+            await _turn_page(turn, what, arg, row_id(number))
+    except (ValueError, LookupError):  # cut, tampered or from an older version: nothing is done
+        turn.reply(_("Nút này không còn dùng được. Gõ /viec để xem lại nhiệm vụ."))
 
 
 async def _turn_page(turn: Turn, what: str, arg: str, number: int) -> None:
@@ -324,6 +329,8 @@ async def _turn_page(turn: Turn, what: str, arg: str, number: int) -> None:
         answers.ask_which(turn, answers.unit_targets(turn), reply, number)  # the list page 1 was cut from
     elif what == "ev":
         answers.ask_file_task(turn, number)
+    else:
+        raise ValueError(what)
 
 
 async def decide(turn: Turn, request_id: int, approve: bool) -> None:

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from handlers import staff
 from handlers.context import Turn
-from handlers.messages import Button
+from handlers.messages import Button, row_id
 from handlers.render import status_buttons, which_task
 from i18n import _, fmt_date
 from reminders import store
@@ -67,7 +67,7 @@ def _answers_something_else(text: str, today: date) -> bool:
 
 
 def _view(turn: Turn, raw_id: str) -> AssignmentView:
-    v = queries.view(turn.session, int(raw_id))
+    v = queries.view(turn.session, row_id(raw_id))
     if v is None:
         raise ValueError(raw_id)
     check_allowed(turn.actor, v.assignment)

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from handlers import answers, start
 from handlers.context import UNREAD, Turn
 from handlers.extensions import past_deadline_note
-from handlers.messages import Button
+from handlers.messages import MAX_ROW_ID, Button, row_id
 from handlers.render import (PAGE_SIZE, due_phrase, fit, list_buttons, nav_buttons, occurrence, page, short,
                              status_buttons, task_card, task_line, which_task)
 from i18n import _, fmt_date, use_locale
@@ -66,20 +66,23 @@ async def on_button(turn: Turn, data: str) -> None:
     parts = rest.split(":")
     try:
         if kind in ACTS_ON_ASSIGNMENT:  # the actor is checked before anything is written or shown
-            access.assignment_for(turn.session, actor=turn.actor, assignment_id=int(parts[0]))
-        if kind == "s":
-            await answers.apply_status(turn, int(parts[0]), INTENT_STATUS.get(parts[1], Status.DONE),
-                                       edit=_editable(turn))
+            access.assignment_for(turn.session, actor=turn.actor, assignment_id=row_id(parts[0]))
+        if kind == "s":  # exactly "s:<id>:<answer>": an answer the bot never offers is no "done"
+            if len(parts) != 2:
+                raise ValueError(data)
+            await answers.apply_status(turn, row_id(parts[0]), INTENT_STATUS[parts[1]], edit=_editable(turn))
         elif kind == "open":
-            show_card(turn, int(parts[0]))
+            show_card(turn, row_id(parts[0]))
         elif kind == "x":
-            ask_extension_date(turn, int(parts[0]))
+            ask_extension_date(turn, row_id(parts[0]))
         elif kind == "xd":
-            ask_extension(turn, int(parts[0]), date.fromisoformat(parts[1]))
-        elif kind == "pick":
-            await answers.apply_pick(turn, int(parts[0]), parts[1], parts[2] if len(parts) > 2 else "-")
+            ask_extension(turn, row_id(parts[0]), date.fromisoformat(parts[1]))
+        elif kind == "pick":  # "pick:<id>:<answer>[:<date>]"
+            if len(parts) > 3:
+                raise ValueError(data)
+            await answers.apply_pick(turn, row_id(parts[0]), parts[1], parts[2] if len(parts) > 2 else "-")
         elif kind == "ev":
-            await answers.attach_pending(turn, int(parts[0]))
+            await answers.attach_pending(turn, row_id(parts[0]))
         elif kind == "lang":
             start.set_language(turn, parts[0])
         else:
@@ -87,7 +90,8 @@ async def on_button(turn: Turn, data: str) -> None:
     except NotAllowed as exc:
         turn.reply(str(exc))
     except (ValueError, IndexError, LookupError):
-        gone = answers.left_plan(turn, [int(parts[0])]) if kind in ACTS_ON_ASSIGNMENT and parts[0].isdigit() else []
+        gone = (answers.left_plan(turn, [int(parts[0])]) if kind in ACTS_ON_ASSIGNMENT and parts[0].isascii()
+                and parts[0].isdigit() and int(parts[0]) <= MAX_ROW_ID else [])
         turn.reply(answers.dropped_notice(gone) if gone else _("Nút này không còn dùng được. Gõ /viec để xem lại "
                                                                 "nhiệm vụ."))
 
