@@ -23,7 +23,7 @@ from storage.models import StatusChange
 
 SNOOZE_DAYS = (1, 3)
 PAST_DAYS = 92  # a day without its year this close before today is this year's (and refused as past)
-_DATE = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(\d{2,4}))?(?!\d)")
+_DATE = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})(?:\s*[/.-]\s*(\d{2,}))?(?!\d)")
 _ISO = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 
 

@@ -44,7 +44,7 @@ class Reply:
         return {"intent": self.intent, "date": self.date.isoformat() if self.date else None}
 
 
-_DAY_MONTH = re.compile(r"\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?")
+_DAY_MONTH = re.compile(r"\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,})?")
 
 
 def impossible_dates(text: str, *, today: date) -> list[str]:

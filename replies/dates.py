@@ -235,8 +235,9 @@ def _duration(m: re.Match, today: date) -> date | None:
 _NOT_FRACTION = r"(?<!\bxong )(?<!\bduoc )"  # "xong 1/2" is half done
 _DURATION_BEFORE = r"them|nua|trong|khoang|tam|late|muon|cham|tre|han|xin|can|sau|lui|lai|chung|hoan|move"
 _PATTERNS = [(re.compile(p), f, weak) for p, f, weak in [
-    (r"(?:\bngay |" + _NOT_FRACTION + r")\b(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,4}))?\b", _dmy, False),
-    (r"\b(?:ngay )?(\d{1,2}) thang (\d{1,2})(?: nam (\d{4}))?\b", _dmy, False),
+    # a year of any length is read whole ("1/1/99999" is no day, never 01/01/9999 or 01/01 without its year)
+    (r"(?:\bngay |" + _NOT_FRACTION + r")\b(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{2,}))?\b", _dmy, False),
+    (r"\b(?:ngay )?(\d{1,2}) thang (\d{1,2})(?: nam (\d{4,}))?\b", _dmy, False),
     (r"\bngay (\d{1,2})\b(?! (?:ngay|hom|tuan|thang)\b)", _day_of_month, False),
     (r"\b(?:thu (2|3|4|5|6|7|tu|nam|sau|bay)|(chu nhat))\b(?: (tuan sau|tuan toi|tuan truoc|toi|nay)\b)?",
      _weekday, False),

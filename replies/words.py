@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 _EMOJI = {"✅": " xong ", "✔": " xong ", "☑": " xong ", "👍": " ok ", "👌": " ok ", "🆗": " ok "}
 _BREAK = re.compile(r"[!;\n…]+|(?<!\d)[.,:]|[.,:](?!\d)|(?<=\?)|\s[-–]\s")
-_TOKEN = re.compile(r"\d{1,4}(?:[/.\-]\d{1,4}){1,2}|\d{1,2}:\d{2}|\d+(?:h\d*|%)?|[^\W\d_]+\d*")
+_TOKEN = re.compile(r"\d+(?:[/.\-]\d+){1,2}|\d{1,2}:\d{2}|\d+(?:h\d*|%)?|[^\W\d_]+\d*")
 _REPEAT = re.compile(r"([^\W\d_])\1+")
 # "KH số 45/KH-SGDĐT", "Công văn 12/SGDĐT-VP": a document's number says nothing about the task
 _DOCUMENT = re.compile(r"(?:\b(?:kh|kế hoạch|ke hoach|qđ|qd|quyết định|quyet dinh|cv|công văn|cong van|tb|thông báo"
