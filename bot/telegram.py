@@ -205,6 +205,8 @@ async def _call(method, *args, **kwargs):
     except ChatMigrated as exc:
         raise SendError(str(exc), migrated_to=str(exc.new_chat_id)) from exc
     except Forbidden as exc:
+        if not _from_telegram(exc):  # a proxy's or firewall's 403 page: nothing said about the chat, try again
+            raise SendError(str(exc)) from exc
         raise SendError(str(exc), final=True, reason=_reason(str(exc))) from exc
     except BadRequest as exc:
         final = "chat not found" in str(exc).lower() or "user is deactivated" in str(exc).lower()
@@ -213,6 +215,15 @@ async def _call(method, *args, **kwargs):
         raise SendError(str(exc)) from exc
     except TelegramError as exc:
         raise SendError(str(exc)) from exc
+
+
+def _from_telegram(exc: TelegramError) -> bool:
+    """Telegram's own refusal ("Forbidden: bot was blocked by the user"): a JSON answer with its description.
+
+    PTB words an answer it could not read as JSON (an HTML page from a proxy) "Forbidden (403). Parsing the
+    server response … failed", and one without a description "Forbidden (403)".
+    """
+    return exc.__cause__ is None and str(exc).lower().startswith("forbidden:")
 
 
 def _seconds(value) -> float:
