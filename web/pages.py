@@ -47,7 +47,8 @@ async def overdue(request: Request):
         unit = queries.unit_by_code(session, q.get("unit", "")) if q.get("unit") else None
         if q.get("unit") and unit is None:  # as /overdue KHONGCO in chat; never the whole list as if filtered
             raise HTTPException(400, _("Không có đơn vị mã {code}.").format(code=q["unit"].strip()[:20]))
-        plan_id = int(q["plan"]) if q.get("plan", "").isdigit() else None
+        plan = q.get("plan", "").strip()
+        plan_id = int(plan) if plan.isascii() and plan.isdigit() and len(plan) < 10 else None  # "²" is no id
         if q.get("plan") and (plan_id is None or plan_id not in {p["id"] for p in queries.plan_summaries(session)}):
             raise HTTPException(400, _("Không có kế hoạch #{plan}.").format(plan=q["plan"].strip()[:20]))
         if q.get("section") and q["section"] not in desk_queries.sections(session):  # never "none overdue 🎉"
