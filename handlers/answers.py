@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from handlers import extensions, staff
 from handlers.context import LOCAL_TZ, Turn
-from handlers.messages import Button
+from handlers.messages import Button, is_number
 from handlers.render import nav_buttons, page, short, status_buttons, task_card, task_choice, which_task
 from i18n import _, fmt_date
 from replies.classifier import Reply, classify, impossible_dates
@@ -52,7 +52,7 @@ async def on_text(turn: Turn, text: str) -> None:
     if turn.incoming.attachment and reply.intent in ("unknown", "done"):
         await on_file(turn, reply)
         return
-    if (text.strip().isdigit() and turn.incoming.chat_type == "private"
+    if (is_number(text.strip()) and turn.incoming.chat_type == "private"
             and not turn.services.inline_buttons.get(turn.incoming.channel, False)):
         _stale_number(turn, text.strip())  # the router found no current choice for it
         return
@@ -349,7 +349,7 @@ async def apply_reply(turn: Turn, v: AssignmentView, reply: Reply, *, words: str
 def _words(turn: Turn) -> str | None:
     """What the person wrote, for the history; a button or a number chosen is no note."""
     text = turn.incoming.text or ""
-    return None if turn.incoming.button_data or not text.strip() or text.strip().isdigit() else text
+    return None if turn.incoming.button_data or not text.strip() or is_number(text.strip()) else text
 
 
 async def apply_status(turn: Turn, assignment_id: int, status: str, *, promised_on: date | None = None,

@@ -4,6 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 
+def is_number(text: str) -> bool:
+    """Typed digits 0-9 only: "²", "١" or "①" pass str.isdigit() yet are no number int() reads."""
+    return text.isascii() and text.isdigit()
+
+
 MAX_ROW_ID = 2**63 - 1  # the largest id SQLite (and PostgreSQL's bigint) can be asked about
 
 
@@ -13,7 +18,7 @@ def row_id(text: str) -> int:
     ValueError for anything else (a tampered or cut button, "²", a number too large to bind), so a handler
     answers it as a button that no longer works instead of failing in the database.
     """
-    if not (text.isascii() and text.isdigit()) or int(text) > MAX_ROW_ID:
+    if not is_number(text) or int(text) > MAX_ROW_ID:
         raise ValueError(text)
     return int(text)
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from handlers import answers, staff
 from handlers.context import Turn
-from handlers.messages import row_id
+from handlers.messages import is_number, row_id
 from handlers.render import due_text, fit, nav_buttons, open_buttons, page, short, task_line, text_pages
 from handlers.system import CHANNEL_NAMES, REASONS
 from i18n import _, fmt_date, ngettext, use_locale
@@ -263,7 +263,7 @@ async def cmd_invite(turn: Turn, args: str) -> None:
         if not unit_ids:
             return
         unit = turn.session.get(Unit, unit_ids[0])
-    if count is not None and not (count.isdigit() and len(count) <= 6 and 1 <= int(count) <= MAX_INVITE_USES):
+    if count is not None and not (is_number(count) and len(count) <= 6 and 1 <= int(count) <= MAX_INVITE_USES):
         turn.reply(_("Số lần dùng phải là số từ 1 đến {most}, ví dụ /invite {code} member 20.").format(
             most=MAX_INVITE_USES, code=unit.code))
         return

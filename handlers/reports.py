@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from handlers.context import LOCAL_TZ, Turn
-from handlers.messages import OutFile
+from handlers.messages import OutFile, is_number
 from handlers.officers import officer_only
 from handlers.render import fit
 from i18n import _
@@ -51,7 +51,7 @@ def _parse_args(args: str) -> tuple[str | None, int | None, str | None]:
         text = pattern.sub(replacement, text)
     code = year = unit_code = None
     for word in text.split():
-        if len(word) == 4 and word.isdigit():
+        if len(word) == 4 and is_number(word):
             year = int(word)
             continue
         try:

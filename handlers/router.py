@@ -11,7 +11,7 @@ from sqlmodel import Session
 from handlers import extensions, officers, plan_upload, reports, staff, start, web_link
 from handlers import people as people_admin
 from handlers.context import Services, Turn
-from handlers.messages import Incoming, Outgoing
+from handlers.messages import Incoming, Outgoing, is_number
 from i18n import _, ngettext, use_locale
 from services import choices, conversation, people, queries
 from services.clean_text import clean_name, strip_controls
@@ -159,7 +159,7 @@ async def _button(turn: Turn, data: str) -> None:
 def _numbered_choice(turn: Turn) -> str | None:
     """On channels without buttons, '1', '2'… answer the last numbered question."""
     text = (turn.incoming.text or "").strip()
-    if not text.isdigit() or turn.services.inline_buttons.get(turn.incoming.channel, False):
+    if not is_number(text) or turn.services.inline_buttons.get(turn.incoming.channel, False):
         return None
     incoming = turn.incoming
     owners = choices.owners(sender_id=incoming.sender_id, chat_id=incoming.chat_id, group=incoming.chat_type == "group")
@@ -178,7 +178,7 @@ def _unread(incoming: Incoming, number: str | None) -> bool:
     if incoming.button_data or incoming.attachment is not None:
         return False
     text = (incoming.text or "").strip()
-    return not text or (text.isdigit() and number is None)
+    return not text or (is_number(text) and number is None)
 
 
 def _remember_choices(turn: Turn, *, retire: bool = True) -> None:

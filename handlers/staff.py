@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from handlers import answers, start
 from handlers.context import UNREAD, Turn
 from handlers.extensions import past_deadline_note
-from handlers.messages import MAX_ROW_ID, Button, row_id
+from handlers.messages import MAX_ROW_ID, Button, is_number, row_id
 from handlers.render import (PAGE_SIZE, due_phrase, fit, list_buttons, nav_buttons, occurrence, page, short,
                              status_buttons, task_card, task_line, which_task)
 from i18n import _, fmt_date, use_locale
@@ -90,8 +90,8 @@ async def on_button(turn: Turn, data: str) -> None:
     except NotAllowed as exc:
         turn.reply(str(exc))
     except (ValueError, IndexError, LookupError):
-        gone = (answers.left_plan(turn, [int(parts[0])]) if kind in ACTS_ON_ASSIGNMENT and parts[0].isascii()
-                and parts[0].isdigit() and int(parts[0]) <= MAX_ROW_ID else [])
+        gone = (answers.left_plan(turn, [int(parts[0])]) if kind in ACTS_ON_ASSIGNMENT and is_number(parts[0])
+                and int(parts[0]) <= MAX_ROW_ID else [])
         turn.reply(answers.dropped_notice(gone) if gone else _("Nút này không còn dùng được. Gõ /viec để xem lại "
                                                                 "nhiệm vụ."))
 
