@@ -37,6 +37,26 @@ class App:
 pass_app = click.make_pass_decorator(App)
 
 
+class RowId(click.ParamType):
+    """A row's id typed by the operator (a person, a plan): a whole number the database can be asked about.
+
+    click's `int` takes any length, and SQLite's driver raises OverflowError past 2**63 − 1 (a traceback)."""
+
+    name = "integer"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        from handlers.messages import MAX_ROW_ID, is_number
+        text = str(value).strip()
+        if not is_number(text) or int(text) > MAX_ROW_ID:
+            self.fail(_("Mã số {id} không có trong Hệ thống.").format(id=text[:30]), param, ctx)
+        return int(text)
+
+
+ROW_ID = RowId()
+
+
 def fail(message: str, code: int = 1) -> None:
     """Print a clear (already translated) message on stderr and exit non-zero; secrets are masked."""
     from config.redact import redact

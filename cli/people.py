@@ -5,7 +5,7 @@ import json
 
 import click
 
-from cli.app import App, fail, pass_app
+from cli.app import ROW_ID, App, fail, pass_app
 from i18n import _
 from storage.db import session_scope
 
@@ -45,7 +45,7 @@ def list_cmd(app: App, unit_code: str | None, include_removed: bool, as_json: bo
 
 
 @people_group.command(name="remove")
-@click.argument("person_id", type=int)
+@click.argument("person_id", type=ROW_ID)
 @pass_app
 def remove_cmd(app: App, person_id: int) -> None:
     """Gỡ quyền một người (theo mã số ở `people list`): không còn thao tác, không còn nhận nhắc việc."""

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from sqlmodel import Session
 
-from cli.app import App, fail, pass_app
+from cli.app import ROW_ID, App, fail, pass_app
 from i18n import _, fmt_date
 from plans.appendix import NoAppendixError
 from plans.readers import ImportFileError
@@ -209,7 +209,7 @@ def plans_list(app: App, as_json: bool) -> None:
 
 
 @plans_group.command("remove")
-@click.argument("plan_id", type=int)
+@click.argument("plan_id", type=ROW_ID)
 @click.option("--yes", "confirm", is_flag=True, help="Không hỏi lại.")
 @pass_app
 def plans_remove(app: App, plan_id: int, confirm: bool) -> None:

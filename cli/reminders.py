@@ -14,7 +14,7 @@ from calendars import ics
 from calendars.apply import SOURCE_PREFIX, apply_calendar, find_compiler, find_plan, task_deadlines
 from calendars.reporting import CalendarError, load_calendar
 from calendars.reporting_warnings import calendar_warnings
-from cli.app import App, fail, pass_app
+from cli.app import ROW_ID, App, fail, pass_app
 from i18n import _, fmt_date, fmt_datetime
 from bot.channels import build_messengers, open_messengers
 from reminders import cadence_config
@@ -79,7 +79,7 @@ DEFAULT_WORDS = ("default", "mac-dinh", "mặc định", "macdinh")
 
 
 @reminders_group.command("cadence")
-@click.option("--plan", "plan_id", type=int, required=True, help="Mã kế hoạch (xem nhacviec plans list).")
+@click.option("--plan", "plan_id", type=ROW_ID, required=True, help="Mã kế hoạch (xem nhacviec plans list).")
 @click.option("--task", "task_number", default=None, help="Số thứ tự nhiệm vụ trong kế hoạch (bỏ trống: cả kế hoạch).")
 @click.option("--offsets", default=None,
               help='Nhắc trước hạn bao nhiêu ngày, ví dụ "7,3,1,0"; "default" để dùng mặc định.')

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import click
 from sqlmodel import Session
 
-from cli.app import App, fail, pass_app
+from cli.app import ROW_ID, App, fail, pass_app
 from i18n import _
 from reports import report_json, report_lines
 from reports.summary import ReportError, build_report, make_period, parse_quarter
@@ -29,7 +29,7 @@ def register(main: click.Group) -> None:
 @click.option("--to", "date_to", type=DATE, help="Thời hạn đến ngày.")
 @click.option("--as-of", "as_of", type=DATE, help="Tính đến ngày (mặc định hôm nay).")
 @click.option("--unit", "unit_code", help="Mã đơn vị.")
-@click.option("--plan", "plan_id", type=int, help="Chỉ một kế hoạch (mã, xem nhacviec plans list).")
+@click.option("--plan", "plan_id", type=ROW_ID, help="Chỉ một kế hoạch (mã, xem nhacviec plans list).")
 @click.option("--json", "as_json", is_flag=True, help="In kết quả dạng JSON (kèm đoạn văn \"paragraph\").")
 @click.option("--xlsx", "xlsx_path", type=click.Path(path_type=Path), help="Ghi bảng tính Excel vào TỆP.")
 @click.option("--docx", "docx_path", type=click.Path(path_type=Path), help="Ghi báo cáo Word vào TỆP.")

@@ -7,7 +7,7 @@ from datetime import date
 import click
 from sqlmodel import Session
 
-from cli.app import App, fail, pass_app
+from cli.app import ROW_ID, App, fail, pass_app
 from i18n import _, fmt_date
 from services import queries
 from services.plan_admin import AdminError, cli_actor, close_before, live_plan
@@ -21,7 +21,7 @@ DATE = click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"])
 @click.option("--status", type=click.Choice(list(queries.STATUS_CHOICES)),
               help="open: chưa xong (kể cả đang làm); done: đã xong; all: mọi trạng thái. Mặc định: trừ đã huỷ.")
 @click.option("--unit", "unit_code", help="Mã đơn vị.")
-@click.option("--plan", "plan_id", type=int)
+@click.option("--plan", "plan_id", type=ROW_ID)
 @click.option("--due-before", type=DATE)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
@@ -61,7 +61,7 @@ def _check_filters(session: Session, unit_code: str | None, plan_id: int | None)
 @tasks_group.command("close")
 @click.option("--before", "before", type=DATE, required=True, help="Đóng các kỳ đến hạn trước ngày này.")
 @click.option("--unit", "unit_code", help="Chỉ đơn vị này (mã).")
-@click.option("--plan", "plan_id", type=int)
+@click.option("--plan", "plan_id", type=ROW_ID)
 @click.option("--as", "status", type=click.Choice(["not_tracked", "done"]), default="not_tracked", show_default=True,
               help="not_tracked: không theo dõi (trước khi bắt đầu dùng hệ thống); done: đã hoàn thành.")
 @pass_app

@@ -17,6 +17,7 @@ ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read alo
 ATTEMPT_WINDOW = timedelta(minutes=15)
 MAX_WRONG_PER_CHAT = 5      # a person mistyping a few times is fine; a script guessing is not
 MAX_WRONG_OVERALL = 100     # many chats guessing together
+MAX_USES, MAX_DAYS = 1_000_000, 3650  # what a code can be given: stored (int4) and dated (within the calendar)
 
 
 class InviteError(Exception):
@@ -42,6 +43,9 @@ def create_invite(session: Session, *, unit: Unit, role: str, uses: int, expires
         raise InviteError(_("Vai trò không hợp lệ: {role} (member, head, officer)").format(role=role))
     if uses < 1 or expires_days < 1:
         raise InviteError(_("Số lần dùng và số ngày hiệu lực phải từ 1 trở lên"))
+    if uses > MAX_USES or expires_days > MAX_DAYS:
+        raise InviteError(_("Số lần dùng tối đa {uses}, số ngày hiệu lực tối đa {days}").format(
+            uses=f"{MAX_USES:,}".replace(",", "."), days=MAX_DAYS))
     invite = Invite(code=new_code(), unit_id=unit.id, role=role, max_uses=uses,
                     expires_at=now + timedelta(days=expires_days), created_by=created_by)
     session.add(invite)
