@@ -68,7 +68,9 @@ class JSONRequest(HTTPXRequest):
         if self._session is None or self._session.closed:
             import aiohttp  # only where Telegram is used: the CLI's other commands never pay for it
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=self._pool_size), cookie_jar=aiohttp.DummyCookieJar(),
+                # Idle connections are let go after 4 s (httpx: 5 s), before a server's usual 5 s keep-alive ends.
+                connector=aiohttp.TCPConnector(limit=self._pool_size, keepalive_timeout=4.0),
+                cookie_jar=aiohttp.DummyCookieJar(),
                 headers={"User-Agent": self.USER_AGENT}, skip_auto_headers=("Accept-Encoding",))
         return self._session
 
@@ -101,15 +103,25 @@ class JSONRequest(HTTPXRequest):
         read = default.read if isinstance(read_timeout, unset) else read_timeout
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=connect, sock_read=read,
                                         connect=None if connect is None or pool is None else connect + pool)
+        body = json.dumps(request_data.parameters).encode()
         try:
-            async with self._json_session().request(
-                    method, url, data=json.dumps(request_data.parameters).encode(), timeout=timeout,
-                    headers={"Content-Type": "application/json"}, **self._proxy(url)) as res:
-                return res.status, await res.read()
+            try:
+                return await self._post(method, url, body, timeout)
+            except aiohttp.ServerDisconnectedError:
+                # A kept-alive connection the server had closed (its idle time-out, a restart), taken from the pool
+                # before this event loop saw the close: the server closed it idle, so the request was not read.
+                # Once more, on a new connection (httpx checks a pooled socket before using it; aiohttp cannot).
+                return await self._post(method, url, body, timeout)
         except asyncio.TimeoutError as err:  # aiohttp's connect and read time-outs (its text holds the URL,
             raise TimedOut() from err         # token included: "Timed out", as PTB says for httpx's)
         except aiohttp.ClientError as err:   # worded as PTB words httpx's, so the delivery layer reads it the same
             raise NetworkError(redact(f"aiohttp.{err.__class__.__name__}: {err}")) from err
+
+    async def _post(self, method: str, url: str, body: bytes, timeout) -> tuple[int, bytes]:
+        async with self._json_session().request(method, url, data=body, timeout=timeout,
+                                                headers={"Content-Type": "application/json"},
+                                                **self._proxy(url)) as res:
+            return res.status, await res.read()
 
 
 def build_application(settings: Settings, *, polling: bool = True) -> Application:

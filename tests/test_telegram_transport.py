@@ -143,3 +143,14 @@ async def test_files_still_go_as_multipart_beside_json_calls(fake):
     assert len(sent) == 2 and [m["message_id"] for m in mine] == [int(s.message_id) for s in sent]
     assert mine[0]["text"] == "Báo cáo quý I" and mine[1]["method"] == "sendDocument"
     assert (mine[1]["file"].name, mine[1]["file"].content) == ("baocao.xlsx", b"PK\x03\x04 xlsx")
+
+
+async def test_a_connection_telegram_closed_while_idle_does_not_lose_the_next_message(fake):
+    """Servers close kept-alive connections after a while, or when they restart. The next message must go out on a
+    new connection, not fail on the closed one: a failed answer to a staff member is not sent again."""
+    async with _bot(fake) as bot:
+        messenger = tg.TelegramMessenger(_App(bot))
+        await messenger.send(str(CHAT), Outgoing(text="Báo cáo CCHC quý I: hạn 10/03/2026, còn 3 ngày"))
+        assert fake.close_idle_connections() >= 1  # meanwhile this event loop has not yet seen the close
+        await messenger.send(str(CHAT), Outgoing(text="Đã ghi nhận: NV 14 hoàn thành."))
+    assert _texts(fake) == ["Báo cáo CCHC quý I: hạn 10/03/2026, còn 3 ngày", "Đã ghi nhận: NV 14 hoàn thành."]

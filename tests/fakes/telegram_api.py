@@ -953,6 +953,16 @@ class FakeTelegram(_BotApi):
         self._thread.join(10)
         self._thread = None
 
+    def close_idle_connections(self) -> int:
+        """Close the kept-alive connections, as a server does when its keep-alive time-out ends or it restarts
+        (idle ones at once, busy ones after their answer); how many there were."""
+        async def close() -> int:
+            connections = list(self._server.server_state.connections)
+            for connection in connections:
+                connection.shutdown()
+            return len(connections)
+        return asyncio.run_coroutine_threadsafe(close(), self._loop).result(30)
+
     def _serve(self, sock: socket.socket) -> None:
         assert self._loop is not None and self._server is not None
         asyncio.set_event_loop(self._loop)
