@@ -12,6 +12,9 @@ from services.labels import task_no
 from storage.models import Assignment, ChatUser, ExtensionRequest, Plan, Status, Task
 
 
+FURTHEST = timedelta(days=730)  # an extension further than this is a slip of the keyboard, not a plan's date
+
+
 class ExtensionError(Exception):
     """A request that cannot be made or decided."""
 
@@ -33,6 +36,10 @@ def request_extension(session: Session, *, assignment: Assignment, new_due: date
             example=fmt_date(assignment.due_on + timedelta(days=7))[:5]))
     if new_due <= now.date():
         raise ExtensionError(_("Ngày xin gia hạn ({date}) phải sau hôm nay.").format(date=fmt_date(new_due)))
+    if new_due > now.date() + FURTHEST:
+        raise ExtensionError(_("Ngày xin gia hạn ({date}) quá xa (hơn hai năm kể từ hôm nay) nên Hệ thống chưa ghi "
+                               "nhận. Xin kiểm tra lại ngày, ví dụ \"xin gia hạn đến 20/3\".").format(
+            date=fmt_date(new_due)))
     pending = session.exec(select(ExtensionRequest).where(ExtensionRequest.assignment_id == assignment.id,
                                                           ExtensionRequest.state == "pending")).first()
     request = pending or ExtensionRequest(assignment_id=assignment.id, requested_on=new_due)

@@ -37,3 +37,16 @@ def test_the_date_typed_after_bao_han_keeps_its_whole_year():
     today = date(2026, 3, 2)
     assert reminder_buttons.parse_day("hạn 20/3/20266", today) is None
     assert reminder_buttons.parse_day("hạn 20/3/2026", today) == date(2026, 3, 20)
+
+
+async def test_an_extension_to_a_far_off_year_is_refused_in_words(settings, engine):
+    """"Xin gia hạn đến 31/12/9999" is a real date but no plan's: asked for a date more than two years ahead, the
+    bot says so and records nothing (approved, such a date would also overflow a reminder round's arithmetic)."""
+    async with running_bot(settings, engine) as h:
+        await join(h, STAFF, "VP")
+        for text in ("xin gia hạn NV 1 đến 31/12/9999", "NV 1 xin gia hạn đến 30/6/2031"):
+            answer = await _say(h, text)
+            assert "quá xa" in answer and "chưa ghi nhận" in answer, (text, answer)
+        assert h.rows(ExtensionRequest) == []
+        answer = await _say(h, "NV 1 xin gia hạn đến 30/6/2027")   # a year ahead is still a request
+        assert len(h.rows(ExtensionRequest)) == 1, answer
