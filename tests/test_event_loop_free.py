@@ -6,6 +6,7 @@ itself, that coroutine could never run and the step would give up waiting.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 from datetime import date, datetime
 
@@ -36,6 +37,20 @@ class Gate:
     async def release_from_the_loop(self) -> None:
         await asyncio.to_thread(self.started.wait, 30)
         self.released.set()
+
+
+def _another_writer_can_write(db_url: str) -> bool:
+    """Whether another connection that will not wait can take SQLite's write lock right now ("database is locked"
+    when a turn holds it)."""
+    other = sqlite3.connect(db_url.removeprefix("sqlite:///"), timeout=0)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        other.close()
 
 
 async def _run_with(gate: Gate, incoming: Incoming, services: Services) -> list:
@@ -113,8 +128,6 @@ async def test_while_a_file_downloads_the_database_stays_writable(engine, settin
     """A photo sent as evidence on the Zalo OA: while it downloads (seconds on a phone network), the turn holds no
     write lock, so a reminder round or another chat's message on the same event loop is not made to wait on it
     (SQLite would block the loop itself for up to its busy timeout, and the download with it)."""
-    import sqlite3
-
     from handlers.messages import Attachment
     from storage.models import ChatLink, ChatUser, StatusChange
     world = World(engine)
@@ -126,15 +139,7 @@ async def test_while_a_file_downloads_the_database_stays_writable(engine, settin
     writable: list[bool] = []
 
     async def fetch(channel, attachment) -> bytes:
-        other = sqlite3.connect(db_url.removeprefix("sqlite:///"), timeout=0)  # another writer, unwilling to wait
-        try:
-            other.execute("BEGIN IMMEDIATE")
-            other.execute("ROLLBACK")
-            writable.append(True)
-        except sqlite3.OperationalError:  # "database is locked": the turn holds the write lock while downloading
-            writable.append(False)
-        finally:
-            other.close()
+        writable.append(_another_writer_can_write(db_url))
         return b"\xff\xd8\xff\xe0 jpeg"
 
     services = Services(engine=engine, settings=settings, clock=lambda: NOW, fetch_file=fetch)
@@ -157,8 +162,6 @@ async def test_pages_that_waited_are_all_downloaded_before_anything_is_written(e
                                                                                monkeypatch):
     """Two pages sent before saying which task: when the unit answers, both are fetched then, with no write lock
     held across either download, and both are kept."""
-    import sqlite3
-
     from handlers.messages import Attachment
     from storage.models import Evidence
     world = World(engine)
@@ -169,29 +172,13 @@ async def test_pages_that_waited_are_all_downloaded_before_anything_is_written(e
     writable: list[bool] = []
 
     async def fetch(channel, attachment) -> bytes:
-        other = sqlite3.connect(db_url.removeprefix("sqlite:///"), timeout=0)
-        try:
-            other.execute("BEGIN IMMEDIATE")
-            other.execute("ROLLBACK")
-            writable.append(True)
-        except sqlite3.OperationalError:
-            writable.append(False)
-        finally:
-            other.close()
+        writable.append(_another_writer_can_write(db_url))
         return b"\xff\xd8\xff\xe0 " + attachment.file_id.encode()
 
     real_keep = answers.keep_file
 
     def keep_file(*args, **kwargs):  # writing a page to disk (a worker thread) under no database lock either
-        other = sqlite3.connect(db_url.removeprefix("sqlite:///"), timeout=0)
-        try:
-            other.execute("BEGIN IMMEDIATE")
-            other.execute("ROLLBACK")
-            writable.append(True)
-        except sqlite3.OperationalError:
-            writable.append(False)
-        finally:
-            other.close()
+        writable.append(_another_writer_can_write(db_url))
         return real_keep(*args, **kwargs)
 
     monkeypatch.setattr(answers, "keep_file", keep_file)
@@ -216,8 +203,6 @@ async def test_a_plan_previewed_and_imported_from_chat_leaves_no_write_lock_behi
     """The dry run of the preview and the import itself run in a worker thread; when the turn is back on the event
     loop, SQLite's write lock must be free: a reminder round writing on the loop meanwhile would otherwise wait on
     the loop itself (and the turn with it) for the whole busy timeout, then fail."""
-    import sqlite3
-
     from handlers import plan_upload as chat_upload
     from handlers.messages import Attachment
     from storage.models import Plan
@@ -228,15 +213,7 @@ async def test_a_plan_previewed_and_imported_from_chat_leaves_no_write_lock_behi
     writable: list[bool] = []
 
     def other_writer_succeeds() -> None:
-        other = sqlite3.connect(db_url.removeprefix("sqlite:///"), timeout=0)
-        try:
-            other.execute("BEGIN IMMEDIATE")
-            other.execute("ROLLBACK")
-            writable.append(True)
-        except sqlite3.OperationalError:
-            writable.append(False)
-        finally:
-            other.close()
+        writable.append(_another_writer_can_write(db_url))
 
     for name in ("preview_lines", "import_lines"):  # what the turn does on the loop right after each worker
         real = getattr(chat_upload, name)

@@ -7,10 +7,7 @@ delivery layer know, so a reminder is retried instead of lost.
 from __future__ import annotations
 
 import base64
-import http.server
-import threading
 
-import httpx
 import pytest
 from telegram import Bot
 from telegram.error import NetworkError, TimedOut
@@ -19,37 +16,11 @@ from bot import telegram as tg
 from bot.messenger import SendError
 from handlers.messages import OutFile, Outgoing
 from tests.fakes import FakeTelegram
+from tests.fakes.proxy import ForwardingProxy
 from tests.fakes.telegram_api import refuse_internet
 
 TOKEN = "123456:TRANSPORT"
 CHAT = 4242
-
-
-class _Proxy(http.server.ThreadingHTTPServer):
-    """A forwarding HTTP proxy on 127.0.0.1 that notes each request it carried (and its Proxy-Authorization)."""
-
-    def __init__(self) -> None:
-        self.seen: list[tuple[str, str, str | None]] = []
-        super().__init__(("127.0.0.1", 0), _ProxyHandler)
-        self.url = f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class _ProxyHandler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self.server.seen.append(("POST", self.path, self.headers.get("Proxy-Authorization")))
-        headers = {"Content-Type": self.headers["Content-Type"]} if self.headers["Content-Type"] else {}
-        answer = httpx.post(self.path, content=body, headers=headers, trust_env=False)  # not itself
-        self.send_response(answer.status_code)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(answer.content)))
-        self.end_headers()
-        self.wfile.write(answer.content)
-
-    def log_message(self, *args) -> None:
-        pass
 
 
 @pytest.fixture
@@ -61,12 +32,8 @@ def fake():
 
 @pytest.fixture
 def proxy():
-    server = _Proxy()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with ForwardingProxy() as server:
+        yield server
 
 
 def _bot(fake: FakeTelegram, **timeouts) -> Bot:
